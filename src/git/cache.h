@@ -1,0 +1,96 @@
+/* The repository cache: one bare clone per URL, shared ls-remote results, and read-only trees per commit. */
+#pragma once
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "git/creds.h"
+
+/*
+ * Layout under root:
+ *   repos/<hash of the normalised URL>/   a bare repository, fetched into under a per-repository
+ *                                         lock (a mutex in the process, flock across processes)
+ *   trees/<commit>/                       the commit's files, extracted once, read-only, shared
+ *                                         by every reader without a lock
+ * Different repositories are fetched in parallel; one repository is fetched by one thread at a
+ * time, and callers asking for the same commit wait for the one extraction in flight.
+ *
+ * Every function is thread-safe. Errors never show credentials (URLs are scrubbed).
+ */
+typedef struct cap_git_cache cap_git_cache;
+
+typedef struct cap_git_cache_options {
+	const char *root;          /* required; created when missing */
+	uint64_t max_bytes;        /* disk budget for repos and trees; 0: unlimited */
+	int timeout_ms;            /* per git process; 0: 90 s (Argo CD's exec timeout) */
+	int refs_ttl_ms;           /* how long one ls-remote answers every caller; 0: 0 (always ask),
+				      negative: forever until cap_git_cache_refresh */
+	const char *known_hosts;   /* ssh known_hosts file for non-insecure SSH; NULL: ssh default */
+} cap_git_cache_options;
+
+/* Opens (or creates) the cache at opts->root and accounts the trees and repos already there. */
+int cap_git_cache_open(cap_git_cache **out, const cap_git_cache_options *opts);
+/* Frees the in-memory state; the directories stay for the next open. Accepts NULL. */
+void cap_git_cache_free(cap_git_cache *c);
+
+/*
+ * Resolves revision (see cap_git_refs_resolve: HEAD, branch, tag, full or short SHA, semver
+ * constraint) of url to a 40-hex commit SHA in out. The remote's refs come from one ls-remote
+ * shared by all callers for refs_ttl_ms; concurrent callers for one URL wait for the one in
+ * flight. A full SHA needs no network; a short SHA fetches the repository and asks it.
+ * creds may be NULL.
+ */
+int cap_git_cache_resolve(char out[41], cap_git_cache *c, const char *url, const char *revision,
+			  const cap_git_creds *creds);
+
+/* Forgets the shared refs of url (a webhook said it changed), so the next resolve asks again. */
+void cap_git_cache_refresh(cap_git_cache *c, const char *url);
+
+/*
+ * A lease on an extracted tree: while held, the directory is never evicted. Borrowed strings
+ * stay valid until cap_git_tree_release.
+ */
+typedef struct cap_git_tree cap_git_tree;
+
+/*
+ * Makes sure commit (40 hex) of url is extracted and leases its read-only directory. Fetches
+ * only when the repository does not have the commit yet: first a shallow fetch of just that
+ * commit, then a full fetch when the server refuses. The commit is verified to belong to url
+ * even when another repository extracted it first, so a SHA alone never reveals another
+ * repository's files.
+ */
+int cap_git_cache_checkout(cap_git_tree **out, cap_git_cache *c, const char *url,
+			   const char *commit, const cap_git_creds *creds);
+
+/* resolve + checkout in one call. */
+int cap_git_cache_get(cap_git_tree **out, cap_git_cache *c, const char *url, const char *revision,
+		      const cap_git_creds *creds);
+
+/* The tree's directory (no trailing slash): join the application's path onto it. */
+const char *cap_git_tree_path(const cap_git_tree *t);
+/* The commit SHA the tree holds. */
+const char *cap_git_tree_commit(const cap_git_tree *t);
+/* Gives the lease back; the tree becomes evictable once no lease holds it. Accepts NULL. */
+void cap_git_tree_release(cap_git_tree *t);
+
+/* Counters since open, for benchmarks ("git requests per poll") and metrics. */
+typedef struct cap_git_cache_stats {
+	unsigned long ls_remotes;      /* ls-remote round trips */
+	unsigned long fetches;         /* fetch round trips (shallow and full) */
+	unsigned long extractions;     /* trees written */
+	unsigned long refs_shared;     /* resolves answered from shared refs without a round trip */
+	unsigned long evicted_trees;
+	unsigned long evicted_repos;
+	uint64_t bytes;                /* disk use accounted for repos and trees now */
+} cap_git_cache_stats;
+
+void cap_git_cache_stats_get(cap_git_cache *c, cap_git_cache_stats *out);
+/* Git requests sent to remotes: ls-remotes plus fetches. */
+unsigned long cap_git_cache_requests(cap_git_cache *c);
+
+/*
+ * Evicts least recently used trees, then repositories, that no lease or fetch holds, until the
+ * accounted bytes fit max_bytes (also done after every extraction and fetch). Returns how many
+ * were evicted.
+ */
+unsigned cap_git_cache_trim(cap_git_cache *c, uint64_t max_bytes);
