@@ -47,7 +47,7 @@ bool cap_git_is_short_sha(const char *s);
  *  - a full ref name or its short form ("main", "v1.2.0", "heads/main"): its commit, following
  *    annotated tags to the commit (^{});
  *  - a semver constraint ("1.2.*", ">=1.0.0 <2.0.0", "^1.2", "~1.2.3"): the highest tag
- *    (refs/tags/*, parsed as a version, "v" prefix allowed) that satisfies it, prereleases
+ *    (tags under refs/tags, parsed as a version, "v" prefix allowed) that satisfies it, prereleases
  *    only when the constraint names one.
  * A short SHA cannot be resolved from refs: CAP_ENOTFOUND is returned and out_is_short is set
  * to true (may be NULL), so the caller fetches and asks the repository. CAP_ENOTFOUND with a

@@ -25,7 +25,7 @@ int cap_semver_compare(const cap_semver *a, const cap_semver *b);
 
 /*
  * A constraint: OR groups ("||") of AND lists (separated by spaces or commas) of comparisons
- * (=, !=, >, <, >=, <=, ~, ~>, ^, x/X/* wildcards, partial versions, "1.2 - 1.4.5" ranges).
+ * (=, !=, >, <, >=, <=, ~, ~>, ^, x, X and * wildcards, partial versions, "1.2 - 1.4.5" ranges).
  * Versions with a prerelease match only comparisons that carry a prerelease themselves.
  */
 typedef struct cap_semver_constraint cap_semver_constraint;
