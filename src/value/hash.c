@@ -12,7 +12,7 @@
  *                block of s read little-endian, h = mix(h ^ block); a final partial block is
  *                zero-padded (the length is already in h) and folded the same way.
  *
- *   absent (NULL)  mix(0)
+ *   absent (NULL)  mix(0), which is 0
  *   null           mix(1)
  *   boolean b      mix(2 * G + b)
  *   number         mix(3 * G ^ bits(d)), where d is the value as a double (an integer is
