@@ -92,6 +92,13 @@ static int fail_libyaml(struct parser *p, const yaml_parser_t *yp)
 	const char *problem = yp->problem ? yp->problem : "malformed YAML";
 	if (yp->error == YAML_READER_ERROR) {
 		size_t line = 1, column = 1, off = yp->problem_offset;
+		/* point at the sequence's first byte, not the trailing byte that broke it */
+		bool trailing = strstr(problem, "trailing") || strstr(problem, "incomplete");
+		for (int back = 0; trailing && back < 3 && off > 0 && off <= p->len &&
+				   (off == p->len || ((unsigned char)p->text[off] & 0xc0) != 0xc0) &&
+				   ((unsigned char)p->text[off - 1] & 0x80);
+		     back++)
+			off--;
 		for (size_t i = 0; i < off && i < p->len; i++) {
 			if (p->text[i] == '\n')
 				line++, column = 1;
