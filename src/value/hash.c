@@ -70,8 +70,10 @@ uint64_t cap_value_hash(const cap_value *v)
 	if (!v)
 		return mix(0);
 	switch (cap_value_kind_of(v)) {
-	case CAP_VALUE_NULL: return mix(1);
-	case CAP_VALUE_BOOL: return mix(2 * GOLDEN + (cap_value_get_bool(v) ? 1 : 0));
+	case CAP_VALUE_NULL:
+		return mix(1);
+	case CAP_VALUE_BOOL:
+		return mix(2 * GOLDEN + (cap_value_get_bool(v) ? 1 : 0));
 	case CAP_VALUE_INT:
 	case CAP_VALUE_REAL: {
 		double d = cap_value_get_real(v);
@@ -81,7 +83,8 @@ uint64_t cap_value_hash(const cap_value *v)
 		memcpy(&bits, &d, sizeof(bits));
 		return mix(3 * GOLDEN ^ bits);
 	}
-	case CAP_VALUE_STRING: return hash_bytes(4, cap_value_get_string(v), cap_value_string_len(v));
+	case CAP_VALUE_STRING:
+		return hash_bytes(4, cap_value_get_string(v), cap_value_string_len(v));
 	case CAP_VALUE_ARRAY: {
 		size_t n = cap_value_array_len(v);
 		uint64_t h = mix(5 * GOLDEN ^ (uint64_t)n);
@@ -91,10 +94,12 @@ uint64_t cap_value_hash(const cap_value *v)
 	}
 	case CAP_VALUE_OBJECT: {
 		uint64_t sum = 0;
-		for (void *it = cap_value_object_iter(v); it; it = cap_value_object_iter_next(v, it)) {
+		for (void *it = cap_value_object_iter(v); it;
+		     it = cap_value_object_iter_next(v, it)) {
 			uint64_t key = hash_bytes(6, cap_value_object_iter_key(it),
 						  cap_value_object_iter_key_len(it));
-			sum += mix(key ^ (cap_value_hash(cap_value_object_iter_value(it)) * GOLDEN));
+			sum +=
+			    mix(key ^ (cap_value_hash(cap_value_object_iter_value(it)) * GOLDEN));
 		}
 		return mix(6 * GOLDEN ^ (uint64_t)cap_value_object_len(v) ^ sum);
 	}

@@ -8,6 +8,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 
 typedef struct parser {
 	const char *start, *p, *end;
@@ -18,9 +19,9 @@ typedef struct parser {
 
 /* Bytes a string may hold without a closer look: printable ASCII except '"' and '\\'. */
 static const unsigned char plain_byte[256] = {
-	[0x20 ... 0x21] = 1, /* '"' is 0x22 */
-	[0x23 ... 0x5b] = 1, /* '\\' is 0x5c */
-	[0x5d ... 0x7f] = 1,
+    [0x20 ... 0x21] = 1, /* '"' is 0x22 */
+    [0x23 ... 0x5b] = 1, /* '\\' is 0x5c */
+    [0x5d ... 0x7f] = 1,
 };
 
 /* Records "cannot parse 'src' line L column C: reason" for the position at, and returns code. */
@@ -53,7 +54,8 @@ static int fail_unexpected(parser *ps, const char *expected)
 			       expected);
 	unsigned char c = (unsigned char)*ps->p;
 	if (c >= 0x21 && c < 0x7f)
-		return fail_at(ps, ps->p, CAP_EINVALID, "unexpected '%c', expected %s", c, expected);
+		return fail_at(ps, ps->p, CAP_EINVALID, "unexpected '%c', expected %s", c,
+			       expected);
 	return fail_at(ps, ps->p, CAP_EINVALID, "unexpected byte 0x%02x, expected %s", c, expected);
 }
 
@@ -158,7 +160,8 @@ static int parse_unicode_escape(parser *ps, const char **pp)
 		unsigned lo;
 		if (ps->end - p < 6 || p[0] != '\\' || p[1] != 'u' || hex4(p + 2, &lo) ||
 		    lo < 0xdc00 || lo > 0xdfff)
-			return fail_at(ps, esc, CAP_EINVALID, "unpaired high surrogate in \\u escape");
+			return fail_at(ps, esc, CAP_EINVALID,
+				       "unpaired high surrogate in \\u escape");
 		cp = 0x10000 + ((cp - 0xd800) << 10) + (lo - 0xdc00);
 		p += 6;
 	}
@@ -184,7 +187,8 @@ static int parse_string(parser *ps, const char **out, size_t *out_len)
 		if (c == '"')
 			break;
 		if (c >= 0x80) {
-			size_t n = utf8_sequence((const unsigned char *)p, (const unsigned char *)end);
+			size_t n =
+			    utf8_sequence((const unsigned char *)p, (const unsigned char *)end);
 			if (!n)
 				return fail_at(ps, p, CAP_EINVALID, "invalid UTF-8 in string");
 			p += n;
@@ -203,14 +207,30 @@ static int parse_string(parser *ps, const char **out, size_t *out_len)
 			return fail_at(ps, ps->p, CAP_EINVALID, "unterminated string");
 		char e = p[1], decoded;
 		switch (e) {
-		case '"': decoded = '"'; break;
-		case '\\': decoded = '\\'; break;
-		case '/': decoded = '/'; break;
-		case 'b': decoded = '\b'; break;
-		case 'f': decoded = '\f'; break;
-		case 'n': decoded = '\n'; break;
-		case 'r': decoded = '\r'; break;
-		case 't': decoded = '\t'; break;
+		case '"':
+			decoded = '"';
+			break;
+		case '\\':
+			decoded = '\\';
+			break;
+		case '/':
+			decoded = '/';
+			break;
+		case 'b':
+			decoded = '\b';
+			break;
+		case 'f':
+			decoded = '\f';
+			break;
+		case 'n':
+			decoded = '\n';
+			break;
+		case 'r':
+			decoded = '\r';
+			break;
+		case 't':
+			decoded = '\t';
+			break;
 		case 'u': {
 			const char *q = p + 1;
 			int err = parse_unicode_escape(ps, &q);
@@ -289,16 +309,16 @@ static int parse_number(parser *ps, cap_value **out)
 		for (const char *d = int_start; d < int_end; d++) {
 			int digit = *d - '0';
 			if (v < (INT64_MIN + digit) / 10)
-				return fail_at(ps, start, CAP_EINVALID,
-					       "integer %.*s does not fit in 64 bits",
-					       (int)(int_end - start > 40 ? 40 : int_end - start), start);
+				return fail_at(
+				    ps, start, CAP_EINVALID, "integer %.*s does not fit in 64 bits",
+				    (int)(int_end - start > 40 ? 40 : int_end - start), start);
 			v = v * 10 - digit;
 		}
 		if (!negative) {
 			if (v == INT64_MIN)
-				return fail_at(ps, start, CAP_EINVALID,
-					       "integer %.*s does not fit in 64 bits",
-					       (int)(int_end - start > 40 ? 40 : int_end - start), start);
+				return fail_at(
+				    ps, start, CAP_EINVALID, "integer %.*s does not fit in 64 bits",
+				    (int)(int_end - start > 40 ? 40 : int_end - start), start);
 			v = -v;
 		}
 		*out = cap_value_int(v);
@@ -393,7 +413,8 @@ static int parse_object(parser *ps, cap_value **out)
 		if ((err = parse_string(ps, &key, &key_len)))
 			goto fail;
 		if (memchr(key, '\0', key_len)) {
-			err = fail_at(ps, key_at, CAP_EINVALID, "object key contains a NUL character");
+			err = fail_at(ps, key_at, CAP_EINVALID,
+				      "object key contains a NUL character");
 			goto fail;
 		}
 		if (cap_value_object_getn(o, key, key_len)) {
@@ -450,8 +471,10 @@ static int parse_value(parser *ps, cap_value **out)
 	if (ps->p >= ps->end)
 		return fail_unexpected(ps, "a value");
 	switch (*ps->p) {
-	case '{': return parse_object(ps, out);
-	case '[': return parse_array(ps, out);
+	case '{':
+		return parse_object(ps, out);
+	case '[':
+		return parse_array(ps, out);
 	case '"': {
 		const char *s;
 		size_t len;
@@ -461,9 +484,12 @@ static int parse_value(parser *ps, cap_value **out)
 		*out = cap_value_stringn(s, len);
 		return 0;
 	}
-	case 't': return parse_literal(ps, "true", 4, cap_value_bool(true), out);
-	case 'f': return parse_literal(ps, "false", 5, cap_value_bool(false), out);
-	case 'n': return parse_literal(ps, "null", 4, cap_value_null(), out);
+	case 't':
+		return parse_literal(ps, "true", 4, cap_value_bool(true), out);
+	case 'f':
+		return parse_literal(ps, "false", 5, cap_value_bool(false), out);
+	case 'n':
+		return parse_literal(ps, "null", 4, cap_value_null(), out);
 	default:
 		if (*ps->p == '-' || (*ps->p >= '0' && *ps->p <= '9'))
 			return parse_number(ps, out);
@@ -483,12 +509,12 @@ int cap_json_parse(cap_value **out, const char *text, size_t len, const char *so
 				     "cannot parse '%s': %zu bytes is more than the limit of %zu",
 				     source, len, limits->max_bytes);
 	parser ps = {
-		.start = text,
-		.p = text,
-		.end = text + len,
-		.source = source,
-		.max_depth = limits->max_depth,
-		.scratch = CAP_BUF_INIT,
+	    .start = text,
+	    .p = text,
+	    .end = text + len,
+	    .source = source,
+	    .max_depth = limits->max_depth,
+	    .scratch = CAP_BUF_INIT,
 	};
 	cap_value *v = NULL;
 	skip_space(&ps);
@@ -509,6 +535,13 @@ int cap_json_parse(cap_value **out, const char *text, size_t len, const char *so
 
 int cap_json_parse_file(cap_value **out, const char *path, const cap_parse_limits *limits)
 {
+	/* refuse an oversized file before reading it all into memory */
+	struct stat st;
+	size_t max = (limits ? limits : &cap_parse_limits_default)->max_bytes;
+	if (stat(path, &st) == 0 && S_ISREG(st.st_mode) && (uintmax_t)st.st_size > max)
+		return cap_error_set(CAP_ELIMIT,
+				     "cannot parse '%s': %jd bytes is more than the limit of %zu",
+				     path, (intmax_t)st.st_size, max);
 	cap_buf text = CAP_BUF_INIT;
 	int err = cap_buf_read_file(&text, path);
 	if (!err)

@@ -23,10 +23,10 @@ static inline void putc1(cap_buf *out, char c)
 
 /* 0: copy as is; 1: escape; 2: 0xE2, which starts U+2028 and U+2029. */
 static const unsigned char byte_class[256] = {
-	[0x00 ... 0x1f] = 1,
-	['"'] = 1,
-	['\\'] = 1,
-	[0xe2] = 2,
+    [0x00 ... 0x1f] = 1,
+    ['"'] = 1,
+    ['\\'] = 1,
+    [0xe2] = 2,
 };
 
 static void put_string(cap_buf *out, const char *s, size_t len)
@@ -43,8 +43,9 @@ static void put_string(cap_buf *out, const char *s, size_t len)
 			continue;
 		}
 		if (cls == 2) {
-			/* JavaScript treats U+2028/U+2029 as line ends; escape them for embedding */
-			if (i + 2 < len && s[i + 1] == '\x80' && (s[i + 2] == '\xa8' || s[i + 2] == '\xa9')) {
+			/* JavaScript reads U+2028/U+2029 as line ends: escape them */
+			if (i + 2 < len && s[i + 1] == '\x80' &&
+			    (s[i + 2] == '\xa8' || s[i + 2] == '\xa9')) {
 				put(out, s + run, i - run);
 				put(out, s[i + 2] == '\xa8' ? "\\u2028" : "\\u2029", 6);
 				i += 3;
@@ -55,22 +56,13 @@ static void put_string(cap_buf *out, const char *s, size_t len)
 			continue;
 		}
 		put(out, s + run, i - run);
-		char esc[6] = {'\\', 0};
-		size_t n = 2;
-		switch (c) {
-		case '"': esc[1] = '"'; break;
-		case '\\': esc[1] = '\\'; break;
-		case '\b': esc[1] = 'b'; break;
-		case '\f': esc[1] = 'f'; break;
-		case '\n': esc[1] = 'n'; break;
-		case '\r': esc[1] = 'r'; break;
-		case '\t': esc[1] = 't'; break;
-		default:
-			memcpy(esc + 1, "u00", 3);
-			esc[4] = hex[c >> 4];
-			esc[5] = hex[c & 15];
-			n = 6;
-		}
+		/* the two-character escapes JSON has, else \u00XX */
+		static const char named[] = "\"\\\b\f\n\r\t", letter[] = "\"\\bfnrt";
+		const char *k = memchr(named, c, sizeof(named) - 1);
+		char esc[6] = {'\\', 'u', '0', '0', hex[c >> 4], hex[c & 15]};
+		if (k)
+			esc[1] = letter[k - named];
+		size_t n = k ? 2 : 6;
 		put(out, esc, n);
 		run = ++i;
 	}
@@ -95,7 +87,8 @@ static void put_int(cap_buf *out, int64_t v)
 
 static void put_newline(cap_buf *out, unsigned depth)
 {
-	static const char spaces[] = "                                                                ";
+	static const char spaces[] =
+	    "                                                                ";
 	size_t n = (size_t)depth * 2;
 	putc1(out, '\n');
 	while (n > 0) {
@@ -148,9 +141,11 @@ static void print_object(cap_buf *out, const cap_value *o, unsigned flags, unsig
 	putc1(out, '{');
 	if (flags & CAP_JSON_SORT_KEYS) {
 		member stack[32];
-		member *members = n <= CAP_ARRAY_SIZE(stack) ? stack : cap_malloc(n * sizeof(*members));
+		member *members =
+		    n <= CAP_ARRAY_SIZE(stack) ? stack : cap_malloc(n * sizeof(*members));
 		size_t i = 0;
-		for (void *it = cap_value_object_iter(o); it; it = cap_value_object_iter_next(o, it))
+		for (void *it = cap_value_object_iter(o); it;
+		     it = cap_value_object_iter_next(o, it))
 			members[i++] = (member){cap_value_object_iter_key(it),
 						cap_value_object_iter_key_len(it),
 						cap_value_object_iter_value(it)};
@@ -161,8 +156,10 @@ static void print_object(cap_buf *out, const cap_value *o, unsigned flags, unsig
 			free(members);
 	} else {
 		bool first = true;
-		for (void *it = cap_value_object_iter(o); it; it = cap_value_object_iter_next(o, it)) {
-			member m = {cap_value_object_iter_key(it), cap_value_object_iter_key_len(it),
+		for (void *it = cap_value_object_iter(o); it;
+		     it = cap_value_object_iter_next(o, it)) {
+			member m = {cap_value_object_iter_key(it),
+				    cap_value_object_iter_key_len(it),
 				    cap_value_object_iter_value(it)};
 			print_member(out, &m, flags, depth, first);
 			first = false;
@@ -196,20 +193,30 @@ static void print_array(cap_buf *out, const cap_value *a, unsigned flags, unsign
 static void print_value(cap_buf *out, const cap_value *v, unsigned flags, unsigned depth)
 {
 	switch (cap_value_kind_of(v)) {
-	case CAP_VALUE_NULL: put(out, "null", 4); break;
+	case CAP_VALUE_NULL:
+		put(out, "null", 4);
+		break;
 	case CAP_VALUE_BOOL:
 		if (cap_value_get_bool(v))
 			put(out, "true", 4);
 		else
 			put(out, "false", 5);
 		break;
-	case CAP_VALUE_INT: put_int(out, cap_value_get_int(v)); break;
-	case CAP_VALUE_REAL: cap_number_format_real(out, cap_value_get_real(v)); break;
+	case CAP_VALUE_INT:
+		put_int(out, cap_value_get_int(v));
+		break;
+	case CAP_VALUE_REAL:
+		cap_number_format_real(out, cap_value_get_real(v));
+		break;
 	case CAP_VALUE_STRING:
 		put_string(out, cap_value_get_string(v), cap_value_string_len(v));
 		break;
-	case CAP_VALUE_ARRAY: print_array(out, v, flags, depth); break;
-	case CAP_VALUE_OBJECT: print_object(out, v, flags, depth); break;
+	case CAP_VALUE_ARRAY:
+		print_array(out, v, flags, depth);
+		break;
+	case CAP_VALUE_OBJECT:
+		print_object(out, v, flags, depth);
+		break;
 	}
 }
 

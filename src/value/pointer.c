@@ -24,9 +24,9 @@ static int next_token(cap_buf *tok, const char **p, const char *pointer)
 		else if (s[1] == '1')
 			cap_buf_putc(tok, '/');
 		else
-			return cap_error_set(CAP_EINVALID,
-					     "invalid JSON pointer '%s': '~' must be followed by 0 or 1",
-					     pointer);
+			return cap_error_set(
+			    CAP_EINVALID,
+			    "invalid JSON pointer '%s': '~' must be followed by 0 or 1", pointer);
 		s += 2;
 	}
 	*p = s;
@@ -66,7 +66,8 @@ static int array_index(size_t *out, const cap_buf *tok, size_t len, bool at_end_
 			i = i * 10 + (size_t)(c - '0');
 	}
 	if (!ok)
-		return cap_error_set(CAP_EINVALID, "invalid JSON pointer '%s': '%s' is not an array index",
+		return cap_error_set(CAP_EINVALID,
+				     "invalid JSON pointer '%s': '%s' is not an array index",
 				     pointer, tok->ptr);
 	if (i > len || (i == len && !at_end_ok))
 		return cap_error_set(CAP_ENOTFOUND, "no value at '%s': index %zu is out of range",
@@ -81,8 +82,8 @@ static int child(cap_value **out, const cap_value *v, const cap_buf *tok, const 
 	if (cap_value_is_object(v)) {
 		cap_value *c = cap_value_object_getn(v, tok->ptr, tok->len);
 		if (!c)
-			return cap_error_set(CAP_ENOTFOUND, "no value at '%s': no key '%s'", pointer,
-					     tok->ptr);
+			return cap_error_set(CAP_ENOTFOUND, "no value at '%s': no key '%s'",
+					     pointer, tok->ptr);
 		*out = c;
 		return 0;
 	}
@@ -163,8 +164,9 @@ static int put_value(cap_value *root, const char *pointer, cap_value *v, bool in
 				v = NULL;
 			}
 		} else {
-			err = cap_error_set(CAP_ENOTFOUND, "no value at '%s': the parent is a %s",
-					    pointer, cap_value_kind_name(cap_value_kind_of(parent)));
+			err =
+			    cap_error_set(CAP_ENOTFOUND, "no value at '%s': the parent is a %s",
+					  pointer, cap_value_kind_name(cap_value_kind_of(parent)));
 		}
 	}
 	cap_value_free(v);
@@ -202,8 +204,9 @@ int cap_pointer_remove(cap_value *root, const char *pointer)
 			if (!err)
 				cap_value_array_remove(parent, i);
 		} else {
-			err = cap_error_set(CAP_ENOTFOUND, "no value at '%s': the parent is a %s",
-					    pointer, cap_value_kind_name(cap_value_kind_of(parent)));
+			err =
+			    cap_error_set(CAP_ENOTFOUND, "no value at '%s': the parent is a %s",
+					  pointer, cap_value_kind_name(cap_value_kind_of(parent)));
 		}
 	}
 	cap_buf_release(&tok);

@@ -27,7 +27,8 @@ static void check_pointers(const cap_value *root, const cap_value *v, cap_buf *p
 	check(cap_pointer_get(&got, root, path->ptr) == 0 && got == v, "pointer does not resolve");
 	size_t mark = path->len;
 	if (cap_value_is_object(v)) {
-		for (void *it = cap_value_object_iter(v); it; it = cap_value_object_iter_next(v, it)) {
+		for (void *it = cap_value_object_iter(v); it;
+		     it = cap_value_object_iter_next(v, it)) {
 			cap_pointer_append_token(path, cap_value_object_iter_key(it),
 						 cap_value_object_iter_key_len(it));
 			check_pointers(root, cap_value_object_iter_value(it), path, budget);
@@ -70,12 +71,14 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		check(cap_json_parse(&back, text.ptr, text.len, "printed", &limits) == 0,
 		      "printed text does not parse");
 		check(cap_value_equal(doc, back), "reparsed value differs");
-		check(cap_value_hash(doc) == cap_value_hash(back), "reparsed value hashes differently");
+		check(cap_value_hash(doc) == cap_value_hash(back),
+		      "reparsed value hashes differently");
 		if (i == 0) {
 			/* compact output is a fixed point */
 			cap_buf again = CAP_BUF_INIT;
 			cap_json_print(&again, back, modes[i]);
-			check(cap_buf_eq(&again, text.ptr, text.len), "compact output is not stable");
+			check(cap_buf_eq(&again, text.ptr, text.len),
+			      "compact output is not stable");
 			cap_buf_release(&again);
 		}
 		cap_value_free(back);

@@ -1,4 +1,5 @@
-/* Tests for JSON parsing and printing: strictness, exact numbers, escapes, limits and round trips. */
+/* Tests for JSON parsing and printing: strictness, exact numbers, escapes, limits and round trips.
+ */
 #include "cap_test.h"
 
 #include "base/alloc.h"
@@ -48,10 +49,18 @@ static void real_formatting_is_shortest_round_trip(void **state)
 		double d;
 		const char *text;
 	} cases[] = {
-		{0.1, "0.1"},           {1.0, "1.0"},       {-0.0, "-0.0"},
-		{1e300, "1e+300"},      {1e21, "1e+21"},    {1.5e-7, "1.5e-07"},
-		{1e16, "1e+16"}, {123456789012345.0, "123456789012345.0"}, {0.30000000000000004, "0.30000000000000004"},
-		{123.456, "123.456"},   {-2.5, "-2.5"},     {5e-324, "4.94065645841247e-324"},
+	    {0.1, "0.1"},
+	    {1.0, "1.0"},
+	    {-0.0, "-0.0"},
+	    {1e300, "1e+300"},
+	    {1e21, "1e+21"},
+	    {1.5e-7, "1.5e-07"},
+	    {1e16, "1e+16"},
+	    {123456789012345.0, "123456789012345.0"},
+	    {0.30000000000000004, "0.30000000000000004"},
+	    {123.456, "123.456"},
+	    {-2.5, "-2.5"},
+	    {5e-324, "4.94065645841247e-324"},
 	};
 	for (size_t i = 0; i < CAP_ARRAY_SIZE(cases); i++) {
 		cap_buf b = CAP_BUF_INIT;
@@ -126,7 +135,8 @@ static void real_overflow_is_an_error(void **state)
 
 static void malformed_numbers_are_errors(void **state)
 {
-	static const char *bad[] = {"01", "1.", ".5", "-", "1e", "+1", "0x10", "1.e3", "--1", "NaN"};
+	static const char *bad[] = {"01", "1.",	  ".5",	  "-",	 "1e",
+				    "+1", "0x10", "1.e3", "--1", "NaN"};
 	for (size_t i = 0; i < CAP_ARRAY_SIZE(bad); i++)
 		parse_err(bad[i], strlen(bad[i]), CAP_EINVALID);
 }
@@ -151,8 +161,8 @@ static void nul_escape_keeps_length(void **state)
 
 static void unpaired_surrogates_are_errors(void **state)
 {
-	static const char *bad[] = {"\"\\ud83d\"", "\"\\ude00\"", "\"\\ud83dx\"", "\"\\ud83d\\u0041\"",
-				    "\"\\u12\"", "\"\\x\""};
+	static const char *bad[] = {"\"\\ud83d\"",	  "\"\\ude00\"", "\"\\ud83dx\"",
+				    "\"\\ud83d\\u0041\"", "\"\\u12\"",	 "\"\\x\""};
 	for (size_t i = 0; i < CAP_ARRAY_SIZE(bad); i++)
 		parse_err(bad[i], strlen(bad[i]), CAP_EINVALID);
 }
@@ -160,13 +170,13 @@ static void unpaired_surrogates_are_errors(void **state)
 static void invalid_utf8_is_rejected(void **state)
 {
 	static const char *bad[] = {
-		"\"\xff\"",             /* never valid */
-		"\"\xc0\xaf\"",         /* overlong '/' */
-		"\"\xe0\x80\xaf\"",     /* overlong */
-		"\"\xed\xa0\x80\"",     /* encoded surrogate */
-		"\"\xf4\x90\x80\x80\"", /* above U+10FFFF */
-		"\"\xc3\"",             /* truncated */
-		"\"\xe2\x82\"",         /* truncated */
+	    "\"\xff\"",		    /* never valid */
+	    "\"\xc0\xaf\"",	    /* overlong '/' */
+	    "\"\xe0\x80\xaf\"",	    /* overlong */
+	    "\"\xed\xa0\x80\"",	    /* encoded surrogate */
+	    "\"\xf4\x90\x80\x80\"", /* above U+10FFFF */
+	    "\"\xc3\"",		    /* truncated */
+	    "\"\xe2\x82\"",	    /* truncated */
 	};
 	for (size_t i = 0; i < CAP_ARRAY_SIZE(bad); i++) {
 		const char *msg = parse_err(bad[i], strlen(bad[i]), CAP_EINVALID);
@@ -195,12 +205,14 @@ static void duplicate_escaped_key_is_detected(void **state)
 
 static void object_keys_keep_document_order(void **state)
 {
-	assert_reprints("{\"z\":1,\"a\":2,\"m\":{\"y\":1,\"b\":2}}", "{\"z\":1,\"a\":2,\"m\":{\"y\":1,\"b\":2}}");
+	assert_reprints("{\"z\":1,\"a\":2,\"m\":{\"y\":1,\"b\":2}}",
+			"{\"z\":1,\"a\":2,\"m\":{\"y\":1,\"b\":2}}");
 }
 
 static void sorted_keys_use_byte_order(void **state)
 {
-	cap_value *v = parse_ok("{\"b\":1,\"a\":{\"y\":1,\"x\":2},\"B\":3,\"ab\":4,\"\xc3\xa9\":5}");
+	cap_value *v =
+	    parse_ok("{\"b\":1,\"a\":{\"y\":1,\"x\":2},\"B\":3,\"ab\":4,\"\xc3\xa9\":5}");
 	char *s = cap_json_to_string(v, CAP_JSON_SORT_KEYS);
 	assert_string_equal(s, "{\"B\":3,\"a\":{\"x\":2,\"y\":1},\"ab\":4,\"b\":1,\"\xc3\xa9\":5}");
 	free(s);
@@ -227,9 +239,11 @@ static void indented_output_uses_two_spaces(void **state)
 
 static void strings_escape_only_what_is_needed(void **state)
 {
-	cap_value *v = cap_value_string("q\"b\\s/\x01\x1f\t\n\xc3\xa9\xe2\x80\xa8\xe2\x80\xa9\xe2\x82\xac");
+	cap_value *v =
+	    cap_value_string("q\"b\\s/\x01\x1f\t\n\xc3\xa9\xe2\x80\xa8\xe2\x80\xa9\xe2\x82\xac");
 	char *s = cap_json_to_string(v, 0);
-	assert_string_equal(s, "\"q\\\"b\\\\s/\\u0001\\u001f\\t\\n\xc3\xa9\\u2028\\u2029\xe2\x82\xac\"");
+	assert_string_equal(
+	    s, "\"q\\\"b\\\\s/\\u0001\\u001f\\t\\n\xc3\xa9\\u2028\\u2029\xe2\x82\xac\"");
 	free(s);
 	cap_value_free(v);
 }
@@ -299,6 +313,19 @@ static void input_need_not_be_terminated(void **state)
 	cap_value_free(v);
 }
 
+static void oversized_file_is_refused_before_reading(void **state)
+{
+	cap_buf path = CAP_BUF_INIT;
+	cap_test_shared_path(&path, "kubernetes/openapi-v2/swagger.json");
+	cap_parse_limits limits = cap_parse_limits_default;
+	limits.max_bytes = 1000;
+	cap_value *v = NULL;
+	assert_int_equal(cap_json_parse_file(&v, path.ptr, &limits), CAP_ELIMIT);
+	assert_non_null(strstr(cap_error_last(), "swagger.json"));
+	assert_null(v);
+	cap_buf_release(&path);
+}
+
 static void missing_file_is_not_found(void **state)
 {
 	cap_value *v = NULL;
@@ -360,34 +387,35 @@ static void shared_json_files_round_trip(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(real_formatting_is_shortest_round_trip),
-		cmocka_unit_test(non_finite_reals_format_as_null),
-		cmocka_unit_test(parses_every_kind),
-		cmocka_unit_test(scalars_are_documents),
-		cmocka_unit_test(int64_extremes_stay_exact),
-		cmocka_unit_test(too_large_integer_names_position),
-		cmocka_unit_test(reals_print_shortest),
-		cmocka_unit_test(real_overflow_is_an_error),
-		cmocka_unit_test(malformed_numbers_are_errors),
-		cmocka_unit_test(unicode_escapes_decode_to_utf8),
-		cmocka_unit_test(nul_escape_keeps_length),
-		cmocka_unit_test(unpaired_surrogates_are_errors),
-		cmocka_unit_test(invalid_utf8_is_rejected),
-		cmocka_unit_test(control_characters_must_be_escaped),
-		cmocka_unit_test(duplicate_key_error_names_line_and_column),
-		cmocka_unit_test(duplicate_escaped_key_is_detected),
-		cmocka_unit_test(object_keys_keep_document_order),
-		cmocka_unit_test(sorted_keys_use_byte_order),
-		cmocka_unit_test(indented_output_uses_two_spaces),
-		cmocka_unit_test(strings_escape_only_what_is_needed),
-		cmocka_unit_test(print_appends_to_buffer),
-		cmocka_unit_test(depth_limit_is_enforced),
-		cmocka_unit_test(size_limit_is_enforced),
-		cmocka_unit_test(trailing_garbage_is_an_error),
-		cmocka_unit_test(empty_input_is_an_error),
-		cmocka_unit_test(input_need_not_be_terminated),
-		cmocka_unit_test(missing_file_is_not_found),
-		cmocka_unit_test(shared_json_files_round_trip),
+	    cmocka_unit_test(real_formatting_is_shortest_round_trip),
+	    cmocka_unit_test(non_finite_reals_format_as_null),
+	    cmocka_unit_test(parses_every_kind),
+	    cmocka_unit_test(scalars_are_documents),
+	    cmocka_unit_test(int64_extremes_stay_exact),
+	    cmocka_unit_test(too_large_integer_names_position),
+	    cmocka_unit_test(reals_print_shortest),
+	    cmocka_unit_test(real_overflow_is_an_error),
+	    cmocka_unit_test(malformed_numbers_are_errors),
+	    cmocka_unit_test(unicode_escapes_decode_to_utf8),
+	    cmocka_unit_test(nul_escape_keeps_length),
+	    cmocka_unit_test(unpaired_surrogates_are_errors),
+	    cmocka_unit_test(invalid_utf8_is_rejected),
+	    cmocka_unit_test(control_characters_must_be_escaped),
+	    cmocka_unit_test(duplicate_key_error_names_line_and_column),
+	    cmocka_unit_test(duplicate_escaped_key_is_detected),
+	    cmocka_unit_test(object_keys_keep_document_order),
+	    cmocka_unit_test(sorted_keys_use_byte_order),
+	    cmocka_unit_test(indented_output_uses_two_spaces),
+	    cmocka_unit_test(strings_escape_only_what_is_needed),
+	    cmocka_unit_test(print_appends_to_buffer),
+	    cmocka_unit_test(depth_limit_is_enforced),
+	    cmocka_unit_test(size_limit_is_enforced),
+	    cmocka_unit_test(trailing_garbage_is_an_error),
+	    cmocka_unit_test(empty_input_is_an_error),
+	    cmocka_unit_test(input_need_not_be_terminated),
+	    cmocka_unit_test(oversized_file_is_refused_before_reading),
+	    cmocka_unit_test(missing_file_is_not_found),
+	    cmocka_unit_test(shared_json_files_round_trip),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

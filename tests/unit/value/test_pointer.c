@@ -188,18 +188,18 @@ static void built_pointer_resolves_to_its_member(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(rfc6901_examples_resolve),
-		cmocka_unit_test(escapes_decode_tilde_one_before_zero),
-		cmocka_unit_test(missing_paths_are_not_found),
-		cmocka_unit_test(malformed_pointers_are_invalid),
-		cmocka_unit_test(huge_index_is_invalid_not_wrapped),
-		cmocka_unit_test(set_replaces_and_adds_members),
-		cmocka_unit_test(set_needs_an_existing_parent),
-		cmocka_unit_test(add_inserts_into_arrays),
-		cmocka_unit_test(remove_deletes_members_and_elements),
-		cmocka_unit_test(append_token_escapes),
-		cmocka_unit_test(parse_splits_and_unescapes),
-		cmocka_unit_test(built_pointer_resolves_to_its_member),
+	    cmocka_unit_test(rfc6901_examples_resolve),
+	    cmocka_unit_test(escapes_decode_tilde_one_before_zero),
+	    cmocka_unit_test(missing_paths_are_not_found),
+	    cmocka_unit_test(malformed_pointers_are_invalid),
+	    cmocka_unit_test(huge_index_is_invalid_not_wrapped),
+	    cmocka_unit_test(set_replaces_and_adds_members),
+	    cmocka_unit_test(set_needs_an_existing_parent),
+	    cmocka_unit_test(add_inserts_into_arrays),
+	    cmocka_unit_test(remove_deletes_members_and_elements),
+	    cmocka_unit_test(append_token_escapes),
+	    cmocka_unit_test(parse_splits_and_unescapes),
+	    cmocka_unit_test(built_pointer_resolves_to_its_member),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

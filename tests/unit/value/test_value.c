@@ -26,8 +26,8 @@ static void assert_json(const cap_value *v, const char *expected)
 
 static void constructors_make_each_kind(void **state)
 {
-	cap_value *vals[] = {cap_value_null(),     cap_value_bool(true),  cap_value_int(-5),
-			     cap_value_real(2.5),  cap_value_string("s"), cap_value_array(),
+	cap_value *vals[] = {cap_value_null(),	  cap_value_bool(true),	 cap_value_int(-5),
+			     cap_value_real(2.5), cap_value_string("s"), cap_value_array(),
 			     cap_value_object()};
 	for (size_t i = 0; i < CAP_ARRAY_SIZE(vals); i++) {
 		assert_int_equal(cap_value_kind_of(vals[i]), (cap_value_kind)i);
@@ -181,7 +181,8 @@ static void deep_copy_is_independent(void **state)
 static void equality_ignores_key_order_not_array_order(void **state)
 {
 	cap_value *a = parse("{\"a\":1,\"b\":[1,2]}"), *b = parse("{\"b\":[1,2],\"a\":1}"),
-		  *c = parse("{\"a\":1,\"b\":[2,1]}"), *d = parse("{\"a\":1,\"b\":[1,2],\"c\":null}");
+		  *c = parse("{\"a\":1,\"b\":[2,1]}"),
+		  *d = parse("{\"a\":1,\"b\":[1,2],\"c\":null}");
 	assert_true(cap_value_equal(a, b));
 	assert_false(cap_value_equal(a, c));
 	assert_false(cap_value_equal(a, d));
@@ -236,22 +237,22 @@ static void dig_follows_object_keys(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(constructors_make_each_kind),
-		cmocka_unit_test(getters_default_on_other_kinds),
-		cmocka_unit_test(integer_reads_as_real),
-		cmocka_unit_test(non_finite_real_becomes_null),
-		cmocka_unit_test(strings_are_copied_with_length),
-		cmocka_unit_test(references_keep_values_alive),
-		cmocka_unit_test(setters_steal_even_on_failure),
-		cmocka_unit_test(arrays_insert_set_and_remove),
-		cmocka_unit_test(objects_keep_insertion_order),
-		cmocka_unit_test(safe_iteration_allows_deleting),
-		cmocka_unit_test(deep_copy_is_independent),
-		cmocka_unit_test(equality_ignores_key_order_not_array_order),
-		cmocka_unit_test(equality_compares_numbers_by_value),
-		cmocka_unit_test(equality_treats_absent_as_only_absent),
-		cmocka_unit_test(strings_with_nul_compare_by_length),
-		cmocka_unit_test(dig_follows_object_keys),
+	    cmocka_unit_test(constructors_make_each_kind),
+	    cmocka_unit_test(getters_default_on_other_kinds),
+	    cmocka_unit_test(integer_reads_as_real),
+	    cmocka_unit_test(non_finite_real_becomes_null),
+	    cmocka_unit_test(strings_are_copied_with_length),
+	    cmocka_unit_test(references_keep_values_alive),
+	    cmocka_unit_test(setters_steal_even_on_failure),
+	    cmocka_unit_test(arrays_insert_set_and_remove),
+	    cmocka_unit_test(objects_keep_insertion_order),
+	    cmocka_unit_test(safe_iteration_allows_deleting),
+	    cmocka_unit_test(deep_copy_is_independent),
+	    cmocka_unit_test(equality_ignores_key_order_not_array_order),
+	    cmocka_unit_test(equality_compares_numbers_by_value),
+	    cmocka_unit_test(equality_treats_absent_as_only_absent),
+	    cmocka_unit_test(strings_with_nul_compare_by_length),
+	    cmocka_unit_test(dig_follows_object_keys),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
