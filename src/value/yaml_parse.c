@@ -40,6 +40,7 @@ struct parser {
 	cap_value *root;	 /* the current document's value, once complete */
 	cap_value *anchors;	 /* object: anchor name -> completed value, for this document */
 	size_t alias_nodes;	 /* nodes produced through aliases so far */
+	unsigned flags;		 /* cap_yaml_parse_flags */
 	cap_buf decoded;	 /* scratch for !!binary */
 };
 
@@ -230,13 +231,16 @@ static int add_value(struct parser *p, cap_value *v)
 	f->have_key = false;
 	if (f->key_is_merge)
 		return add_merge(p, f, v);
-	if (cap_value_object_getn(f->node, f->key.ptr, f->key.len)) {
+	bool exists = cap_value_object_getn(f->node, f->key.ptr, f->key.len) != NULL;
+	if (exists && !(p->flags & CAP_YAML_DUPLICATE_KEYS_LAST_WINS)) {
 		size_t first = f->key_lines[key_index(f->node, f->key.ptr, f->key.len)];
 		cap_value_free(v);
 		return fail_at(p, CAP_EINVALID, f->key_line, f->key_column,
 			       "mapping key \"%.*s\" already defined at line %zu",
 			       (int)(f->key.len > 200 ? 200 : f->key.len), f->key.ptr, first);
 	}
+	if (exists) /* the earlier value goes; its line stays the key's first */
+		return cap_value_object_setn(f->node, f->key.ptr, f->key.len, v);
 	if (f->nkeys == f->key_lines_cap) {
 		f->key_lines_cap = f->key_lines_cap ? f->key_lines_cap * 2 : 8;
 		f->key_lines = cap_realloc(f->key_lines, f->key_lines_cap * sizeof(*f->key_lines));
@@ -252,6 +256,8 @@ static int set_key(struct parser *p, struct frame *f, const cap_yaml_scalar *s, 
 	cap_buf_clear(&f->key);
 	if (cap_yaml_scalar_key(&f->key, s, text, len) != 0)
 		return fail_mark(p, CAP_EINVALID, mark, "%s", cap_error_last());
+	if (memchr(f->key.ptr, '\0', f->key.len))
+		return fail_mark(p, CAP_EINVALID, mark, "mapping key contains a NUL character");
 	f->have_key = true;
 	f->key_is_merge = false;
 	f->key_line = mark.line + 1;
@@ -432,7 +438,14 @@ static int on_event(struct parser *p, const yaml_event_t *ev, cap_value *docs)
 int cap_yaml_parse_stream(cap_value **out_docs, const char *text, size_t len, const char *source,
 			  const cap_parse_limits *limits)
 {
+	return cap_yaml_parse_stream_ext(out_docs, text, len, source, limits, 0);
+}
+
+int cap_yaml_parse_stream_ext(cap_value **out_docs, const char *text, size_t len,
+			      const char *source, const cap_parse_limits *limits, unsigned flags)
+{
 	struct parser p = {
+		.flags = flags,
 		.source = source ? source : "<input>",
 		.text = text,
 		.len = len,

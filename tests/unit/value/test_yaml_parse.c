@@ -168,6 +168,41 @@ static void duplicate_key_names_both_lines(void **state)
 	assert_error("1: a\n0x1: b\n", CAP_EINVALID, "line 2 column 1", "mapping key \"1\"");
 }
 
+static void repeated_key_can_be_read_last_wins_as_argo_cd_does(void **state)
+{
+	cap_buf path = CAP_BUF_INIT, text = CAP_BUF_INIT;
+	cap_value *docs = NULL;
+	/* a fixture from Argo CD's own tests repeats spec.updateStrategy */
+	cap_test_shared_path(&path, "argocd/fixtures/health/statefulset-ondelete.yaml");
+	cap_test_read_file(&text, path.ptr);
+	assert_int_equal(cap_yaml_parse_stream(&docs, text.ptr, text.len, path.ptr, NULL),
+			 CAP_EINVALID);
+	assert_non_null(strstr(cap_error_last(),
+			       "line 94 column 3: mapping key \"updateStrategy\" already defined at line 30"));
+	assert_int_equal(cap_yaml_parse_stream_ext(&docs, text.ptr, text.len, path.ptr, NULL,
+						   CAP_YAML_DUPLICATE_KEYS_LAST_WINS),
+			 0);
+	assert_string_equal(cap_value_dig_string(cap_value_array_get(docs, 0), "spec",
+						 "updateStrategy", "type", NULL),
+			    "OnDelete");
+	cap_value_free(docs);
+
+	const char *again = "a: 1\nb: 2\na: 3\n";
+	assert_int_equal(cap_yaml_parse_stream_ext(&docs, again, strlen(again), "a.yaml", NULL,
+						   CAP_YAML_DUPLICATE_KEYS_LAST_WINS),
+			 0);
+	assert_int_equal(cap_value_get_int(cap_value_dig(cap_value_array_get(docs, 0), "a", NULL)), 3);
+	assert_int_equal(cap_value_object_len(cap_value_array_get(docs, 0)), 2);
+	cap_value_free(docs);
+	cap_buf_release(&path);
+	cap_buf_release(&text);
+}
+
+static void key_with_nul_is_an_error(void **state)
+{
+	assert_error("\"a\\0b\": 1\n", CAP_EINVALID, "line 1 column 1", "NUL");
+}
+
 static void tab_indentation_is_an_error(void **state)
 {
 	assert_error("spec:\n\treplicas: 1\n", CAP_EINVALID,
@@ -298,6 +333,8 @@ int main(void)
 		cmocka_unit_test(merge_of_a_scalar_is_an_error),
 		cmocka_unit_test(block_scalars_keep_their_text),
 		cmocka_unit_test(duplicate_key_names_both_lines),
+		cmocka_unit_test(repeated_key_can_be_read_last_wins_as_argo_cd_does),
+		cmocka_unit_test(key_with_nul_is_an_error),
 		cmocka_unit_test(tab_indentation_is_an_error),
 		cmocka_unit_test(bad_utf8_is_an_error),
 		cmocka_unit_test(unterminated_structures_are_errors),
