@@ -101,5 +101,9 @@ int cap_git_session_run(cap_git_session *s, cap_proc_result *res, const char *wh
 int cap_git_ls_remote(cap_git_refs *out, const char *url, const cap_git_creds *creds,
 		      int timeout_ms);
 
+/* The same through a prepared session (for its known_hosts and private files). */
+int cap_git_session_ls_remote(cap_git_refs *out, cap_git_session *s, const char *url,
+			      const cap_git_creds *creds, int timeout_ms);
+
 /* Number of git processes started by this library since the process began (all threads). */
 unsigned long cap_git_process_count(void);

@@ -1,0 +1,574 @@
+/* Remote access through the git command: credential plumbing, ls-remote and revision resolution. */
+#include "git/remote.h"
+
+#include "base/alloc.h"
+#include "base/error.h"
+#include "base/strvec.h"
+#include "git/semver.h"
+#include "git/url.h"
+
+#include <ctype.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <stdatomic.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+static atomic_ulong process_count;
+
+unsigned long cap_git_process_count(void)
+{
+	return atomic_load(&process_count);
+}
+
+void cap_git_refs_release(cap_git_refs *r)
+{
+	if (!r)
+		return;
+	for (size_t i = 0; i < r->len; i++) {
+		free(r->items[i].name);
+		free(r->items[i].symref);
+	}
+	free(r->items);
+	*r = (cap_git_refs)CAP_GIT_REFS_INIT;
+}
+
+static cap_git_ref *refs_add(cap_git_refs *r, const char *name, size_t name_len)
+{
+	if (r->len == r->cap) {
+		r->cap = r->cap ? r->cap * 2 : 16;
+		r->items = cap_realloc(r->items, r->cap * sizeof(*r->items));
+	}
+	cap_git_ref *ref = &r->items[r->len++];
+	memset(ref, 0, sizeof(*ref));
+	ref->name = cap_strndup(name, name_len);
+	return ref;
+}
+
+void cap_git_refs_copy(cap_git_refs *out, const cap_git_refs *src)
+{
+	*out = (cap_git_refs)CAP_GIT_REFS_INIT;
+	for (size_t i = 0; i < src->len; i++) {
+		const cap_git_ref *s = &src->items[i];
+		cap_git_ref *d = refs_add(out, s->name, strlen(s->name));
+		memcpy(d->sha, s->sha, sizeof(d->sha));
+		memcpy(d->peeled, s->peeled, sizeof(d->peeled));
+		d->symref = s->symref ? cap_strdup(s->symref) : NULL;
+	}
+}
+
+const cap_git_ref *cap_git_refs_find(const cap_git_refs *r, const char *name)
+{
+	for (size_t i = 0; i < r->len; i++)
+		if (strcmp(r->items[i].name, name) == 0)
+			return &r->items[i];
+	return NULL;
+}
+
+static cap_git_ref *refs_find_n(cap_git_refs *r, const char *name, size_t n)
+{
+	for (size_t i = 0; i < r->len; i++)
+		if (strlen(r->items[i].name) == n && memcmp(r->items[i].name, name, n) == 0)
+			return &r->items[i];
+	return NULL;
+}
+
+static bool all_hex(const char *s, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		if (!isxdigit((unsigned char)s[i]))
+			return false;
+	return true;
+}
+
+bool cap_git_is_commit_sha(const char *s)
+{
+	return s && strlen(s) == 40 && all_hex(s, 40);
+}
+
+bool cap_git_is_short_sha(const char *s)
+{
+	size_t n = s ? strlen(s) : 0;
+	return n >= 7 && n < 40 && all_hex(s, n);
+}
+
+int cap_git_refs_parse(cap_git_refs *out, const char *text, size_t len)
+{
+	cap_git_refs r = CAP_GIT_REFS_INIT;
+	const char *p = text, *end = text + len;
+	while (p < end) {
+		const char *nl = memchr(p, '\n', (size_t)(end - p));
+		const char *eol = nl ? nl : end;
+		const char *tab = memchr(p, '\t', (size_t)(eol - p));
+		if (eol > p && !tab)
+			goto bad;
+		if (tab) {
+			const char *name = tab + 1;
+			size_t name_len = (size_t)(eol - name);
+			if (strncmp(p, "ref: ", 5) == 0) {
+				cap_git_ref *ref = refs_find_n(&r, name, name_len);
+				if (!ref)
+					ref = refs_add(&r, name, name_len);
+				free(ref->symref);
+				ref->symref = cap_strndup(p + 5, (size_t)(tab - p - 5));
+			} else {
+				if (tab - p != 40 || !all_hex(p, 40))
+					goto bad;
+				bool peeled = name_len > 3 && memcmp(eol - 3, "^{}", 3) == 0;
+				if (peeled)
+					name_len -= 3;
+				cap_git_ref *ref = refs_find_n(&r, name, name_len);
+				if (!ref)
+					ref = refs_add(&r, name, name_len);
+				memcpy(peeled ? ref->peeled : ref->sha, p, 40);
+			}
+		}
+		p = nl ? nl + 1 : end;
+	}
+	*out = r;
+	return 0;
+bad:
+	cap_git_refs_release(&r);
+	return cap_error_set(CAP_EINVALID, "cannot parse ls-remote output line '%.*s'",
+			     (int)strcspn(p, "\n") > 80 ? 80 : (int)strcspn(p, "\n"), p);
+}
+
+/* The commit a ref stands for: an annotated tag's peeled commit, else its own SHA. */
+static const char *ref_commit(const cap_git_ref *ref)
+{
+	return ref->peeled[0] ? ref->peeled : ref->sha;
+}
+
+static const cap_git_ref *find_prefixed(const cap_git_refs *r, const char *prefix, const char *rev)
+{
+	cap_buf name = CAP_BUF_INIT;
+	cap_buf_printf(&name, "%s%s", prefix, rev);
+	const cap_git_ref *ref = cap_git_refs_find(r, name.ptr);
+	cap_buf_release(&name);
+	return ref;
+}
+
+static int resolve_semver(char out[41], const cap_git_refs *refs, const cap_semver_constraint *c)
+{
+	cap_semver best = {0};
+	const cap_git_ref *best_ref = NULL;
+	for (size_t i = 0; i < refs->len; i++) {
+		const cap_git_ref *ref = &refs->items[i];
+		if (strncmp(ref->name, "refs/tags/", 10) != 0 || !ref->sha[0])
+			continue;
+		cap_semver v;
+		if (cap_semver_parse(&v, ref->name + 10) != 0)
+			continue;
+		if (cap_semver_constraint_check(c, &v) &&
+		    (!best_ref || cap_semver_compare(&v, &best) > 0)) {
+			cap_semver_release(&best);
+			best = v;
+			best_ref = ref;
+		} else {
+			cap_semver_release(&v);
+		}
+	}
+	cap_error_clear();
+	cap_semver_release(&best);
+	if (!best_ref)
+		return CAP_ENOTFOUND;
+	memcpy(out, ref_commit(best_ref), 41);
+	return 0;
+}
+
+int cap_git_refs_resolve(char out[41], const cap_git_refs *refs, const char *revision,
+			 bool *out_is_short)
+{
+	if (out_is_short)
+		*out_is_short = false;
+	const char *rev = revision && *revision ? revision : "HEAD";
+	if (cap_git_is_commit_sha(rev)) {
+		for (int i = 0; i < 40; i++)
+			out[i] = (char)tolower((unsigned char)rev[i]);
+		out[40] = '\0';
+		return 0;
+	}
+	const cap_git_ref *ref = cap_git_refs_find(refs, rev);
+	static const char *const prefixes[] = {"refs/heads/", "refs/tags/", "refs/"};
+	for (size_t i = 0; !ref && i < sizeof(prefixes) / sizeof(prefixes[0]); i++)
+		ref = find_prefixed(refs, prefixes[i], rev);
+	if (ref && ref->symref && !ref->sha[0]) {
+		const cap_git_ref *target = cap_git_refs_find(refs, ref->symref);
+		ref = target && target->sha[0] ? target : NULL;
+	}
+	if (ref && ref->sha[0]) {
+		memcpy(out, ref_commit(ref), 41);
+		return 0;
+	}
+	cap_semver_constraint *c;
+	if (cap_semver_constraint_parse(&c, rev) == 0) {
+		int rc = resolve_semver(out, refs, c);
+		cap_semver_constraint_free(c);
+		if (rc == 0)
+			return 0;
+		if (!cap_git_is_short_sha(rev))
+			return cap_error_set(CAP_ENOTFOUND, "no tag satisfies the constraint '%s'",
+					     rev);
+	}
+	cap_error_clear();
+	if (cap_git_is_short_sha(rev)) {
+		if (out_is_short)
+			*out_is_short = true;
+		return cap_error_set(CAP_ENOTFOUND, "'%s' is not a ref; it may be a short commit SHA",
+				     rev);
+	}
+	return cap_error_set(CAP_ENOTFOUND, "unable to resolve '%s' to a commit SHA", rev);
+}
+
+/* --- sessions ------------------------------------------------------------------------------ */
+
+static const char askpass_script[] = "#!/bin/sh\n"
+				     "case \"$1\" in\n"
+				     "[Uu]sername*) printf '%s\\n' \"$CAP_GIT_USERNAME\" ;;\n"
+				     "*) printf '%s\\n' \"$CAP_GIT_PASSWORD\" ;;\n"
+				     "esac\n";
+
+static int write_private(const char *path, const char *data, mode_t mode)
+{
+	int fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC | O_NOFOLLOW, mode);
+	if (fd < 0)
+		return -1;
+	size_t len = strlen(data), off = 0;
+	while (off < len) {
+		ssize_t n = write(fd, data + off, len - off);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n <= 0) {
+			close(fd);
+			return -1;
+		}
+		off += (size_t)n;
+	}
+	return close(fd);
+}
+
+static int make_private_dir(cap_git_session *s, const char *tmp_root)
+{
+	if (s->private_dir)
+		return 0;
+	const char *tmp = tmp_root ? tmp_root : getenv("TMPDIR");
+	cap_buf dir = CAP_BUF_INIT;
+	cap_buf_printf(&dir, "%s/capstan-git-XXXXXX", tmp && *tmp ? tmp : "/tmp");
+	if (!mkdtemp(dir.ptr)) { /* mkdtemp makes it 0700 */
+		int rc = cap_error_set(CAP_EIO, "cannot make a private directory in '%s': %s",
+				       tmp && *tmp ? tmp : "/tmp", strerror(errno));
+		cap_buf_release(&dir);
+		return rc;
+	}
+	s->private_dir = cap_buf_detach(&dir, NULL);
+	return 0;
+}
+
+/* Quotes a path for the shell command line git gives GIT_SSH_COMMAND to. */
+static void put_shell_quoted(cap_buf *b, const char *s)
+{
+	cap_buf_putc(b, '\'');
+	for (; *s; s++) {
+		if (*s == '\'')
+			cap_buf_puts(b, "'\\''");
+		else
+			cap_buf_putc(b, *s);
+	}
+	cap_buf_putc(b, '\'');
+}
+
+int cap_git_session_init(cap_git_session *s, const char *url, const cap_git_creds *creds,
+			 const char *known_hosts, const char *tmp_root)
+{
+	memset(s, 0, sizeof(*s));
+	cap_strvec_init(&s->argv);
+	cap_strvec_init(&s->env);
+	static const char *const prefix[] = {"git", "-c", "credential.helper=", "-c",
+					     "protocol.version=2", "-c", "gc.auto=0", NULL};
+	cap_strvec_pushv(&s->argv, prefix);
+	bool insecure = creds && creds->insecure;
+	if (insecure && cap_git_url_is_http(url)) {
+		cap_strvec_push(&s->argv, "-c");
+		cap_strvec_push(&s->argv, "http.sslVerify=false");
+	}
+	cap_strvec_push(&s->env, "GIT_TERMINAL_PROMPT=0");
+	cap_strvec_push(&s->env, "GIT_CONFIG_NOSYSTEM=1");
+	cap_strvec_push(&s->env, "GIT_CONFIG_GLOBAL=/dev/null");
+	/* ext:: and fd:: would run commands; only real transports are allowed. */
+	cap_strvec_push(&s->env, "GIT_ALLOW_PROTOCOL=file:git:http:https:ssh");
+	int rc = 0;
+	cap_buf path = CAP_BUF_INIT, cmd = CAP_BUF_INIT;
+	if (creds && (creds->username || creds->password)) {
+		if ((rc = make_private_dir(s, tmp_root)))
+			goto out;
+		cap_buf_printf(&path, "%s/askpass", s->private_dir);
+		if (write_private(path.ptr, askpass_script, 0700) != 0) {
+			rc = cap_error_set(CAP_EIO, "cannot write a credential helper: %s",
+					   strerror(errno));
+			goto out;
+		}
+		cap_strvec_pushf(&s->env, "GIT_ASKPASS=%s", path.ptr);
+		cap_strvec_pushf(&s->env, "CAP_GIT_USERNAME=%s",
+				 creds->username ? creds->username : "git");
+		cap_strvec_pushf(&s->env, "CAP_GIT_PASSWORD=%s",
+				 creds->password ? creds->password : "");
+	}
+	if (creds && creds->bearer_token) {
+		/* Through the environment, so the token never shows in a process listing. */
+		cap_strvec_push(&s->env, "GIT_CONFIG_COUNT=1");
+		cap_strvec_push(&s->env, "GIT_CONFIG_KEY_0=http.extraHeader");
+		cap_strvec_pushf(&s->env, "GIT_CONFIG_VALUE_0=Authorization: Bearer %s",
+				 creds->bearer_token);
+	}
+	if (cap_git_url_is_ssh(url)) {
+		cap_buf_puts(&cmd, "ssh -F /dev/null -o BatchMode=yes");
+		if (creds && creds->ssh_private_key) {
+			if ((rc = make_private_dir(s, tmp_root)))
+				goto out;
+			cap_buf_clear(&path);
+			cap_buf_printf(&path, "%s/key", s->private_dir);
+			cap_buf key = CAP_BUF_INIT;
+			cap_buf_puts(&key, creds->ssh_private_key);
+			if (key.len && key.ptr[key.len - 1] != '\n')
+				cap_buf_putc(&key, '\n'); /* ssh rejects a key without a final newline */
+			int w = write_private(path.ptr, key.ptr, 0600);
+			explicit_bzero(key.ptr, key.len);
+			cap_buf_release(&key);
+			if (w != 0) {
+				rc = cap_error_set(CAP_EIO, "cannot write the ssh key: %s",
+						   strerror(errno));
+				goto out;
+			}
+			cap_buf_puts(&cmd, " -o IdentitiesOnly=yes -i ");
+			put_shell_quoted(&cmd, path.ptr);
+		}
+		if (insecure) {
+			cap_buf_puts(&cmd, " -o StrictHostKeyChecking=no -o UserKnownHostsFile=/dev/null");
+		} else {
+			cap_buf_puts(&cmd, " -o StrictHostKeyChecking=yes");
+			if (known_hosts) {
+				cap_buf_puts(&cmd, " -o UserKnownHostsFile=");
+				put_shell_quoted(&cmd, known_hosts);
+			}
+		}
+		cap_strvec_pushf(&s->env, "GIT_SSH_COMMAND=%s", cmd.ptr);
+	}
+out:
+	s->argv_base = s->argv.len;
+	cap_buf_release(&path);
+	cap_buf_release(&cmd);
+	if (rc)
+		cap_git_session_release(s);
+	return rc;
+}
+
+void cap_git_session_reset(cap_git_session *s)
+{
+	while (s->argv.len > s->argv_base)
+		cap_strvec_pop(&s->argv);
+}
+
+void cap_git_session_release(cap_git_session *s)
+{
+	if (!s)
+		return;
+	if (s->private_dir) {
+		static const char *const files[] = {"askpass", "key"};
+		cap_buf p = CAP_BUF_INIT;
+		for (size_t i = 0; i < sizeof(files) / sizeof(files[0]); i++) {
+			cap_buf_clear(&p);
+			cap_buf_printf(&p, "%s/%s", s->private_dir, files[i]);
+			unlink(p.ptr);
+		}
+		rmdir(s->private_dir);
+		cap_buf_release(&p);
+		free(s->private_dir);
+	}
+	for (size_t i = 0; i < s->env.len; i++)
+		explicit_bzero(s->env.items[i], strlen(s->env.items[i]));
+	cap_strvec_release(&s->env);
+	cap_strvec_release(&s->argv);
+	memset(s, 0, sizeof(*s));
+}
+
+/* Replaces every occurrence of secret in b with "***". */
+static void mask(cap_buf *b, const char *secret)
+{
+	if (!secret || strlen(secret) < 3)
+		return; /* too short to mask without mangling the message */
+	size_t n = strlen(secret);
+	cap_buf out = CAP_BUF_INIT;
+	const char *p = b->ptr;
+	const char *hit;
+	while ((hit = strstr(p, secret))) {
+		cap_buf_put(&out, p, (size_t)(hit - p));
+		cap_buf_puts(&out, "***");
+		p = hit + n;
+	}
+	cap_buf_puts(&out, p);
+	cap_buf_release(b);
+	*b = out;
+}
+
+/* Masks "scheme://user:pass@" user information anywhere in a message. */
+static void scrub_urls(cap_buf *b)
+{
+	cap_buf out = CAP_BUF_INIT;
+	const char *p = b->ptr;
+	const char *sep;
+	while ((sep = strstr(p, "://"))) {
+		const char *auth = sep + 3;
+		size_t n = strcspn(auth, "/ \t'\"@");
+		cap_buf_put(&out, p, (size_t)(auth - p));
+		if (auth[n] == '@') {
+			cap_buf_puts(&out, "***");
+			p = auth + n;
+		} else {
+			p = auth;
+		}
+	}
+	cap_buf_puts(&out, p);
+	cap_buf_release(b);
+	*b = out;
+}
+
+static bool has(const char *hay, const char *needle)
+{
+	return strcasestr(hay, needle) != NULL;
+}
+
+/* Maps git's stderr to an error code: it is the only signal git gives. */
+static int classify(const char *err)
+{
+	static const char *const auth[] = {"authentication failed",
+					   "could not read username",
+					   "could not read password",
+					   "terminal prompts disabled",
+					   "permission denied",
+					   "requested url returned error: 401",
+					   "requested url returned error: 403",
+					   "host key verification failed",
+					   NULL};
+	static const char *const missing[] = {"repository not found",
+					      "not found",
+					      "does not appear to be a git repository",
+					      "couldn't find remote ref",
+					      "not our ref",
+					      "does not exist",
+					      "no such repository",
+					      "returned error: 404",
+					      NULL};
+	static const char *const down[] = {"could not resolve host", "connection refused",
+					   "failed to connect",	     "unable to connect",
+					   "connection timed out",   "network is unreachable",
+					   "unable to access",	     "connection reset",
+					   NULL};
+	for (int i = 0; auth[i]; i++)
+		if (has(err, auth[i]))
+			return CAP_EAUTH;
+	for (int i = 0; missing[i]; i++)
+		if (has(err, missing[i]))
+			return CAP_ENOTFOUND;
+	for (int i = 0; down[i]; i++)
+		if (has(err, down[i]))
+			return CAP_EUNAVAILABLE;
+	return CAP_EGENERIC;
+}
+
+/* The most telling line of git's stderr: the first "fatal:" line, else the last line. */
+static void pick_line(cap_buf *out, const cap_buf *err)
+{
+	const char *fatal = strstr(err->ptr, "fatal:");
+	const char *start = fatal;
+	if (!start) {
+		size_t end = err->len;
+		while (end && isspace((unsigned char)err->ptr[end - 1]))
+			end--;
+		start = err->ptr + end;
+		while (start > err->ptr && start[-1] != '\n')
+			start--;
+	}
+	size_t n = strcspn(start, "\n");
+	while (n && isspace((unsigned char)start[n - 1]))
+		n--;
+	cap_buf_put(out, start, n > 300 ? 300 : n);
+}
+
+int cap_git_session_run(cap_git_session *s, cap_proc_result *res, const char *what,
+			const char *url, const cap_git_creds *creds, const char *git_dir,
+			int timeout_ms)
+{
+	cap_proc_result local = CAP_PROC_RESULT_INIT;
+	cap_proc_result *r = res ? res : &local;
+	cap_strvec env = CAP_STRVEC_INIT;
+	cap_strvec_pushv(&env, (const char *const *)s->env.items);
+	if (git_dir)
+		cap_strvec_pushf(&env, "GIT_DIR=%s", git_dir);
+	cap_proc_opts o = {
+		.argv = (const char *const *)s->argv.items,
+		.env = (const char *const *)env.items,
+		.timeout_ms = timeout_ms,
+	};
+	atomic_fetch_add(&process_count, 1);
+	int rc = cap_proc_run(r, &o);
+	for (size_t i = 0; i < env.len; i++)
+		explicit_bzero(env.items[i], strlen(env.items[i]));
+	cap_strvec_release(&env);
+	if (rc == 0 && r->exit_code == 0)
+		goto out;
+	cap_buf safe_url = CAP_BUF_INIT, line = CAP_BUF_INIT;
+	cap_git_url_scrub(&safe_url, url ? url : "");
+	if (rc == CAP_ETIMEOUT) {
+		rc = cap_error_set(CAP_ETIMEOUT, "%s '%s': git did not finish within %d ms", what,
+				   safe_url.ptr, timeout_ms);
+	} else if (rc == 0) {
+		pick_line(&line, &r->err);
+		if (creds) {
+			mask(&line, creds->password);
+			mask(&line, creds->bearer_token);
+		}
+		scrub_urls(&line);
+		rc = cap_error_set(classify(r->err.ptr), "%s '%s': %s", what, safe_url.ptr,
+				   line.len ? line.ptr : "git failed");
+	} else {
+		cap_error_prefix("%s '%s': ", what, safe_url.ptr);
+	}
+	cap_buf_release(&safe_url);
+	cap_buf_release(&line);
+out:
+	cap_proc_result_release(&local);
+	return rc;
+}
+
+int cap_git_session_ls_remote(cap_git_refs *out, cap_git_session *s, const char *url,
+			      const cap_git_creds *creds, int timeout_ms)
+{
+	if (!url || !*url || *url == '-')
+		return cap_error_set(CAP_EINVALID, "'%s' is not a repository URL", url ? url : "");
+	cap_git_session_reset(s);
+	cap_strvec_push(&s->argv, "ls-remote");
+	cap_strvec_push(&s->argv, "--symref");
+	cap_strvec_push(&s->argv, url);
+	cap_proc_result res = CAP_PROC_RESULT_INIT;
+	int rc = cap_git_session_run(s, &res, "cannot list refs of", url, creds, NULL, timeout_ms);
+	if (rc == 0)
+		rc = cap_git_refs_parse(out, res.out.ptr, res.out.len);
+	cap_proc_result_release(&res);
+	cap_git_session_reset(s);
+	return rc;
+}
+
+int cap_git_ls_remote(cap_git_refs *out, const char *url, const cap_git_creds *creds,
+		      int timeout_ms)
+{
+	cap_git_session s;
+	int rc = cap_git_session_init(&s, url ? url : "", creds, NULL, NULL);
+	if (rc)
+		return rc;
+	rc = cap_git_session_ls_remote(out, &s, url, creds, timeout_ms);
+	cap_git_session_release(&s);
+	return rc;
+}
