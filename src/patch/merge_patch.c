@@ -66,8 +66,6 @@ int cap_merge_patch_create(cap_value **out, const cap_value *original, const cap
 {
 	if (cap_value_is_object(original) && cap_value_is_object(modified))
 		*out = diff_objects(original, modified);
-	else if (cap_value_equal(original, modified))
-		*out = cap_value_object();
 	else
 		*out = modified ? cap_value_deep_copy(modified) : cap_value_null();
 	return 0;

@@ -8,6 +8,8 @@ int cap_merge_patch_apply(cap_value **out, const cap_value *doc, const cap_value
 
 /*
  * Creates the merge patch that turns original into modified: changed and added members, null
- * for removed ones, arrays replaced whole. Equal inputs give an empty object. *out is new.
+ * for removed ones, arrays replaced whole. Equal objects give an empty object; when either side
+ * is not an object the patch is modified itself (an empty object would replace a non-object).
+ * *out is new.
  */
 int cap_merge_patch_create(cap_value **out, const cap_value *original, const cap_value *modified);
