@@ -1,11 +1,14 @@
 /* The table of capstan sub-commands: one line per command, handlers declared in their own headers. */
 #include "cli/cli.h"
 
+#include "cli/cmd_admin_manifests.h"
 #include "cli/cmd_version.h"
 
 #include <stddef.h>
 
 const cap_cli_command cap_cli_commands[] = {
 	{"version", "print the capstan version", cap_cmd_version},
+	{"admin manifests", "render an application source and print its objects",
+	 cap_cmd_admin_manifests},
 	{NULL, NULL, NULL},
 };
