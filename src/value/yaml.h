@@ -5,20 +5,28 @@
 #include "value/value.h"
 
 /*
- * Parses a YAML stream into a new array holding one value per document. Empty documents (nothing
- * but comments, or `---` alone) are skipped, as kubectl does. Anchors, aliases and merge keys
- * (`<<`) are resolved; scalars resolve as Kubernetes reads them (YAML 1.1: yes/no/on/off/y/n and
- * true/false in any common case are booleans, ~/null/empty are null, 0o17/017 octal, 0x1F hex,
- * .inf/.nan, 1_000 underscores; quoted or block scalars stay strings; explicit tags !!str/!!int…
- * are honoured; see yaml_scalar.h for the whole table). Duplicate keys ("mapping key \"name\"
- * already defined at line 4"), tabs in indentation, bad UTF-8 and unterminated structures are
- * errors naming source, line and column: "cannot parse 'apps/web.yaml' line 12 column 3: …".
- * Aliases are expanded into copies, never shared nodes, and every node produced through an alias
- * counts against limits->max_alias_nodes (CAP_ELIMIT), so "billion laughs" fails at once.
- * Mapping keys become strings as sigs.k8s.io/yaml makes them (`1: x` gives the key "1"); a key
- * holding NUL, a null key and a collection key are errors. Reals that JSON cannot carry (.inf,
- * .nan) are errors as values. On success *out_docs is a new array reference.
- * limits may be NULL for cap_parse_limits_default.
+ * Parses a YAML stream into a new array holding one value per document (*out_docs, a new
+ * reference). Empty documents (nothing but comments, `---` alone, or null) are skipped, as
+ * kubectl does. limits may be NULL for cap_parse_limits_default.
+ *
+ * Scalars resolve as Kubernetes reads them (YAML 1.1: yes/no/on/off/y/n and true/false in their
+ * lower, Title and UPPER forms are booleans, ~/null/empty are null, 0o17/017 octal, 0x1F hex,
+ * 1_000 underscores; quoted and block scalars stay strings; explicit tags !!str/!!int… are
+ * honoured): yaml_scalar.h holds the whole table. Mapping keys become strings as
+ * sigs.k8s.io/yaml makes them (`1: x` gives the key "1", `n: x` the key "false"); a null or
+ * collection key, or one holding NUL, is an error. Reals JSON cannot carry (.inf, .nan) are
+ * errors as values.
+ *
+ * Aliases expand into copies, never shared nodes; every node produced through an alias counts
+ * against limits->max_alias_nodes (CAP_ELIMIT), so "billion laughs" fails at once. `<<: map` or
+ * `<<: [map, …]` applies where it stands, as go-yaml v2 and so kubectl read it: its members
+ * replace keys written before it, keys written after it replace them, in a sequence the earlier
+ * map wins, and merged keys take the `<<`'s place in key order.
+ *
+ * A key written twice in one mapping ("mapping key \"name\" already defined at line 4"), tabs
+ * in indentation, bad UTF-8 and unterminated structures are CAP_EINVALID errors naming source,
+ * line and column: "cannot parse 'apps/web.yaml' line 12 column 3: …". Nesting deeper than
+ * limits->max_depth and input longer than limits->max_bytes are CAP_ELIMIT.
  */
 int cap_yaml_parse_stream(cap_value **out_docs, const char *text, size_t len, const char *source,
 			  const cap_parse_limits *limits);
@@ -48,10 +56,14 @@ enum cap_yaml_flags {
 };
 
 /*
- * Appends v as block-style YAML (two-space indent, sequences under a key not indented, as
- * kubectl prints). Strings that would read back as another type or another string are quoted
- * ("yes", "012", "null", "1e3", "", leading/trailing spaces, ": " inside); multi-line strings use
- * literal block style when that is lossless. Reading the output back gives an equal value.
+ * Appends v as block-style YAML (two-space indent, sequences under a key not indented, empty
+ * containers as {} and [], as kubectl prints). Strings that would read back as another type or
+ * another string are quoted: double quotes for those that resolve to another type ("yes",
+ * "012", "null", "1e3", "") and for timestamps, as kubectl quotes them; single quotes for those
+ * YAML syntax would change ("- x", "a: b", "x #y", leading or trailing spaces); double quotes
+ * with escapes for control characters. Multi-line strings use a literal block (|, |- or |+)
+ * when that is lossless. Keys longer than 1000 bytes use the explicit `? key` form. Long lines
+ * are not folded. Reading the output back gives an equal value.
  */
 void cap_yaml_print(cap_buf *out, const cap_value *v, unsigned flags);
 

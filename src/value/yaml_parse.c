@@ -25,8 +25,7 @@ struct frame {
 	cap_buf key;
 	size_t key_line;   /* 1-based line and column of the pending key */
 	size_t key_column;
-	cap_value *merges; /* array of objects from `<<`, earlier first; NULL when none */
-	size_t *key_lines; /* line of each explicit key, by insertion index */
+	size_t *key_lines; /* line of each key by insertion index; 0 when it came from `<<` */
 	size_t nkeys, key_lines_cap;
 };
 
@@ -131,7 +130,6 @@ static struct frame *top(struct parser *p)
 static void frame_release(struct frame *f)
 {
 	cap_value_free(f->node);
-	cap_value_free(f->merges);
 	free(f->anchor);
 	free(f->key_lines);
 	cap_buf_release(&f->key);
@@ -188,28 +186,49 @@ static size_t key_index(const cap_value *o, const char *key, size_t len)
 	return i;
 }
 
+static void remember_key_line(struct frame *f, size_t line)
+{
+	if (f->nkeys == f->key_lines_cap) {
+		f->key_lines_cap = f->key_lines_cap ? f->key_lines_cap * 2 : 8;
+		f->key_lines = cap_realloc(f->key_lines, f->key_lines_cap * sizeof(*f->key_lines));
+	}
+	f->key_lines[f->nkeys++] = line;
+}
+
+/* Copies every member of src into the mapping, replacing what is there, as go-yaml v2 does. */
+static void merge_object(struct frame *f, const cap_value *src)
+{
+	const char *k;
+	cap_value *v;
+	CAP_VALUE_OBJECT_FOREACH(src, k, v)
+	{
+		size_t klen = cap_value_object_iter_key_len(cap__it);
+		if (!cap_value_object_getn(f->node, k, klen))
+			remember_key_line(f, 0);
+		cap_value_object_setn(f->node, k, klen, cap_value_ref(v));
+	}
+}
+
+/*
+ * `<<: map` or `<<: [map, …]` applies where it stands, as go-yaml v2 reads it: merged members
+ * replace keys written before the `<<`, keys written after it replace merged members, and in a
+ * sequence earlier maps win (they are applied last). Steals v.
+ */
 static int add_merge(struct parser *p, struct frame *f, cap_value *v)
 {
+	size_t n = cap_value_array_len(v);
 	if (cap_value_is_array(v)) {
-		size_t i;
-		cap_value *e;
-		CAP_VALUE_ARRAY_FOREACH(v, i, e)
-			if (!cap_value_is_object(e))
-				break;
-		if (i < cap_value_array_len(v) || !cap_value_array_len(v))
-			goto bad;
-		if (!f->merges)
-			f->merges = cap_value_array();
-		CAP_VALUE_ARRAY_FOREACH(v, i, e)
-			cap_value_array_append(f->merges, cap_value_ref(e));
-		cap_value_free(v);
-		return 0;
-	}
-	if (!cap_value_is_object(v))
+		for (size_t i = 0; i < n; i++)
+			if (!cap_value_is_object(cap_value_array_get(v, i)))
+				goto bad;
+		for (size_t i = n; i-- > 0;)
+			merge_object(f, cap_value_array_get(v, i));
+	} else if (cap_value_is_object(v)) {
+		merge_object(f, v);
+	} else {
 		goto bad;
-	if (!f->merges)
-		f->merges = cap_value_array();
-	cap_value_array_append(f->merges, v);
+	}
+	cap_value_free(v);
 	return 0;
 bad:
 	cap_value_free(v);
@@ -232,20 +251,20 @@ static int add_value(struct parser *p, cap_value *v)
 	if (f->key_is_merge)
 		return add_merge(p, f, v);
 	bool exists = cap_value_object_getn(f->node, f->key.ptr, f->key.len) != NULL;
-	if (exists && !(p->flags & CAP_YAML_DUPLICATE_KEYS_LAST_WINS)) {
-		size_t first = f->key_lines[key_index(f->node, f->key.ptr, f->key.len)];
-		cap_value_free(v);
-		return fail_at(p, CAP_EINVALID, f->key_line, f->key_column,
-			       "mapping key \"%.*s\" already defined at line %zu",
-			       (int)(f->key.len > 200 ? 200 : f->key.len), f->key.ptr, first);
+	if (exists) {
+		size_t *first = &f->key_lines[key_index(f->node, f->key.ptr, f->key.len)];
+		/* a key that came from `<<` may be written again; one written twice is an error */
+		if (*first && !(p->flags & CAP_YAML_DUPLICATE_KEYS_LAST_WINS)) {
+			cap_value_free(v);
+			return fail_at(p, CAP_EINVALID, f->key_line, f->key_column,
+				       "mapping key \"%.*s\" already defined at line %zu",
+				       (int)(f->key.len > 200 ? 200 : f->key.len), f->key.ptr, *first);
+		}
+		if (!*first)
+			*first = f->key_line;
+	} else {
+		remember_key_line(f, f->key_line);
 	}
-	if (exists) /* the earlier value goes; its line stays the key's first */
-		return cap_value_object_setn(f->node, f->key.ptr, f->key.len, v);
-	if (f->nkeys == f->key_lines_cap) {
-		f->key_lines_cap = f->key_lines_cap ? f->key_lines_cap * 2 : 8;
-		f->key_lines = cap_realloc(f->key_lines, f->key_lines_cap * sizeof(*f->key_lines));
-	}
-	f->key_lines[f->nkeys++] = f->key_line;
 	return cap_value_object_setn(f->node, f->key.ptr, f->key.len, v);
 }
 
@@ -381,29 +400,9 @@ static int on_start(struct parser *p, const yaml_event_t *ev, bool is_map)
 	return 0;
 }
 
-/* Keys from `<<` go in only where no explicit key and no earlier merged map has set them. */
-static void apply_merges(struct frame *f)
-{
-	size_t i;
-	cap_value *src;
-	CAP_VALUE_ARRAY_FOREACH(f->merges, i, src)
-	{
-		const char *k;
-		cap_value *v;
-		CAP_VALUE_OBJECT_FOREACH(src, k, v)
-		{
-			size_t klen = cap_value_object_iter_key_len(cap__it);
-			if (!cap_value_object_getn(f->node, k, klen))
-				cap_value_object_setn(f->node, k, klen, cap_value_ref(v));
-		}
-	}
-}
-
 static int on_end(struct parser *p)
 {
 	struct frame *f = top(p);
-	if (f->merges)
-		apply_merges(f);
 	cap_value *node = f->node;
 	f->node = NULL;
 	register_anchor(p, f->anchor, node);

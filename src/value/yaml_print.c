@@ -68,7 +68,7 @@ static bool literal_ok(const char *s, size_t len)
 /* The style a string needs: plain when it reads back as the same string, else quoted or literal. */
 static enum style choose_style(const char *s, size_t len, bool is_key)
 {
-	if (len == 0 || cap_yaml_scalar_is_special(s, len))
+	if (len == 0 || cap_yaml_scalar_is_special(s, len) || cap_yaml_scalar_is_timestamp(s, len))
 		return DOUBLE;
 	bool printable = true;
 	for (size_t i = 0; i < len;) {
@@ -83,8 +83,9 @@ static enum style choose_style(const char *s, size_t len, bool is_key)
 		return !is_key && literal_ok(s, len) ? LITERAL : DOUBLE;
 	if (is_key && len > IMPLICIT_KEY_MAX)
 		return DOUBLE;
+	/* a plain `<<` key would be a merge key; as a value it is just text */
 	bool quote = s[0] == ' ' || s[len - 1] == ' ' || s[len - 1] == ':' ||
-		     (len == 2 && s[0] == '<' && s[1] == '<');
+		     (is_key && len == 2 && s[0] == '<' && s[1] == '<');
 	if (is_indicator(s[0])) {
 		/* "-x", "?x" and ":x" read back as plain text; the rest start YAML syntax */
 		bool dash_like = (s[0] == '-' || s[0] == '?' || s[0] == ':') && len > 1 && s[1] != ' ';

@@ -244,11 +244,72 @@ bool cap_yaml_scalar_is_special(const char *s, size_t len)
 	return r.kind != CAP_VALUE_STRING;
 }
 
-/* go-yaml v2's timestamp gate: every timestamp starts with four digits and '-'. */
-static bool looks_like_timestamp(const char *s, size_t len)
+/* Reads 1 or 2 digits (exactly 2 when two is set) at *i into *out; false when there are none. */
+static bool read_num(const char *s, size_t len, size_t *i, bool two, int *out)
 {
-	return len >= 5 && is_digit(s[0]) && is_digit(s[1]) && is_digit(s[2]) && is_digit(s[3]) &&
-	       s[4] == '-';
+	if (*i >= len || !is_digit(s[*i]))
+		return false;
+	int v = s[(*i)++] - '0';
+	if (*i < len && is_digit(s[*i]))
+		v = v * 10 + (s[(*i)++] - '0');
+	else if (two)
+		return false;
+	*out = v;
+	return true;
+}
+
+static int days_in_month(int year, int month)
+{
+	static const int days[] = {31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31};
+	bool leap = (year % 4 == 0 && year % 100 != 0) || year % 400 == 0;
+	return month == 2 && leap ? 29 : days[month - 1];
+}
+
+/*
+ * go-yaml v2's timestamps: Go's time.Parse with "2006-1-2T15:4:5.999999999Z07:00" (or 't'),
+ * "2006-1-2 15:4:5.999999999" or "2006-1-2".
+ */
+bool cap_yaml_scalar_is_timestamp(const char *s, size_t len)
+{
+	if (len < 8 || !is_digit(s[0]) || !is_digit(s[1]) || !is_digit(s[2]) || !is_digit(s[3]) ||
+	    s[4] != '-')
+		return false;
+	int year = (s[0] - '0') * 1000 + (s[1] - '0') * 100 + (s[2] - '0') * 10 + (s[3] - '0');
+	int month, day, hour, minute, second;
+	size_t i = 5;
+	if (!read_num(s, len, &i, false, &month) || i >= len || s[i++] != '-' ||
+	    !read_num(s, len, &i, false, &day))
+		return false;
+	if (month < 1 || month > 12 || day < 1 || day > days_in_month(year, month))
+		return false;
+	if (i == len)
+		return true;
+	char sep = s[i++];
+	if (sep != 'T' && sep != 't' && sep != ' ')
+		return false;
+	if (!read_num(s, len, &i, false, &hour) || i >= len || s[i++] != ':' ||
+	    !read_num(s, len, &i, false, &minute) || i >= len || s[i++] != ':' ||
+	    !read_num(s, len, &i, false, &second))
+		return false;
+	if (hour > 23 || minute > 59 || second > 59)
+		return false;
+	if (i + 1 < len && s[i] == '.' && is_digit(s[i + 1]))
+		for (i++; i < len && is_digit(s[i]); i++)
+			;
+	if (i == len)
+		return true;
+	if (sep == ' ')
+		return false;
+	if (s[i] == 'Z')
+		return i + 1 == len;
+	int zh, zm;
+	if (s[i] != '+' && s[i] != '-')
+		return false;
+	i++;
+	if (!read_num(s, len, &i, true, &zh) || i >= len || s[i++] != ':' ||
+	    !read_num(s, len, &i, true, &zm))
+		return false;
+	return i == len && zh <= 24 && zm <= 60;
 }
 
 static const char *short_kind(cap_value_kind k)
@@ -389,7 +450,7 @@ int cap_yaml_scalar_resolve_tagged(cap_yaml_scalar *out, cap_buf *decoded, const
 	}
 	resolve(&r, s, len);
 	if (!strcmp(name, "timestamp")) {
-		if (looks_like_timestamp(s, len)) {
+		if (cap_yaml_scalar_is_timestamp(s, len)) {
 			r.kind = CAP_VALUE_STRING;
 			*out = r;
 			return 0;

@@ -68,6 +68,13 @@ int cap_yaml_scalar_resolve_tagged(cap_yaml_scalar *out, cap_buf *decoded, const
 bool cap_yaml_scalar_is_special(const char *s, size_t len);
 
 /*
+ * True when s is a timestamp as go-yaml v2 sees one: "2001-12-14", "2001-12-14T21:59:43.1Z",
+ * "2001-12-14t21:59:43-05:00", "2001-12-14 21:59:43.10". Such text still reads as a string; it
+ * matters to !!timestamp and to printing, which quotes it as kubectl does.
+ */
+bool cap_yaml_scalar_is_timestamp(const char *s, size_t len);
+
+/*
  * Appends the mapping-key form (see above) of a resolved scalar to out; text and len are the
  * string's bytes when scalar->kind is CAP_VALUE_STRING. CAP_EINVALID when the scalar cannot be a
  * key (null), with a message naming its kind.

@@ -131,12 +131,32 @@ static void merge_key_takes_a_sequence_of_mappings(void **state)
 		      "\"x\":{\"a\":1,\"b\":1,\"c\":2}}]");
 }
 
-static void explicit_keys_win_over_merged_ones_wherever_they_stand(void **state)
+static void merge_applies_where_it_stands_as_kubectl_reads_it(void **state)
 {
-	assert_stream("b: &b {a: 1, c: 1}\nx:\n  a: 0\n  <<: *b\n",
-		      "[{\"b\":{\"a\":1,\"c\":1},\"x\":{\"a\":0,\"c\":1}}]");
+	/* keys after `<<` replace merged ones; merged ones replace keys before `<<` */
 	assert_stream("b: &b {a: 1, c: 1}\nx:\n  <<: *b\n  a: 0\n",
 		      "[{\"b\":{\"a\":1,\"c\":1},\"x\":{\"a\":0,\"c\":1}}]");
+	assert_stream("b: &b {a: 1, c: 1}\nx:\n  a: 0\n  <<: *b\n",
+		      "[{\"b\":{\"a\":1,\"c\":1},\"x\":{\"a\":1,\"c\":1}}]");
+	/* merged keys take the place of the `<<` */
+	cap_value *v;
+	const char *text = "b: &b {m: 1}\nx:\n  first: 0\n  <<: *b\n  last: 2\n";
+	assert_int_equal(cap_yaml_parse(&v, text, strlen(text), "o.yaml", NULL), 0);
+	const char *order[] = {"first", "m", "last"}, *k;
+	cap_value *e;
+	size_t i = 0;
+	CAP_VALUE_OBJECT_FOREACH(cap_value_object_get(v, "x"), k, e)
+	{
+		(void)e;
+		assert_string_equal(k, order[i++]);
+	}
+	cap_value_free(v);
+}
+
+static void merged_key_written_twice_is_still_a_duplicate(void **state)
+{
+	assert_error("b: &b {a: 1}\nx:\n  a: 0\n  <<: *b\n  a: 2\n", CAP_EINVALID,
+		     "line 5 column 3", "mapping key \"a\" already defined at line 3");
 }
 
 static void quoted_merge_key_is_an_ordinary_key(void **state)
@@ -328,7 +348,8 @@ int main(void)
 		cmocka_unit_test(alias_can_be_a_key),
 		cmocka_unit_test(merge_key_takes_a_mapping),
 		cmocka_unit_test(merge_key_takes_a_sequence_of_mappings),
-		cmocka_unit_test(explicit_keys_win_over_merged_ones_wherever_they_stand),
+		cmocka_unit_test(merge_applies_where_it_stands_as_kubectl_reads_it),
+		cmocka_unit_test(merged_key_written_twice_is_still_a_duplicate),
 		cmocka_unit_test(quoted_merge_key_is_an_ordinary_key),
 		cmocka_unit_test(merge_of_a_scalar_is_an_error),
 		cmocka_unit_test(block_scalars_keep_their_text),

@@ -101,20 +101,32 @@ static void strings_that_would_change_meaning_are_single_quoted(void **state)
 {
 	assert_prints("[\"- x\",\"a: b\",\"a #b\",\" lead\",\"trail \",\"key:\",\"#c\",\"&a\",\"*a\","
 		      "\"!t\",\"|\",\">\",\"[x]\",\"{x}\",\"'q'\",\"\\\"q\\\"\",\"%d\",\"@x\",\"`x\","
-		      "\"---\",\"...\",\"<<\",\",x\",\"?\",\"-\"]",
+		      "\"---\",\"...\",\",x\",\"?\",\"-\"]",
 		      0,
 		      "- '- x'\n- 'a: b'\n- 'a #b'\n- ' lead'\n- 'trail '\n- 'key:'\n- '#c'\n- '&a'\n"
 		      "- '*a'\n- '!t'\n- '|'\n- '>'\n- '[x]'\n- '{x}'\n- '''q'''\n- '\"q\"'\n- '%d'\n"
-		      "- '@x'\n- '`x'\n- '---'\n- '...'\n- '<<'\n- ',x'\n- '?'\n- '-'\n");
+		      "- '@x'\n- '`x'\n- '---'\n- '...'\n- ',x'\n- '?'\n- '-'\n");
+	assert_prints("{\"<<\":\"<<\"}", 0, "'<<': <<\n");
 }
 
 static void harmless_punctuation_stays_plain(void **state)
 {
 	assert_prints("[\"-x\",\"a:b\",\"a#b\",\"it's\",\"1.2.3\",\"10Mi\",\"http://x/y?z=1\",\"caf\u00e9\","
-		      "\"2001-12-14\",\"a, b\",\"yEs\"]",
+		      "\"2001-12-14x\",\"a, b\",\"yEs\"]",
 		      0,
 		      "- -x\n- a:b\n- a#b\n- it's\n- 1.2.3\n- 10Mi\n- http://x/y?z=1\n- caf\xc3\xa9\n"
-		      "- 2001-12-14\n- a, b\n- yEs\n");
+		      "- 2001-12-14x\n- a, b\n- yEs\n");
+}
+
+static void timestamps_are_quoted_as_kubectl_quotes_them(void **state)
+{
+	assert_prints("[\"2001-12-14\",\"2001-1-2\",\"2001-12-14T21:59:43.10Z\","
+		      "\"2001-12-14t21:59:43-05:00\",\"2001-12-14 21:59:43\",\"2001-02-30\","
+		      "\"2001-12-14 21:59:43Z\",\"2001-12-14T25:00:00Z\"]",
+		      0,
+		      "- \"2001-12-14\"\n- \"2001-1-2\"\n- \"2001-12-14T21:59:43.10Z\"\n"
+		      "- \"2001-12-14t21:59:43-05:00\"\n- \"2001-12-14 21:59:43\"\n- 2001-02-30\n"
+		      "- 2001-12-14 21:59:43Z\n- 2001-12-14T25:00:00Z\n");
 }
 
 static void multi_line_strings_use_literal_blocks(void **state)
@@ -189,6 +201,7 @@ int main(void)
 		cmocka_unit_test(strings_that_would_change_type_are_double_quoted),
 		cmocka_unit_test(strings_that_would_change_meaning_are_single_quoted),
 		cmocka_unit_test(harmless_punctuation_stays_plain),
+		cmocka_unit_test(timestamps_are_quoted_as_kubectl_quotes_them),
 		cmocka_unit_test(multi_line_strings_use_literal_blocks),
 		cmocka_unit_test(strings_a_literal_block_cannot_hold_are_escaped),
 		cmocka_unit_test(multi_line_keys_are_double_quoted),
