@@ -2,6 +2,7 @@
 #include "cli/cli.h"
 
 #include "cli/cmd_admin_manifests.h"
+#include "cli/cmd_admin_patch.h"
 #include "cli/cmd_version.h"
 
 #include <stddef.h>
@@ -10,5 +11,7 @@ const cap_cli_command cap_cli_commands[] = {
 	{"version", "print the capstan version", cap_cmd_version},
 	{"admin manifests", "render an application source and print its objects",
 	 cap_cmd_admin_manifests},
+	{"admin patch", "apply or create json, merge and strategic merge patches on files",
+	 cap_cmd_admin_patch},
 	{NULL, NULL, NULL},
 };
