@@ -1,5 +1,4 @@
-/* Tests for JSON parsing and printing: strictness, exact numbers, escapes, limits and round trips.
- */
+/* Tests for JSON parsing and printing: strictness, numbers, escapes, limits, round trips. */
 #include "cap_test.h"
 
 #include "base/alloc.h"
