@@ -1,0 +1,370 @@
+/* Tests for the repository cache: trees per commit, shallow fetches, sharing, eviction, isolation. */
+#include "cap_test.h"
+
+#include "base/error.h"
+#include "git/cache.h"
+#include "git/remote.h"
+#include "git_fixture.h"
+
+#include <pthread.h>
+#include <sys/stat.h>
+#include <time.h>
+
+static cap_git_cache *open_cache(const git_fixture *f, uint64_t max_bytes, int ttl_ms)
+{
+	cap_buf root = CAP_BUF_INIT;
+	cap_buf_printf(&root, "%s/cache", f->dir.ptr);
+	cap_git_cache_options o = {.root = root.ptr, .max_bytes = max_bytes, .timeout_ms = 20000,
+				   .refs_ttl_ms = ttl_ms};
+	cap_git_cache *c = NULL;
+	if (cap_git_cache_open(&c, &o) != 0)
+		fail_msg("%s", cap_error_last());
+	cap_buf_release(&root);
+	return c;
+}
+
+static void read_in_tree(cap_buf *out, const cap_git_tree *t, const char *rel)
+{
+	cap_buf p = CAP_BUF_INIT;
+	cap_buf_printf(&p, "%s/%s", cap_git_tree_path(t), rel);
+	cap_buf_clear(out);
+	cap_test_read_file(out, p.ptr);
+	cap_buf_release(&p);
+}
+
+static bool tree_exists(const git_fixture *f, const char *commit)
+{
+	cap_buf p = CAP_BUF_INIT;
+	cap_buf_printf(&p, "%s/cache/trees/%s", f->dir.ptr, commit);
+	bool e = access(p.ptr, F_OK) == 0;
+	cap_buf_release(&p);
+	return e;
+}
+
+static cap_git_tree *get(cap_git_cache *c, const char *url, const char *rev)
+{
+	cap_git_tree *t = NULL;
+	if (cap_git_cache_get(&t, c, url, rev, NULL) != 0)
+		fail_msg("'%s': %s", rev, cap_error_last());
+	return t;
+}
+
+static void extracts_a_commit_once_into_a_read_only_tree(void **state)
+{
+	git_fixture f;
+	fixture_make(&f);
+	cap_git_cache *c = open_cache(&f, 0, 0);
+	cap_git_tree *t = get(c, f.url.ptr, "main");
+	assert_string_equal(cap_git_tree_commit(t), f.c[4]);
+	cap_buf text = CAP_BUF_INIT, p = CAP_BUF_INIT;
+	read_in_tree(&text, t, "app/config.yaml");
+	assert_string_equal(text.ptr, "v: 4\n");
+	read_in_tree(&text, t, "app/sub/list.yaml");
+	assert_string_equal(text.ptr, "kind: List\n");
+	struct stat st;
+	cap_buf_printf(&p, "%s/README.md", cap_git_tree_path(t));
+	assert_int_equal(stat(p.ptr, &st), 0);
+	assert_int_equal(st.st_mode & 0222, 0);
+	assert_true(st.st_mode & 0100);
+	assert_int_equal(stat(cap_git_tree_path(t), &st), 0);
+	assert_int_equal(st.st_mode & 0222, 0);
+	cap_buf_clear(&p);
+	cap_buf_printf(&p, "%s/.git", cap_git_tree_path(t));
+	assert_int_not_equal(access(p.ptr, F_OK), 0);
+
+	cap_git_tree *again = get(c, f.url.ptr, "refs/heads/main");
+	assert_string_equal(cap_git_tree_path(again), cap_git_tree_path(t));
+	cap_git_cache_stats s;
+	cap_git_cache_stats_get(c, &s);
+	assert_int_equal(s.extractions, 1);
+	assert_int_equal(s.fetches, 1);
+	assert_int_equal(s.ls_remotes, 2);
+	assert_true(s.bytes > 0);
+	cap_git_tree_release(again);
+	cap_git_tree_release(t);
+	cap_git_cache_free(c);
+
+	/* A new process finds the tree and the repository where it left them. */
+	c = open_cache(&f, 0, 0);
+	t = NULL;
+	assert_int_equal(cap_git_cache_checkout(&t, c, f.url.ptr, f.c[4], NULL), 0);
+	cap_git_cache_stats_get(c, &s);
+	assert_int_equal(s.extractions, 0);
+	assert_int_equal(s.fetches, 0);
+	cap_git_tree_release(t);
+	cap_git_cache_free(c);
+	cap_buf_release(&text);
+	cap_buf_release(&p);
+	fixture_free(&f);
+}
+
+static void fetches_a_fixed_commit_shallow(void **state)
+{
+	git_fixture f;
+	fixture_make(&f);
+	cap_git_cache *c = open_cache(&f, 0, 0);
+	cap_git_tree *t = NULL;
+	assert_int_equal(cap_git_cache_checkout(&t, c, f.url.ptr, f.c[2], NULL), 0);
+	cap_buf text = CAP_BUF_INIT;
+	read_in_tree(&text, t, "app/config.yaml");
+	assert_string_equal(text.ptr, "v: 2\n");
+	cap_git_cache_stats s;
+	cap_git_cache_stats_get(c, &s);
+	assert_int_equal(s.fetches, 1);
+	assert_int_equal(s.ls_remotes, 0); /* a full SHA needs no ls-remote */
+	/* Only the one commit came over: its parent is not in the cache. */
+	cap_buf out = CAP_BUF_INIT;
+	assert_int_equal(cap_test_run(&out, "ls -d '%s'/cache/repos/*/shallow", f.dir.ptr), 0);
+	assert_int_not_equal(cap_test_run(NULL, "GIT_DIR=$(ls -d '%s'/cache/repos/*/ | head -1) "
+						"git cat-file -e %s 2>/dev/null",
+					  f.dir.ptr, f.c[1]),
+			     0);
+	cap_git_tree_release(t);
+	cap_git_cache_free(c);
+	cap_buf_release(&text);
+	cap_buf_release(&out);
+	fixture_free(&f);
+}
+
+static void short_sha_resolves_after_a_fetch(void **state)
+{
+	git_fixture f;
+	fixture_make(&f);
+	cap_git_cache *c = open_cache(&f, 0, 0);
+	char shortsha[10], out[41];
+	memcpy(shortsha, f.c[1], 9);
+	shortsha[9] = '\0';
+	assert_int_equal(cap_git_cache_resolve(out, c, f.url.ptr, shortsha, NULL), 0);
+	assert_string_equal(out, f.c[1]);
+	assert_int_equal(cap_git_cache_resolve(out, c, f.url.ptr, "abcdef1234", NULL),
+			 CAP_ENOTFOUND);
+	assert_int_equal(cap_git_cache_resolve(out, c, f.url.ptr, "no-such-branch", NULL),
+			 CAP_ENOTFOUND);
+	assert_non_null(strstr(cap_error_last(), "'no-such-branch'"));
+	/* Semver through the cache too. */
+	assert_int_equal(cap_git_cache_resolve(out, c, f.url.ptr, "^1.2", NULL), 0);
+	assert_string_equal(out, f.c[3]);
+	cap_git_cache_free(c);
+	fixture_free(&f);
+}
+
+struct worker {
+	cap_git_cache *c;
+	const char *url;
+	const char *rev;
+	cap_git_tree *tree;
+	int rc;
+	char err[256];
+};
+
+static void *checkout_worker(void *p)
+{
+	struct worker *w = p;
+	w->rc = cap_git_cache_get(&w->tree, w->c, w->url, w->rev, NULL);
+	snprintf(w->err, sizeof(w->err), "%s", cap_error_last());
+	return NULL;
+}
+
+static void concurrent_readers_share_one_extraction(void **state)
+{
+	git_fixture f;
+	fixture_make(&f);
+	cap_git_cache *c = open_cache(&f, 0, -1);
+	enum { N = 12 };
+	struct worker w[N];
+	pthread_t th[N];
+	for (int i = 0; i < N; i++) {
+		w[i] = (struct worker){.c = c, .url = f.url.ptr, .rev = i % 2 ? "v1.2.5" : "1.2.*"};
+		pthread_create(&th[i], NULL, checkout_worker, &w[i]);
+	}
+	cap_buf text = CAP_BUF_INIT;
+	for (int i = 0; i < N; i++) {
+		pthread_join(th[i], NULL);
+		if (w[i].rc)
+			fail_msg("worker %d: %s", i, w[i].err);
+		assert_string_equal(cap_git_tree_commit(w[i].tree), f.c[3]);
+		read_in_tree(&text, w[i].tree, "app/config.yaml");
+		assert_string_equal(text.ptr, "v: 3\n");
+	}
+	cap_git_cache_stats s;
+	cap_git_cache_stats_get(c, &s);
+	assert_int_equal(s.extractions, 1);
+	assert_int_equal(s.fetches, 1);
+	assert_int_equal(s.ls_remotes, 1);
+	assert_int_equal(s.refs_shared, N - 1);
+	for (int i = 0; i < N; i++)
+		cap_git_tree_release(w[i].tree);
+	cap_git_cache_free(c);
+	cap_buf_release(&text);
+	fixture_free(&f);
+}
+
+static void one_ls_remote_serves_every_app_within_the_interval(void **state)
+{
+	git_fixture f;
+	fixture_make(&f);
+	pid_t pid;
+	int port = fixture_http_start(&f, "bob", "t0ken-abc", &pid);
+	cap_buf url = CAP_BUF_INIT;
+	cap_buf_printf(&url, "http://127.0.0.1:%d/src", port);
+	cap_git_creds creds = {.username = "bob", .password = "t0ken-abc"};
+	cap_git_cache *c = open_cache(&f, 0, 60000);
+	char out[41];
+	/* A poll of 40 apps on one repository, at assorted revisions. */
+	const char *revs[] = {"main", "HEAD", "feature", "v1.2.0", "1.2.*"};
+	for (int i = 0; i < 40; i++) {
+		if (cap_git_cache_resolve(out, c, url.ptr, revs[i % 5], &creds) != 0)
+			fail_msg("%s", cap_error_last());
+	}
+	cap_git_tree *t = NULL;
+	assert_int_equal(cap_git_cache_checkout(&t, c, url.ptr, out, &creds), 0);
+	assert_int_equal(cap_git_cache_requests(c), 2); /* one ls-remote, one fetch */
+	assert_int_equal(fixture_http_requests(&f, "200 GET /src/info/refs"), 2);
+	cap_git_cache_refresh(c, url.ptr);
+	assert_int_equal(cap_git_cache_resolve(out, c, url.ptr, "main", &creds), 0);
+	assert_int_equal(cap_git_cache_requests(c), 3);
+	/* Wrong credentials: refused, and the secret stays out of the message. */
+	cap_git_cache_refresh(c, url.ptr);
+	cap_git_creds wrong = {.username = "bob", .password = "not-the-t0ken"};
+	assert_int_equal(cap_git_cache_resolve(out, c, url.ptr, "main", &wrong), CAP_EAUTH);
+	assert_null(strstr(cap_error_last(), "not-the-t0ken"));
+	fixture_kill(pid);
+	cap_git_tree_release(t);
+	cap_git_cache_free(c);
+	cap_buf_release(&url);
+	fixture_free(&f);
+}
+
+static void evicts_least_recently_used_trees_but_never_leased_ones(void **state)
+{
+	git_fixture f;
+	fixture_make(&f);
+	cap_git_cache *c = open_cache(&f, 0, -1);
+	for (int i = 1; i <= 4; i++) {
+		cap_git_tree *t = NULL;
+		assert_int_equal(cap_git_cache_checkout(&t, c, f.url.ptr, f.c[i], NULL), 0);
+		cap_git_tree_release(t);
+	}
+	cap_git_tree *t1 = NULL, *t3 = NULL;
+	assert_int_equal(cap_git_cache_checkout(&t1, c, f.url.ptr, f.c[1], NULL), 0);
+	cap_git_tree_release(t1); /* c1 is now the most recently used */
+	cap_git_cache_stats s;
+	cap_git_cache_stats_get(c, &s);
+	assert_int_equal(cap_git_cache_trim(c, s.bytes - 1), 1);
+	assert_false(tree_exists(&f, f.c[2]));
+	assert_true(tree_exists(&f, f.c[1]));
+	assert_true(tree_exists(&f, f.c[3]));
+
+	assert_int_equal(cap_git_cache_checkout(&t3, c, f.url.ptr, f.c[3], NULL), 0);
+	cap_git_cache_trim(c, 0);
+	assert_true(tree_exists(&f, f.c[3]));
+	assert_false(tree_exists(&f, f.c[1]));
+	assert_false(tree_exists(&f, f.c[4]));
+	cap_buf text = CAP_BUF_INIT;
+	read_in_tree(&text, t3, "app/config.yaml");
+	assert_string_equal(text.ptr, "v: 3\n");
+	cap_git_cache_stats_get(c, &s);
+	assert_int_equal(s.evicted_trees, 3);
+	assert_int_equal(s.evicted_repos, 1);
+	cap_git_tree_release(t3);
+	cap_git_cache_trim(c, 0);
+	assert_false(tree_exists(&f, f.c[3]));
+	cap_git_cache_stats_get(c, &s);
+	assert_int_equal(s.bytes, 0);
+
+	/* The repository comes back on demand after its eviction. */
+	cap_git_tree *t = get(c, f.url.ptr, "feature");
+	read_in_tree(&text, t, "app/config.yaml");
+	assert_string_equal(text.ptr, "v: 2\n");
+	cap_git_tree_release(t);
+	cap_git_cache_free(c);
+
+	/* With a budget, older trees go as new ones arrive. */
+	c = open_cache(&f, 1, -1);
+	t = get(c, f.url.ptr, "v1.0.0");
+	cap_git_tree_release(t);
+	t = get(c, f.url.ptr, "v1.2.5");
+	assert_false(tree_exists(&f, f.c[1]));
+	assert_true(tree_exists(&f, f.c[3]));
+	cap_git_tree_release(t);
+	cap_git_cache_free(c);
+	cap_buf_release(&text);
+	fixture_free(&f);
+}
+
+static void a_commit_is_served_only_through_a_repository_that_has_it(void **state)
+{
+	git_fixture a, b;
+	fixture_make(&a);
+	fixture_make(&b);
+	fixture_commit(&a, "private", a.c[0]);
+	cap_git_cache *c = open_cache(&a, 0, 0);
+	cap_git_tree *t = NULL;
+	assert_int_equal(cap_git_cache_checkout(&t, c, a.url.ptr, a.c[0], NULL), 0);
+	cap_git_tree_release(t);
+	t = NULL;
+	assert_int_equal(cap_git_cache_checkout(&t, c, b.url.ptr, a.c[0], NULL), CAP_ENOTFOUND);
+	assert_null(t);
+	cap_git_cache_free(c);
+	fixture_free(&a);
+	fixture_free(&b);
+}
+
+static void *hung_worker(void *p)
+{
+	struct worker *w = p;
+	char out[41];
+	w->rc = cap_git_cache_resolve(out, w->c, w->url, "main", NULL);
+	return NULL;
+}
+
+static void a_hung_remote_does_not_block_other_repositories(void **state)
+{
+	git_fixture f;
+	fixture_make(&f);
+	int s = socket(AF_INET, SOCK_STREAM, 0);
+	struct sockaddr_in a = {.sin_family = AF_INET, .sin_addr.s_addr = htonl(INADDR_LOOPBACK)};
+	socklen_t len = sizeof(a);
+	assert_int_equal(bind(s, (struct sockaddr *)&a, sizeof(a)), 0);
+	assert_int_equal(listen(s, 16), 0);
+	getsockname(s, (struct sockaddr *)&a, &len);
+	cap_buf hung = CAP_BUF_INIT, root = CAP_BUF_INIT;
+	cap_buf_printf(&hung, "git://127.0.0.1:%d/repo", ntohs(a.sin_port));
+	cap_buf_printf(&root, "%s/cache", f.dir.ptr);
+	cap_git_cache_options o = {.root = root.ptr, .timeout_ms = 2000};
+	cap_git_cache *c = NULL;
+	assert_int_equal(cap_git_cache_open(&c, &o), 0);
+	struct worker w = {.c = c, .url = hung.ptr};
+	pthread_t th;
+	struct timespec t0, t1;
+	clock_gettime(CLOCK_MONOTONIC, &t0);
+	pthread_create(&th, NULL, hung_worker, &w);
+	usleep(100000);
+	cap_git_tree *t = get(c, f.url.ptr, "main");
+	clock_gettime(CLOCK_MONOTONIC, &t1);
+	double took = (double)(t1.tv_sec - t0.tv_sec) + (double)(t1.tv_nsec - t0.tv_nsec) / 1e9;
+	assert_true(took < 1.9);
+	pthread_join(th, NULL);
+	assert_int_equal(w.rc, CAP_ETIMEOUT);
+	cap_git_tree_release(t);
+	cap_git_cache_free(c);
+	close(s);
+	cap_buf_release(&hung);
+	cap_buf_release(&root);
+	fixture_free(&f);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(extracts_a_commit_once_into_a_read_only_tree),
+		cmocka_unit_test(fetches_a_fixed_commit_shallow),
+		cmocka_unit_test(short_sha_resolves_after_a_fetch),
+		cmocka_unit_test(concurrent_readers_share_one_extraction),
+		cmocka_unit_test(one_ls_remote_serves_every_app_within_the_interval),
+		cmocka_unit_test(evicts_least_recently_used_trees_but_never_leased_ones),
+		cmocka_unit_test(a_commit_is_served_only_through_a_repository_that_has_it),
+		cmocka_unit_test(a_hung_remote_does_not_block_other_repositories),
+	};
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
