@@ -39,9 +39,14 @@ static char *import_file(void *data, const char *base, const char *rel, char **f
 	cap_buf path = CAP_BUF_INIT, text = CAP_BUF_INIT, msg = CAP_BUF_INIT;
 	char *result = NULL;
 	*success = 0;
-	for (size_t i = 0; i <= ic->jpaths.len && !result; i++) {
+	if (rel[0] == '/' && !cap_render_path_is_within(ic->root, rel))
+		cap_buf_printf(&msg, "import '%s' resolved to outside repository root", rel);
+	for (size_t i = 0; !msg.len && i <= ic->jpaths.len && !result; i++) {
 		const char *dir = i == 0 ? base : ic->jpaths.items[i - 1];
-		int rc = cap_render_path_resolve(&path, ic->root, dir, rel);
+		const char *name = rel;
+		if (rel[0] == '/') /* absolute imports inside the checkout are fine */
+			name = rel + strlen(ic->root);
+		int rc = cap_render_path_resolve(&path, ic->root, dir, name);
 		if (rc == CAP_ENOTFOUND)
 			continue;
 		if (rc) {
