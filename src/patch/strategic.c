@@ -85,6 +85,12 @@ static int no_merge_key(const cap_value *item, const char *key)
 	return rc;
 }
 
+static bool is_delete_directive(const cap_value *item)
+{
+	const char *d = cap_value_get_string(cap_value_object_get(item, CAP_SMP_DIRECTIVE));
+	return d && !strcmp(d, "delete");
+}
+
 /* Index of the first map in list whose key member equals value, or -1. */
 static int find_by_key(long *out, const cap_value *list, const char *key, const cap_value *value)
 {
@@ -317,15 +323,24 @@ static int check_order_list(const cap_value *patch_list, const cap_value *order,
 {
 	if (!cap_value_array_len(order) || !cap_value_array_len(patch_list))
 		return 0;
-	size_t pi = 0, oi = 0, np = cap_value_array_len(patch_list),
-	       no = cap_value_array_len(order);
+	/* with a merge key, {"$patch":"delete"} items take no part in the order */
+	cap_value *items = cap_value_array();
+	int rc = 0;
+	for (size_t i = 0; i < cap_value_array_len(patch_list); i++) {
+		cap_value *item = cap_value_array_get(patch_list, i);
+		if (*key && !cap_value_is_object(item)) {
+			rc = cap_error_set(CAP_EINVALID, "expected a map, but received a %s",
+					   cap_value_kind_name(cap_value_kind_of(item)));
+			goto out;
+		}
+		if (!*key || !is_delete_directive(item))
+			cap_value_array_append(items, cap_value_ref(item));
+	}
+	size_t pi = 0, oi = 0, np = cap_value_array_len(items), no = cap_value_array_len(order);
 	while (pi < np && oi < no) {
-		const cap_value *item = cap_value_array_get(patch_list, pi);
+		const cap_value *item = cap_value_array_get(items, pi);
 		const cap_value *want = cap_value_array_get(order, oi);
-		if (*key && !cap_value_is_object(item))
-			return cap_error_set(CAP_EINVALID, "expected a map, but received a %s",
-					     cap_value_kind_name(cap_value_kind_of(item)));
-		if (cap_value_object_get(item, CAP_SMP_DIRECTIVE)) {
+		if (cap_value_is_object(item) && cap_value_object_get(item, CAP_SMP_DIRECTIVE)) {
 			pi++;
 			continue;
 		}
@@ -333,16 +348,18 @@ static int check_order_list(const cap_value *patch_list, const cap_value *order,
 		if (!*key) {
 			eq = cap_smp_eq(item, want);
 		} else {
-			if (!cap_value_is_object(want))
-				return cap_error_set(CAP_EINVALID,
-						     "expected a map, but received a %s",
-						     cap_value_kind_name(cap_value_kind_of(want)));
+			if (!cap_value_is_object(want)) {
+				rc =
+				    cap_error_set(CAP_EINVALID, "expected a map, but received a %s",
+						  cap_value_kind_name(cap_value_kind_of(want)));
+				goto out;
+			}
 			const cap_value *a = cap_value_object_get(item, key);
 			const cap_value *b = cap_value_object_get(want, key);
-			if (!a)
-				return no_merge_key(item, key);
-			if (!b)
-				return no_merge_key(want, key);
+			if (!a || !b) {
+				rc = no_merge_key(a ? want : item, key);
+				goto out;
+			}
 			eq = cap_smp_eq(a, b);
 		}
 		if (eq)
@@ -350,10 +367,11 @@ static int check_order_list(const cap_value *patch_list, const cap_value *order,
 		oi++;
 	}
 	if (pi < np && oi >= no)
-		return cap_error_set(
-		    CAP_EINVALID, "the order in the patch list does not match the $setElementOrder "
-				  "list");
-	return 0;
+		rc = cap_error_set(CAP_EINVALID, "the order in the patch list does not match the "
+						 "$setElementOrder list");
+out:
+	cap_value_free(items);
+	return rc;
 }
 
 /* One "$setElementOrder/<name>" directive: merge that list now and put it in the given order. */
