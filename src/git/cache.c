@@ -24,6 +24,12 @@
 
 #define DEFAULT_TIMEOUT_MS 90000
 
+/* One ls-remote answer, immutable once published and freed by its last holder. */
+typedef struct shared_refs {
+	unsigned holders;
+	cap_git_refs refs;
+} shared_refs;
+
 typedef struct repo {
 	char *key;            /* hash of the normalised URL: the directory name */
 	char *dir;            /* <root>/repos/<key> */
@@ -37,7 +43,7 @@ typedef struct repo {
 	unsigned long refs_gen;
 	int refs_rc;
 	char *refs_err;
-	cap_git_refs refs;
+	struct shared_refs *refs; /* NULL until the first ls-remote succeeds */
 	cap_hashmap verified; /* commits known to be in this repository */
 } repo;
 
@@ -101,7 +107,10 @@ static void repo_free(void *p)
 	free(r->key);
 	free(r->dir);
 	free(r->refs_err);
-	cap_git_refs_release(&r->refs);
+	if (r->refs && --r->refs->holders == 0) {
+		cap_git_refs_release(&r->refs->refs);
+		free(r->refs);
+	}
 	cap_hashmap_release(&r->verified, NULL);
 	pthread_mutex_destroy(&r->lock);
 	free(r);
@@ -263,14 +272,37 @@ static bool refs_fresh(const cap_git_cache *c, const repo *r)
 	return ttl < 0 || (ttl > 0 && now_ms() - r->refs_at < ttl);
 }
 
-/* A copy of url's refs: the shared answer while fresh, the one in flight, or a new ls-remote. */
-static int refs_get(cap_git_refs *out, cap_git_cache *c, repo *r, const char *url,
+/* Takes a hold on sr; the cache mutex is held. */
+static shared_refs *refs_hold(shared_refs *sr)
+{
+	sr->holders++;
+	return sr;
+}
+
+static void refs_put(cap_git_cache *c, shared_refs *sr)
+{
+	if (!sr)
+		return;
+	pthread_mutex_lock(&c->mu);
+	bool last = --sr->holders == 0;
+	pthread_mutex_unlock(&c->mu);
+	if (last) {
+		cap_git_refs_release(&sr->refs);
+		free(sr);
+	}
+}
+
+/*
+ * url's refs without a copy: the shared answer while fresh, the one in flight, or a new
+ * ls-remote. Give the hold back with refs_put.
+ */
+static int refs_get(shared_refs **out, cap_git_cache *c, repo *r, const char *url,
 		    const cap_git_creds *creds)
 {
 	pthread_mutex_lock(&c->mu);
 	for (;;) {
-		if (refs_fresh(c, r)) {
-			cap_git_refs_copy(out, &r->refs);
+		if (r->refs && refs_fresh(c, r)) {
+			*out = refs_hold(r->refs);
 			c->stats.refs_shared++;
 			pthread_mutex_unlock(&c->mu);
 			return 0;
@@ -283,11 +315,12 @@ static int refs_get(cap_git_refs *out, cap_git_cache *c, repo *r, const char *ur
 			pthread_cond_wait(&c->cond, &c->mu);
 		if (r->refs_gen != gen) {
 			int rc = r->refs_rc;
-			if (rc == 0) {
-				cap_git_refs_copy(out, &r->refs);
+			if (rc == 0 && r->refs) {
+				*out = refs_hold(r->refs);
 				c->stats.refs_shared++;
 			} else {
-				cap_error_set(rc, "%s", r->refs_err ? r->refs_err : "ls-remote failed");
+				rc = cap_error_set(rc ? rc : CAP_EGENERIC, "%s",
+						   r->refs_err ? r->refs_err : "ls-remote failed");
 			}
 			pthread_mutex_unlock(&c->mu);
 			return rc;
@@ -297,11 +330,11 @@ static int refs_get(cap_git_refs *out, cap_git_cache *c, repo *r, const char *ur
 	c->stats.ls_remotes++;
 	pthread_mutex_unlock(&c->mu);
 
-	cap_git_refs fresh = CAP_GIT_REFS_INIT;
+	shared_refs *fresh = cap_calloc(1, sizeof(*fresh));
 	cap_git_session s;
 	int rc = cap_git_session_init(&s, url, creds, c->known_hosts, NULL);
 	if (rc == 0) {
-		rc = cap_git_session_ls_remote(&fresh, &s, url, creds, timeout_of(c));
+		rc = cap_git_session_ls_remote(&fresh->refs, &s, url, creds, timeout_of(c));
 		cap_git_session_release(&s);
 	}
 
@@ -312,16 +345,35 @@ static int refs_get(cap_git_refs *out, cap_git_cache *c, repo *r, const char *ur
 	free(r->refs_err);
 	r->refs_err = rc ? cap_strdup(cap_error_last()) : NULL;
 	if (rc == 0) {
-		cap_git_refs_release(&r->refs);
+		if (r->refs && --r->refs->holders == 0) {
+			cap_git_refs_release(&r->refs->refs);
+			free(r->refs);
+		}
+		fresh->holders = 1; /* the repository's own hold */
 		r->refs = fresh;
 		r->refs_valid = true;
 		r->refs_at = now_ms();
-		cap_git_refs_copy(out, &r->refs);
+		*out = refs_hold(fresh);
+		fresh = NULL;
 	}
 	pthread_cond_broadcast(&c->cond);
 	pthread_mutex_unlock(&c->mu);
-	if (rc)
-		cap_error_set(rc, "%s", r->refs_err);
+	free(fresh);
+	return rc;
+}
+
+int cap_git_cache_ls_remote(cap_git_refs *out, cap_git_cache *c, const char *url,
+			    const cap_git_creds *creds)
+{
+	if (!url || !*url || *url == '-')
+		return cap_error_set(CAP_EINVALID, "'%s' is not a repository URL", url ? url : "");
+	repo *r = repo_get(c, url);
+	shared_refs *sr = NULL;
+	int rc = refs_get(&sr, c, r, url, creds);
+	if (rc == 0)
+		cap_git_refs_copy(out, &sr->refs);
+	refs_put(c, sr);
+	repo_put(c, r);
 	return rc;
 }
 
@@ -551,11 +603,12 @@ int cap_git_cache_resolve(char out[41], cap_git_cache *c, const char *url, const
 		return 0; /* no network: Argo CD takes a full SHA as it is */
 	}
 	repo *r = repo_get(c, url);
-	cap_git_refs refs = CAP_GIT_REFS_INIT;
-	int rc = refs_get(&refs, c, r, url, creds);
+	shared_refs *sr = NULL;
+	int rc = refs_get(&sr, c, r, url, creds);
 	bool is_short = false;
 	if (rc == 0)
-		rc = cap_git_refs_resolve(sha, &refs, revision, &is_short);
+		rc = cap_git_refs_resolve(sha, &sr->refs, revision, &is_short);
+	refs_put(c, sr);
 	if (rc && is_short)
 		rc = resolve_short(sha, c, r, url, creds, revision);
 	if (rc && rc != CAP_ETIMEOUT && rc != CAP_EAUTH && rc != CAP_EUNAVAILABLE &&
@@ -565,7 +618,6 @@ int cap_git_cache_resolve(char out[41], cap_git_cache *c, const char *url, const
 		cap_error_prefix("in '%s': ", safe.ptr);
 		cap_buf_release(&safe);
 	}
-	cap_git_refs_release(&refs);
 	repo_put(c, r);
 	if (rc == 0)
 		memcpy(out, sha, 41);
@@ -614,6 +666,15 @@ static int extract(cap_git_cache *c, repo *r, const char *commit, uint64_t *byte
 	unlink(index.ptr);
 	if (rc)
 		goto out;
+	cap_buf bad = CAP_BUF_INIT;
+	if (cap_git_fs_check_symlinks(tmp.ptr, &bad) != 0) {
+		rc = cap_error_set(CAP_EPERM,
+				   "repository contains out-of-bounds symlinks. file: '%s' at '%s'",
+				   bad.ptr, commit);
+		cap_buf_release(&bad);
+		goto out;
+	}
+	cap_buf_release(&bad);
 	*bytes_out = cap_git_fs_usage(tmp.ptr);
 	cap_git_fs_make_readonly(tmp.ptr);
 	if (rename(tmp.ptr, dest.ptr) != 0) {

@@ -5,6 +5,7 @@
 #include <stdint.h>
 
 #include "git/creds.h"
+#include "git/remote.h"
 
 /*
  * Layout under root:
@@ -42,6 +43,13 @@ void cap_git_cache_free(cap_git_cache *c);
  */
 int cap_git_cache_resolve(char out[41], cap_git_cache *c, const char *url, const char *revision,
 			  const cap_git_creds *creds);
+
+/*
+ * A copy of url's refs (release with cap_git_refs_release) from the same shared ls-remote
+ * resolve uses: for generators and pollers that need the branch and tag list itself.
+ */
+int cap_git_cache_ls_remote(cap_git_refs *out, cap_git_cache *c, const char *url,
+			    const cap_git_creds *creds);
 
 /* Forgets the shared refs of url (a webhook said it changed), so the next resolve asks again. */
 void cap_git_cache_refresh(cap_git_cache *c, const char *url);

@@ -3,10 +3,13 @@
 #include "git/tree_fs.h"
 
 #include "base/buf.h"
+#include "base/error.h"
 
 #include <dirent.h>
+#include <stdbool.h>
 #include <ftw.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -85,4 +88,58 @@ void cap_git_fs_remove_children(const char *path)
 	if (d)
 		closedir(d);
 	cap_buf_release(&p);
+}
+
+static _Thread_local size_t check_root_len;
+static _Thread_local cap_buf *check_bad;
+
+/* Walks the link text part by part from the link's directory, tracking the depth below root. */
+static bool link_escapes(int base_depth, const char *target)
+{
+	if (target[0] == '/')
+		return true;
+	int depth = base_depth;
+	const char *p = target;
+	while (*p) {
+		size_t n = strcspn(p, "/");
+		if (n == 2 && p[0] == '.' && p[1] == '.')
+			depth--;
+		else if (n > 0 && !(n == 1 && p[0] == '.'))
+			depth++;
+		if (depth < 0)
+			return true;
+		p += n;
+		while (*p == '/')
+			p++;
+	}
+	return false;
+}
+
+static int check_one(const char *path, const struct stat *st, int type, struct FTW *ftw)
+{
+	if (type != FTW_SL && type != FTW_SLN)
+		return 0;
+	char target[4096];
+	ssize_t n = readlink(path, target, sizeof(target) - 1);
+	if (n < 0)
+		return 0;
+	target[n] = '\0';
+	/* The link's directory sits ftw->level - 1 levels below root. */
+	if (link_escapes(ftw->level - 1, target)) {
+		const char *rel = path + check_root_len;
+		while (*rel == '/')
+			rel++;
+		cap_buf_puts(check_bad, rel);
+		return 1;
+	}
+	return 0;
+}
+
+int cap_git_fs_check_symlinks(const char *root, cap_buf *bad_out)
+{
+	check_root_len = strlen(root);
+	check_bad = bad_out;
+	int rc = nftw(root, check_one, 32, FTW_PHYS);
+	check_bad = NULL;
+	return rc == 1 ? CAP_EPERM : 0;
 }

@@ -310,6 +310,38 @@ static void a_commit_is_served_only_through_a_repository_that_has_it(void **stat
 	fixture_free(&b);
 }
 
+static void symlinks_may_not_leave_the_repository(void **state)
+{
+	git_fixture f;
+	fixture_make(&f);
+	char inside[41], outside[41];
+	fixture_git(&f, "ln -s sub/list.yaml app/link.yaml && ln -s ../app/./sub app/dir && "
+			"git add -A && git commit -q -m links");
+	fixture_sha(&f, "HEAD", inside);
+	fixture_git(&f, "ln -s ../../../etc/passwd app/sub/evil && git add -A && "
+			"git commit -q -m evil");
+	fixture_sha(&f, "HEAD", outside);
+	cap_git_cache *c = open_cache(&f, 0, 0);
+	cap_git_tree *t = NULL;
+	assert_int_equal(cap_git_cache_checkout(&t, c, f.url.ptr, inside, NULL), 0);
+	cap_buf text = CAP_BUF_INIT;
+	read_in_tree(&text, t, "app/link.yaml");
+	assert_string_equal(text.ptr, "kind: List\n");
+	cap_git_tree_release(t);
+	t = NULL;
+	assert_int_equal(cap_git_cache_checkout(&t, c, f.url.ptr, outside, NULL), CAP_EPERM);
+	assert_non_null(strstr(cap_error_last(), "'app/sub/evil'"));
+	assert_false(tree_exists(&f, outside));
+	fixture_git(&f, "rm app/sub/evil && ln -s /etc/passwd app/abs && git add -A && "
+			"git commit -q -m absolute");
+	fixture_sha(&f, "HEAD", outside);
+	assert_int_equal(cap_git_cache_checkout(&t, c, f.url.ptr, outside, NULL), CAP_EPERM);
+	assert_non_null(strstr(cap_error_last(), "'app/abs'"));
+	cap_git_cache_free(c);
+	cap_buf_release(&text);
+	fixture_free(&f);
+}
+
 static void *hung_worker(void *p)
 {
 	struct worker *w = p;
@@ -364,6 +396,7 @@ int main(void)
 		cmocka_unit_test(one_ls_remote_serves_every_app_within_the_interval),
 		cmocka_unit_test(evicts_least_recently_used_trees_but_never_leased_ones),
 		cmocka_unit_test(a_commit_is_served_only_through_a_repository_that_has_it),
+		cmocka_unit_test(symlinks_may_not_leave_the_repository),
 		cmocka_unit_test(a_hung_remote_does_not_block_other_repositories),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
