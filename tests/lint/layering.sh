@@ -72,8 +72,11 @@ done < <(find src -name '*.[ch]' -type f | sort)
 comment_violations=0
 pragma_violations=0
 while IFS= read -r file; do
+	# A one-line purpose comment; clang-format may wrap a long one so that it closes on line 2.
 	first="$(head -n 1 "$file")"
-	if ! [[ "$first" =~ ^/\*\ .+\*/$ || "$first" =~ ^//\ .+ ]]; then
+	second="$(sed -n 2p "$file")"
+	if ! [[ "$first" =~ ^/\*\ .+\*/$ || "$first" =~ ^//\ .+ ||
+		("$first" =~ ^/\*\ .+ && "$second" =~ ^\ .*\*/$) ]]; then
 		fail "$file:1" "does not open with a one-line comment on its purpose"
 		comment_violations=$((comment_violations + 1))
 	fi
