@@ -5,6 +5,7 @@
 #include "value/number.h"
 #include "value/yaml_scalar.h"
 
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -34,8 +35,8 @@ static size_t printable_char(const unsigned char *s, size_t len)
 		return s[1] >= 0xa0 ? 2 : 0; /* C1 controls and NEL (U+0085) are escaped */
 	if (c == 0xe2 && len >= 3 && s[1] == 0x80 && (s[2] == 0xa8 || s[2] == 0xa9))
 		return 0; /* line and paragraph separators */
-	if (c == 0xef && len >= 3 && s[1] == 0xbb && s[2] == 0xbf)
-		return 0; /* byte order mark */
+	if (c == 0xef && len >= 3 && ((s[1] == 0xbb && s[2] == 0xbf) || (s[1] == 0xbf && s[2] >= 0xbe)))
+		return 0; /* byte order mark, U+FFFE and U+FFFF */
 	size_t n = c >= 0xf0 ? 4 : c >= 0xe0 ? 3 : 2;
 	return n <= len ? n : 0;
 }
@@ -107,14 +108,19 @@ static void put_double_quoted(cap_buf *out, const char *s, size_t len)
 		const unsigned char *u = (const unsigned char *)s + i;
 		size_t n = printable_char(u, len - i);
 		size_t left = len - i;
-		if (!n && *u == 0xc2 && left >= 2) { /* U+0080..U+009F */
-			cap_buf_printf(out, "\\u00%c%c", hex[u[1] >> 4], hex[u[1] & 15]);
-			i += 2;
-			continue;
-		}
-		if (!n && (*u == 0xe2 || *u == 0xef) && left >= 3) { /* U+2028, U+2029, U+FEFF */
-			cap_buf_puts(out, *u == 0xef ? "\\uFEFF" : u[2] == 0xa8 ? "\\L" : "\\P");
-			i += 3;
+		if (!n && *u >= 0xc2 && left >= 2) {
+			/* a character YAML cannot carry raw: its code point as an escape */
+			size_t w = *u >= 0xf0 ? 4 : *u >= 0xe0 ? 3 : 2;
+			uint32_t cp = *u & (w == 2 ? 0x1f : w == 3 ? 0x0f : 0x07);
+			for (size_t k = 1; k < w && k < left; k++)
+				cp = (cp << 6) | (u[k] & 0x3f);
+			if (cp == 0x85)
+				cap_buf_puts(out, "\\N");
+			else if (cp == 0x2028 || cp == 0x2029)
+				cap_buf_puts(out, cp == 0x2028 ? "\\L" : "\\P");
+			else
+				cap_buf_printf(out, "\\u%04X", (unsigned)cp);
+			i += w < left ? w : left;
 			continue;
 		}
 		if (n) {

@@ -108,7 +108,7 @@ static const char *const tricky[] = {
 	"\nlead break", "trail breaks\n\n\n", "  indented\nblock\n", "a\n  b\n", "a \nb", "a\n \nb",
 	"cr\r\n", "\r", "nul\0x", "bell\a", "esc\x1b", "del\x7f", "nel\xc2\x85", "nbsp\xc2\xa0",
 	"ls\xe2\x80\xa8", "ps\xe2\x80\xa9", "bom\xef\xbb\xbf", "\xef\xbb\xbf" "first", "caf\xc3\xa9",
-	"\xf0\x9f\x9a\x80", "\\", "\\n", "a\\tb", "# comment\nnot", "key: |\n  x", "- a\n- b",
+	"\xf0\x9f\x9a\x80", "\xef\xbf\xbf\xef\xbf\xbe", "\\", "\\n", "a\\tb", "# comment\nnot", "key: |\n  x", "- a\n- b",
 };
 
 static void tricky_strings_round_trip_as_values_and_keys(void **state)

@@ -142,11 +142,11 @@ static void strings_a_literal_block_cannot_hold_are_escaped(void **state)
 {
 	assert_prints("[\" lead\\nx\",\"\\nfirst\",\"trail \\nx\",\"tab\\there\",\"cr\\r\\n\","
 		      "\"nul\\u0000\",\"bell\\u0007\",\"nel\\u0085\",\"ls\\u2028\",\"bom\\ufeff\","
-		      "\"del\\u007f\",\"c1\\u0090\",\"q\\\"\\\\\\n\"]",
+		      "\"del\\u007f\",\"c1\\u0090\",\"nonchar\\uffff\",\"q\\\"\\\\\\n\"]",
 		      0,
 		      "- \" lead\\nx\"\n- \"\\nfirst\"\n- \"trail \\nx\"\n- \"tab\\there\"\n"
-		      "- \"cr\\r\\n\"\n- \"nul\\0\"\n- \"bell\\a\"\n- \"nel\\u0085\"\n- \"ls\\L\"\n"
-		      "- \"bom\\uFEFF\"\n- \"del\\x7F\"\n- \"c1\\u0090\"\n- |\n  q\"\\\n");
+		      "- \"cr\\r\\n\"\n- \"nul\\0\"\n- \"bell\\a\"\n- \"nel\\N\"\n- \"ls\\L\"\n"
+		      "- \"bom\\uFEFF\"\n- \"del\\x7F\"\n- \"c1\\u0090\"\n- \"nonchar\\uFFFF\"\n- |\n  q\"\\\n");
 }
 
 static void multi_line_keys_are_double_quoted(void **state)
