@@ -1,23 +1,37 @@
 /* Server-side apply through the patch layer's structured merge, with conflicts worded as the API server words them. */
 #include "drydock/apply.h"
 
-#include "drydock/status.h"
+#include <string.h>
 
-int dd_apply_merge(cap_value **out, const dd_rtype *t, const cap_value *live,
+#include "base/error.h"
+#include "drydock/fields.h"
+#include "drydock/status.h"
+#include "patch/ssa.h"
+#include "schema/smd.h"
+
+int dd_apply_merge(cap_value **out, dd_cluster *c, const dd_rtype *t, const cap_value *live,
 		   const cap_value *config, const char *manager, bool force, const char *subresource,
 		   dd_response *res)
 {
-	(void)out;
-	(void)t;
-	(void)live;
-	(void)config;
-	(void)manager;
-	(void)force;
-	(void)subresource;
-	dd_status_error(res, 415, "UnsupportedMediaType",
-			"the body of the request was in an unknown format - accepted media types "
-			"include: application/json-patch+json, application/merge-patch+json, "
-			"application/strategic-merge-patch+json",
-			NULL, NULL, NULL);
-	return -1;
+	cap_smd_schema *s = dd_fields_smd(c);
+	cap_buf av = CAP_BUF_INIT;
+	dd_rtype_api_version(t, &av);
+	cap_ssa_options o = {
+		.manager = manager,
+		.api_version = av.ptr,
+		.subresource = subresource && *subresource ? subresource : NULL,
+		.force = force,
+	};
+	int rc = cap_ssa_apply(out, s, live, config, &o);
+	cap_buf_release(&av);
+	if (rc == CAP_ECONFLICT) {
+		dd_status_error(res, 409, "Conflict", cap_error_last(), t->group, t->resource,
+				cap_value_dig_string((cap_value *)config, "metadata", "name", NULL));
+		return rc;
+	}
+	if (rc < 0) {
+		dd_status_bad_request(res, cap_error_last());
+		return rc;
+	}
+	return 0;
 }

@@ -10,6 +10,6 @@
  * with managedFields rewritten. On a conflict fills res with the API server's 409 and returns
  * CAP_ECONFLICT; other failures fill res too.
  */
-int dd_apply_merge(cap_value **out, const dd_rtype *t, const cap_value *live,
+int dd_apply_merge(cap_value **out, dd_cluster *c, const dd_rtype *t, const cap_value *live,
 		   const cap_value *config, const char *manager, bool force, const char *subresource,
 		   dd_response *res);

@@ -12,6 +12,7 @@
 #include "drydock/gc.h"
 #include "drydock/openapi.h"
 #include "drydock/ops.h"
+#include "schema/smd.h"
 #include "value/json.h"
 
 static void seed(dd_cluster *c, const char *group, const char *resource, const char *ns,
@@ -105,6 +106,10 @@ void dd_cluster_release(dd_cluster *c)
 	if (c->ctl_running)
 		pthread_join(c->ctl_thread, NULL);
 	dd_openapi_free(c->openapi);
+	if (c->smd) {
+		cap_smd_schema_release(c->smd);
+		free(c->smd);
+	}
 	dd_registry_release(&c->reg);
 	dd_store_release(&c->store);
 	free(c->data_dir);

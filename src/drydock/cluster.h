@@ -11,6 +11,7 @@
 
 typedef struct dd_openapi dd_openapi;
 typedef struct dd_faults dd_faults;
+struct cap_smd_schema;
 
 typedef struct dd_cluster_options {
 	const char *data_dir;   /* the Kubernetes discovery and OpenAPI documents */
@@ -39,6 +40,8 @@ typedef struct dd_cluster {
 	bool gc_running;
 	pthread_t ctl_thread;
 	bool ctl_running;
+	struct cap_smd_schema *smd; /* structured-merge types for apply and managedFields; lazy */
+	bool smd_failed;
 	char server_address[64];  /* "127.0.0.1:port", for /api's serverAddressByClientCIDRs */
 } dd_cluster;
 

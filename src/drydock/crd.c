@@ -6,7 +6,9 @@
 #include "base/buf.h"
 #include "base/error.h"
 #include "base/time.h"
+#include "drydock/fields.h"
 #include "drydock/ops.h"
+#include "schema/smd.h"
 
 static bool preserves(const cap_value *schema)
 {
@@ -106,6 +108,9 @@ int dd_crd_admit(dd_cluster *c, cap_value *crd)
 	int rc = dd_registry_add_crd(&c->reg, crd);
 	if (rc < 0)
 		return rc;
+	cap_smd_schema *smd = dd_fields_smd(c);
+	if (smd)
+		cap_smd_schema_add_crd(smd, crd);
 	char ts[CAP_RFC3339_LEN];
 	cap_time_format_rfc3339(ts, cap_time_wall_s());
 	cap_value *status = cap_value_object();

@@ -6,12 +6,19 @@
 
 #include "base/buf.h"
 #include "base/time.h"
+#include "base/alloc.h"
+#include "patch/ssa.h"
 #include "schema/schema.h"
+#include "schema/smd.h"
 
 static void walk_unknown(const cap_schema_type *ty, const cap_value *v, cap_buf *path,
 			 cap_strvec *out)
 {
 	if (!ty || ty->preserve_unknown_fields)
+		return;
+	/* opaque payloads: managedFields sets and embedded raw objects */
+	if (ty->name && (strstr(ty->name, "FieldsV1") || strstr(ty->name, "RawExtension") ||
+			 strstr(ty->name, "JSONSchemaProps") || strstr(ty->name, ".JSON")))
 		return;
 	size_t mark = path->len;
 	if (cap_value_is_object(v) && ty->kind == CAP_SCHEMA_OBJECT) {
@@ -60,13 +67,51 @@ void dd_fields_unknown(const dd_rtype *t, const cap_value *obj, cap_strvec *out)
 	cap_buf_release(&path);
 }
 
-void dd_fields_track(const dd_rtype *t, cap_value *next, const cap_value *old, const char *manager,
-		     const char *operation, const char *subresource)
+struct cap_smd_schema *dd_fields_smd(dd_cluster *c)
 {
+	if (c->smd || c->smd_failed)
+		return c->smd;
+	cap_smd_schema *s = cap_calloc(1, sizeof(*s));
+	*s = (cap_smd_schema)CAP_SMD_SCHEMA_INIT;
+	char path[4096];
+	snprintf(path, sizeof(path), "%s/smd-schema.yaml", c->data_dir);
+	if (cap_smd_schema_load_file(s, path) < 0) {
+		cap_smd_schema_release(s);
+		free(s);
+		c->smd_failed = true;
+		return NULL;
+	}
+	for (size_t i = 0; i < c->reg.types.len; i++) {
+		(void)i; /* CRDs admitted before the first load are added by the CRD code */
+	}
+	c->smd = s;
+	return s;
+}
+
+void dd_fields_track(dd_cluster *c, const dd_rtype *t, cap_value *next, const cap_value *old,
+		     const char *manager, const char *operation, const char *subresource)
+{
+	if (operation && strcmp(operation, "Apply") == 0)
+		return;
+	cap_smd_schema *s = dd_fields_smd(c);
+	char ts[CAP_RFC3339_LEN];
+	cap_time_format_rfc3339(ts, cap_time_wall_s());
+	cap_ssa_options o = {
+		.manager = manager && *manager ? manager : "unknown",
+		.subresource = subresource && *subresource ? subresource : NULL,
+		.time = ts,
+	};
+	cap_value *out = NULL;
+	if (cap_ssa_update(&out, s, old, next, &o) < 0)
+		return;
+	cap_value *meta = cap_value_object_get(next, "metadata");
+	cap_value *mf = cap_value_dig(out, "metadata", "managedFields", NULL);
+	if (cap_value_is_object(meta)) {
+		if (mf)
+			cap_value_object_set(meta, "managedFields", cap_value_ref(mf));
+		else if (cap_value_object_get(meta, "managedFields"))
+			cap_value_object_del(meta, "managedFields");
+	}
+	cap_value_free(out);
 	(void)t;
-	(void)next;
-	(void)old;
-	(void)manager;
-	(void)operation;
-	(void)subresource;
 }

@@ -2,6 +2,7 @@
 #pragma once
 
 #include "base/strvec.h"
+#include "drydock/cluster.h"
 #include "drydock/registry.h"
 #include "value/value.h"
 
@@ -9,9 +10,13 @@
 void dd_fields_unknown(const dd_rtype *t, const cap_value *obj, cap_strvec *out);
 
 /*
- * Records in next's metadata.managedFields that manager wrote it with operation ("Update",
- * "Apply") through subresource ("" or "status"): for Update, manager gains the fields that differ
- * from old (NULL on create: every field) and other managers lose them.
+ * Records in next's metadata.managedFields that manager wrote it with operation ("Update";
+ * "Apply" results already carry theirs and are left alone) through subresource ("" or
+ * "status"): manager gains the fields that differ from old (NULL on create: every field) and
+ * other managers lose them. Lock held.
  */
-void dd_fields_track(const dd_rtype *t, cap_value *next, const cap_value *old, const char *manager,
-		     const char *operation, const char *subresource);
+void dd_fields_track(dd_cluster *c, const dd_rtype *t, cap_value *next, const cap_value *old,
+		     const char *manager, const char *operation, const char *subresource);
+
+/* The cluster's structured-merge schema (loaded on first use, CRDs added as admitted), or NULL. */
+struct cap_smd_schema *dd_fields_smd(dd_cluster *c);

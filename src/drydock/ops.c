@@ -330,7 +330,7 @@ dd_obj *dd_op_create(dd_cluster *c, const dd_rtype *t, const char *ns, cap_value
 			goto done;
 		}
 	}
-	dd_fields_track(t, obj, NULL, manager_of(o, "unknown"), o->operation ?: "Update",
+	dd_fields_track(c, t, obj, NULL, manager_of(o, "unknown"), o->operation ?: "Update",
 			o->subresource);
 	if (o->dry_run) {
 		char rv[32];
@@ -543,7 +543,7 @@ dd_obj *dd_op_update(dd_cluster *c, const dd_rtype *t, const char *ns, const cha
 		int64_t g = cap_value_get_int(cap_value_dig(cur->v, "metadata", "generation", NULL));
 		cap_value_object_set(meta_of(next), "generation", cap_value_int(g + 1));
 	}
-	dd_fields_track(t, next, cur->v, manager_of(o, "unknown"), o->operation ?: "Update", sub);
+	dd_fields_track(c, t, next, cur->v, manager_of(o, "unknown"), o->operation ?: "Update", sub);
 	if (equal_ignoring_rv(next, cur->v)) {
 		out = cur;
 		goto done;

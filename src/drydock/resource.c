@@ -428,7 +428,7 @@ static void do_patch(dd_cluster *c, dd_request *req, const dd_rtype *t, const dd
 			}
 			cap_value_object_set(m, "name", cap_value_string(p->name));
 		}
-		rc = dd_apply_merge(&next, t, cur ? cur->v : NULL, patch, o.field_manager,
+		rc = dd_apply_merge(&next, c, t, cur ? cur->v : NULL, patch, o.field_manager,
 				    req->query.force, p->subresource, res);
 		cap_value_free(patch);
 		if (rc < 0)
