@@ -59,6 +59,7 @@ const char *cap_schema__intern(cap_schema *s, const char *str, size_t len)
 static void inherit(cap_schema_type *t, const cap_schema_type *from)
 {
 	t->shape = from->shape;
+	t->name = from->name;
 	if (t->kind == CAP_SCHEMA_ANY)
 		t->kind = from->kind;
 	if (!t->patch_strategy)
@@ -109,8 +110,10 @@ static void resolve(cap_schema *s, cap_schema_type *t)
 			if (!t->values)
 				t->values = shape->values;
 			const cap_schema_type *keep = t->shape;
+			const char *name = t->name;
 			inherit(t, part);
 			t->shape = keep;
+			t->name = name;
 		}
 	}
 	t->state = CAP_SCHEMA_RESOLVED;

@@ -86,7 +86,7 @@ typedef struct cap_schema_type {
 	cap_schema_map_type map_type;
 	bool preserve_unknown_fields;
 	bool custom;	  /* from a CustomResourceDefinition */
-	const char *name; /* definition name, or the nearest one above; never NULL */
+	const char *name; /* the definition it is or refers to, else the enclosing one */
 
 	/* private to schema/ */
 	const struct cap_schema_type *shape; /* where fields/items/values live (self or a $ref) */
