@@ -52,6 +52,19 @@ static bool is_url(const char *s)
 	return true;
 }
 
+/* True when raw starts with "$name/" for a reference name of the request. */
+static bool is_ref(const char *raw, const cap_render_ctx *ctx)
+{
+	size_t n = strcspn(raw, "/");
+	if (raw[0] != '$' || n < 2)
+		return false;
+	for (size_t i = 0; i < ctx->req->n_refs; i++)
+		if (strlen(ctx->req->refs[i].name) == n - 1 &&
+		    !strncmp(ctx->req->refs[i].name, raw + 1, n - 1))
+			return true;
+	return false;
+}
+
 /* "$ref/path": a file of the multi-source reference named ref. */
 static int resolve_ref(cap_buf *out, const char *vf, cap_render_ctx *ctx)
 {
@@ -81,10 +94,17 @@ static int value_file(cap_strvec *args, const char *raw, cap_render_ctx *ctx)
 	const cap_render_source *s = ctx->req->source;
 	cap_buf vf = CAP_BUF_INIT, path = CAP_BUF_INIT;
 	int rc = 0;
-	cap_render__envsubst(&vf, raw, &ctx->env);
-	if (vf.ptr[0] == '$' && vf.len > 1 && vf.ptr[1] != '{') {
+	if (is_ref(raw, ctx)) {
+		/* as Argo CD: the reference is resolved first, then variables substituted */
+		cap_render__envsubst(&vf, raw + strcspn(raw, "/"), &ctx->env);
+		cap_buf_printf(&path, "%.*s", (int)strcspn(raw, "/"), raw);
+		cap_buf_puts(&path, vf.ptr);
+		cap_buf_sets(&vf, path.ptr);
 		rc = resolve_ref(&path, vf.ptr, ctx);
-	} else if (is_url(vf.ptr)) {
+		goto checked;
+	}
+	cap_render__envsubst(&vf, raw, &ctx->env);
+	if (is_url(vf.ptr)) {
 		if (!ctx->opts.allow_remote_value_files ||
 		    (strncmp(vf.ptr, "http://", 7) && strncmp(vf.ptr, "https://", 8)))
 			rc = cap_error_set(CAP_EPERM, "the URL scheme of value file '%.*s' is not "
@@ -95,6 +115,7 @@ static int value_file(cap_strvec *args, const char *raw, cap_render_ctx *ctx)
 	} else {
 		rc = cap_render_path_resolve(&path, ctx->root, ctx->app_dir, vf.ptr);
 	}
+checked:
 	if (rc == CAP_ENOTFOUND && s->helm.ignore_missing_value_files) {
 		rc = 1;
 	} else if (rc == CAP_ENOTFOUND) {

@@ -137,12 +137,13 @@ int cap_render__run(cap_buf *out, const char *const *argv, const char *cwd,
 	po.max_output = ctx->opts.max_manifest_bytes;
 	po.max_memory = ctx->opts.max_tool_memory;
 	int rc = cap_proc_run(&res, &po);
-	if (rc == CAP_ETIMEOUT) {
-		rc = cap_error_set(CAP_ETIMEOUT, "timed out after %llu ms",
-				   (unsigned long long)ctx->opts.timeout_ms);
-	} else if (!rc && res.truncated) {
+	if ((rc == CAP_ETIMEOUT || !rc) && res.truncated) {
+		/* the runner keeps draining a chatty child until the deadline: report the cause */
 		rc = cap_error_set(CAP_ELIMIT, "output exceeds the limit of %zu bytes",
 				   ctx->opts.max_manifest_bytes);
+	} else if (rc == CAP_ETIMEOUT) {
+		rc = cap_error_set(CAP_ETIMEOUT, "timed out after %llu ms",
+				   (unsigned long long)ctx->opts.timeout_ms);
 	} else if (!rc && res.exit_code != 0) {
 		cap_buf *e = &res.err;
 		while (e->len && (e->ptr[e->len - 1] == '\n' || e->ptr[e->len - 1] == ' '))

@@ -1,0 +1,446 @@
+/* Tests for Helm sources against `helm template` itself: options, precedence, files, repositories. */
+#include "render_fixture.h"
+
+#include "value/yaml.h"
+
+#include <signal.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+/* Renders with no tracking and no destination, so the output must equal helm's own. */
+static int render_plain(cap_value **out, const char *root, const char *json)
+{
+	return fx_render_full(out, root, json, NULL, NULL, CAP_TRACK_ANNOTATION, NULL);
+}
+
+/* Runs a helm command line and parses its output as the oracle. */
+static cap_value *helm_oracle(const char *cmd)
+{
+	cap_buf out = CAP_BUF_INIT;
+	cap_value *docs = NULL, *objs = cap_value_array(), *d;
+	size_t i;
+	if (cap_test_run(&out, "%s 2>&1", cmd) != 0)
+		fail_msg("helm failed: %s", out.ptr);
+	if (cap_yaml_parse_stream(&docs, out.ptr, out.len, "helm", NULL) != 0)
+		fail_msg("%s", cap_error_last());
+	CAP_VALUE_ARRAY_FOREACH(docs, i, d)
+	if (!cap_value_is_null(d))
+		cap_value_array_append(objs, cap_value_ref(d));
+	cap_value_free(docs);
+	cap_buf_release(&out);
+	return objs;
+}
+
+static const char *dep_meta(const cap_value *objs, const char *name, const char *field,
+			    const char *key)
+{
+	return cap_value_dig_string(fx_find(objs, "Deployment", name), "metadata", field, key, NULL);
+}
+
+static void guestbook_chart_matches_helm_template(void **state)
+{
+	cap_buf apps = CAP_BUF_INIT;
+	cap_value *objs = NULL;
+	cap_test_shared_path(&apps, "argocd/e2e-apps");
+	assert_int_equal(render_plain(&objs, apps.ptr,
+				      "{\"path\":\"helm-guestbook\",\"helm\":{\"releaseName\":\"hg\"}}"),
+			 0);
+	cap_buf cmd = CAP_BUF_INIT;
+	cap_buf_printf(&cmd, "helm template '%s/helm-guestbook' --name-template hg --include-crds",
+		       apps.ptr);
+	cap_value *want = helm_oracle(cmd.ptr);
+	cap_buf_release(&cmd);
+	assert_true(cap_value_array_len(want) >= 2);
+	assert_true(cap_value_equal(objs, want));
+	cap_value_free(objs);
+	cap_value_free(want);
+	cap_buf_release(&apps);
+}
+
+static void fixture_chart_matches_helm_template_with_options(void **state)
+{
+	cap_buf root = CAP_BUF_INIT, chart = CAP_BUF_INIT, cmd = CAP_BUF_INIT;
+	cap_value *objs = NULL;
+	fx_root(&root);
+	cap_test_fixture_path(&chart, "render/helm/chart");
+	assert_int_equal(
+		render_plain(&objs, root.ptr,
+			     "{\"path\":\"helm/chart\",\"helm\":{\"releaseName\":\"r\",\"namespace\":"
+			     "\"hn\",\"valueFiles\":[\"values-prod.yaml\"],\"parameters\":[{\"name\":"
+			     "\"image\",\"value\":\"busybox\"}],\"kubeVersion\":\"1.29.0\","
+			     "\"apiVersions\":[\"monitoring.coreos.com/v1\"]}}"),
+		0);
+	cap_buf_printf(&cmd, "helm template '%s' --name-template r --namespace hn --kube-version "
+			     "1.29.0 --values '%s/values-prod.yaml' --set image=busybox "
+			     "--api-versions monitoring.coreos.com/v1 --include-crds",
+		       chart.ptr, chart.ptr);
+	cap_value *want = helm_oracle(cmd.ptr);
+	assert_true(cap_value_equal(objs, want));
+	assert_string_equal(dep_meta(objs, "r-web", "annotations", "kube-version"), "v1.29.0");
+	assert_string_equal(dep_meta(objs, "r-web", "annotations", "has-monitoring"), "true");
+	cap_value_free(objs);
+	cap_value_free(want);
+	cap_buf_release(&root);
+	cap_buf_release(&chart);
+	cap_buf_release(&cmd);
+}
+
+static void value_files_then_values_then_parameters(void **state)
+{
+	cap_buf root = CAP_BUF_INIT;
+	cap_value *objs = NULL;
+	fx_root(&root);
+	assert_int_equal(
+		fx_render(&objs, root.ptr,
+			  "{\"path\":\"helm/chart\",\"helm\":{\"valueFiles\":[\"values-prod.yaml\"],"
+			  "\"values\":\"tier: from-values\\nlabel: from-values\\n\",\"parameters\":[{"
+			  "\"name\":\"label\",\"value\":\"from-param\"}]}}"),
+		0);
+	/* release name defaults to the app name */
+	assert_string_equal(dep_meta(objs, "app-web", "labels", "tier"), "from-values");
+	assert_string_equal(dep_meta(objs, "app-web", "labels", "label"), "from-param");
+	assert_int_equal(cap_value_get_int(cap_value_dig(fx_find(objs, "Deployment", "app-web"),
+							 "spec", "replicas", NULL)),
+			 2);
+	cap_value_free(objs);
+	/* valuesObject wins over values */
+	assert_int_equal(fx_render(&objs, root.ptr,
+				   "{\"path\":\"helm/chart\",\"helm\":{\"values\":\"tier: text\","
+				   "\"valuesObject\":{\"tier\":\"object\"}}}"),
+			 0);
+	assert_string_equal(dep_meta(objs, "app-web", "labels", "tier"), "object");
+	cap_value_free(objs);
+	cap_buf_release(&root);
+}
+
+static void force_string_commas_and_file_parameters(void **state)
+{
+	cap_buf root = CAP_BUF_INIT;
+	cap_value *objs = NULL;
+	fx_root(&root);
+	assert_int_equal(
+		fx_render(&objs, root.ptr,
+			  "{\"path\":\"helm/chart\",\"helm\":{\"parameters\":[{\"name\":\"replicas\","
+			  "\"value\":\"3\",\"forceString\":true},{\"name\":\"tier\",\"value\":\"a,b\"}],"
+			  "\"fileParameters\":[{\"name\":\"note\",\"path\":\"../env/note.txt\"}]}}"),
+		0);
+	assert_string_equal(dep_meta(objs, "app-web", "annotations", "replicas-kind"), "string");
+	assert_string_equal(dep_meta(objs, "app-web", "labels", "tier"), "a,b");
+	assert_string_equal(dep_meta(objs, "app-web", "annotations", "note"),
+			    "a note, with a comma\n");
+	cap_value_free(objs);
+	assert_int_equal(fx_render(&objs, root.ptr,
+				   "{\"path\":\"helm/chart\",\"helm\":{\"parameters\":[{\"name\":"
+				   "\"replicas\",\"value\":\"3\"}]}}"),
+			 0);
+	assert_string_equal(dep_meta(objs, "app-web", "annotations", "replicas-kind"), "int64");
+	cap_value_free(objs);
+	cap_buf_release(&root);
+}
+
+static void crds_tracking_and_namespaces(void **state)
+{
+	cap_buf root = CAP_BUF_INIT;
+	cap_value *objs = NULL;
+	fx_root(&root);
+	assert_int_equal(fx_render_full(&objs, root.ptr, "{\"path\":\"helm/chart\"}", "team_shop",
+					"shop", CAP_TRACK_ANNOTATION, NULL),
+			 0);
+	cap_value *crd = fx_find(objs, "CustomResourceDefinition", "widgets.example.com");
+	assert_non_null(crd);
+	assert_null(cap_value_dig(crd, "metadata", "annotations", NULL));
+	assert_null(cap_value_dig(crd, "metadata", "namespace", NULL));
+	/* release name "shop" from app "team_shop"; the unknown Widget kind gets the namespace */
+	cap_value *w = fx_find(objs, "Widget", "shop-widget");
+	assert_non_null(w);
+	assert_string_equal(cap_value_dig_string(w, "metadata", "namespace", NULL), "shop");
+	assert_string_equal(
+		cap_value_dig_string(w, "metadata", "annotations", "argocd.argoproj.io/tracking-id",
+				     NULL),
+		"team_shop:example.com/Widget:shop/shop-widget");
+	cap_value_free(objs);
+	assert_int_equal(fx_render(&objs, root.ptr, "{\"path\":\"helm/chart\",\"helm\":{\"skipCrds\":"
+						    "true}}"),
+			 0);
+	assert_null(fx_find(objs, "CustomResourceDefinition", "widgets.example.com"));
+	cap_value_free(objs);
+	cap_buf_release(&root);
+}
+
+static void missing_value_files_fail_unless_ignored(void **state)
+{
+	cap_buf root = CAP_BUF_INIT;
+	cap_value *objs = NULL;
+	fx_root(&root);
+	assert_int_equal(fx_render(&objs, root.ptr, "{\"path\":\"helm/chart\",\"helm\":{\"valueFiles\":"
+						    "[\"missing.yaml\"]}}"),
+			 CAP_ENOTFOUND);
+	FX_ERROR_HAS("cannot render 'helm/chart': value file 'missing.yaml' not found");
+	assert_int_equal(fx_render(&objs, root.ptr,
+				   "{\"path\":\"helm/chart\",\"helm\":{\"valueFiles\":[\"missing.yaml\","
+				   "\"values-prod.yaml\"],\"ignoreMissingValueFiles\":true}}"),
+			 0);
+	assert_string_equal(dep_meta(objs, "app-web", "labels", "tier"), "prod");
+	cap_value_free(objs);
+	cap_buf_release(&root);
+}
+
+static void value_files_cannot_leave_the_repository(void **state)
+{
+	cap_buf root = CAP_BUF_INIT;
+	cap_value *objs = NULL;
+	fx_root(&root);
+	assert_int_equal(fx_render(&objs, root.ptr,
+				   "{\"path\":\"helm/chart\",\"helm\":{\"valueFiles\":[\"../../../../../"
+				   "../../../../etc/passwd\"]}}"),
+			 CAP_EPERM);
+	FX_ERROR_HAS("resolved to outside repository root");
+	assert_int_equal(fx_render(&objs, root.ptr, "{\"path\":\"helm/chart\",\"helm\":{\"valueFiles\":"
+						    "[\"file:///etc/passwd\"]}}"),
+			 CAP_EPERM);
+	FX_ERROR_HAS("URL scheme of value file 'file' is not allowed");
+	/* an absolute path is read from the repository root, as Argo CD does */
+	assert_int_equal(fx_render(&objs, root.ptr, "{\"path\":\"helm/chart\",\"helm\":{\"valueFiles\":"
+						    "[\"/helm/env/extra.yaml\"]}}"),
+			 0);
+	assert_string_equal(dep_meta(objs, "app-web", "labels", "tier"), "from-git-env");
+	cap_value_free(objs);
+	assert_int_equal(fx_render(&objs, root.ptr, "{\"path\":\"helm/chart\",\"helm\":{"
+						    "\"fileParameters\":[{\"name\":\"note\",\"path\":"
+						    "\"../../../../../../../../etc/hostname\"}]}}"),
+			 CAP_EPERM);
+	FX_ERROR_HAS("file parameter 'note'");
+	cap_buf_release(&root);
+}
+
+static void ref_value_files_come_from_another_source(void **state)
+{
+	cap_buf root = CAP_BUF_INIT, other = CAP_BUF_INIT;
+	cap_value *raw = NULL, *objs = NULL;
+	cap_render_source src;
+	fx_root(&root);
+	cap_test_mkdtemp(&other);
+	fx_write(other.ptr, "envs/prod.yaml", "tier: from-ref\n");
+	const char *json = "{\"path\":\"helm/chart\",\"helm\":{\"valueFiles\":[\"$vals/envs/"
+			   "prod.yaml\"]}}";
+	assert_int_equal(cap_json_parse(&raw, json, strlen(json), "t", NULL), 0);
+	assert_int_equal(cap_render_source_parse(&src, raw), 0);
+	cap_render_ref refs[] = {{"vals", other.ptr}};
+	cap_render_request req = {0};
+	req.source = &src;
+	req.repo_root = root.ptr;
+	req.app_name = "app";
+	req.refs = refs;
+	req.n_refs = 1;
+	assert_int_equal(cap_render_manifests(&objs, &req), 0);
+	assert_string_equal(dep_meta(objs, "app-web", "labels", "tier"), "from-ref");
+	cap_value_free(objs);
+	req.n_refs = 0;
+	/* without that source the path is an ordinary (missing) file, as in Argo CD */
+	assert_int_equal(cap_render_manifests(&objs, &req), CAP_ENOTFOUND);
+	FX_ERROR_HAS("value file '$vals/envs/prod.yaml' not found");
+	cap_render_source_release(&src);
+	cap_value_free(raw);
+	cap_test_rmtree(other.ptr);
+	cap_buf_release(&root);
+	cap_buf_release(&other);
+}
+
+static void failing_charts_report_helm_error(void **state)
+{
+	cap_buf dir = CAP_BUF_INIT;
+	cap_value *objs = NULL;
+	cap_test_mkdtemp(&dir);
+	fx_write(dir.ptr, "bad/Chart.yaml", "apiVersion: v2\nname: bad\nversion: 1.0.0\n");
+	fx_write(dir.ptr, "bad/templates/x.yaml", "{{ fail \"broken on purpose\" }}\n");
+	assert_int_equal(fx_render(&objs, dir.ptr, "{\"path\":\"bad\"}"), CAP_EGENERIC);
+	FX_ERROR_HAS("cannot render 'bad': helm template failed: exit status 1");
+	FX_ERROR_HAS("broken on purpose");
+	fx_write(dir.ptr, "bad2/Chart.yaml", "apiVersion: v2\nname: bad2\nversion: 1.0.0\n");
+	fx_write(dir.ptr, "bad2/templates/x.yaml", "kind: [\n");
+	assert_int_not_equal(fx_render(&objs, dir.ptr, "{\"path\":\"bad2\"}"), 0);
+	FX_ERROR_HAS("cannot render 'bad2'");
+	cap_test_rmtree(dir.ptr);
+	cap_buf_release(&dir);
+}
+
+static void hung_or_chatty_tools_are_stopped(void **state)
+{
+	cap_buf root = CAP_BUF_INIT, dir = CAP_BUF_INIT, tool = CAP_BUF_INIT;
+	cap_value *objs = NULL;
+	cap_render_options opts = {0};
+	fx_root(&root);
+	cap_test_mkdtemp(&dir);
+	fx_write(dir.ptr, "slow-helm", "#!/bin/sh\nsleep 30\n");
+	fx_write(dir.ptr, "chatty-helm", "#!/bin/sh\nexec yes 'kind: ConfigMap'\n");
+	cap_test_run(NULL, "chmod +x '%s/slow-helm' '%s/chatty-helm'", dir.ptr, dir.ptr);
+	cap_buf_printf(&tool, "%s/slow-helm", dir.ptr);
+	opts.helm_path = tool.ptr;
+	opts.timeout_ms = 300;
+	assert_int_equal(fx_render_full(&objs, root.ptr, "{\"path\":\"helm/chart\"}", "a", "n",
+					CAP_TRACK_ANNOTATION, &opts),
+			 CAP_ETIMEOUT);
+	FX_ERROR_HAS("helm template failed: timed out");
+	cap_buf_clear(&tool);
+	cap_buf_printf(&tool, "%s/chatty-helm", dir.ptr);
+	opts.timeout_ms = 1500;
+	opts.max_manifest_bytes = 1 << 20;
+	assert_int_equal(fx_render_full(&objs, root.ptr, "{\"path\":\"helm/chart\"}", "a", "n",
+					CAP_TRACK_ANNOTATION, &opts),
+			 CAP_ELIMIT);
+	FX_ERROR_HAS("exceeds the limit");
+	cap_test_rmtree(dir.ptr);
+	cap_buf_release(&root);
+	cap_buf_release(&dir);
+	cap_buf_release(&tool);
+}
+
+/* A chart repository served over loopback by python's http.server. */
+static pid_t server_pid;
+static int server_port;
+static cap_buf repo_dir = CAP_BUF_INIT;
+
+static int start_chart_repo(void **state)
+{
+	cap_buf chart = CAP_BUF_INIT, out = CAP_BUF_INIT;
+	cap_test_mkdtemp(&repo_dir);
+	cap_test_fixture_path(&chart, "render/helm/chart");
+	if (cap_test_run(&out,
+			 "cd '%s' && cp -r '%s' demo && sed -i 's/^version: .*/version: 0.2.0/' "
+			 "demo/Chart.yaml && helm package demo >/dev/null && cp -r '%s' demo1 && "
+			 "helm package demo1 >/dev/null && rm -rf demo demo1 && mkdir charts && mv *.tgz "
+			 "charts/ && helm repo index charts --url http://127.0.0.1/charts-base-ignored "
+			 ">/dev/null && sed -i 's#http://127.0.0.1/charts-base-ignored/##' charts/index.yaml "
+			 "&& python3 -c 'import socket; s=socket.socket(); s.bind((\"127.0.0.1\",0)); "
+			 "print(s.getsockname()[1])'",
+			 repo_dir.ptr, chart.ptr, chart.ptr) != 0)
+		fail_msg("cannot build the chart repository: %s", out.ptr);
+	server_port = atoi(out.ptr);
+	server_pid = fork();
+	if (server_pid == 0) {
+		char port[16];
+		snprintf(port, sizeof(port), "%d", server_port);
+		if (chdir(repo_dir.ptr) != 0)
+			_exit(1);
+		freopen("/dev/null", "w", stderr);
+		freopen("/dev/null", "w", stdout);
+		execlp("python3", "python3", "-m", "http.server", port, "--bind", "127.0.0.1", NULL);
+		_exit(127);
+	}
+	for (int i = 0; i < 100; i++) {
+		if (cap_test_run(NULL, "curl -sf http://127.0.0.1:%d/charts/index.yaml >/dev/null",
+				 server_port) == 0)
+			break;
+		usleep(50000);
+	}
+	cap_buf_release(&chart);
+	cap_buf_release(&out);
+	return 0;
+}
+
+static int stop_chart_repo(void **state)
+{
+	if (server_pid > 0) {
+		kill(server_pid, SIGTERM);
+		waitpid(server_pid, NULL, 0);
+	}
+	cap_test_rmtree(repo_dir.ptr);
+	cap_buf_release(&repo_dir);
+	return 0;
+}
+
+static int render_chart(cap_value **out, const char *version, const char *charts_dir)
+{
+	cap_buf json = CAP_BUF_INIT;
+	cap_value *raw = NULL;
+	cap_render_source src;
+	cap_buf_printf(&json,
+		       "{\"repoURL\":\"http://127.0.0.1:%d/charts\",\"chart\":\"demo\","
+		       "\"targetRevision\":\"%s\",\"helm\":{\"valueFiles\":[\"values-prod.yaml\"]}}",
+		       server_port, version);
+	assert_int_equal(cap_json_parse(&raw, json.ptr, json.len, "t", NULL), 0);
+	assert_int_equal(cap_render_source_parse(&src, raw), 0);
+	cap_render_request req = {0};
+	req.source = &src;
+	req.app_name = "remote";
+	req.dest_namespace = "rns";
+	req.charts_dir = charts_dir;
+	int rc = cap_render_manifests(out, &req);
+	cap_render_source_release(&src);
+	cap_value_free(raw);
+	cap_buf_release(&json);
+	return rc;
+}
+
+static void charts_come_from_helm_repositories(void **state)
+{
+	cap_value *objs = NULL;
+	assert_int_equal(render_chart(&objs, "0.1.0", NULL), 0);
+	cap_value *d = fx_find(objs, "Deployment", "remote-web");
+	assert_non_null(d);
+	/* value files of a repository chart are files inside the chart */
+	assert_string_equal(dep_meta(objs, "remote-web", "labels", "tier"), "prod");
+	assert_string_equal(cap_value_dig_string(d, "metadata", "namespace", NULL), "rns");
+	cap_value_free(objs);
+}
+
+static void chart_versions_resolve_constraints(void **state)
+{
+	cap_buf cache = CAP_BUF_INIT, listing = CAP_BUF_INIT;
+	cap_value *objs = NULL;
+	cap_test_mkdtemp(&cache);
+	assert_int_equal(render_chart(&objs, "0.1.*", cache.ptr), 0);
+	cap_value_free(objs);
+	assert_int_equal(render_chart(&objs, ">=0.1.0", cache.ptr), 0);
+	cap_value_free(objs);
+	assert_int_equal(render_chart(&objs, "0.2.0", cache.ptr), 0); /* kept for the next render */
+	cap_value_free(objs);
+	cap_test_run(&listing, "ls '%s' | grep -c '^chart-'", cache.ptr);
+	assert_int_equal(atoi(listing.ptr), 2);
+	assert_int_equal(render_chart(&objs, "9.9.9", cache.ptr), CAP_ENOTFOUND);
+	FX_ERROR_HAS("cannot render 'demo'");
+	FX_ERROR_HAS("'9.9.9'");
+	cap_test_rmtree(cache.ptr);
+	cap_buf_release(&cache);
+	cap_buf_release(&listing);
+}
+
+static void unreachable_chart_repositories_are_errors(void **state)
+{
+	cap_value *raw = NULL, *objs = NULL;
+	cap_render_source src;
+	const char *json = "{\"repoURL\":\"http://user:secret@127.0.0.1:1/charts\",\"chart\":\"demo\","
+			   "\"targetRevision\":\"1.0.0\"}";
+	assert_int_equal(cap_json_parse(&raw, json, strlen(json), "t", NULL), 0);
+	assert_int_equal(cap_render_source_parse(&src, raw), 0);
+	cap_render_request req = {0};
+	req.source = &src;
+	req.app_name = "a";
+	assert_int_equal(cap_render_manifests(&objs, &req), CAP_EUNAVAILABLE);
+	FX_ERROR_HAS("cannot get");
+	assert_null(strstr(cap_error_last(), "secret"));
+	cap_render_source_release(&src);
+	cap_value_free(raw);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(guestbook_chart_matches_helm_template),
+		cmocka_unit_test(fixture_chart_matches_helm_template_with_options),
+		cmocka_unit_test(value_files_then_values_then_parameters),
+		cmocka_unit_test(force_string_commas_and_file_parameters),
+		cmocka_unit_test(crds_tracking_and_namespaces),
+		cmocka_unit_test(missing_value_files_fail_unless_ignored),
+		cmocka_unit_test(value_files_cannot_leave_the_repository),
+		cmocka_unit_test(ref_value_files_come_from_another_source),
+		cmocka_unit_test(failing_charts_report_helm_error),
+		cmocka_unit_test(hung_or_chatty_tools_are_stopped),
+		cmocka_unit_test_setup_teardown(charts_come_from_helm_repositories, start_chart_repo,
+						stop_chart_repo),
+		cmocka_unit_test_setup_teardown(chart_versions_resolve_constraints, start_chart_repo,
+						stop_chart_repo),
+		cmocka_unit_test(unreachable_chart_repositories_are_errors),
+	};
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
