@@ -65,6 +65,8 @@ struct cap_git_cache {
 	char *root;
 	cap_git_cache_options opts;
 	char *known_hosts;
+	char *tls_certs_dir;
+	cap_git_transport transport;
 	pthread_mutex_t mu;
 	pthread_cond_t cond; /* tree extractions and ls-remotes finishing */
 	cap_hashmap repos;   /* key -> repo */
@@ -224,6 +226,10 @@ int cap_git_cache_open(cap_git_cache **out, const cap_git_cache_options *opts)
 	c->opts.root = c->root;
 	c->known_hosts = opts->known_hosts ? cap_strdup(opts->known_hosts) : NULL;
 	c->opts.known_hosts = c->known_hosts;
+	c->tls_certs_dir = opts->tls_certs_dir ? cap_strdup(opts->tls_certs_dir) : NULL;
+	c->opts.tls_certs_dir = c->tls_certs_dir;
+	c->transport = (cap_git_transport){.known_hosts = c->known_hosts,
+					   .tls_certs_dir = c->tls_certs_dir};
 	pthread_mutex_init(&c->mu, NULL);
 	pthread_cond_init(&c->cond, NULL);
 	cap_hashmap_init(&c->repos);
@@ -242,6 +248,7 @@ void cap_git_cache_free(cap_git_cache *c)
 	pthread_mutex_destroy(&c->mu);
 	pthread_cond_destroy(&c->cond);
 	free(c->known_hosts);
+	free(c->tls_certs_dir);
 	free(c->root);
 	free(c);
 }
@@ -332,7 +339,7 @@ static int refs_get(shared_refs **out, cap_git_cache *c, repo *r, const char *ur
 
 	shared_refs *fresh = cap_calloc(1, sizeof(*fresh));
 	cap_git_session s;
-	int rc = cap_git_session_init(&s, url, creds, c->known_hosts, NULL);
+	int rc = cap_git_session_init(&s, url, creds, &c->transport);
 	if (rc == 0) {
 		rc = cap_git_session_ls_remote(&fresh->refs, &s, url, creds, timeout_of(c));
 		cap_git_session_release(&s);
@@ -395,7 +402,7 @@ static int local_git(cap_git_cache *c, repo *r, cap_proc_result *res, const char
 		     const char *what)
 {
 	cap_git_session s;
-	int rc = cap_git_session_init(&s, "", NULL, NULL, NULL);
+	int rc = cap_git_session_init(&s, "", NULL, NULL);
 	if (rc)
 		return rc;
 	cap_strvec_pushv(&s.argv, args);
@@ -425,7 +432,7 @@ static int repo_init(cap_git_cache *c, repo *r)
 	if (exists)
 		return 0;
 	cap_git_session s;
-	int rc = cap_git_session_init(&s, "", NULL, NULL, NULL);
+	int rc = cap_git_session_init(&s, "", NULL, NULL);
 	if (rc)
 		return rc;
 	const char *args[] = {"init", "--bare", "-q", r->dir, NULL};
@@ -441,7 +448,7 @@ static int fetch_once(cap_git_cache *c, repo *r, const char *url, const cap_git_
 		      const char *commit)
 {
 	cap_git_session s;
-	int rc = cap_git_session_init(&s, url, creds, c->known_hosts, NULL);
+	int rc = cap_git_session_init(&s, url, creds, &c->transport);
 	if (rc)
 		return rc;
 	cap_strvec_push(&s.argv, "fetch");
@@ -647,7 +654,7 @@ static int extract(cap_git_cache *c, repo *r, const char *commit, uint64_t *byte
 	tree_path(&dest, c, commit);
 
 	cap_git_session s;
-	int rc = cap_git_session_init(&s, "", NULL, NULL, NULL);
+	int rc = cap_git_session_init(&s, "", NULL, NULL);
 	if (rc)
 		goto out;
 	cap_strvec_pushf(&s.env, "GIT_INDEX_FILE=%s", index.ptr);

@@ -27,6 +27,7 @@ typedef struct cap_git_cache_options {
 	int refs_ttl_ms;           /* how long one ls-remote answers every caller; 0: 0 (always ask),
 				      negative: forever until cap_git_cache_refresh */
 	const char *known_hosts;   /* ssh known_hosts file for non-insecure SSH; NULL: ssh default */
+	const char *tls_certs_dir; /* extra CA certificates per host name (argocd-tls-certs-cm) */
 } cap_git_cache_options;
 
 /* Opens (or creates) the cache at opts->root and accounts the trees and repos already there. */

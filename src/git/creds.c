@@ -29,6 +29,10 @@ void cap_git_creds_release(cap_git_creds *c)
 	free_secret_string(c->password);
 	free_secret_string(c->bearer_token);
 	free_secret_string(c->ssh_private_key);
+	free(c->tls_client_cert);
+	free_secret_string(c->tls_client_key);
+	free_secret_string(c->proxy);
+	free(c->no_proxy);
 	*c = (cap_git_creds)CAP_GIT_CREDS_INIT;
 }
 
@@ -47,11 +51,17 @@ void cap_git_creds_copy(cap_git_creds *out, const cap_git_creds *src)
 	out->bearer_token = dup_or_null(src->bearer_token);
 	out->ssh_private_key = dup_or_null(src->ssh_private_key);
 	out->insecure = src->insecure;
+	out->force_basic_auth = src->force_basic_auth;
+	out->tls_client_cert = dup_or_null(src->tls_client_cert);
+	out->tls_client_key = dup_or_null(src->tls_client_key);
+	out->proxy = dup_or_null(src->proxy);
+	out->no_proxy = dup_or_null(src->no_proxy);
 }
 
 bool cap_git_creds_empty(const cap_git_creds *c)
 {
-	return !c || (!c->username && !c->password && !c->bearer_token && !c->ssh_private_key);
+	return !c || (!c->username && !c->password && !c->bearer_token && !c->ssh_private_key &&
+		      !c->tls_client_cert && !c->proxy && !c->insecure);
 }
 
 /* Decodes standard base64; NULL when malformed. */
@@ -110,20 +120,34 @@ int cap_git_repo_secret_parse(cap_git_repo_secret *out, const cap_value *secret)
 	if (!kind || (strcmp(kind, "repository") && strcmp(kind, "repo-creds")))
 		return cap_error_set(CAP_ENOTFOUND, "secret '%s' is not a repository secret", name);
 	cap_git_repo_secret s = {0};
-	char *insecure = NULL;
-	static const char *const fields[] = {"url",	 "type",	 "project",
-					     "username", "password",	 "bearerToken",
-					     "sshPrivateKey", "insecure"};
-	char **slots[] = {&s.url,	   &s.type,		&s.project,
-			  &s.creds.username, &s.creds.password, &s.creds.bearer_token,
-			  &s.creds.ssh_private_key, &insecure};
+	char *insecure = NULL, *force = NULL;
+	static const char *const fields[] = {
+		"url",		 "type",	      "project",	   "username",
+		"password",	 "bearerToken",	      "sshPrivateKey",	   "insecure",
+		"forceHttpBasicAuth", "tlsClientCertData", "tlsClientCertKey", "proxy",
+		"noProxy"};
+	char **slots[] = {&s.url,
+			  &s.type,
+			  &s.project,
+			  &s.creds.username,
+			  &s.creds.password,
+			  &s.creds.bearer_token,
+			  &s.creds.ssh_private_key,
+			  &insecure,
+			  &force,
+			  &s.creds.tls_client_cert,
+			  &s.creds.tls_client_key,
+			  &s.creds.proxy,
+			  &s.creds.no_proxy};
 	int rc = 0;
 	for (size_t i = 0; i < sizeof(fields) / sizeof(fields[0]) && !rc; i++)
 		rc = secret_field(slots[i], secret, name, fields[i]);
+	s.creds.insecure = insecure && strcasecmp(insecure, "true") == 0;
+	s.creds.force_basic_auth = force && strcasecmp(force, "true") == 0;
+	free(insecure);
+	free(force);
 	if (!rc && !s.url)
 		rc = cap_error_set(CAP_EINVALID, "secret '%s' has no url", name);
-	s.creds.insecure = insecure && strcasecmp(insecure, "true") == 0;
-	free(insecure);
 	s.name = cap_strdup(name);
 	s.is_template = strcmp(kind, "repo-creds") == 0;
 	if (!s.type)

@@ -17,9 +17,14 @@ typedef struct cap_git_creds {
 	char *bearer_token;    /* HTTPS "Authorization: Bearer" token */
 	char *ssh_private_key; /* PEM/OpenSSH private key text */
 	bool insecure;         /* skip TLS verification / SSH host key checking */
+	bool force_basic_auth; /* send basic auth up front instead of waiting for a 401 */
+	char *tls_client_cert; /* PEM client certificate for HTTPS, with tls_client_key */
+	char *tls_client_key;
+	char *proxy;           /* proxy URL for this repository (may carry credentials) */
+	char *no_proxy;        /* hosts that bypass the proxy */
 } cap_git_creds;
 
-#define CAP_GIT_CREDS_INIT {NULL, NULL, NULL, NULL, false}
+#define CAP_GIT_CREDS_INIT {NULL, NULL, NULL, NULL, false, false, NULL, NULL, NULL, NULL}
 
 void cap_git_creds_release(cap_git_creds *c);
 /* Deep copy of src into out (out is overwritten, not released). src may be NULL. */

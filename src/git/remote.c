@@ -8,6 +8,7 @@
 #include "git/url.h"
 
 #include <ctype.h>
+#include <openssl/evp.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <stdatomic.h>
@@ -267,6 +268,31 @@ static int make_private_dir(cap_git_session *s, const char *tmp_root)
 	return 0;
 }
 
+/* The private files a session may write; all removed by cap_git_session_release. */
+static const char *const private_files[] = {"askpass", "ssh-key", "tls-cert", "tls-key"};
+
+/* Writes data to <private_dir>/name with mode and leaves its path in path_out. */
+static int put_private_file(cap_git_session *s, const cap_git_transport *t, const char *name,
+			    const char *data, mode_t mode, cap_buf *path_out)
+{
+	int rc = make_private_dir(s, t ? t->tmp_root : NULL);
+	if (rc)
+		return rc;
+	cap_buf_clear(path_out);
+	cap_buf_printf(path_out, "%s/%s", s->private_dir, name);
+	cap_buf body = CAP_BUF_INIT;
+	cap_buf_puts(&body, data);
+	if (body.len && body.ptr[body.len - 1] != '\n')
+		cap_buf_putc(&body, '\n'); /* ssh rejects a key without a final newline */
+	int w = write_private(path_out->ptr, body.ptr, mode);
+	explicit_bzero(body.ptr, body.len);
+	cap_buf_release(&body);
+	if (w != 0)
+		return cap_error_set(CAP_EIO, "cannot write the private file '%s': %s", name,
+				     strerror(errno));
+	return 0;
+}
+
 /* Quotes a path for the shell command line git gives GIT_SSH_COMMAND to. */
 static void put_shell_quoted(cap_buf *b, const char *s)
 {
@@ -280,86 +306,165 @@ static void put_shell_quoted(cap_buf *b, const char *s)
 	cap_buf_putc(b, '\'');
 }
 
+/*
+ * Configuration given to git through GIT_CONFIG_COUNT/KEY/VALUE: unlike -c, it never shows in
+ * a process listing, so secrets (headers, proxy passwords) may go there.
+ */
+static void config_env(cap_strvec *env, unsigned *n, const char *key, const char *value)
+{
+	cap_strvec_pushf(env, "GIT_CONFIG_KEY_%u=%s", *n, key);
+	cap_strvec_pushf(env, "GIT_CONFIG_VALUE_%u=%s", *n, value);
+	(*n)++;
+}
+
+/* The host of an http(s) URL, without user information or port. */
+static void url_host(cap_buf *out, const char *url)
+{
+	const char *p = strstr(url, "://");
+	if (!p)
+		return;
+	p += 3;
+	size_t n = strcspn(p, "/?#");
+	const char *at = memrchr(p, '@', n);
+	if (at) {
+		n -= (size_t)(at + 1 - p);
+		p = at + 1;
+	}
+	if (*p == '[') {
+		const char *close = memchr(p, ']', n);
+		if (close)
+			n = (size_t)(close - p) + 1;
+	} else {
+		const char *colon = memchr(p, ':', n);
+		if (colon)
+			n = (size_t)(colon - p);
+	}
+	for (size_t i = 0; i < n; i++)
+		cap_buf_putc(out, (char)tolower((unsigned char)p[i]));
+}
+
+static int setup_http(cap_git_session *s, const char *url, const cap_git_creds *creds,
+		      const cap_git_transport *t, unsigned *ncfg)
+{
+	int rc = 0;
+	cap_buf path = CAP_BUF_INIT, v = CAP_BUF_INIT;
+	if (creds && creds->insecure)
+		config_env(&s->env, ncfg, "http.sslVerify", "false");
+	if (t && t->tls_certs_dir) {
+		cap_buf host = CAP_BUF_INIT;
+		url_host(&host, url);
+		cap_buf_printf(&path, "%s/%s", t->tls_certs_dir, host.ptr);
+		if (host.len && !strchr(host.ptr, '/') && access(path.ptr, R_OK) == 0)
+			config_env(&s->env, ncfg, "http.sslCAInfo", path.ptr);
+		cap_buf_release(&host);
+	}
+	if (creds && creds->tls_client_cert && creds->tls_client_key) {
+		if ((rc = put_private_file(s, t, "tls-cert", creds->tls_client_cert, 0600, &path)))
+			goto out;
+		config_env(&s->env, ncfg, "http.sslCert", path.ptr);
+		if ((rc = put_private_file(s, t, "tls-key", creds->tls_client_key, 0600, &path)))
+			goto out;
+		config_env(&s->env, ncfg, "http.sslKey", path.ptr);
+	}
+	if (creds && creds->bearer_token) {
+		cap_buf_printf(&v, "Authorization: Bearer %s", creds->bearer_token);
+		config_env(&s->env, ncfg, "http.extraHeader", v.ptr);
+	} else if (creds && creds->force_basic_auth && (creds->username || creds->password)) {
+		/* Sent up front, for servers that answer 404 instead of asking. */
+		cap_buf plain = CAP_BUF_INIT;
+		cap_buf_printf(&plain, "%s:%s", creds->username ? creds->username : "git",
+			       creds->password ? creds->password : "");
+		char *enc = cap_malloc(plain.len / 3 * 4 + 8);
+		EVP_EncodeBlock((unsigned char *)enc, (const unsigned char *)plain.ptr,
+				(int)plain.len);
+		cap_buf_printf(&v, "Authorization: Basic %s", enc);
+		config_env(&s->env, ncfg, "http.extraHeader", v.ptr);
+		explicit_bzero(enc, strlen(enc));
+		explicit_bzero(plain.ptr, plain.len);
+		free(enc);
+		cap_buf_release(&plain);
+	}
+	if (creds && creds->proxy)
+		config_env(&s->env, ncfg, "http.proxy", creds->proxy);
+	if (creds && creds->no_proxy) {
+		cap_strvec_pushf(&s->env, "NO_PROXY=%s", creds->no_proxy);
+		cap_strvec_pushf(&s->env, "no_proxy=%s", creds->no_proxy);
+	}
+out:
+	if (v.len)
+		explicit_bzero(v.ptr, v.len);
+	cap_buf_release(&v);
+	cap_buf_release(&path);
+	return rc;
+}
+
+static int setup_ssh(cap_git_session *s, const cap_git_creds *creds, const cap_git_transport *t)
+{
+	cap_buf cmd = CAP_BUF_INIT, path = CAP_BUF_INIT;
+	int rc = 0;
+	cap_buf_puts(&cmd, "ssh -F /dev/null -o BatchMode=yes");
+	if (creds && creds->ssh_private_key) {
+		if ((rc = put_private_file(s, t, "ssh-key", creds->ssh_private_key, 0600, &path)))
+			goto out;
+		cap_buf_puts(&cmd, " -o IdentitiesOnly=yes -i ");
+		put_shell_quoted(&cmd, path.ptr);
+	}
+	if (creds && creds->insecure) {
+		cap_buf_puts(&cmd, " -o StrictHostKeyChecking=no -o UserKnownHostsFile=/dev/null");
+	} else {
+		cap_buf_puts(&cmd, " -o StrictHostKeyChecking=yes");
+		if (t && t->known_hosts) {
+			cap_buf_puts(&cmd, " -o UserKnownHostsFile=");
+			put_shell_quoted(&cmd, t->known_hosts);
+		}
+	}
+	if (creds && creds->proxy)
+		cap_strvec_pushf(&s->env, "ALL_PROXY=%s", creds->proxy);
+	cap_strvec_pushf(&s->env, "GIT_SSH_COMMAND=%s", cmd.ptr);
+out:
+	cap_buf_release(&cmd);
+	cap_buf_release(&path);
+	return rc;
+}
+
 int cap_git_session_init(cap_git_session *s, const char *url, const cap_git_creds *creds,
-			 const char *known_hosts, const char *tmp_root)
+			 const cap_git_transport *transport)
 {
 	memset(s, 0, sizeof(*s));
 	cap_strvec_init(&s->argv);
 	cap_strvec_init(&s->env);
-	static const char *const prefix[] = {"git", "-c", "credential.helper=", "-c",
-					     "protocol.version=2", "-c", "gc.auto=0", NULL};
+	static const char *const prefix[] = {"git",	  "-c", "credential.helper=",
+					     "-c",	  "protocol.version=2",
+					     "-c",	  "gc.auto=0",
+					     "-c",	  "maintenance.auto=false",
+					     NULL};
 	cap_strvec_pushv(&s->argv, prefix);
-	bool insecure = creds && creds->insecure;
-	if (insecure && cap_git_url_is_http(url)) {
-		cap_strvec_push(&s->argv, "-c");
-		cap_strvec_push(&s->argv, "http.sslVerify=false");
-	}
 	cap_strvec_push(&s->env, "GIT_TERMINAL_PROMPT=0");
 	cap_strvec_push(&s->env, "GIT_CONFIG_NOSYSTEM=1");
 	cap_strvec_push(&s->env, "GIT_CONFIG_GLOBAL=/dev/null");
 	/* ext:: and fd:: would run commands; only real transports are allowed. */
 	cap_strvec_push(&s->env, "GIT_ALLOW_PROTOCOL=file:git:http:https:ssh");
 	int rc = 0;
-	cap_buf path = CAP_BUF_INIT, cmd = CAP_BUF_INIT;
+	unsigned ncfg = 0;
+	cap_buf path = CAP_BUF_INIT;
 	if (creds && (creds->username || creds->password)) {
-		if ((rc = make_private_dir(s, tmp_root)))
+		if ((rc = put_private_file(s, transport, "askpass", askpass_script, 0700, &path)))
 			goto out;
-		cap_buf_printf(&path, "%s/askpass", s->private_dir);
-		if (write_private(path.ptr, askpass_script, 0700) != 0) {
-			rc = cap_error_set(CAP_EIO, "cannot write a credential helper: %s",
-					   strerror(errno));
-			goto out;
-		}
 		cap_strvec_pushf(&s->env, "GIT_ASKPASS=%s", path.ptr);
 		cap_strvec_pushf(&s->env, "CAP_GIT_USERNAME=%s",
 				 creds->username ? creds->username : "git");
 		cap_strvec_pushf(&s->env, "CAP_GIT_PASSWORD=%s",
 				 creds->password ? creds->password : "");
 	}
-	if (creds && creds->bearer_token) {
-		/* Through the environment, so the token never shows in a process listing. */
-		cap_strvec_push(&s->env, "GIT_CONFIG_COUNT=1");
-		cap_strvec_push(&s->env, "GIT_CONFIG_KEY_0=http.extraHeader");
-		cap_strvec_pushf(&s->env, "GIT_CONFIG_VALUE_0=Authorization: Bearer %s",
-				 creds->bearer_token);
-	}
-	if (cap_git_url_is_ssh(url)) {
-		cap_buf_puts(&cmd, "ssh -F /dev/null -o BatchMode=yes");
-		if (creds && creds->ssh_private_key) {
-			if ((rc = make_private_dir(s, tmp_root)))
-				goto out;
-			cap_buf_clear(&path);
-			cap_buf_printf(&path, "%s/key", s->private_dir);
-			cap_buf key = CAP_BUF_INIT;
-			cap_buf_puts(&key, creds->ssh_private_key);
-			if (key.len && key.ptr[key.len - 1] != '\n')
-				cap_buf_putc(&key, '\n'); /* ssh rejects a key without a final newline */
-			int w = write_private(path.ptr, key.ptr, 0600);
-			explicit_bzero(key.ptr, key.len);
-			cap_buf_release(&key);
-			if (w != 0) {
-				rc = cap_error_set(CAP_EIO, "cannot write the ssh key: %s",
-						   strerror(errno));
-				goto out;
-			}
-			cap_buf_puts(&cmd, " -o IdentitiesOnly=yes -i ");
-			put_shell_quoted(&cmd, path.ptr);
-		}
-		if (insecure) {
-			cap_buf_puts(&cmd, " -o StrictHostKeyChecking=no -o UserKnownHostsFile=/dev/null");
-		} else {
-			cap_buf_puts(&cmd, " -o StrictHostKeyChecking=yes");
-			if (known_hosts) {
-				cap_buf_puts(&cmd, " -o UserKnownHostsFile=");
-				put_shell_quoted(&cmd, known_hosts);
-			}
-		}
-		cap_strvec_pushf(&s->env, "GIT_SSH_COMMAND=%s", cmd.ptr);
-	}
+	if (cap_git_url_is_http(url))
+		rc = setup_http(s, url, creds, transport, &ncfg);
+	else if (cap_git_url_is_ssh(url))
+		rc = setup_ssh(s, creds, transport);
+	if (ncfg)
+		cap_strvec_pushf(&s->env, "GIT_CONFIG_COUNT=%u", ncfg);
 out:
 	s->argv_base = s->argv.len;
 	cap_buf_release(&path);
-	cap_buf_release(&cmd);
 	if (rc)
 		cap_git_session_release(s);
 	return rc;
@@ -376,11 +481,10 @@ void cap_git_session_release(cap_git_session *s)
 	if (!s)
 		return;
 	if (s->private_dir) {
-		static const char *const files[] = {"askpass", "key"};
 		cap_buf p = CAP_BUF_INIT;
-		for (size_t i = 0; i < sizeof(files) / sizeof(files[0]); i++) {
+		for (size_t i = 0; i < sizeof(private_files) / sizeof(private_files[0]); i++) {
 			cap_buf_clear(&p);
-			cap_buf_printf(&p, "%s/%s", s->private_dir, files[i]);
+			cap_buf_printf(&p, "%s/%s", s->private_dir, private_files[i]);
 			unlink(p.ptr);
 		}
 		rmdir(s->private_dir);
@@ -565,7 +669,7 @@ int cap_git_ls_remote(cap_git_refs *out, const char *url, const cap_git_creds *c
 		      int timeout_ms)
 {
 	cap_git_session s;
-	int rc = cap_git_session_init(&s, url ? url : "", creds, NULL, NULL);
+	int rc = cap_git_session_init(&s, url ? url : "", creds, NULL);
 	if (rc)
 		return rc;
 	rc = cap_git_session_ls_remote(out, &s, url, creds, timeout_ms);

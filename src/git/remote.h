@@ -71,13 +71,22 @@ typedef struct cap_git_session {
 	size_t argv_base;  /* argv length after the common prefix, to reuse the session */
 } cap_git_session;
 
+/* Where a session finds host trust and writes its private files; any field may be NULL. */
+typedef struct cap_git_transport {
+	const char *known_hosts;   /* ssh known_hosts file when not insecure; NULL: ssh's default */
+	const char *tls_certs_dir; /* extra CA certificates, one file per host name, as Argo CD
+				      mounts argocd-tls-certs-cm; NULL: the system's only */
+	const char *tmp_root;      /* where the 0700 private directory goes; NULL: $TMPDIR, /tmp */
+} cap_git_transport;
+
 /*
- * Prepares a session for url. creds may be NULL. known_hosts is the ssh known_hosts file used
- * when not insecure (NULL: ssh's default, strict checking). tmp_root is where the private
- * directory goes (NULL: $TMPDIR or /tmp). Returns CAP_EIO when the private files cannot be made.
+ * Prepares a session for url. creds and transport may be NULL. Secrets reach git only through
+ * the child's environment (GIT_ASKPASS reading it, GIT_CONFIG_* for headers and proxies) and
+ * 0600 files in the private directory (ssh key, TLS client certificate). CAP_EIO when the
+ * private files cannot be made.
  */
 int cap_git_session_init(cap_git_session *s, const char *url, const cap_git_creds *creds,
-			 const char *known_hosts, const char *tmp_root);
+			 const cap_git_transport *transport);
 /* Drops the sub-command arguments appended since init, keeping the common prefix. */
 void cap_git_session_reset(cap_git_session *s);
 void cap_git_session_release(cap_git_session *s);
@@ -101,7 +110,7 @@ int cap_git_session_run(cap_git_session *s, cap_proc_result *res, const char *wh
 int cap_git_ls_remote(cap_git_refs *out, const char *url, const cap_git_creds *creds,
 		      int timeout_ms);
 
-/* The same through a prepared session (for its known_hosts and private files). */
+/* The same through a prepared session (for its transport settings and private files). */
 int cap_git_session_ls_remote(cap_git_refs *out, cap_git_session *s, const char *url,
 			      const cap_git_creds *creds, int timeout_ms);
 

@@ -9,10 +9,12 @@ import subprocess
 import sys
 
 
-def make_handler(root, user, password, log):
-    expected = None
+def make_handler(root, user, password, token, log):
+    accepted = set()
     if user is not None:
-        expected = "Basic " + base64.b64encode(f"{user}:{password}".encode()).decode()
+        accepted.add("Basic " + base64.b64encode(f"{user}:{password}".encode()).decode())
+    if token is not None:
+        accepted.add("Bearer " + token)
 
     class Handler(http.server.BaseHTTPRequestHandler):
         protocol_version = "HTTP/1.1"
@@ -21,7 +23,7 @@ def make_handler(root, user, password, log):
             pass
 
         def handle_git(self):
-            if expected is not None and self.headers.get("Authorization") != expected:
+            if accepted and self.headers.get("Authorization") not in accepted:
                 log.write(f"401 {self.command} {self.path}\n")
                 log.flush()
                 body = b"authentication required\n"
@@ -84,10 +86,11 @@ def main():
     p.add_argument("--log", required=True)
     p.add_argument("--user")
     p.add_argument("--password")
+    p.add_argument("--token")
     a = p.parse_args()
     log = open(a.log, "a")
     server = http.server.ThreadingHTTPServer(
-        ("127.0.0.1", 0), make_handler(a.root, a.user, a.password, log))
+        ("127.0.0.1", 0), make_handler(a.root, a.user, a.password, a.token, log))
     with open(a.port_file + ".tmp", "w") as f:
         f.write(str(server.server_address[1]))
     os.rename(a.port_file + ".tmp", a.port_file)

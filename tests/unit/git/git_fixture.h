@@ -157,7 +157,9 @@ static FIXTURE_UNUSED int fixture_http_start(git_fixture *f, const char *user, c
 {
 	cap_buf out = CAP_BUF_INIT, auth = CAP_BUF_INIT, portfile = CAP_BUF_INIT;
 	if (user)
-		cap_buf_printf(&auth, "--user '%s' --password '%s'", user, password);
+		cap_buf_printf(&auth, "--user '%s' --password '%s' ", user, password);
+	if (getenv("CAP_TEST_GIT_TOKEN"))
+		cap_buf_printf(&auth, "--token '%s'", getenv("CAP_TEST_GIT_TOKEN"));
 	cap_buf_printf(&portfile, "%s/http.port", f->dir.ptr);
 	unlink(portfile.ptr);
 	const char *src = getenv("CAP_SOURCE_DIR");

@@ -20,7 +20,9 @@ static const char repo_secret[] =
 	"{\"apiVersion\":\"v1\",\"kind\":\"Secret\",\"metadata\":{\"name\":\"app-repo\","
 	"\"labels\":{\"argocd.argoproj.io/secret-type\":\"repository\"}},"
 	"\"data\":{\"url\":\"aHR0cHM6Ly9naXQuZXhhbXBsZS5jb20vb3JnL2FwcA==\",\"username\":\"YWxpY2U=\","
-	"\"password\":\"czNjcmV0\",\"insecure\":\"dHJ1ZQ==\"},\"stringData\":{\"project\":\"team-a\"}}";
+	"\"password\":\"czNjcmV0\",\"insecure\":\"dHJ1ZQ==\"},\"stringData\":{\"project\":\"team-a\","
+	"\"forceHttpBasicAuth\":\"true\",\"proxy\":\"http://proxy:3128\",\"noProxy\":\"local\","
+	"\"tlsClientCertData\":\"CERT\",\"tlsClientCertKey\":\"KEY\"}}";
 
 static void reads_a_repository_secret_from_data_and_string_data(void **state)
 {
@@ -36,6 +38,16 @@ static void reads_a_repository_secret_from_data_and_string_data(void **state)
 	assert_string_equal(s.creds.password, "s3cret");
 	assert_true(s.creds.insecure);
 	assert_null(s.creds.ssh_private_key);
+	assert_true(s.creds.force_basic_auth);
+	assert_string_equal(s.creds.proxy, "http://proxy:3128");
+	assert_string_equal(s.creds.no_proxy, "local");
+	assert_string_equal(s.creds.tls_client_cert, "CERT");
+	assert_string_equal(s.creds.tls_client_key, "KEY");
+	cap_git_creds copy;
+	cap_git_creds_copy(&copy, &s.creds);
+	assert_string_equal(copy.tls_client_key, "KEY");
+	assert_true(copy.force_basic_auth);
+	cap_git_creds_release(&copy);
 	cap_git_repo_secret_release(&s);
 	cap_value_free(v);
 }

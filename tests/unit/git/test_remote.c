@@ -141,6 +141,41 @@ static void http_basic_auth_accepts_good_and_refuses_wrong_credentials(void **st
 	fixture_free(&f);
 }
 
+static void basic_auth_up_front_and_bearer_tokens(void **state)
+{
+	git_fixture f;
+	fixture_make(&f);
+	setenv("CAP_TEST_GIT_TOKEN", "bearer-tok-777", 1);
+	pid_t pid;
+	int port = fixture_http_start(&f, "carol", "c4rol-pw", &pid);
+	unsetenv("CAP_TEST_GIT_TOKEN");
+	cap_buf url = CAP_BUF_INIT;
+	cap_buf_printf(&url, "http://127.0.0.1:%d/src", port);
+	cap_git_refs refs = CAP_GIT_REFS_INIT;
+
+	cap_git_creds forced = {.username = "carol", .password = "c4rol-pw", .force_basic_auth = true};
+	assert_int_equal(cap_git_ls_remote(&refs, url.ptr, &forced, 10000), 0);
+	cap_git_refs_release(&refs);
+	assert_int_equal(fixture_http_requests(&f, "401"), 0);
+	assert_int_equal(fixture_http_requests(&f, "200"), 2); /* info/refs and ls-refs */
+
+	cap_git_creds lazy = {.username = "carol", .password = "c4rol-pw"};
+	assert_int_equal(cap_git_ls_remote(&refs, url.ptr, &lazy, 10000), 0);
+	cap_git_refs_release(&refs);
+	assert_int_equal(fixture_http_requests(&f, "401"), 1);
+
+	cap_git_creds bearer = {.bearer_token = "bearer-tok-777"};
+	assert_int_equal(cap_git_ls_remote(&refs, url.ptr, &bearer, 10000), 0);
+	assert_non_null(cap_git_refs_find(&refs, "refs/tags/v1.2.0"));
+	cap_git_refs_release(&refs);
+	cap_git_creds bad = {.bearer_token = "bearer-tok-wrong"};
+	assert_int_not_equal(cap_git_ls_remote(&refs, url.ptr, &bad, 10000), 0);
+	assert_null(strstr(cap_error_last(), "bearer-tok-wrong"));
+	fixture_kill(pid);
+	cap_buf_release(&url);
+	fixture_free(&f);
+}
+
 /* A stand-in ssh that records how it was called and runs the remote command locally. */
 static void write_fake_ssh(const char *dir)
 {
@@ -238,6 +273,7 @@ int main(void)
 		cmocka_unit_test(missing_repository_and_bad_urls_fail_cleanly),
 		cmocka_unit_test(lists_refs_over_git_daemon),
 		cmocka_unit_test(http_basic_auth_accepts_good_and_refuses_wrong_credentials),
+		cmocka_unit_test(basic_auth_up_front_and_bearer_tokens),
 		cmocka_unit_test(ssh_key_goes_to_a_private_file_that_is_removed),
 		cmocka_unit_test(hung_remote_times_out),
 	};
