@@ -29,6 +29,11 @@ static const char *const stripped_paths[][2] = {
 
 static void strip(cap_fieldset *s)
 {
+	cap_fieldset *meta = cap_fieldset_get(s, "f:metadata");
+
+	/* metadata is ObjectMeta, a struct, even where the rest of the kind is deduced. */
+	if (meta)
+		meta->member = false;
 	for (size_t i = 0; i < CAP_ARRAY_SIZE(stripped_paths); i++) {
 		cap_fieldset *n = cap_fieldset_get(s, stripped_paths[i][0]);
 		if (n && stripped_paths[i][1])
