@@ -333,7 +333,9 @@ void dd_defaults_apply(dd_cluster *c, const dd_rtype *t, cap_value *obj, const c
 	} else if (is(t, "", "services")) {
 		service(c, obj, old);
 	} else if (is(t, "", "secrets")) {
-		set_str(obj, "type", "Opaque");
+		const char *ty = cap_value_get_string(cap_value_object_get(obj, "type"));
+		if (!ty || !*ty)
+			cap_value_object_set(obj, "type", cap_value_string("Opaque"));
 	} else if (is(t, "", "namespaces")) {
 		spec = obj_at(obj, "spec");
 		if (!cap_value_object_get(spec, "finalizers")) {

@@ -111,7 +111,9 @@ int main(int argc, char **argv)
 	dd_cluster_start(&c);
 	char url[128];
 	snprintf(url, sizeof(url), "%s://%s", tls ? "https" : "http", c.server_address);
-	if (kubeconfig && dd_kubeconfig_write(kubeconfig, url, ca, token) < 0) {
+	/* kubectl prompts for a password against an https server without credentials, and sends
+	 * bearer tokens only over https: the kubeconfig always carries one */
+	if (kubeconfig && dd_kubeconfig_write(kubeconfig, url, ca, token ? token : "drydock") < 0) {
 		fprintf(stderr, "drydock: %s\n", cap_error_last());
 		dd_server_stop(srv);
 		return 1;

@@ -8,6 +8,7 @@
 #include "base/error.h"
 #include "drydock/apply.h"
 #include "drydock/ops.h"
+#include "drydock/protobuf.h"
 #include "drydock/select.h"
 #include "drydock/status.h"
 #include "drydock/watch.h"
@@ -35,6 +36,10 @@ bool dd_body_decode(const dd_request *req, cap_value **out, dd_response *res)
 		rc = cap_json_parse(&v, req->body, req->body_len, "request body", NULL);
 	} else if (media_is(ct, "application/yaml") || media_is(ct, "application/apply-patch+yaml")) {
 		rc = cap_yaml_parse(&v, req->body, req->body_len, "request body", NULL);
+	} else if (media_is(ct, "application/vnd.kubernetes.protobuf") &&
+		   (rc = dd_protobuf_decode(&v, (const unsigned char *)req->body, req->body_len)) !=
+			   CAP_EUNSUPPORTED) {
+		/* rc says how decoding went */
 	} else {
 		char m[512];
 		snprintf(m, sizeof(m), "the body of the request was in an unknown format - accepted "
