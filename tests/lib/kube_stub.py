@@ -1,7 +1,8 @@
 #!/usr/bin/env python3
 # A recording stand-in for the Kubernetes API, just enough for `kubectl apply` of namespaced core
 # and apps/v1 objects: version and legacy discovery built from the shared discovery documents,
-# GET/POST/PATCH of objects kept as files in STATE_DIR. Each PATCH body is appended to
+# the OpenAPI v3 documents of the shared data (so kubectl takes patch strategies from OpenAPI, as
+# against a real cluster), GET/POST/PATCH of objects kept as files in STATE_DIR. Each PATCH body is appended to
 # STATE_DIR/patches.jsonl and applied with `kubectl patch --local`, Kubernetes' own code.
 # Usage: kube_stub.py STATE_DIR SHARED_DATA  (writes the port to STATE_DIR/port)
 import json
@@ -21,6 +22,7 @@ def load(name):
 
 
 CORE = load("api__v1.json")
+OPENAPI_V3 = os.path.join(SHARED, "kubernetes", "openapi-v3")
 AGGREGATED = load("aggregated_v2.json")
 
 
@@ -90,6 +92,18 @@ class Handler(BaseHTTPRequestHandler):
                        "preferredVersion": {"groupVersion": g + "/" + v, "version": v}}
                       for g, v in GROUPS.items()]
             return self.reply(200, {"kind": "APIGroupList", "apiVersion": "v1", "groups": groups})
+        if p == ["openapi", "v3"]:
+            paths = {}
+            for name in sorted(os.listdir(OPENAPI_V3)):
+                gv = name[:-5].replace("__", "/")
+                paths[gv] = {"serverRelativeURL": "/openapi/v3/%s?hash=%s" % (gv, len(gv))}
+            return self.reply(200, {"paths": paths})
+        if len(p) > 2 and p[:2] == ["openapi", "v3"]:
+            path = os.path.join(OPENAPI_V3, "__".join(p[2:]) + ".json")
+            if os.path.exists(path):
+                with open(path) as f:
+                    return self.reply(200, json.load(f))
+            return self.not_found()
         if len(p) == 3 and p[0] == "apis":
             r = group_resources(p[1], p[2])
             return self.reply(200, r) if r else self.not_found()
