@@ -215,6 +215,10 @@ static void drop_emptied(cap_value *v, const cap_value *before, const cap_fields
 		} else {
 			continue;
 		}
+		if (cap_value_is_array(a) && cap_value_is_array(b)) {
+			drop_emptied(a, b, last->kids[i].set, o, ct);
+			continue;
+		}
 		if (!cap_value_is_object(a) || !cap_value_is_object(b))
 			continue;
 		drop_emptied(a, b, last->kids[i].set, o, ct);
