@@ -5,6 +5,7 @@
 #include "base/buf.h"
 #include "base/error.h"
 #include "base/hashmap.h"
+#include "base/strvec.h"
 #include "git/remote.h"
 #include "git/tree_fs.h"
 #include "git/url.h"
@@ -674,7 +675,7 @@ static int extract(cap_git_cache *c, repo *r, const char *commit, uint64_t *byte
 	if (rc)
 		goto out;
 	cap_buf bad = CAP_BUF_INIT;
-	if (cap_git_fs_check_symlinks(tmp.ptr, &bad) != 0) {
+	if (!c->opts.allow_oob_symlinks && cap_git_fs_check_symlinks(tmp.ptr, &bad) != 0) {
 		rc = cap_error_set(CAP_EPERM,
 				   "repository contains out-of-bounds symlinks. file: '%s' at '%s'",
 				   bad.ptr, commit);
@@ -712,7 +713,8 @@ static cap_git_tree *lease(cap_git_cache *c, tree_entry *t)
 	return l;
 }
 
-static unsigned trim_locked(cap_git_cache *c, uint64_t max_bytes);
+static unsigned trim_locked(cap_git_cache *c, uint64_t max_bytes, cap_strvec *graves);
+static void dig_up(cap_strvec *graves);
 
 int cap_git_cache_checkout(cap_git_tree **out, cap_git_cache *c, const char *url,
 			   const char *commit, const cap_git_creds *creds)
@@ -766,9 +768,11 @@ int cap_git_cache_checkout(cap_git_tree **out, cap_git_cache *c, const char *url
 		free(t);
 	}
 	pthread_cond_broadcast(&c->cond);
+	cap_strvec graves = CAP_STRVEC_INIT;
 	if (c->opts.max_bytes)
-		trim_locked(c, c->opts.max_bytes);
+		trim_locked(c, c->opts.max_bytes, &graves);
 	pthread_mutex_unlock(&c->mu);
+	dig_up(&graves);
 	repo_put(c, r);
 	return rc;
 }
@@ -806,23 +810,34 @@ void cap_git_tree_release(cap_git_tree *t)
 
 /* --- eviction ------------------------------------------------------------------------------- */
 
-/* Moves a directory out of sight at once, then deletes it: readers never see half a tree. */
-static void discard_dir(cap_git_cache *c, const char *dir)
+/*
+ * Moves a directory out of sight at once (under the cache mutex) and records where it went, so
+ * readers never see half a tree and the slow deletion happens after the mutex is released.
+ */
+static void bury_dir(cap_git_cache *c, const char *dir, cap_strvec *graves)
 {
 	cap_buf grave = CAP_BUF_INIT;
 	cap_buf_printf(&grave, "%s/tmp/evicted-XXXXXX", c->root);
 	if (mkdtemp(grave.ptr)) {
+		cap_strvec_push(graves, grave.ptr);
 		cap_buf_puts(&grave, "/d");
-		if (rename(dir, grave.ptr) == 0)
-			cap_git_fs_remove(grave.ptr);
-		cap_buf_truncate(&grave, grave.len - 2);
-		cap_git_fs_remove(grave.ptr);
+		if (rename(dir, grave.ptr) == 0) {
+			cap_buf_release(&grave);
+			return;
+		}
 	}
 	cap_git_fs_remove(dir);
 	cap_buf_release(&grave);
 }
 
-static unsigned trim_locked(cap_git_cache *c, uint64_t max_bytes)
+static void dig_up(cap_strvec *graves)
+{
+	for (size_t i = 0; i < graves->len; i++)
+		cap_git_fs_remove(graves->items[i]);
+	cap_strvec_release(graves);
+}
+
+static unsigned trim_locked(cap_git_cache *c, uint64_t max_bytes, cap_strvec *graves)
 {
 	unsigned evicted = 0;
 	while (c->bytes > max_bytes) {
@@ -838,7 +853,7 @@ static unsigned trim_locked(cap_git_cache *c, uint64_t max_bytes)
 		if (old_t) {
 			cap_buf p = CAP_BUF_INIT;
 			tree_path(&p, c, old_t->commit);
-			discard_dir(c, p.ptr);
+			bury_dir(c, p.ptr, graves);
 			cap_buf_release(&p);
 			c->bytes -= old_t->bytes < c->bytes ? old_t->bytes : c->bytes;
 			cap_hashmap_remove(&c->trees, old_t->commit, NULL);
@@ -856,7 +871,7 @@ static unsigned trim_locked(cap_git_cache *c, uint64_t max_bytes)
 		}
 		if (!old_r)
 			break;
-		discard_dir(c, old_r->dir);
+		bury_dir(c, old_r->dir, graves);
 		c->bytes -= old_r->bytes < c->bytes ? old_r->bytes : c->bytes;
 		cap_hashmap_remove(&c->repos, old_r->key, NULL);
 		repo_free(old_r);
@@ -868,8 +883,10 @@ static unsigned trim_locked(cap_git_cache *c, uint64_t max_bytes)
 
 unsigned cap_git_cache_trim(cap_git_cache *c, uint64_t max_bytes)
 {
+	cap_strvec graves = CAP_STRVEC_INIT;
 	pthread_mutex_lock(&c->mu);
-	unsigned n = trim_locked(c, max_bytes);
+	unsigned n = trim_locked(c, max_bytes, &graves);
 	pthread_mutex_unlock(&c->mu);
+	dig_up(&graves);
 	return n;
 }

@@ -338,6 +338,14 @@ static void symlinks_may_not_leave_the_repository(void **state)
 	assert_int_equal(cap_git_cache_checkout(&t, c, f.url.ptr, outside, NULL), CAP_EPERM);
 	assert_non_null(strstr(cap_error_last(), "'app/abs'"));
 	cap_git_cache_free(c);
+	cap_buf root = CAP_BUF_INIT;
+	cap_buf_printf(&root, "%s/cache-oob", f.dir.ptr);
+	cap_git_cache_options o = {.root = root.ptr, .allow_oob_symlinks = true};
+	assert_int_equal(cap_git_cache_open(&c, &o), 0);
+	assert_int_equal(cap_git_cache_checkout(&t, c, f.url.ptr, outside, NULL), 0);
+	cap_git_tree_release(t);
+	cap_git_cache_free(c);
+	cap_buf_release(&root);
 	cap_buf_release(&text);
 	fixture_free(&f);
 }
