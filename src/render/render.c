@@ -1,6 +1,7 @@
 /* Rendering one source: tool detection, the tools' environment, limits, and dispatch. */
 #include "render/internal.h"
 
+#include "base/alloc.h"
 #include "base/error.h"
 #include "git/proc.h"
 #include "render/paths.h"
@@ -294,5 +295,45 @@ done:
 	ctx_release(&ctx);
 	cap_buf_release(&root);
 	cap_buf_release(&app);
+	return rc;
+}
+
+int cap_render_multi(cap_value **out, const cap_render_input *inputs, size_t n,
+		     const cap_render_request *common)
+{
+	cap_render_ref *refs = cap_calloc(n ? n : 1, sizeof(*refs));
+	cap_value *all = cap_value_array();
+	size_t n_refs = 0;
+	int rc = 0;
+	for (size_t i = 0; i < n; i++) {
+		const cap_render_source *s = inputs[i].source;
+		if (s->ref && inputs[i].repo_root)
+			refs[n_refs++] = (cap_render_ref){s->ref, inputs[i].repo_root};
+	}
+	for (size_t i = 0; i < n && !rc; i++) {
+		const cap_render_source *s = inputs[i].source;
+		cap_render_request req = *common;
+		cap_value *objs = NULL, *o;
+		size_t j;
+		if (s->ref && !s->path && !s->chart)
+			continue;
+		req.source = s;
+		req.repo_root = inputs[i].repo_root;
+		req.revision = inputs[i].revision;
+		req.refs = refs;
+		req.n_refs = n_refs;
+		if ((rc = cap_render_manifests(&objs, &req))) {
+			cap_error_prefix("source %zu: ", i + 1);
+			break;
+		}
+		CAP_VALUE_ARRAY_FOREACH(objs, j, o)
+		cap_value_array_append(all, cap_value_ref(o));
+		cap_value_free(objs);
+	}
+	free(refs);
+	if (rc)
+		cap_value_free(all);
+	else
+		*out = all;
 	return rc;
 }

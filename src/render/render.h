@@ -75,6 +75,23 @@ typedef struct cap_render_request {
  */
 int cap_render_manifests(cap_value **out, const cap_render_request *req);
 
+/* One source of a multi-source application with its checkout. */
+typedef struct cap_render_input {
+	const cap_render_source *source;
+	const char *repo_root; /* NULL for a chart from a Helm repository */
+	const char *revision;
+} cap_render_input;
+
+/*
+ * Renders an application with spec.sources: every source is rendered with common's settings
+ * (its source, repo_root, revision and refs are ignored) and the objects are concatenated in
+ * order. Sources with a ref name are the targets of "$name/..." value files; a source that has
+ * a ref and neither path nor chart only provides files and renders nothing, as in Argo CD.
+ * Errors name the source that failed.
+ */
+int cap_render_multi(cap_value **out, const cap_render_input *inputs, size_t n,
+		     const cap_render_request *common);
+
 /*
  * Applies the tracking and namespace rules above to objs (an array, changed in place): used by
  * cap_render_manifests and by callers that assemble several sources.
