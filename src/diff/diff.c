@@ -1,0 +1,392 @@
+/* The diff engine: normalise both sides, predict live after an apply, compare. */
+#include "diff/diff.h"
+
+#include "base/error.h"
+#include "base/hashmap.h"
+#include "diff/ignore.h"
+#include "diff/ssd.h"
+#include "patch/merge_patch.h"
+#include "patch/ssa.h"
+#include "patch/strategic.h"
+#include "value/json.h"
+
+#include <stdint.h>
+#include <string.h>
+
+#define DEFAULT_MANAGER "argocd-controller"
+
+static const cap_diff_options default_options = CAP_DIFF_OPTIONS_INIT;
+
+void cap_diff_result_release(cap_diff_result *r)
+{
+	if (!r)
+		return;
+	cap_value_free(r->normalized_live);
+	cap_value_free(r->predicted_live);
+	r->normalized_live = r->predicted_live = NULL;
+}
+
+/* The normalisers that run on every side: status, ignore rules, the caller's hook. */
+static void normalize_rules(cap_value *obj, const cap_diff_options *o)
+{
+	cap_diff_normalize_status(obj, o->status);
+	if (o->ignore)
+		cap_diff_ignore_apply(o->ignore, obj);
+	if (o->normalize)
+		o->normalize(obj, o->normalize_ctx);
+}
+
+/* gitops-engine's remarshal and Normalize on a private copy. */
+static cap_value *prepare(const cap_value *obj, const cap_diff_options *o)
+{
+	if (!obj)
+		return NULL;
+	cap_value *copy = cap_value_deep_copy(obj);
+	cap_diff_remarshal(copy, cap_diff_builtin_group(cap_value_dig_string(copy, "apiVersion",
+									     NULL)));
+	cap_diff_normalize_kind(copy, o->ignore_aggregated_roles);
+	normalize_rules(copy, o);
+	return copy;
+}
+
+static void set_tracking(cap_value *config, const cap_diff_options *o)
+{
+	if (!o->tracking_key || !o->tracking_value || !cap_value_is_object(config))
+		return;
+	cap_value *meta = cap_value_object_get(config, "metadata");
+	if (!cap_value_is_object(meta)) {
+		meta = cap_value_object();
+		cap_value_object_set(config, "metadata", meta);
+	}
+	const char *where = o->tracking_label ? "labels" : "annotations";
+	cap_value *m = cap_value_object_get(meta, where);
+	if (!cap_value_is_object(m)) {
+		m = cap_value_object();
+		cap_value_object_set(meta, where, m);
+	}
+	cap_value_object_set(m, o->tracking_key, cap_value_string(o->tracking_value));
+}
+
+/* The last-applied configuration recorded on live, normalised like config; NULL when none. */
+static cap_value *last_applied(const cap_value *live, const cap_diff_options *o)
+{
+	const char *text = cap_value_dig_string(live, "metadata", "annotations",
+						CAP_DIFF_LAST_APPLIED, NULL);
+	cap_value *orig = NULL;
+	if (!text || cap_json_parse(&orig, text, strlen(text), CAP_DIFF_LAST_APPLIED, NULL)) {
+		cap_error_clear();
+		return NULL;
+	}
+	if (!cap_value_is_object(orig)) {
+		cap_value_free(orig);
+		return NULL;
+	}
+	cap_value *prepared = prepare(orig, o);
+	cap_value_free(orig);
+	return prepared;
+}
+
+/* gitops-engine's removeNamespaceAnnotation: no namespace, no empty annotations. */
+static cap_value *without_namespace(const cap_value *obj)
+{
+	cap_value *copy = cap_value_deep_copy(obj);
+	cap_value *meta = cap_value_object_get(copy, "metadata");
+	if (cap_value_is_object(meta)) {
+		cap_value_object_del(meta, "namespace");
+		cap_value *ann = cap_value_object_get(meta, "annotations");
+		if (ann && (cap_value_is_null(ann) ||
+			    (cap_value_is_object(ann) && cap_value_object_len(ann) == 0)))
+			cap_value_object_del(meta, "annotations");
+	}
+	return copy;
+}
+
+/* live restricted to the members config also has, recursively (jsonutil.RemoveMapFields). */
+static cap_value *remove_map_fields(const cap_value *config, const cap_value *live);
+
+static cap_value *remove_fields(const cap_value *config, const cap_value *live)
+{
+	if (cap_value_is_object(config) && cap_value_is_object(live))
+		return remove_map_fields(config, live);
+	if (cap_value_is_array(config) && cap_value_is_array(live)) {
+		cap_value *out = cap_value_array(), *lv;
+		size_t i;
+		CAP_VALUE_ARRAY_FOREACH(live, i, lv)
+		{
+			cap_value *cv = cap_value_array_get(config, i);
+			cap_value_array_append(out, cv && !cap_value_is_null(lv)
+							    ? remove_fields(cv, lv)
+							    : cap_value_ref(lv));
+		}
+		return out;
+	}
+	return cap_value_ref((cap_value *)live);
+}
+
+static cap_value *remove_map_fields(const cap_value *config, const cap_value *live)
+{
+	cap_value *out = cap_value_object(), *cv;
+	const char *key;
+	CAP_VALUE_OBJECT_FOREACH(config, key, cv)
+	{
+		size_t klen = cap_value_object_iter_key_len(cap__it);
+		cap_value *lv = cap_value_object_getn(live, key, klen);
+		if (!lv)
+			continue;
+		cap_value_object_setn(out, key, klen,
+				      cap_value_is_null(lv) ? cap_value_ref(lv) : remove_fields(cv, lv));
+	}
+	return out;
+}
+
+/* keepOrDeleteNullInObj: only the null leaves (keep) or everything but them (!keep). */
+static cap_value *filter_nulls(const cap_value *patch, bool keep)
+{
+	cap_value *out = cap_value_object(), *v;
+	const char *key;
+	CAP_VALUE_OBJECT_FOREACH(patch, key, v)
+	{
+		size_t klen = cap_value_object_iter_key_len(cap__it);
+		if (cap_value_is_null(v)) {
+			if (keep)
+				cap_value_object_setn(out, key, klen, cap_value_null());
+		} else if (cap_value_is_object(v) && cap_value_object_len(v) > 0) {
+			cap_value *sub = filter_nulls(v, keep);
+			if (cap_value_object_len(sub))
+				cap_value_object_setn(out, key, klen, sub);
+			else
+				cap_value_free(sub);
+		} else if (!keep) {
+			cap_value_object_setn(out, key, klen, cap_value_ref(v));
+		}
+	}
+	return out;
+}
+
+/* Deep-merges src into dst (objects member by member, anything else replaced). */
+static void merge_into(cap_value *dst, const cap_value *src)
+{
+	cap_value *v;
+	const char *key;
+	CAP_VALUE_OBJECT_FOREACH(src, key, v)
+	{
+		size_t klen = cap_value_object_iter_key_len(cap__it);
+		cap_value *d = cap_value_object_getn(dst, key, klen);
+		if (cap_value_is_object(d) && cap_value_is_object(v) && cap_value_object_len(v))
+			merge_into(d, v);
+		else
+			cap_value_object_setn(dst, key, klen, cap_value_deep_copy(v));
+	}
+}
+
+/* jsonmergepatch.CreateThreeWayJSONMergePatch: deletions original→modified, changes current→modified. */
+static cap_value *three_way_merge_patch(const cap_value *original, const cap_value *modified,
+					const cap_value *current)
+{
+	cap_value *delta = NULL, *deletions = NULL;
+	cap_merge_patch_create(&delta, current, modified);
+	cap_merge_patch_create(&deletions, original, modified);
+	cap_value *patch = filter_nulls(deletions, true);
+	cap_value *changes = filter_nulls(delta, false);
+	merge_into(patch, changes);
+	cap_value_free(changes);
+	cap_value_free(delta);
+	cap_value_free(deletions);
+	return patch;
+}
+
+static int three_way(cap_value **out, const cap_value *orig_in, const cap_value *config_in,
+		     const cap_value *live, const cap_schema *schema)
+{
+	cap_value *orig = without_namespace(orig_in), *config = without_namespace(config_in);
+	cap_value *patch = NULL, *pred = NULL;
+	const cap_schema_type *type =
+		schema ? cap_schema_lookup(schema, cap_value_dig_string(orig, "apiVersion", NULL),
+					   cap_value_dig_string(orig, "kind", NULL))
+		       : NULL;
+	int rc = CAP_EUNSUPPORTED;
+	if (type && !type->custom) {
+		rc = cap_strategic_create_three_way(&patch, orig, config, live, type);
+		if (rc == 0)
+			rc = cap_strategic_apply(&pred, live, patch, type);
+	}
+	if (rc == CAP_EUNSUPPORTED) {
+		cap_value *trimmed = remove_map_fields(orig, live);
+		cap_value_free(patch);
+		patch = three_way_merge_patch(orig, config, trimmed);
+		cap_value_free(trimmed);
+		rc = cap_merge_patch_apply(&pred, live, patch);
+	}
+	cap_value_free(patch);
+	cap_value_free(orig);
+	cap_value_free(config);
+	if (rc == 0)
+		*out = pred;
+	return rc;
+}
+
+static int client_side(cap_value **out, const cap_value *config, const cap_value *live,
+		       const cap_diff_options *o)
+{
+	const cap_schema *schema = o->schema;
+	if (!schema && cap_schema_default(&schema))
+		cap_error_clear(); /* no type information: merge patch semantics for every kind */
+	cap_value *orig = last_applied(live, o);
+	int rc = CAP_EINVALID;
+	if (orig)
+		rc = three_way(out, orig, config, live, schema);
+	cap_value_free(orig);
+	if (rc) /* no last-applied configuration, or the three-way form failed: two-way */
+		rc = three_way(out, config, config, live, schema);
+	return rc;
+}
+
+static int structured_merge(cap_value **out, const cap_value *config, const cap_value *live,
+			    const cap_diff_options *o)
+{
+	const cap_smd_schema *smd = o->smd;
+	if (!smd && cap_diff_smd_default(&smd))
+		return cap_error_prefix("cannot diff with structured merge: ");
+	cap_ssa_options so = {.manager = o->manager ? o->manager : DEFAULT_MANAGER, .force = true};
+	int rc = cap_ssa_apply(out, smd, live, config, &so);
+	if (rc)
+		return cap_error_prefix("cannot predict '%s': ",
+					cap_value_dig_string(config, "metadata", "name", NULL)
+						?: "");
+	return 0;
+}
+
+static int server_side(cap_value **out, const cap_value *config, const cap_value *live,
+		       const cap_diff_options *o)
+{
+	const char *manager = o->manager ? o->manager : DEFAULT_MANAGER;
+	cap_value *pred = NULL;
+	int rc;
+	if (o->dry_run) {
+		if ((rc = o->dry_run(&pred, config, manager, o->dry_run_ctx)))
+			return rc;
+	} else if (o->predicted_live) {
+		pred = cap_value_deep_copy(o->predicted_live);
+	} else {
+		return cap_error_set(CAP_EINVALID, "server-side diff needs a dry-run answer");
+	}
+	if (!o->include_mutation_webhook) {
+		const cap_smd_schema *smd = o->smd;
+		if (!smd && cap_diff_smd_default(&smd))
+			cap_error_clear();
+		const cap_smd_type *t =
+			cap_smd_schema_kind(smd, cap_value_dig_string(pred, "apiVersion", NULL),
+					    cap_value_dig_string(pred, "kind", NULL));
+		cap_value *kept = NULL;
+		if ((rc = cap_diff_remove_webhook_mutation(&kept, pred, live, t))) {
+			cap_value_free(pred);
+			return rc;
+		}
+		cap_value_free(pred);
+		pred = kept;
+	}
+	cap_diff_normalize_kind(pred, o->ignore_aggregated_roles);
+	normalize_rules(pred, o);
+	*out = pred;
+	return 0;
+}
+
+/* Both sides of the final comparison: defaults, no server-managed metadata, rules again. */
+static void finish(cap_value *obj, const cap_diff_options *o, bool defaults)
+{
+	if (!obj)
+		return;
+	if (defaults)
+		cap_diff_apply_defaults(obj);
+	cap_diff_strip_server_fields(obj);
+	normalize_rules(obj, o);
+}
+
+int cap_diff(cap_diff_result *out, const cap_value *config, const cap_value *live,
+	     const cap_diff_options *opts)
+{
+	const cap_diff_options *o = opts ? opts : &default_options;
+	if (!config && !live)
+		return cap_error_set(CAP_EINVALID, "cannot diff: both config and live are absent");
+	if ((config && !cap_value_is_object(config)) || (live && !cap_value_is_object(live)))
+		return cap_error_set(CAP_EINVALID, "cannot diff: objects expected");
+
+	cap_value *c = NULL, *l = prepare(live, o), *pred = NULL;
+	if (config) {
+		cap_value *tracked = cap_value_deep_copy(config);
+		set_tracking(tracked, o);
+		c = prepare(tracked, o);
+		cap_value_free(tracked);
+	}
+	int rc = 0;
+	if (c && l) {
+		switch (o->mode) {
+		case CAP_DIFF_STRUCTURED_MERGE:
+			rc = structured_merge(&pred, c, l, o);
+			break;
+		case CAP_DIFF_SERVER_SIDE:
+			rc = server_side(&pred, c, l, o);
+			break;
+		default:
+			rc = client_side(&pred, c, l, o);
+		}
+	} else if (c) {
+		pred = cap_value_ref(c);
+	}
+	if (rc) {
+		cap_value_free(c);
+		cap_value_free(l);
+		return rc;
+	}
+	bool defaults = o->mode != CAP_DIFF_SERVER_SIDE;
+	finish(pred, o, defaults && l);
+	finish(l, o, defaults);
+	out->modified = pred && (!l || !cap_value_equal(pred, l));
+	out->normalized_live = l;
+	out->predicted_live = pred;
+	cap_value_free(c);
+	return 0;
+}
+
+uint64_t cap_diff_key(const cap_value *config, const cap_value *live, const cap_diff_options *o)
+{
+	uint64_t h = config ? cap_value_hash(config) : 0x9e3779b97f4a7c15ull;
+	const char *uid = cap_value_dig_string(live, "metadata", "uid", NULL);
+	const char *rv = cap_value_dig_string(live, "metadata", "resourceVersion", NULL);
+	if (live && uid && rv) {
+		h ^= cap_hash_bytes(uid, strlen(uid)) * 31;
+		h ^= cap_hash_bytes(rv, strlen(rv)) * 0x100000001b3ull;
+	} else if (live) {
+		h ^= cap_value_hash(live) * 0x100000001b3ull;
+	}
+	if (o) {
+		unsigned flags = (unsigned)o->mode | (unsigned)o->status << 4 |
+				 (unsigned)o->ignore_aggregated_roles << 8 |
+				 (unsigned)o->include_mutation_webhook << 9;
+		h ^= cap_hash_bytes(&flags, sizeof(flags)) + (uint64_t)(uintptr_t)o->ignore;
+	}
+	return h;
+}
+
+bool cap_diff_ignore_extraneous(const cap_value *live)
+{
+	const char *opts = cap_value_dig_string(live, "metadata", "annotations",
+						"argocd.argoproj.io/compare-options", NULL);
+	if (!opts)
+		return false;
+	const char *p = opts;
+	while (*p) {
+		while (*p == ' ' || *p == ',')
+			p++;
+		const char *end = p;
+		while (*end && *end != ',')
+			end++;
+		const char *e = end;
+		while (e > p && e[-1] == ' ')
+			e--;
+		if ((size_t)(e - p) == strlen("IgnoreExtraneous") && !memcmp(p, "IgnoreExtraneous", 16))
+			return true;
+		p = end;
+	}
+	return false;
+}
