@@ -4,6 +4,7 @@
 #include "base/alloc.h"
 #include "base/error.h"
 #include "git/proc.h"
+#include "patch/merge_patch.h"
 #include "render/paths.h"
 #include "value/yaml.h"
 
@@ -223,6 +224,60 @@ static int render_tool(cap_value *objs, cap_render_ctx *ctx)
 	}
 }
 
+/*
+ * Argo CD's parameter overrides: .argocd-source.yaml, then .argocd-source-<app>.yaml, merged into
+ * the source as JSON merge patches; only tool settings may change (path, chart, repoURL and
+ * targetRevision are kept). *out is NULL when there is no override file.
+ */
+static int source_overrides(cap_value **out, const cap_render_ctx *ctx)
+{
+	const cap_render_request *req = ctx->req;
+	cap_value *merged = NULL;
+	cap_buf path = CAP_BUF_INIT, text = CAP_BUF_INIT;
+	int rc = 0;
+	*out = NULL;
+	for (int i = 0; i < 2 && !rc; i++) {
+		cap_value *patch = NULL, *next = NULL;
+		struct stat st;
+		if (i == 1 && (!req->app_name || !*req->app_name))
+			break;
+		cap_buf_clear(&path);
+		if (i == 0)
+			cap_buf_printf(&path, "%s/.argocd-source.yaml", ctx->app_dir);
+		else
+			cap_buf_printf(&path, "%s/.argocd-source-%s.yaml", ctx->app_dir, req->app_name);
+		if (stat(path.ptr, &st) != 0 || !S_ISREG(st.st_mode))
+			continue;
+		cap_buf_clear(&text);
+		const char *name = strrchr(path.ptr, '/') + 1;
+		if ((rc = cap_buf_read_file(&text, path.ptr)) ||
+		    (rc = cap_yaml_parse(&patch, text.ptr, text.len, name, NULL)))
+			break;
+		rc = cap_merge_patch_apply(&next, merged ? merged : req->source->raw, patch);
+		cap_value_free(patch);
+		if (rc)
+			break;
+		cap_value_free(merged);
+		merged = next;
+	}
+	if (!rc && merged) {
+		static const char *const kept[] = {"chart", "path", "repoURL", "targetRevision"};
+		for (size_t i = 0; i < sizeof(kept) / sizeof(*kept); i++) {
+			cap_value *v = cap_value_object_get(req->source->raw, kept[i]);
+			if (v)
+				cap_value_object_set(merged, kept[i], cap_value_ref(v));
+			else if (cap_value_object_get(merged, kept[i]))
+				cap_value_object_del(merged, kept[i]);
+		}
+		*out = merged;
+		merged = NULL;
+	}
+	cap_value_free(merged);
+	cap_buf_release(&path);
+	cap_buf_release(&text);
+	return rc;
+}
+
 /* Finds the real application folder inside the real repository root. */
 static int locate_app(cap_buf *root, cap_buf *app, const cap_render_request *req,
 		      const char *app_rel)
@@ -252,6 +307,8 @@ int cap_render_manifests(cap_value **out, const cap_render_request *req)
 	const cap_render_source *s = req->source;
 	cap_render_ctx ctx = {0};
 	cap_buf root = CAP_BUF_INIT, app = CAP_BUF_INIT;
+	cap_render_source overridden = {0};
+	cap_render_request local;
 	const char *app_rel = s->path ? s->path : ".";
 	cap_value *objs = cap_value_array();
 	int rc = 0;
@@ -282,6 +339,20 @@ int cap_render_manifests(cap_value **out, const cap_render_request *req)
 		ctx.root = root.ptr;
 		ctx.app_dir = app.ptr;
 	}
+	if (!s->chart) {
+		cap_value *merged = NULL;
+		if ((rc = source_overrides(&merged, &ctx)))
+			goto done;
+		if (merged) {
+			rc = cap_render_source_parse(&overridden, merged);
+			cap_value_free(merged);
+			if (rc)
+				goto done;
+			local = *req;
+			local.source = &overridden;
+			ctx.req = &local;
+		}
+	}
 	if ((rc = render_tool(objs, &ctx)))
 		goto done;
 	rc = cap_render_finish(objs, req);
@@ -293,6 +364,7 @@ done:
 		*out = objs;
 	}
 	ctx_release(&ctx);
+	cap_render_source_release(&overridden);
 	cap_buf_release(&root);
 	cap_buf_release(&app);
 	return rc;

@@ -295,6 +295,33 @@ static void hung_or_chatty_tools_are_stopped(void **state)
 	cap_buf_release(&tool);
 }
 
+static void argocd_source_files_override_parameters(void **state)
+{
+	cap_buf dir = CAP_BUF_INIT, chart = CAP_BUF_INIT;
+	cap_value *objs = NULL;
+	cap_test_mkdtemp(&dir);
+	cap_test_fixture_path(&chart, "render/helm/chart");
+	cap_test_run(NULL, "cp -r '%s' '%s/c'", chart.ptr, dir.ptr);
+	fx_write(dir.ptr, "c/.argocd-source.yaml",
+		 "helm:\n  parameters:\n  - name: tier\n    value: from-override\n"
+		 "path: elsewhere\n");
+	fx_write(dir.ptr, "c/.argocd-source-app.yaml",
+		 "helm:\n  parameters:\n  - name: label\n    value: app-override\n");
+	assert_int_equal(fx_render(&objs, dir.ptr, "{\"path\":\"c\"}"), 0);
+	/* a merge patch replaces the parameter list: the app's file wins */
+	assert_string_equal(dep_meta(objs, "app-web", "labels", "label"), "app-override");
+	assert_string_equal(dep_meta(objs, "app-web", "labels", "tier"), "default");
+	cap_value_free(objs);
+	assert_int_equal(fx_render_full(&objs, dir.ptr, "{\"path\":\"c\"}", "other", "n",
+					CAP_TRACK_ANNOTATION, NULL),
+			 0);
+	assert_string_equal(dep_meta(objs, "other-web", "labels", "tier"), "from-override");
+	cap_value_free(objs);
+	cap_test_rmtree(dir.ptr);
+	cap_buf_release(&dir);
+	cap_buf_release(&chart);
+}
+
 /* A chart repository served over loopback by python's http.server. */
 static pid_t server_pid;
 static int server_port;
@@ -436,6 +463,7 @@ int main(void)
 		cmocka_unit_test(ref_value_files_come_from_another_source),
 		cmocka_unit_test(failing_charts_report_helm_error),
 		cmocka_unit_test(hung_or_chatty_tools_are_stopped),
+		cmocka_unit_test(argocd_source_files_override_parameters),
 		cmocka_unit_test_setup_teardown(charts_come_from_helm_repositories, start_chart_repo,
 						stop_chart_repo),
 		cmocka_unit_test_setup_teardown(chart_versions_resolve_constraints, start_chart_repo,
