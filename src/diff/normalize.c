@@ -84,7 +84,8 @@ static void remarshal_walk(cap_value *v, const char *parent, bool builtin, unsig
 		return;
 	CAP_VALUE_OBJECT_FOREACH_SAFE(v, key, child)
 	{
-		if (builtin && cap_value_is_null(child) && strcmp(key, "creationTimestamp")) {
+		if (builtin && cap_value_is_null(child) && strcmp(key, "creationTimestamp") &&
+		    !(parent && (!strcmp(parent, "data") || !strcmp(parent, "binaryData")))) {
 			cap_value_object_del(v, key);
 			continue;
 		}

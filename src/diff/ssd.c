@@ -176,7 +176,7 @@ int cap_diff_remove_webhook_mutation(cap_value **out, const cap_value *pred,
 		cap_value_free(result);
 		result = next;
 	}
-	cap_fieldset_union(modified, removed);
+	/* Removals stay: a field gone from the answer is the apply's own deletion. */
 	if (!cap_fieldset_empty(modified)) {
 		cap_value *back = cap_diff_extract(live, modified, t);
 		if (back) {

@@ -8,7 +8,8 @@
 /*
  * gitops-engine's removeWebhookMutation: the fields where a dry-run answer pred differs from
  * live and that no manager in pred's managedFields owns were changed by a mutating webhook, not
- * by the apply: added ones are removed and changed or removed ones take live's values again.
+ * by the apply: added ones are removed and changed ones take live's values again. Removed
+ * fields stay removed: dropping a field from the configuration is how a deletion shows.
  * t is the structured-merge type of the kind (NULL: deduced). *out is a new object; pred and
  * live are only read. CAP_EINVALID naming the object when pred has no managedFields.
  */
