@@ -38,6 +38,7 @@ int dd_cluster_init(dd_cluster *c, const dd_cluster_options *opts)
 	c->controllers = opts->controllers;
 	c->controller_delay_ms = opts->controller_delay_ms;
 	c->next_ip = 2;
+	c->ca_pem = opts->ca_pem;
 	int rc = dd_registry_load(&c->reg, c->data_dir);
 	if (rc < 0) {
 		cap_error_prefix("cannot load the Kubernetes types: ");

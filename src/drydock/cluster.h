@@ -18,6 +18,7 @@ typedef struct dd_cluster_options {
 	bool controllers;       /* run the simulated workload controllers */
 	unsigned controller_delay_ms;
 	size_t history;         /* events kept for watch resumption; 0 for the default */
+	const char *ca_pem;     /* the serving CA, when there is one (borrowed) */
 } dd_cluster_options;
 
 /*
@@ -42,6 +43,7 @@ typedef struct dd_cluster {
 	bool ctl_running;
 	struct cap_smd_schema *smd; /* structured-merge types for apply and managedFields; lazy */
 	bool smd_failed;
+	const char *ca_pem;       /* PEM CA published in kube-root-ca.crt; borrowed, may be NULL */
 	char server_address[64];  /* "127.0.0.1:port", for /api's serverAddressByClientCIDRs */
 } dd_cluster;
 

@@ -88,15 +88,15 @@ int main(int argc, char **argv)
 		fprintf(stderr, "drydock: %s\n", cap_error_last());
 		return 2;
 	}
-	dd_cluster c;
-	dd_cluster_options co = {.data_dir = data, .controllers = controllers,
-				 .controller_delay_ms = ctl_delay};
-	if (dd_cluster_init(&c, &co) < 0) {
+	char *ca = NULL, *cert = NULL, *key = NULL;
+	if (tls && dd_tls_generate(&ca, &cert, &key, "127.0.0.1") < 0) {
 		fprintf(stderr, "drydock: %s\n", cap_error_last());
 		return 1;
 	}
-	char *ca = NULL, *cert = NULL, *key = NULL;
-	if (tls && dd_tls_generate(&ca, &cert, &key, "127.0.0.1") < 0) {
+	dd_cluster c;
+	dd_cluster_options co = {.data_dir = data, .controllers = controllers,
+				 .controller_delay_ms = ctl_delay, .ca_pem = ca};
+	if (dd_cluster_init(&c, &co) < 0) {
 		fprintf(stderr, "drydock: %s\n", cap_error_last());
 		return 1;
 	}

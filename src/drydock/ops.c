@@ -359,8 +359,35 @@ dd_obj *dd_op_create(dd_cluster *c, const dd_rtype *t, const char *ns, cap_value
 			dd_response_init(&scratch_res);
 			dd_op_create(c, sa, name, v, &so, &scratch_res);
 			dd_response_release(&scratch_res);
-			out = dd_store_get(&c->store, "/namespaces", "", name);
 		}
+		/* and the cluster CA bundle the root-ca publisher copies into each namespace */
+		dd_rtype *cmt = dd_registry_find(&c->reg, "", "v1", "configmaps");
+		if (cmt && !dd_store_get(&c->store, "/configmaps", name, "kube-root-ca.crt")) {
+			cap_value *v = cap_value_object();
+			cap_value_object_set(v, "apiVersion", cap_value_string("v1"));
+			cap_value_object_set(v, "kind", cap_value_string("ConfigMap"));
+			cap_value *m = cap_value_object();
+			cap_value_object_set(m, "name", cap_value_string("kube-root-ca.crt"));
+			cap_value *ann = cap_value_object();
+			cap_value_object_set(ann, "kubernetes.io/description",
+					     cap_value_string("Contains a CA bundle that can be used to "
+							      "verify the kube-apiserver when using "
+							      "internal endpoints such as the internal "
+							      "service IP or kubernetes.default.svc. No "
+							      "other usage is guaranteed across "
+							      "distributions of Kubernetes clusters."));
+			cap_value_object_set(m, "annotations", ann);
+			cap_value_object_set(v, "metadata", m);
+			cap_value *data = cap_value_object();
+			cap_value_object_set(data, "ca.crt", cap_value_string(c->ca_pem ? c->ca_pem : ""));
+			cap_value_object_set(v, "data", data);
+			dd_write_opts so = {.field_manager = "kube-controller-manager"};
+			dd_response scratch_res;
+			dd_response_init(&scratch_res);
+			dd_op_create(c, cmt, name, v, &so, &scratch_res);
+			dd_response_release(&scratch_res);
+		}
+		out = dd_store_get(&c->store, "/namespaces", "", name);
 	}
 done:
 	cap_value_free(obj);

@@ -11,6 +11,7 @@
 #include "drydock/protobuf.h"
 #include "drydock/select.h"
 #include "drydock/status.h"
+#include "drydock/table.h"
 #include "drydock/watch.h"
 #include "patch/json_patch.h"
 #include "patch/merge_patch.h"
@@ -212,58 +213,59 @@ static void list_objects(dd_cluster *c, dd_request *req, const dd_rtype *t, cons
 	dd_store_list(&c->store, bucket.ptr, p->ns, after, &all);
 	cap_buf av = CAP_BUF_INIT;
 	write_api_version(t, &av);
-	cap_buf *b = &res->body;
-	cap_buf_printf(b, "{\"kind\":\"%sList\",\"apiVersion\":\"%s\",\"metadata\":{"
-			  "\"resourceVersion\":\"%llu\"",
-		       t->kind, av.ptr, (unsigned long long)c->store.rv);
-	size_t meta_end = b->len;
-	cap_buf_puts(b, "},\"items\":[");
+	cap_vec items = CAP_VEC_INIT;
 	int64_t limit = req->query.limit > 0 ? req->query.limit : -1;
-	size_t n = 0, i;
-	const dd_obj *last = NULL;
-	for (i = 0; i < all.len; i++) {
-		const dd_obj *o = all.items[i];
+	size_t remaining = 0;
+	for (size_t i = 0; i < all.len; i++) {
+		dd_obj *o = all.items[i];
 		if (!dd_selector_match_labels(&ls, o->v) || !dd_selector_match_fields(&fs, o->v))
 			continue;
-		if (limit > 0 && (int64_t)n == limit)
-			break;
-		if (n++)
-			cap_buf_putc(b, ',');
-		dd_obj_write(b, o, av.ptr);
-		last = o;
+		if (limit > 0 && (int64_t)items.len == limit)
+			remaining++;
+		else
+			cap_vec_push(&items, o);
 	}
-	cap_buf_puts(b, "]}");
-	if (limit > 0 && i < all.len && last) {
-		size_t remaining = 0;
-		for (size_t j = i; j < all.len; j++)
-			if (dd_selector_match_labels(&ls, ((dd_obj *)all.items[j])->v) &&
-			    dd_selector_match_fields(&fs, ((dd_obj *)all.items[j])->v))
-				remaining++;
-		if (remaining) {
-			cap_buf tok = CAP_BUF_INIT, raw = CAP_BUF_INIT;
-			cap_buf_printf(&raw, "{\"v\":\"meta.k8s.io/v1\",\"rv\":%llu,\"start\":",
-				       (unsigned long long)c->store.rv);
-			cap_buf key = CAP_BUF_INIT;
-			cap_buf_printf(&key, "%s/%s", last->ns, last->name);
-			dd_json_quote(&raw, key.ptr);
-			cap_buf_putc(&raw, '}');
-			base64_encode(&tok, raw.ptr, raw.len);
-			cap_buf ins = CAP_BUF_INIT;
-			cap_buf_printf(&ins, ",\"continue\":\"%s\",\"remainingItemCount\":%zu", tok.ptr,
-				       remaining);
-			/* splice into metadata */
-			cap_buf whole = CAP_BUF_INIT;
-			cap_buf_put(&whole, b->ptr, meta_end);
-			cap_buf_put(&whole, ins.ptr, ins.len);
-			cap_buf_put(&whole, b->ptr + meta_end, b->len - meta_end);
-			cap_buf_release(b);
-			*b = whole;
-			cap_buf_release(&ins);
-			cap_buf_release(&key);
-			cap_buf_release(&tok);
-			cap_buf_release(&raw);
+	cap_buf tok = CAP_BUF_INIT;
+	if (remaining && items.len) {
+		const dd_obj *last = items.items[items.len - 1];
+		cap_buf raw = CAP_BUF_INIT, key = CAP_BUF_INIT;
+		cap_buf_printf(&raw, "{\"v\":\"meta.k8s.io/v1\",\"rv\":%llu,\"start\":",
+			       (unsigned long long)c->store.rv);
+		cap_buf_printf(&key, "%s/%s", last->ns, last->name);
+		dd_json_quote(&raw, key.ptr);
+		cap_buf_putc(&raw, '}');
+		base64_encode(&tok, raw.ptr, raw.len);
+		cap_buf_release(&raw);
+		cap_buf_release(&key);
+	}
+	cap_buf *b = &res->body;
+	const char *tv = dd_table_wanted(req->accept);
+	if (tv) {
+		dd_table_begin(b, t, tv, c->store.rv, tok.len ? tok.ptr : NULL, remaining, true);
+		dd_table_object inc = dd_table_include(req->query.include_object);
+		for (size_t i = 0; i < items.len; i++) {
+			if (i)
+				cap_buf_putc(b, ',');
+			dd_table_row(b, t, items.items[i], inc, av.ptr);
 		}
+		dd_table_end(b);
+	} else {
+		cap_buf_printf(b, "{\"kind\":\"%sList\",\"apiVersion\":\"%s\",\"metadata\":{"
+				  "\"resourceVersion\":\"%llu\"",
+			       t->kind, av.ptr, (unsigned long long)c->store.rv);
+		if (tok.len)
+			cap_buf_printf(b, ",\"continue\":\"%s\",\"remainingItemCount\":%zu", tok.ptr,
+				       remaining);
+		cap_buf_puts(b, "},\"items\":[");
+		for (size_t i = 0; i < items.len; i++) {
+			if (i)
+				cap_buf_putc(b, ',');
+			dd_obj_write(b, items.items[i], av.ptr);
+		}
+		cap_buf_puts(b, "]}");
 	}
+	cap_buf_release(&tok);
+	cap_vec_release(&items);
 	res->status = 200;
 	cap_vec_release(&all);
 	cap_buf_release(&bucket);
@@ -293,6 +295,9 @@ static void start_watch(dd_cluster *c, dd_request *req, const dd_rtype *t, const
 		.bookmarks = req->query.allow_watch_bookmarks,
 		.timeout_s = req->query.timeout_seconds,
 		.initial_state = req->query.send_initial_events,
+		.table = dd_table_wanted(req->accept),
+		.table_include = dd_table_include(req->query.include_object),
+		.type = t,
 	};
 	const char *rv = req->query.resource_version;
 	if (rv && *rv && strcmp(rv, "0") != 0) {
@@ -602,10 +607,21 @@ void dd_resource_handle(dd_cluster *c, dd_request *req, const dd_path *p, dd_res
 			dd_obj *o = dd_store_get(&c->store, bucket.ptr, t->namespaced ? p->ns : "",
 						 p->name);
 			cap_buf_release(&bucket);
-			if (!o)
+			const char *tv = dd_table_wanted(req->accept);
+			if (!o) {
 				dd_status_not_found(res, t, p->name);
-			else
+			} else if (tv && !*p->subresource) {
+				cap_buf av = CAP_BUF_INIT;
+				dd_rtype_api_version(t, &av);
+				dd_table_begin(&res->body, t, tv, o->rv, NULL, 0, true);
+				dd_table_row(&res->body, t, o, dd_table_include(req->query.include_object),
+					     av.ptr);
+				dd_table_end(&res->body);
+				cap_buf_release(&av);
+				res->status = 200;
+			} else {
 				respond_obj(t, o, p->subresource, 200, res);
+			}
 		} else {
 			list_objects(c, req, t, p, res);
 		}

@@ -126,6 +126,8 @@ int dd_query_set(dd_query *q, const char *key, const char *value, cap_arena *are
 		q->propagation_policy = v;
 	else if (strcmp(key, "pretty") == 0)
 		q->pretty = v;
+	else if (strcmp(key, "includeObject") == 0)
+		q->include_object = v;
 	else if (strcmp(key, "limit") == 0)
 		return parse_int(&q->limit, key, v);
 	else if (strcmp(key, "timeout") == 0)

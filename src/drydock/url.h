@@ -36,6 +36,7 @@ typedef struct dd_query {
 	const char *field_validation;
 	const char *propagation_policy;
 	const char *pretty;
+	const char *include_object;
 	int64_t limit;
 	int64_t timeout_seconds;
 	int64_t grace_period_seconds;

@@ -11,6 +11,7 @@
 #include "base/error.h"
 #include "base/time.h"
 #include "drydock/status.h"
+#include "drydock/table.h"
 
 #define BOOKMARK_EVERY_MS 10000
 #define MAX_BATCH 256
@@ -31,6 +32,10 @@ struct dd_watch {
 	bool cancel;
 	uint64_t deadline_ns;
 	uint64_t last_send_ns;
+	char *table;
+	int table_include;
+	bool columns_sent;
+	dd_rtype type; /* the fields Table rows read, owned */
 };
 
 static bool matches(dd_watch *w, const dd_obj *o)
@@ -62,6 +67,16 @@ int dd_watch_new(dd_watch **out, dd_cluster *c, const dd_watch_spec *spec)
 	w->ns = cap_strdup(spec->ns ? spec->ns : "");
 	w->name = cap_strdup(spec->name ? spec->name : "");
 	w->bookmarks = spec->bookmarks;
+	if (spec->table && spec->type) {
+		w->table = cap_strdup(spec->table);
+		w->table_include = spec->table_include;
+		w->type.group = cap_strdup(spec->type->group);
+		w->type.version = cap_strdup(spec->type->version);
+		w->type.resource = cap_strdup(spec->type->resource);
+		w->type.kind = cap_strdup(spec->type->kind);
+		w->type.crd = spec->type->crd;
+		w->type.printer_columns = cap_value_ref(spec->type->printer_columns);
+	}
 	uint64_t now = cap_time_now_ns();
 	int64_t t = spec->timeout_s > 0 ? spec->timeout_s : 1800 + (int64_t)(now % 1800);
 	w->deadline_ns = now + (uint64_t)t * 1000000000ull;
@@ -91,7 +106,14 @@ int dd_watch_new(dd_watch **out, dd_cluster *c, const dd_watch_spec *spec)
 static void write_event(dd_watch *w, cap_buf *out, const char *type, const dd_obj *o)
 {
 	cap_buf_printf(out, "{\"type\":\"%s\",\"object\":", type);
-	dd_obj_write(out, o, w->api_version);
+	if (w->table) {
+		dd_table_begin(out, &w->type, w->table, o->rv, NULL, 0, !w->columns_sent);
+		w->columns_sent = true;
+		dd_table_row(out, &w->type, o, (dd_table_object)w->table_include, w->api_version);
+		dd_table_end(out);
+	} else {
+		dd_obj_write(out, o, w->api_version);
+	}
 	cap_buf_puts(out, "}\n");
 }
 
@@ -210,5 +232,11 @@ void dd_watch_free(dd_watch *w)
 	free(w->kind);
 	free(w->ns);
 	free(w->name);
+	free(w->table);
+	free(w->type.group);
+	free(w->type.version);
+	free(w->type.resource);
+	free(w->type.kind);
+	cap_value_free(w->type.printer_columns);
 	free(w);
 }

@@ -28,6 +28,9 @@ typedef struct dd_watch_spec {
 	bool initial_state;        /* send ADDED for the current objects first */
 	bool bookmarks;
 	int64_t timeout_s;         /* <= 0: the default (30 to 60 minutes as upstream) */
+	const char *table;         /* a meta.k8s.io Table version: each event carries a Table */
+	int table_include;         /* dd_table_object */
+	const dd_rtype *type;      /* for Table rows; copied */
 } dd_watch_spec;
 
 /*
