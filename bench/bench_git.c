@@ -1,4 +1,4 @@
-/* Benchmark: git requests and time per poll of many apps on one monorepo, shared against unshared. */
+/* Benchmark: git requests and time per poll of a monorepo's apps, shared against unshared. */
 #include "base/buf.h"
 #include "base/error.h"
 #include "git/cache.h"
@@ -67,11 +67,12 @@ int main(int argc, char **argv)
 	setenv("GIT_CONFIG_NOSYSTEM", "1", 1);
 	/* A monorepo: one directory of manifests per app. */
 	cap_buf cmd = CAP_BUF_INIT;
-	cap_buf_printf(&cmd, "cd %s && git init -q -b main mono && cd mono && for i in $(seq 1 200); do "
-	   "mkdir -p apps/app$i && printf 'kind: ConfigMap\\nname: app%%s\\n' $i "
-	   "> apps/app$i/cm.yaml; done && git add -A && "
-	   "git -c user.name=b -c user.email=b@b commit -q -m init",
-	   dir);
+	cap_buf_printf(&cmd,
+		       "cd %s && git init -q -b main mono && cd mono && for i in $(seq 1 200); do "
+		       "mkdir -p apps/app$i && printf 'kind: ConfigMap\\nname: app%%s\\n' $i "
+		       "> apps/app$i/cm.yaml; done && git add -A && "
+		       "git -c user.name=b -c user.email=b@b commit -q -m init",
+		       dir);
 	sh(&cmd);
 	cap_buf url = CAP_BUF_INIT;
 	cap_buf_printf(&url, "file://%s/mono", dir);
@@ -91,8 +92,8 @@ int main(int argc, char **argv)
 	       apps, req_cold, cold * 1e3, req_unshared_cold, base_cold * 1e3);
 	printf("git: git requests per poll: %lu (baseline, no shared ls-remote: %lu)\n", req_shared,
 	       req_unshared);
-	printf("git: steady poll: %.3f ms per app (baseline: %.3f ms per app)\n",
-	       warm * 1e3 / apps, base * 1e3 / apps);
+	printf("git: steady poll: %.3f ms per app (baseline: %.3f ms per app)\n", warm * 1e3 / apps,
+	       base * 1e3 / apps);
 	printf("git: trees extracted: %lu for %d apps; cache on disk: %.1f KiB\n", s.extractions,
 	       apps, (double)s.bytes / 1024.0);
 	cap_git_cache_free(shared);

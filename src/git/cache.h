@@ -1,4 +1,4 @@
-/* The repository cache: one bare clone per URL, shared ls-remote results, and read-only trees per commit. */
+/* The repository cache: a bare clone per URL, shared ls-remotes, read-only trees per commit. */
 #pragma once
 
 #include <stdbool.h>
@@ -21,12 +21,12 @@
 typedef struct cap_git_cache cap_git_cache;
 
 typedef struct cap_git_cache_options {
-	const char *root;          /* required; created when missing */
-	uint64_t max_bytes;        /* disk budget for repos and trees; 0: unlimited */
-	int timeout_ms;            /* per git process; 0: 90 s (Argo CD's exec timeout) */
-	int refs_ttl_ms;           /* how long one ls-remote answers every caller; 0: 0 (always ask),
-				      negative: forever until cap_git_cache_refresh */
-	const char *known_hosts;   /* ssh known_hosts file for non-insecure SSH; NULL: ssh default */
+	const char *root;	 /* required; created when missing */
+	uint64_t max_bytes;	 /* disk budget for repos and trees; 0: unlimited */
+	int timeout_ms;		 /* per git process; 0: 90 s (Argo CD's exec timeout) */
+	int refs_ttl_ms;	 /* how long one ls-remote answers every caller; 0: 0 (always ask),
+				    negative: forever until cap_git_cache_refresh */
+	const char *known_hosts; /* ssh known_hosts file for non-insecure SSH; NULL: ssh default */
 	const char *tls_certs_dir; /* extra CA certificates per host name (argocd-tls-certs-cm) */
 	bool allow_oob_symlinks;   /* keep trees whose symlinks point outside them (Argo CD's
 				      reposerver.allow.oob.symlinks); refused by default */
@@ -88,13 +88,13 @@ void cap_git_tree_release(cap_git_tree *t);
 
 /* Counters since open, for benchmarks ("git requests per poll") and metrics. */
 typedef struct cap_git_cache_stats {
-	unsigned long ls_remotes;      /* ls-remote round trips */
-	unsigned long fetches;         /* fetch round trips (shallow and full) */
-	unsigned long extractions;     /* trees written */
-	unsigned long refs_shared;     /* resolves answered from shared refs without a round trip */
+	unsigned long ls_remotes;  /* ls-remote round trips */
+	unsigned long fetches;	   /* fetch round trips (shallow and full) */
+	unsigned long extractions; /* trees written */
+	unsigned long refs_shared; /* resolves answered from shared refs without a round trip */
 	unsigned long evicted_trees;
 	unsigned long evicted_repos;
-	uint64_t bytes;                /* disk use accounted for repos and trees now */
+	uint64_t bytes; /* disk use accounted for repos and trees now */
 } cap_git_cache_stats;
 
 void cap_git_cache_stats_get(cap_git_cache *c, cap_git_cache_stats *out);

@@ -70,7 +70,8 @@ static char *base64_decode(const char *in, size_t len)
 	if (len % 4)
 		return NULL;
 	char *out = cap_malloc(len / 4 * 3 + 1);
-	int n = len ? EVP_DecodeBlock((unsigned char *)out, (const unsigned char *)in, (int)len) : 0;
+	int n =
+	    len ? EVP_DecodeBlock((unsigned char *)out, (const unsigned char *)in, (int)len) : 0;
 	if (n < 0) {
 		free(out);
 		return NULL;
@@ -101,8 +102,8 @@ static int secret_field(char **out, const cap_value *secret, const char *name, c
 	const char *text = cap_value_get_string(enc);
 	char *dec = text ? base64_decode(text, cap_value_string_len(enc)) : NULL;
 	if (!dec)
-		return cap_error_set(CAP_EINVALID, "secret '%s' field '%s' is not valid base64", name,
-				     field);
+		return cap_error_set(CAP_EINVALID, "secret '%s' field '%s' is not valid base64",
+				     name, field);
 	if (!*dec) {
 		free(dec);
 		return 0;
@@ -114,18 +115,27 @@ static int secret_field(char **out, const cap_value *secret, const char *name, c
 int cap_git_repo_secret_parse(cap_git_repo_secret *out, const cap_value *secret)
 {
 	const char *name = cap_value_dig_string(secret, "metadata", "name", NULL);
-	const char *kind = cap_value_dig_string(secret, "metadata", "labels", SECRET_TYPE_LABEL, NULL);
+	const char *kind =
+	    cap_value_dig_string(secret, "metadata", "labels", SECRET_TYPE_LABEL, NULL);
 	if (!name)
 		name = "";
 	if (!kind || (strcmp(kind, "repository") && strcmp(kind, "repo-creds")))
 		return cap_error_set(CAP_ENOTFOUND, "secret '%s' is not a repository secret", name);
 	cap_git_repo_secret s = {0};
 	char *insecure = NULL, *force = NULL;
-	static const char *const fields[] = {
-		"url",		 "type",	      "project",	   "username",
-		"password",	 "bearerToken",	      "sshPrivateKey",	   "insecure",
-		"forceHttpBasicAuth", "tlsClientCertData", "tlsClientCertKey", "proxy",
-		"noProxy"};
+	static const char *const fields[] = {"url",
+					     "type",
+					     "project",
+					     "username",
+					     "password",
+					     "bearerToken",
+					     "sshPrivateKey",
+					     "insecure",
+					     "forceHttpBasicAuth",
+					     "tlsClientCertData",
+					     "tlsClientCertKey",
+					     "proxy",
+					     "noProxy"};
 	char **slots[] = {&s.url,
 			  &s.type,
 			  &s.project,

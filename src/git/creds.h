@@ -12,19 +12,22 @@
  * never in a URL, an argv or a message.
  */
 typedef struct cap_git_creds {
-	char *username;        /* HTTPS basic auth; defaults to "git" when only a password is set */
-	char *password;        /* HTTPS password or token */
+	char *username;	       /* HTTPS basic auth; defaults to "git" when only a password is set */
+	char *password;	       /* HTTPS password or token */
 	char *bearer_token;    /* HTTPS "Authorization: Bearer" token */
 	char *ssh_private_key; /* PEM/OpenSSH private key text */
-	bool insecure;         /* skip TLS verification / SSH host key checking */
+	bool insecure;	       /* skip TLS verification / SSH host key checking */
 	bool force_basic_auth; /* send basic auth up front instead of waiting for a 401 */
 	char *tls_client_cert; /* PEM client certificate for HTTPS, with tls_client_key */
 	char *tls_client_key;
-	char *proxy;           /* proxy URL for this repository (may carry credentials) */
-	char *no_proxy;        /* hosts that bypass the proxy */
+	char *proxy;	/* proxy URL for this repository (may carry credentials) */
+	char *no_proxy; /* hosts that bypass the proxy */
 } cap_git_creds;
 
-#define CAP_GIT_CREDS_INIT {NULL, NULL, NULL, NULL, false, false, NULL, NULL, NULL, NULL}
+#define CAP_GIT_CREDS_INIT                                                                         \
+	{                                                                                          \
+		NULL, NULL, NULL, NULL, false, false, NULL, NULL, NULL, NULL                       \
+	}
 
 void cap_git_creds_release(cap_git_creds *c);
 /* Deep copy of src into out (out is overwritten, not released). src may be NULL. */
@@ -38,10 +41,10 @@ bool cap_git_creds_empty(const cap_git_creds *c);
  * cap_git_repo_secret_release.
  */
 typedef struct cap_git_repo_secret {
-	char *name;     /* metadata.name */
+	char *name; /* metadata.name */
 	char *url;
-	char *type;     /* "git" (default) or "helm" */
-	char *project;  /* may be NULL */
+	char *type;    /* "git" (default) or "helm" */
+	char *project; /* may be NULL */
 	bool is_template;
 	cap_git_creds creds;
 } cap_git_repo_secret;

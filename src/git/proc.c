@@ -80,9 +80,8 @@ static void build_env(cap_strvec *env, const cap_proc_opts *o)
 }
 
 /* Only async-signal-safe calls between fork and exec: the parent may have other threads. */
-static void __attribute__((noreturn))
-child(const cap_proc_opts *o, const char *prog, char **env, int in_fd, int out_fd, int err_fd,
-      int status_fd)
+static void __attribute__((noreturn)) child(const cap_proc_opts *o, const char *prog, char **env,
+					    int in_fd, int out_fd, int err_fd, int status_fd)
 {
 	sigset_t all;
 	sigemptyset(&all);
@@ -239,7 +238,8 @@ int cap_proc_run(cap_proc_result *res, const cap_proc_opts *o)
 			wait_ms = (int)left;
 		}
 		if (fds[0] < 0 && fds[1] < 0) {
-			/* Output closed: poll for exit, in short steps so the deadline still holds. */
+			/* Output closed: poll for exit, in short steps so the deadline still holds.
+			 */
 			pid_t w = waitpid(pid, &status, WNOHANG);
 			if (w == pid) {
 				reaped = true;
@@ -277,7 +277,8 @@ int cap_proc_run(cap_proc_result *res, const cap_proc_opts *o)
 	}
 	record_status(res, status);
 	if (exec_errno) {
-		rc = cap_error_set(CAP_ENOTFOUND, "cannot run '%s': %s", name, strerror(exec_errno));
+		rc =
+		    cap_error_set(CAP_ENOTFOUND, "cannot run '%s': %s", name, strerror(exec_errno));
 	} else if (res->timed_out) {
 		rc = cap_error_set(CAP_ETIMEOUT, "'%s' did not finish within %d ms", name,
 				   o->timeout_ms);

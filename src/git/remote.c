@@ -218,8 +218,8 @@ int cap_git_refs_resolve(char out[41], const cap_git_refs *refs, const char *rev
 	if (cap_git_is_short_sha(rev)) {
 		if (out_is_short)
 			*out_is_short = true;
-		return cap_error_set(CAP_ENOTFOUND, "'%s' is not a ref; it may be a short commit SHA",
-				     rev);
+		return cap_error_set(CAP_ENOTFOUND,
+				     "'%s' is not a ref; it may be a short commit SHA", rev);
 	}
 	return cap_error_set(CAP_ENOTFOUND, "unable to resolve '%s' to a commit SHA", rev);
 }
@@ -433,11 +433,9 @@ int cap_git_session_init(cap_git_session *s, const char *url, const cap_git_cred
 	memset(s, 0, sizeof(*s));
 	cap_strvec_init(&s->argv);
 	cap_strvec_init(&s->env);
-	static const char *const prefix[] = {"git",	  "-c", "credential.helper=",
-					     "-c",	  "protocol.version=2",
-					     "-c",	  "gc.auto=0",
-					     "-c",	  "maintenance.auto=false",
-					     NULL};
+	static const char *const prefix[] = {
+	    "git",	 "-c", "credential.helper=",	 "-c", "protocol.version=2", "-c",
+	    "gc.auto=0", "-c", "maintenance.auto=false", NULL};
 	cap_strvec_pushv(&s->argv, prefix);
 	cap_strvec_push(&s->env, "GIT_TERMINAL_PROMPT=0");
 	cap_strvec_push(&s->env, "GIT_CONFIG_NOSYSTEM=1");
@@ -565,11 +563,10 @@ static int classify(const char *err)
 					      "no such repository",
 					      "returned error: 404",
 					      NULL};
-	static const char *const down[] = {"could not resolve host", "connection refused",
-					   "failed to connect",	     "unable to connect",
-					   "connection timed out",   "network is unreachable",
-					   "unable to access",	     "connection reset",
-					   NULL};
+	static const char *const down[] = {
+	    "could not resolve host", "connection refused",   "failed to connect",
+	    "unable to connect",      "connection timed out", "network is unreachable",
+	    "unable to access",	      "connection reset",     NULL};
 	for (int i = 0; auth[i]; i++)
 		if (has(err, auth[i]))
 			return CAP_EAUTH;
@@ -601,9 +598,8 @@ static void pick_line(cap_buf *out, const cap_buf *err)
 	cap_buf_put(out, start, n > 300 ? 300 : n);
 }
 
-int cap_git_session_run(cap_git_session *s, cap_proc_result *res, const char *what,
-			const char *url, const cap_git_creds *creds, const char *git_dir,
-			int timeout_ms)
+int cap_git_session_run(cap_git_session *s, cap_proc_result *res, const char *what, const char *url,
+			const cap_git_creds *creds, const char *git_dir, int timeout_ms)
 {
 	cap_proc_result local = CAP_PROC_RESULT_INIT;
 	cap_proc_result *r = res ? res : &local;
@@ -612,9 +608,9 @@ int cap_git_session_run(cap_git_session *s, cap_proc_result *res, const char *wh
 	if (git_dir)
 		cap_strvec_pushf(&env, "GIT_DIR=%s", git_dir);
 	cap_proc_opts o = {
-		.argv = (const char *const *)s->argv.items,
-		.env = (const char *const *)env.items,
-		.timeout_ms = timeout_ms,
+	    .argv = (const char *const *)s->argv.items,
+	    .env = (const char *const *)env.items,
+	    .timeout_ms = timeout_ms,
 	};
 	atomic_fetch_add(&process_count, 1);
 	int rc = cap_proc_run(r, &o);

@@ -1,4 +1,4 @@
-/* Talking to a remote with the git command: the environment for credentials, ls-remote, and resolving revisions. */
+/* Remotes through the git command: credentials plumbing, ls-remote, revision resolution. */
 #pragma once
 
 #include <stdbool.h>
@@ -12,9 +12,9 @@
 /* One advertised ref. name is the full name ("refs/heads/main", "HEAD"). Owned strings. */
 typedef struct cap_git_ref {
 	char *name;
-	char sha[41];     /* what the ref points at (for an annotated tag: the tag object) */
-	char peeled[41];  /* for an annotated tag: the commit it points at; "" otherwise */
-	char *symref;     /* for a symbolic ref (HEAD): its target ("refs/heads/main"); else NULL */
+	char sha[41];	 /* what the ref points at (for an annotated tag: the tag object) */
+	char peeled[41]; /* for an annotated tag: the commit it points at; "" otherwise */
+	char *symref;	 /* for a symbolic ref (HEAD): its target ("refs/heads/main"); else NULL */
 } cap_git_ref;
 
 /* A remote's refs, as `git ls-remote --symref` lists them. Release with cap_git_refs_release. */
@@ -24,7 +24,10 @@ typedef struct cap_git_refs {
 	size_t cap;
 } cap_git_refs;
 
-#define CAP_GIT_REFS_INIT {NULL, 0, 0}
+#define CAP_GIT_REFS_INIT                                                                          \
+	{                                                                                          \
+		NULL, 0, 0                                                                         \
+	}
 
 void cap_git_refs_release(cap_git_refs *r);
 /* A deep copy of src into out (overwritten). */
@@ -65,8 +68,8 @@ int cap_git_refs_resolve(char out[41], const cap_git_refs *refs, const char *rev
  * cap_git_session_release, which deletes the private files.
  */
 typedef struct cap_git_session {
-	cap_strvec argv;  /* "git", "-c", … : append the sub-command and its arguments */
-	cap_strvec env;   /* NAME=value entries for cap_proc_opts.env */
+	cap_strvec argv;   /* "git", "-c", … : append the sub-command and its arguments */
+	cap_strvec env;	   /* NAME=value entries for cap_proc_opts.env */
 	char *private_dir; /* 0700 directory holding the key and askpass helper; NULL when none */
 	size_t argv_base;  /* argv length after the common prefix, to reuse the session */
 } cap_git_session;
@@ -76,7 +79,7 @@ typedef struct cap_git_transport {
 	const char *known_hosts;   /* ssh known_hosts file when not insecure; NULL: ssh's default */
 	const char *tls_certs_dir; /* extra CA certificates, one file per host name, as Argo CD
 				      mounts argocd-tls-certs-cm; NULL: the system's only */
-	const char *tmp_root;      /* where the 0700 private directory goes; NULL: $TMPDIR, /tmp */
+	const char *tmp_root;	   /* where the 0700 private directory goes; NULL: $TMPDIR, /tmp */
 } cap_git_transport;
 
 /*
@@ -99,9 +102,8 @@ void cap_git_session_release(cap_git_session *s);
  * or object not found), CAP_EUNAVAILABLE (cannot connect) or CAP_EGENERIC. res may be NULL when
  * the output is not needed; otherwise it is filled as by cap_proc_run.
  */
-int cap_git_session_run(cap_git_session *s, cap_proc_result *res, const char *what,
-			const char *url, const cap_git_creds *creds, const char *git_dir,
-			int timeout_ms);
+int cap_git_session_run(cap_git_session *s, cap_proc_result *res, const char *what, const char *url,
+			const cap_git_creds *creds, const char *git_dir, int timeout_ms);
 
 /*
  * Lists the refs of url with `git ls-remote --symref` (one network round trip), into out.

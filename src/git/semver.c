@@ -115,7 +115,8 @@ int cap_semver_parse(cap_semver *out, const char *text)
 	const char *pre, *meta;
 	size_t pre_len, meta_len;
 	if (!text || !split_version(text, false, parts, wild, &n, &pre, &pre_len, &meta, &meta_len))
-		return cap_error_set(CAP_EINVALID, "'%s' is not a semantic version", text ? text : "");
+		return cap_error_set(CAP_EINVALID, "'%s' is not a semantic version",
+				     text ? text : "");
 	out->major = parts[0];
 	out->minor = n > 1 ? parts[1] : 0;
 	out->patch = n > 2 ? parts[2] : 0;
@@ -211,9 +212,9 @@ static bool parse_op(const char *s, size_t n, enum op *out)
 	static const struct {
 		const char *text;
 		enum op op;
-	} ops[] = {{"", OP_EQ},  {"=", OP_EQ},  {"!=", OP_NE},   {">", OP_GT},	  {"<", OP_LT},
-		   {">=", OP_GE}, {"=>", OP_GE}, {"<=", OP_LE},	  {"=<", OP_LE},  {"~", OP_TILDE},
-		   {"~>", OP_TILDE}, {"^", OP_CARET}};
+	} ops[] = {{"", OP_EQ},	  {"=", OP_EQ},	   {"!=", OP_NE},    {">", OP_GT},
+		   {"<", OP_LT},  {">=", OP_GE},   {"=>", OP_GE},    {"<=", OP_LE},
+		   {"=<", OP_LE}, {"~", OP_TILDE}, {"~>", OP_TILDE}, {"^", OP_CARET}};
 	for (size_t i = 0; i < sizeof(ops) / sizeof(ops[0]); i++) {
 		if (strlen(ops[i].text) == n && memcmp(ops[i].text, s, n) == 0) {
 			*out = ops[i].op;
@@ -314,7 +315,7 @@ static bool parse_group(cap_semver_constraint *sc, const char *s, size_t len)
 		}
 		push(sc, &c);
 		continue;
-bad:
+	bad:
 		cap_semver_release(&c.con);
 		return false;
 	}
@@ -351,7 +352,8 @@ int cap_semver_constraint_parse(cap_semver_constraint **out, const char *text)
 	}
 	if (!ok) {
 		cap_semver_constraint_free(sc);
-		return cap_error_set(CAP_EINVALID, "'%s' is not a semver constraint", text ? text : "");
+		return cap_error_set(CAP_EINVALID, "'%s' is not a semver constraint",
+				     text ? text : "");
 	}
 	*out = sc;
 	return 0;

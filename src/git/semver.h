@@ -1,4 +1,4 @@
-/* Semantic versions and constraints with the rules Argo CD uses for targetRevision (Masterminds semver v3). */
+/* Semver versions and constraints by the Masterminds rules Argo CD uses for targetRevision. */
 #pragma once
 
 #include <stdbool.h>
@@ -14,7 +14,7 @@
 typedef struct cap_semver {
 	uint64_t major, minor, patch;
 	char *prerelease; /* "" when none; owned */
-	char *metadata;   /* "" when none; owned */
+	char *metadata;	  /* "" when none; owned */
 } cap_semver;
 
 /* Parses text; CAP_EINVALID when it is not a version. */
@@ -30,7 +30,8 @@ int cap_semver_compare(const cap_semver *a, const cap_semver *b);
  */
 typedef struct cap_semver_constraint cap_semver_constraint;
 
-/* Parses text into a new constraint (free with cap_semver_constraint_free); CAP_EINVALID if not one. */
+/* Parses text into a new constraint (free with cap_semver_constraint_free); CAP_EINVALID if not
+ * one. */
 int cap_semver_constraint_parse(cap_semver_constraint **out, const char *text);
 void cap_semver_constraint_free(cap_semver_constraint *c);
 bool cap_semver_constraint_check(const cap_semver_constraint *c, const cap_semver *v);

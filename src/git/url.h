@@ -1,4 +1,4 @@
-/* Repository URLs: normalising for cache keys and credential matching, and scrubbing secrets for messages. */
+/* Repository URLs: normalised for cache keys and credential lookup, scrubbed for messages. */
 #pragma once
 
 #include <stdbool.h>

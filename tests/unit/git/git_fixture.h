@@ -57,8 +57,10 @@ static FIXTURE_UNUSED void fixture_sha(const git_fixture *f, const char *rev, ch
 
 static FIXTURE_UNUSED void fixture_commit(const git_fixture *f, const char *content, char out[41])
 {
-	fixture_git(f, "mkdir -p app && printf 'v: %s\\n' > app/config.yaml && git add -A && "
-		       "git commit -q -m 'set %s'", content, content);
+	fixture_git(f,
+		    "mkdir -p app && printf 'v: %s\\n' > app/config.yaml && git add -A && "
+		    "git commit -q -m 'set %s'",
+		    content, content);
 	fixture_sha(f, "HEAD", out);
 }
 

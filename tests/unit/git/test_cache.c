@@ -1,4 +1,4 @@
-/* Tests for the repository cache: trees per commit, shallow fetches, sharing, eviction, isolation. */
+/* Tests for the repository cache: trees per commit, shallow fetch, sharing, eviction, isolation. */
 #include "cap_test.h"
 
 #include "base/error.h"
@@ -14,8 +14,8 @@ static cap_git_cache *open_cache(const git_fixture *f, uint64_t max_bytes, int t
 {
 	cap_buf root = CAP_BUF_INIT;
 	cap_buf_printf(&root, "%s/cache", f->dir.ptr);
-	cap_git_cache_options o = {.root = root.ptr, .max_bytes = max_bytes, .timeout_ms = 20000,
-				   .refs_ttl_ms = ttl_ms};
+	cap_git_cache_options o = {
+	    .root = root.ptr, .max_bytes = max_bytes, .timeout_ms = 20000, .refs_ttl_ms = ttl_ms};
 	cap_git_cache *c = NULL;
 	if (cap_git_cache_open(&c, &o) != 0)
 		fail_msg("%s", cap_error_last());
@@ -115,8 +115,9 @@ static void fetches_a_fixed_commit_shallow(void **state)
 	/* Only the one commit came over: its parent is not in the cache. */
 	cap_buf out = CAP_BUF_INIT;
 	assert_int_equal(cap_test_run(&out, "ls -d '%s'/cache/repos/*/shallow", f.dir.ptr), 0);
-	assert_int_not_equal(cap_test_run(NULL, "GIT_DIR=$(ls -d '%s'/cache/repos/*/ | head -1) "
-						"git cat-file -e %s 2>/dev/null",
+	assert_int_not_equal(cap_test_run(NULL,
+					  "GIT_DIR=$(ls -d '%s'/cache/repos/*/ | head -1) "
+					  "git cat-file -e %s 2>/dev/null",
 					  f.dir.ptr, f.c[1]),
 			     0);
 	cap_git_tree_release(t);
@@ -397,15 +398,15 @@ static void a_hung_remote_does_not_block_other_repositories(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(extracts_a_commit_once_into_a_read_only_tree),
-		cmocka_unit_test(fetches_a_fixed_commit_shallow),
-		cmocka_unit_test(short_sha_resolves_after_a_fetch),
-		cmocka_unit_test(concurrent_readers_share_one_extraction),
-		cmocka_unit_test(one_ls_remote_serves_every_app_within_the_interval),
-		cmocka_unit_test(evicts_least_recently_used_trees_but_never_leased_ones),
-		cmocka_unit_test(a_commit_is_served_only_through_a_repository_that_has_it),
-		cmocka_unit_test(symlinks_may_not_leave_the_repository),
-		cmocka_unit_test(a_hung_remote_does_not_block_other_repositories),
+	    cmocka_unit_test(extracts_a_commit_once_into_a_read_only_tree),
+	    cmocka_unit_test(fetches_a_fixed_commit_shallow),
+	    cmocka_unit_test(short_sha_resolves_after_a_fetch),
+	    cmocka_unit_test(concurrent_readers_share_one_extraction),
+	    cmocka_unit_test(one_ls_remote_serves_every_app_within_the_interval),
+	    cmocka_unit_test(evicts_least_recently_used_trees_but_never_leased_ones),
+	    cmocka_unit_test(a_commit_is_served_only_through_a_repository_that_has_it),
+	    cmocka_unit_test(symlinks_may_not_leave_the_repository),
+	    cmocka_unit_test(a_hung_remote_does_not_block_other_repositories),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

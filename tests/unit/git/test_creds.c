@@ -17,12 +17,12 @@ static cap_value *parse(const char *json)
 
 /* base64: "https://git.example.com/org/app" "alice" "s3cret" "true" */
 static const char repo_secret[] =
-	"{\"apiVersion\":\"v1\",\"kind\":\"Secret\",\"metadata\":{\"name\":\"app-repo\","
-	"\"labels\":{\"argocd.argoproj.io/secret-type\":\"repository\"}},"
-	"\"data\":{\"url\":\"aHR0cHM6Ly9naXQuZXhhbXBsZS5jb20vb3JnL2FwcA==\",\"username\":\"YWxpY2U=\","
-	"\"password\":\"czNjcmV0\",\"insecure\":\"dHJ1ZQ==\"},\"stringData\":{\"project\":\"team-a\","
-	"\"forceHttpBasicAuth\":\"true\",\"proxy\":\"http://proxy:3128\",\"noProxy\":\"local\","
-	"\"tlsClientCertData\":\"CERT\",\"tlsClientCertKey\":\"KEY\"}}";
+    "{\"apiVersion\":\"v1\",\"kind\":\"Secret\",\"metadata\":{\"name\":\"app-repo\","
+    "\"labels\":{\"argocd.argoproj.io/secret-type\":\"repository\"}},"
+    "\"data\":{\"url\":\"aHR0cHM6Ly9naXQuZXhhbXBsZS5jb20vb3JnL2FwcA==\",\"username\":\"YWxpY2U=\","
+    "\"password\":\"czNjcmV0\",\"insecure\":\"dHJ1ZQ==\"},\"stringData\":{\"project\":\"team-a\","
+    "\"forceHttpBasicAuth\":\"true\",\"proxy\":\"http://proxy:3128\",\"noProxy\":\"local\","
+    "\"tlsClientCertData\":\"CERT\",\"tlsClientCertKey\":\"KEY\"}}";
 
 static void reads_a_repository_secret_from_data_and_string_data(void **state)
 {
@@ -63,9 +63,10 @@ static void ignores_secrets_of_other_types(void **state)
 
 static void bad_base64_names_the_field_not_the_value(void **state)
 {
-	cap_value *v = parse("{\"metadata\":{\"name\":\"r\",\"labels\":{"
-			     "\"argocd.argoproj.io/secret-type\":\"repository\"}},"
-			     "\"data\":{\"url\":\"aHR0cHM6Ly94\",\"password\":\"!!not-base64!!\"}}");
+	cap_value *v =
+	    parse("{\"metadata\":{\"name\":\"r\",\"labels\":{"
+		  "\"argocd.argoproj.io/secret-type\":\"repository\"}},"
+		  "\"data\":{\"url\":\"aHR0cHM6Ly94\",\"password\":\"!!not-base64!!\"}}");
 	cap_git_repo_secret s;
 	assert_int_equal(cap_git_repo_secret_parse(&s, v), CAP_EINVALID);
 	assert_non_null(strstr(cap_error_last(), "'password'"));
@@ -101,7 +102,8 @@ static void lookup_prefers_repository_then_longest_template(void **state)
 	assert_int_equal(cap_git_credstore_add_secret(st, v), 0);
 	cap_value_free(v);
 
-	const cap_git_creds *c = cap_git_credstore_lookup(st, "https://git.example.com/org/app.git");
+	const cap_git_creds *c =
+	    cap_git_credstore_lookup(st, "https://git.example.com/org/app.git");
 	assert_non_null(c);
 	assert_string_equal(c->username, "alice");
 	c = cap_git_credstore_lookup(st, "https://git.example.com/org/other");
@@ -110,7 +112,7 @@ static void lookup_prefers_repository_then_longest_template(void **state)
 	assert_string_equal(c->username, "host-wide");
 	assert_null(cap_git_credstore_lookup(st, "https://github.com/org/app"));
 	const cap_git_repo_secret *r =
-		cap_git_credstore_find_repo(st, "https://git.example.com/org/app/");
+	    cap_git_credstore_find_repo(st, "https://git.example.com/org/app/");
 	assert_non_null(r);
 	assert_string_equal(r->project, "team-a");
 	cap_git_credstore_free(st);
@@ -119,10 +121,10 @@ static void lookup_prefers_repository_then_longest_template(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(reads_a_repository_secret_from_data_and_string_data),
-		cmocka_unit_test(ignores_secrets_of_other_types),
-		cmocka_unit_test(bad_base64_names_the_field_not_the_value),
-		cmocka_unit_test(lookup_prefers_repository_then_longest_template),
+	    cmocka_unit_test(reads_a_repository_secret_from_data_and_string_data),
+	    cmocka_unit_test(ignores_secrets_of_other_types),
+	    cmocka_unit_test(bad_base64_names_the_field_not_the_value),
+	    cmocka_unit_test(lookup_prefers_repository_then_longest_template),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -1,4 +1,4 @@
-/* Tests for cap_proc: argv without a shell, clean environment, stdin, capture, deadlines, limits. */
+/* Tests for cap_proc: argv without a shell, clean environment, stdin, capture, deadline, limits. */
 #include "cap_test.h"
 
 #include "base/error.h"
@@ -138,14 +138,14 @@ static void memory_limit_applies(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(captures_stdout_stderr_and_exit_code),
-		cmocka_unit_test(arguments_reach_the_program_unexpanded),
-		cmocka_unit_test(environment_is_clean_plus_extras),
-		cmocka_unit_test(feeds_stdin_and_honours_cwd),
-		cmocka_unit_test(deadline_kills_the_whole_process_group),
-		cmocka_unit_test(missing_program_is_not_found),
-		cmocka_unit_test(output_is_cut_at_the_limit),
-		cmocka_unit_test(memory_limit_applies),
+	    cmocka_unit_test(captures_stdout_stderr_and_exit_code),
+	    cmocka_unit_test(arguments_reach_the_program_unexpanded),
+	    cmocka_unit_test(environment_is_clean_plus_extras),
+	    cmocka_unit_test(feeds_stdin_and_honours_cwd),
+	    cmocka_unit_test(deadline_kills_the_whole_process_group),
+	    cmocka_unit_test(missing_program_is_not_found),
+	    cmocka_unit_test(output_is_cut_at_the_limit),
+	    cmocka_unit_test(memory_limit_applies),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

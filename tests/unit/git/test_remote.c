@@ -40,17 +40,30 @@ static void resolves_every_revision_form(void **state)
 		const char *rev;
 		int commit;
 	} cases[] = {
-		{"", 4},	    {"HEAD", 4},	  {"main", 4},	       {"refs/heads/main", 4},
-		{"feature", 2},	    {"v1.0.0", 1},	  {"v1.2.0", 2},       {"refs/tags/v1.2.0", 2},
-		{"1.2.*", 3},	    {">=1.0.0 <2.0.0", 3}, {"^1.0", 3},	       {"~1.2.0", 3},
-		{"~1.0", 1},	    {"*", 3},		  {">=2.0.0-alpha", 4}, {"1.0.0", 1},
+	    {"", 4},
+	    {"HEAD", 4},
+	    {"main", 4},
+	    {"refs/heads/main", 4},
+	    {"feature", 2},
+	    {"v1.0.0", 1},
+	    {"v1.2.0", 2},
+	    {"refs/tags/v1.2.0", 2},
+	    {"1.2.*", 3},
+	    {">=1.0.0 <2.0.0", 3},
+	    {"^1.0", 3},
+	    {"~1.2.0", 3},
+	    {"~1.0", 1},
+	    {"*", 3},
+	    {">=2.0.0-alpha", 4},
+	    {"1.0.0", 1},
 	};
 	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
 		char out[41];
 		if (cap_git_refs_resolve(out, &refs, cases[i].rev, NULL) != 0)
 			fail_msg("'%s': %s", cases[i].rev, cap_error_last());
 		if (strcmp(out, f.c[cases[i].commit]) != 0)
-			fail_msg("'%s' resolved to %s, want c%d", cases[i].rev, out, cases[i].commit);
+			fail_msg("'%s' resolved to %s, want c%d", cases[i].rev, out,
+				 cases[i].commit);
 	}
 	char out[41];
 	assert_int_equal(cap_git_refs_resolve(out, &refs, f.c[2], NULL), 0);
@@ -153,7 +166,8 @@ static void basic_auth_up_front_and_bearer_tokens(void **state)
 	cap_buf_printf(&url, "http://127.0.0.1:%d/src", port);
 	cap_git_refs refs = CAP_GIT_REFS_INIT;
 
-	cap_git_creds forced = {.username = "carol", .password = "c4rol-pw", .force_basic_auth = true};
+	cap_git_creds forced = {
+	    .username = "carol", .password = "c4rol-pw", .force_basic_auth = true};
 	assert_int_equal(cap_git_ls_remote(&refs, url.ptr, &forced, 10000), 0);
 	cap_git_refs_release(&refs);
 	assert_int_equal(fixture_http_requests(&f, "401"), 0);
@@ -212,7 +226,8 @@ static void ssh_key_goes_to_a_private_file_that_is_removed(void **state)
 	cap_buf_printf(&path, "%s/bin:%s", f.dir.ptr, saved.ptr);
 	setenv("PATH", path.ptr, 1);
 	cap_buf_printf(&url, "git@capstan-test.invalid:%s", f.repo.ptr);
-	cap_git_creds creds = {.ssh_private_key = "-----BEGIN TEST KEY-----\nAAAA\n-----END TEST KEY-----",
+	cap_git_creds creds = {.ssh_private_key =
+				   "-----BEGIN TEST KEY-----\nAAAA\n-----END TEST KEY-----",
 			       .insecure = true};
 	cap_git_refs refs = CAP_GIT_REFS_INIT;
 	int rc = cap_git_ls_remote(&refs, url.ptr, &creds, 10000);
@@ -268,14 +283,14 @@ static void hung_remote_times_out(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(parses_refs_with_peeled_tags_and_symrefs),
-		cmocka_unit_test(resolves_every_revision_form),
-		cmocka_unit_test(missing_repository_and_bad_urls_fail_cleanly),
-		cmocka_unit_test(lists_refs_over_git_daemon),
-		cmocka_unit_test(http_basic_auth_accepts_good_and_refuses_wrong_credentials),
-		cmocka_unit_test(basic_auth_up_front_and_bearer_tokens),
-		cmocka_unit_test(ssh_key_goes_to_a_private_file_that_is_removed),
-		cmocka_unit_test(hung_remote_times_out),
+	    cmocka_unit_test(parses_refs_with_peeled_tags_and_symrefs),
+	    cmocka_unit_test(resolves_every_revision_form),
+	    cmocka_unit_test(missing_repository_and_bad_urls_fail_cleanly),
+	    cmocka_unit_test(lists_refs_over_git_daemon),
+	    cmocka_unit_test(http_basic_auth_accepts_good_and_refuses_wrong_credentials),
+	    cmocka_unit_test(basic_auth_up_front_and_bearer_tokens),
+	    cmocka_unit_test(ssh_key_goes_to_a_private_file_that_is_removed),
+	    cmocka_unit_test(hung_remote_times_out),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -1,4 +1,4 @@
-/* Tests for semver parsing, precedence and Masterminds-style constraints as Argo CD applies them. */
+/* Tests for semver parsing, precedence and Masterminds-style constraints as Argo CD uses them. */
 #include "cap_test.h"
 
 #include "base/error.h"
@@ -34,7 +34,8 @@ static void parses_full_partial_and_prefixed_versions(void **state)
 	assert_int_equal(v.major, 2);
 	assert_int_equal(v.minor, 0);
 	cap_semver_release(&v);
-	const char *bad[] = {"", "main", "1.2.3.4", "1..2", "1.2.", "v", "1.2.3-", "1.2.3-a..b", "x"};
+	const char *bad[] = {"",  "main",   "1.2.3.4",	  "1..2", "1.2.",
+			     "v", "1.2.3-", "1.2.3-a..b", "x"};
 	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++)
 		assert_int_equal(cap_semver_parse(&v, bad[i]), CAP_EINVALID);
 }
@@ -52,10 +53,10 @@ static int cmp(const char *a, const char *b)
 
 static void orders_by_semver_precedence(void **state)
 {
-	const char *order[] = {"1.0.0-alpha",	   "1.0.0-alpha.1", "1.0.0-alpha.beta",
-			       "1.0.0-beta",	   "1.0.0-beta.2",  "1.0.0-beta.11",
-			       "1.0.0-rc.1",	   "1.0.0",	    "1.0.1",
-			       "1.10.0",	   "2.0.0"};
+	const char *order[] = {"1.0.0-alpha", "1.0.0-alpha.1", "1.0.0-alpha.beta",
+			       "1.0.0-beta",  "1.0.0-beta.2",  "1.0.0-beta.11",
+			       "1.0.0-rc.1",  "1.0.0",	       "1.0.1",
+			       "1.10.0",      "2.0.0"};
 	for (size_t i = 0; i + 1 < sizeof(order) / sizeof(order[0]); i++) {
 		assert_true(cmp(order[i], order[i + 1]) < 0);
 		assert_true(cmp(order[i + 1], order[i]) > 0);
@@ -132,8 +133,8 @@ static void prereleases_match_only_constraints_that_name_one(void **state)
 
 static void rejects_what_is_not_a_constraint(void **state)
 {
-	const char *bad[] = {"main", "HEAD", "", "feature/x", ">=", "1.2 -", "- 1.2", "=>>1", "1.2.3.4",
-			     "abc1234"};
+	const char *bad[] = {
+	    "main", "HEAD", "", "feature/x", ">=", "1.2 -", "- 1.2", "=>>1", "1.2.3.4", "abc1234"};
 	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
 		cap_semver_constraint *c = NULL;
 		assert_int_equal(cap_semver_constraint_parse(&c, bad[i]), CAP_EINVALID);
@@ -145,14 +146,14 @@ static void rejects_what_is_not_a_constraint(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(parses_full_partial_and_prefixed_versions),
-		cmocka_unit_test(orders_by_semver_precedence),
-		cmocka_unit_test(wildcards_and_partial_versions_match_a_range),
-		cmocka_unit_test(comparison_operators),
-		cmocka_unit_test(tilde_and_caret),
-		cmocka_unit_test(ranges_and_alternatives),
-		cmocka_unit_test(prereleases_match_only_constraints_that_name_one),
-		cmocka_unit_test(rejects_what_is_not_a_constraint),
+	    cmocka_unit_test(parses_full_partial_and_prefixed_versions),
+	    cmocka_unit_test(orders_by_semver_precedence),
+	    cmocka_unit_test(wildcards_and_partial_versions_match_a_range),
+	    cmocka_unit_test(comparison_operators),
+	    cmocka_unit_test(tilde_and_caret),
+	    cmocka_unit_test(ranges_and_alternatives),
+	    cmocka_unit_test(prereleases_match_only_constraints_that_name_one),
+	    cmocka_unit_test(rejects_what_is_not_a_constraint),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

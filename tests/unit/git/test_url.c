@@ -23,9 +23,12 @@ static void normalises_case_suffix_and_scp_syntax(void **state)
 
 static void same_repository_in_different_spellings(void **state)
 {
-	assert_true(cap_git_url_same("https://github.com/org/repo", "https://GITHUB.com/org/repo.git"));
-	assert_true(cap_git_url_same("git@github.com:org/repo", "ssh://git@github.com/org/repo.git"));
-	assert_false(cap_git_url_same("https://github.com/org/repo", "https://github.com/org/repo2"));
+	assert_true(
+	    cap_git_url_same("https://github.com/org/repo", "https://GITHUB.com/org/repo.git"));
+	assert_true(
+	    cap_git_url_same("git@github.com:org/repo", "ssh://git@github.com/org/repo.git"));
+	assert_false(
+	    cap_git_url_same("https://github.com/org/repo", "https://github.com/org/repo2"));
 }
 
 static void scrubs_user_information(void **state)
@@ -55,10 +58,10 @@ static void classifies_transports(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(normalises_case_suffix_and_scp_syntax),
-		cmocka_unit_test(same_repository_in_different_spellings),
-		cmocka_unit_test(scrubs_user_information),
-		cmocka_unit_test(classifies_transports),
+	    cmocka_unit_test(normalises_case_suffix_and_scp_syntax),
+	    cmocka_unit_test(same_repository_in_different_spellings),
+	    cmocka_unit_test(scrubs_user_information),
+	    cmocka_unit_test(classifies_transports),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
