@@ -241,6 +241,23 @@ static int helm_env(cap_render_ctx *ctx)
 	return 0;
 }
 
+/* `helm dependency build` on a private copy of the chart; *out is the copy. */
+static int dependency_build(cap_buf *out, cap_render_ctx *ctx)
+{
+	const char *tmp;
+	cap_buf res = CAP_BUF_INIT;
+	int rc;
+	if ((rc = cap_render__tmpdir(&tmp, ctx)) ||
+	    (rc = cap_render_mirror(out, tmp, ctx->root, ctx->app_dir)))
+		return rc;
+	const char *argv[] = {ctx->opts.helm_path, "dependency", "build", out->ptr, NULL};
+	rc = cap_render__run(&res, argv, out->ptr, ctx);
+	if (rc)
+		cap_error_prefix("helm dependency build failed: ");
+	cap_buf_release(&res);
+	return rc;
+}
+
 int cap_render__helm(cap_value *objs, cap_render_ctx *ctx)
 {
 	const cap_render_source *s = ctx->req->source;
@@ -263,6 +280,17 @@ int cap_render__helm(cap_value *objs, cap_render_ctx *ctx)
 	if ((rc = build_args(&args, ctx->app_dir, ctx)))
 		goto done;
 	rc = cap_render__run(&out, (const char *const *)args.items, ctx->app_dir, ctx);
+	if (rc == CAP_EGENERIC && strstr(cap_error_last(), "missing in charts/ directory") &&
+	    !s->chart) {
+		/* as Argo CD: build the dependencies (in a private copy) and try again */
+		if ((rc = dependency_build(&chart, ctx)))
+			goto done;
+		cap_buf_clear(&out);
+		cap_strvec_release(&args);
+		if ((rc = build_args(&args, chart.ptr, ctx)))
+			goto done;
+		rc = cap_render__run(&out, (const char *const *)args.items, chart.ptr, ctx);
+	}
 	if (rc) {
 		cap_error_prefix("helm template failed: ");
 		goto done;

@@ -6,7 +6,6 @@
 #include "value/json.h"
 #include "value/yaml.h"
 
-#include <dirent.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -262,74 +261,14 @@ static int apply_edits(cap_value *k, const char *dir, cap_render_ctx *ctx)
 	return add_components(k, dir, ctx);
 }
 
-/*
- * Mirrors the repository under tmp so the application folder can be edited: the folders on the
- * way down are real, their other entries symlinks to the checkout, and the application folder a
- * real copy. Relative references (../base) keep working and the checkout stays untouched.
- */
-static int mirror(cap_buf *out_dir, const char *tmp, cap_render_ctx *ctx)
-{
-	cap_buf src = CAP_BUF_INIT, dst = CAP_BUF_INIT, child = CAP_BUF_INIT, link = CAP_BUF_INIT;
-	const char *rel = ctx->app_dir + strlen(ctx->root);
-	int rc = 0;
-	cap_buf_sets(&src, ctx->root);
-	cap_buf_printf(&dst, "%s/tree", tmp);
-	if (mkdir(dst.ptr, 0700) != 0)
-		rc = cap_error_set(CAP_EIO, "cannot make '%s'", dst.ptr);
-	while (!rc && *rel) {
-		while (*rel == '/')
-			rel++;
-		size_t n = strcspn(rel, "/");
-		if (!n)
-			break;
-		cap_buf_clear(&child);
-		cap_buf_put(&child, rel, n);
-		DIR *d = opendir(src.ptr);
-		struct dirent *e;
-		while (d && (e = readdir(d))) {
-			if (!strcmp(e->d_name, ".") || !strcmp(e->d_name, "..") ||
-			    !strcmp(e->d_name, child.ptr))
-				continue;
-			cap_buf_clear(&link);
-			cap_buf_printf(&link, "%s/%s", dst.ptr, e->d_name);
-			cap_buf_printf(&src, "/%s", e->d_name);
-			if (symlink(src.ptr, link.ptr) != 0)
-				rc = cap_error_set(CAP_EIO, "cannot link '%s'", link.ptr);
-			cap_buf_truncate(&src, src.len - strlen(e->d_name) - 1);
-		}
-		if (d)
-			closedir(d);
-		cap_buf_printf(&src, "/%s", child.ptr);
-		cap_buf_printf(&dst, "/%s", child.ptr);
-		rel += n;
-		if (*rel == '\0' || strspn(rel, "/") == strlen(rel))
-			break;
-		if (!rc && mkdir(dst.ptr, 0700) != 0)
-			rc = cap_error_set(CAP_EIO, "cannot make '%s'", dst.ptr);
-	}
-	if (!rc) {
-		if (!strcmp(src.ptr, ctx->root)) {
-			/* the application is the repository root: copy everything */
-			cap_render_remove_tree(dst.ptr);
-		}
-		rc = cap_render_copy_tree(ctx->app_dir, dst.ptr);
-	}
-	if (!rc)
-		cap_buf_sets(out_dir, dst.ptr);
-	cap_buf_release(&src);
-	cap_buf_release(&dst);
-	cap_buf_release(&child);
-	cap_buf_release(&link);
-	return rc;
-}
-
 static int edit_copy(cap_buf *out_dir, cap_render_ctx *ctx)
 {
 	const char *tmp;
 	cap_buf dir = CAP_BUF_INIT, file = CAP_BUF_INIT, text = CAP_BUF_INIT;
 	cap_value *k = NULL;
 	int rc;
-	if ((rc = cap_render__tmpdir(&tmp, ctx)) || (rc = mirror(&dir, tmp, ctx)))
+	if ((rc = cap_render__tmpdir(&tmp, ctx)) ||
+	    (rc = cap_render_mirror(&dir, tmp, ctx->root, ctx->app_dir)))
 		goto done;
 	for (size_t i = 0; i < sizeof(kustomization_names) / sizeof(*kustomization_names); i++) {
 		cap_buf_clear(&file);

@@ -200,6 +200,62 @@ int cap_render_copy_tree(const char *src, const char *dst)
 	return rc;
 }
 
+int cap_render_mirror(cap_buf *out_dir, const char *tmp, const char *root, const char *app_dir)
+{
+	cap_buf src = CAP_BUF_INIT, dst = CAP_BUF_INIT, child = CAP_BUF_INIT, link = CAP_BUF_INIT;
+	const char *rel = app_dir + strlen(root);
+	int rc = 0;
+	cap_buf_sets(&src, root);
+	cap_buf_printf(&dst, "%s/tree", tmp);
+	if (mkdir(dst.ptr, 0700) != 0)
+		rc = cap_error_set(CAP_EIO, "cannot make '%s'", dst.ptr);
+	while (!rc && *rel) {
+		while (*rel == '/')
+			rel++;
+		size_t n = strcspn(rel, "/");
+		if (!n)
+			break;
+		cap_buf_clear(&child);
+		cap_buf_put(&child, rel, n);
+		DIR *d = opendir(src.ptr);
+		struct dirent *e;
+		while (d && (e = readdir(d))) {
+			if (!strcmp(e->d_name, ".") || !strcmp(e->d_name, "..") ||
+			    !strcmp(e->d_name, child.ptr))
+				continue;
+			cap_buf_clear(&link);
+			cap_buf_printf(&link, "%s/%s", dst.ptr, e->d_name);
+			cap_buf_printf(&src, "/%s", e->d_name);
+			if (symlink(src.ptr, link.ptr) != 0)
+				rc = cap_error_set(CAP_EIO, "cannot link '%s'", link.ptr);
+			cap_buf_truncate(&src, src.len - strlen(e->d_name) - 1);
+		}
+		if (d)
+			closedir(d);
+		cap_buf_printf(&src, "/%s", child.ptr);
+		cap_buf_printf(&dst, "/%s", child.ptr);
+		rel += n;
+		if (*rel == '\0' || strspn(rel, "/") == strlen(rel))
+			break;
+		if (!rc && mkdir(dst.ptr, 0700) != 0)
+			rc = cap_error_set(CAP_EIO, "cannot make '%s'", dst.ptr);
+	}
+	if (!rc) {
+		if (!strcmp(src.ptr, root)) {
+			/* the application is the repository root: copy everything */
+			cap_render_remove_tree(dst.ptr);
+		}
+		rc = cap_render_copy_tree(app_dir, dst.ptr);
+	}
+	if (!rc)
+		cap_buf_sets(out_dir, dst.ptr);
+	cap_buf_release(&src);
+	cap_buf_release(&dst);
+	cap_buf_release(&child);
+	cap_buf_release(&link);
+	return rc;
+}
+
 static int remove_entry(const char *path, const struct stat *st, int flag, struct FTW *ftw)
 {
 	(void)st;

@@ -27,6 +27,14 @@ int cap_render_path_is_within(const char *root, const char *path);
  */
 int cap_render_copy_tree(const char *src, const char *dst);
 
+/*
+ * Mirrors the repository root under tmp/tree so app_dir (inside root) can be changed: the
+ * folders on the way down are real, their other entries symlinks to the checkout, and app_dir a
+ * real copy; out is the copy's path. Relative references (../base, file://../lib) keep working
+ * and the checkout stays untouched. Both paths must be real.
+ */
+int cap_render_mirror(cap_buf *out, const char *tmp, const char *root, const char *app_dir);
+
 /* Removes a tree made by the renderer (rm -rf without following links). Accepts NULL. */
 void cap_render_remove_tree(const char *path);
 

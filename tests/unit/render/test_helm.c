@@ -322,6 +322,32 @@ static void argocd_source_files_override_parameters(void **state)
 	cap_buf_release(&chart);
 }
 
+static void local_dependencies_are_built(void **state)
+{
+	cap_buf dir = CAP_BUF_INIT, listing = CAP_BUF_INIT;
+	cap_value *objs = NULL;
+	cap_test_mkdtemp(&dir);
+	fx_write(dir.ptr, "lib/Chart.yaml", "apiVersion: v2\nname: lib\nversion: 0.3.0\n");
+	fx_write(dir.ptr, "lib/templates/cm.yaml",
+		 "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: from-dependency\n");
+	fx_write(dir.ptr, "app/Chart.yaml",
+		 "apiVersion: v2\nname: app\nversion: 1.0.0\ndependencies:\n- name: lib\n"
+		 "  version: 0.3.0\n  repository: file://../lib\n");
+	fx_write(dir.ptr, "app/templates/cm.yaml",
+		 "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: from-app\n");
+	cap_test_run(NULL, "chmod -R a-w '%s/app'", dir.ptr); /* checkouts are read-only */
+	assert_int_equal(fx_render(&objs, dir.ptr, "{\"path\":\"app\"}"), 0);
+	assert_non_null(fx_find(objs, "ConfigMap", "from-dependency"));
+	assert_non_null(fx_find(objs, "ConfigMap", "from-app"));
+	cap_value_free(objs);
+	cap_test_run(&listing, "ls '%s/app'", dir.ptr);
+	assert_null(strstr(listing.ptr, "charts"));
+	cap_test_run(NULL, "chmod -R u+w '%s'", dir.ptr);
+	cap_test_rmtree(dir.ptr);
+	cap_buf_release(&dir);
+	cap_buf_release(&listing);
+}
+
 /* A chart repository served over loopback by python's http.server. */
 static pid_t server_pid;
 static int server_port;
@@ -464,6 +490,7 @@ int main(void)
 		cmocka_unit_test(failing_charts_report_helm_error),
 		cmocka_unit_test(hung_or_chatty_tools_are_stopped),
 		cmocka_unit_test(argocd_source_files_override_parameters),
+		cmocka_unit_test(local_dependencies_are_built),
 		cmocka_unit_test_setup_teardown(charts_come_from_helm_repositories, start_chart_repo,
 						stop_chart_repo),
 		cmocka_unit_test_setup_teardown(chart_versions_resolve_constraints, start_chart_repo,
