@@ -137,9 +137,11 @@ static int walk(walk_state *st, cap_buf *path, cap_buf *rel, int depth)
 		cap_buf_truncate(rel, rbase);
 		cap_buf_printf(path, "/%s", name);
 		cap_buf_printf(rel, "%s%s", rbase ? "/" : "", name);
-		struct stat sb;
-		if (stat(path->ptr, &sb) != 0)
+		struct stat sb, lsb;
+		if (lstat(path->ptr, &lsb) != 0 || stat(path->ptr, &sb) != 0)
 			continue; /* a dangling link: Argo CD skips what it cannot stat */
+		if (S_ISLNK(lsb.st_mode) && S_ISDIR(sb.st_mode))
+			continue; /* like Go's filepath.Walk, links to folders are not followed */
 		if (S_ISDIR(sb.st_mode)) {
 			if (!st->ctx->req->source->directory.recurse || !strcmp(name, ".git"))
 				continue;

@@ -258,6 +258,15 @@ static void out_of_bounds_symlinks_are_refused(void **state)
 	assert_int_equal(fx_render(&objs, dir.ptr, "{\"path\":\"app\"}"), 0);
 	assert_int_equal(cap_value_array_len(objs), 2);
 	cap_value_free(objs);
+	/* a link to a folder (here a loop back to the app) is not followed */
+	cap_buf_clear(&link);
+	cap_buf_printf(&link, "%s/app/loop", dir.ptr);
+	assert_int_equal(symlink(".", link.ptr), 0);
+	assert_int_equal(fx_render(&objs, dir.ptr,
+				   "{\"path\":\"app\",\"directory\":{\"recurse\":true}}"),
+			 0);
+	assert_int_equal(cap_value_array_len(objs), 2);
+	cap_value_free(objs);
 	cap_test_rmtree(dir.ptr);
 	cap_buf_release(&dir);
 	cap_buf_release(&link);
