@@ -1,6 +1,8 @@
 /* The table of capstan sub-commands: one line per command, handlers declared in their own headers. */
 #include "cli/cli.h"
 
+#include "cli/cmd_admin_diff.h"
+#include "cli/cmd_admin_ignore_differences.h"
 #include "cli/cmd_admin_manifests.h"
 #include "cli/cmd_admin_patch.h"
 #include "cli/cmd_version.h"
@@ -9,6 +11,10 @@
 
 const cap_cli_command cap_cli_commands[] = {
 	{"version", "print the capstan version", cap_cmd_version},
+	{"admin diff", "diff manifests against live objects as Argo CD does; exit 1 when they differ",
+	 cap_cmd_admin_diff},
+	{"admin settings resource-overrides ignore-differences",
+	 "print the fields argocd-cm ignoreDifferences rules remove", cap_cmd_admin_ignore_differences},
 	{"admin manifests", "render an application source and print its objects",
 	 cap_cmd_admin_manifests},
 	{"admin patch", "apply or create json, merge and strategic merge patches on files",

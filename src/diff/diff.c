@@ -3,6 +3,7 @@
 
 #include "base/error.h"
 #include "base/hashmap.h"
+#include "base/strvec.h"
 #include "diff/ignore.h"
 #include "diff/ssd.h"
 #include "patch/merge_patch.h"
@@ -291,6 +292,23 @@ static int server_side(cap_value **out, const cap_value *config, const cap_value
 	return 0;
 }
 
+/* managedFieldsManagers: fields those managers changed on live are not differences. */
+static void trust_managers(cap_value *live, cap_value *config, const cap_diff_options *o)
+{
+	cap_strvec managers = CAP_STRVEC_INIT;
+	cap_diff_ignore_managers(o->ignore, live, &managers);
+	if (managers.len) {
+		const cap_smd_schema *smd = o->smd;
+		if (!smd && cap_diff_smd_default(&smd))
+			cap_error_clear(); /* deduced types: lists atomic */
+		const cap_smd_type *t =
+			cap_smd_schema_kind(smd, cap_value_dig_string(live, "apiVersion", NULL),
+					    cap_value_dig_string(live, "kind", NULL));
+		cap_diff_trust_managers(live, config, (const char *const *)managers.items, t);
+	}
+	cap_strvec_release(&managers);
+}
+
 /* Both sides of the final comparison: defaults, no server-managed metadata, rules again. */
 static void finish(cap_value *obj, const cap_diff_options *o, bool defaults)
 {
@@ -319,6 +337,8 @@ int cap_diff(cap_diff_result *out, const cap_value *config, const cap_value *liv
 		cap_value_free(tracked);
 	}
 	int rc = 0;
+	if (c && l && o->ignore)
+		trust_managers(l, c, o);
 	if (c && l) {
 		switch (o->mode) {
 		case CAP_DIFF_STRUCTURED_MERGE:

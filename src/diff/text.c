@@ -2,6 +2,7 @@
 #include "diff/text.h"
 
 #include "base/alloc.h"
+#include "diff/mask.h"
 #include "value/yaml.h"
 
 #include <stdlib.h>
@@ -312,5 +313,17 @@ bool cap_diff_text_objects(cap_buf *out, const cap_value *live, const cap_value 
 	bool differ = cap_diff_text(out, a.ptr, b.ptr, format, 3, "live", "target");
 	cap_buf_release(&a);
 	cap_buf_release(&b);
+	return differ;
+}
+
+bool cap_diff_text_masked(cap_buf *out, const cap_value *live, const cap_value *predicted,
+			  cap_diff_text_format format)
+{
+	cap_value *l = live ? cap_value_deep_copy(live) : NULL;
+	cap_value *p = predicted ? cap_value_deep_copy(predicted) : NULL;
+	cap_diff_hide_secret_data(p, l, NULL);
+	bool differ = cap_diff_text_objects(out, l, p, format);
+	cap_value_free(l);
+	cap_value_free(p);
 	return differ;
 }

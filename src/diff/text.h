@@ -28,3 +28,11 @@ bool cap_diff_text(cap_buf *out, const char *a, const char *b, cap_diff_text_for
  */
 bool cap_diff_text_objects(cap_buf *out, const cap_value *live, const cap_value *predicted,
 			   cap_diff_text_format format);
+
+/*
+ * The diff of a cap_diff result as it may leave the process: copies of both sides with Secret
+ * values masked (cap_diff_hide_secret_data), then cap_diff_text_objects. Returns true when
+ * they differ.
+ */
+bool cap_diff_text_masked(cap_buf *out, const cap_value *live, const cap_value *predicted,
+			  cap_diff_text_format format);
