@@ -79,10 +79,13 @@ static void evaluate_child(int fd, const char *file, cap_render_ctx *ctx)
 	import_ctx ic = {vm, ctx->root, CAP_STRVEC_INIT};
 	cap_buf val = CAP_BUF_INIT, out = CAP_BUF_INIT, lib = CAP_BUF_INIT;
 
+#if !defined(__SANITIZE_ADDRESS__)
+	/* (AddressSanitizer reserves terabytes of address space: no limit under it) */
 	if (ctx->opts.max_tool_memory) {
 		struct rlimit rl = {ctx->opts.max_tool_memory, ctx->opts.max_tool_memory};
 		setrlimit(RLIMIT_AS, &rl);
 	}
+#endif
 	jsonnet_max_stack(vm, 500);
 	cap_strvec_push(&ic.jpaths, ctx->app_dir);
 	for (size_t i = 0; i < src->directory.libs.len; i++) {
