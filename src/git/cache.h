@@ -4,6 +4,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 
+#include "base/strvec.h"
 #include "git/creds.h"
 #include "git/remote.h"
 
@@ -85,6 +86,23 @@ const char *cap_git_tree_path(const cap_git_tree *t);
 const char *cap_git_tree_commit(const cap_git_tree *t);
 /* Gives the lease back; the tree becomes evictable once no lease holds it. Accepts NULL. */
 void cap_git_tree_release(cap_git_tree *t);
+
+/* What the UI shows about a revision, as Argo CD's RevisionMetadata. Owned; release it. */
+typedef struct cap_git_commit_info {
+	char sha[41];
+	char *author;	 /* "Name <email>" */
+	int64_t date;	 /* author time, seconds since the epoch */
+	char *message;	 /* the full message without its final newline */
+	cap_strvec tags; /* short names of the remote's tags that point at the commit */
+} cap_git_commit_info;
+
+/*
+ * Describes commit (40 hex) of url, fetching it when the cache lacks it; the tags come from the
+ * shared ls-remote. Release out with cap_git_commit_info_release.
+ */
+int cap_git_cache_commit_info(cap_git_commit_info *out, cap_git_cache *c, const char *url,
+			      const char *commit, const cap_git_creds *creds);
+void cap_git_commit_info_release(cap_git_commit_info *info);
 
 /* Counters since open, for benchmarks ("git requests per poll") and metrics. */
 typedef struct cap_git_cache_stats {

@@ -351,6 +351,27 @@ static void symlinks_may_not_leave_the_repository(void **state)
 	fixture_free(&f);
 }
 
+static void describes_a_commit_with_its_tags(void **state)
+{
+	git_fixture f;
+	fixture_make(&f);
+	cap_git_cache *c = open_cache(&f, 0, -1);
+	cap_git_commit_info info;
+	assert_int_equal(cap_git_cache_commit_info(&info, c, f.url.ptr, f.c[2], NULL), 0);
+	assert_string_equal(info.sha, f.c[2]);
+	assert_string_equal(info.author, "Capstan Test <test@capstan.invalid>");
+	assert_string_equal(info.message, "set 2");
+	assert_true(info.date > 1600000000);
+	assert_int_equal(info.tags.len, 1);
+	assert_string_equal(info.tags.items[0], "v1.2.0");
+	cap_git_commit_info_release(&info);
+	assert_int_equal(cap_git_cache_commit_info(
+			     &info, c, f.url.ptr, "0123456789012345678901234567890123456789", NULL),
+			 CAP_ENOTFOUND);
+	cap_git_cache_free(c);
+	fixture_free(&f);
+}
+
 static void *hung_worker(void *p)
 {
 	struct worker *w = p;
@@ -406,6 +427,7 @@ int main(void)
 	    cmocka_unit_test(evicts_least_recently_used_trees_but_never_leased_ones),
 	    cmocka_unit_test(a_commit_is_served_only_through_a_repository_that_has_it),
 	    cmocka_unit_test(symlinks_may_not_leave_the_repository),
+	    cmocka_unit_test(describes_a_commit_with_its_tags),
 	    cmocka_unit_test(a_hung_remote_does_not_block_other_repositories),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
