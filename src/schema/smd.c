@@ -239,15 +239,22 @@ int cap_smd_schema_load(cap_smd_schema *s, const cap_value *doc)
 	if (!cap_value_is_array(types))
 		return cap_error_set(CAP_EINVALID, "schema document has no 'types' list");
 	/* First pass: every name exists, so references resolve whatever the order. */
+	cap_hashmap seen = CAP_HASHMAP_INIT;
 	CAP_VALUE_ARRAY_FOREACH(types, i, tv)
 	{
 		const char *name = cap_value_dig_string(tv, "name", NULL);
-		if (!name)
-			return cap_error_set(CAP_EINVALID, "schema type %zu has no name", i);
+		if (!name || cap_hashmap_contains(&seen, name)) {
+			cap_hashmap_release(&seen, NULL);
+			if (!name)
+				return cap_error_set(CAP_EINVALID, "schema type %zu has no name", i);
+			return cap_error_set(CAP_EINVALID, "schema type '%s' is defined twice", name);
+		}
+		cap_hashmap_put(&seen, name, NULL);
 		cap_smd_type *old = cap_hashmap_get(&s->types, name);
 		if (!old || old->is_map || old->is_list || old->is_scalar)
 			cap_hashmap_put(&s->types, name, new_type(s, name));
 	}
+	cap_hashmap_release(&seen, NULL);
 	CAP_VALUE_ARRAY_FOREACH(types, i, tv)
 	{
 		const char *name = cap_value_dig_string(tv, "name", NULL);

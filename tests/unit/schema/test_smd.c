@@ -269,6 +269,10 @@ static void malformed_schemas_are_refused(void **state)
 	assert_non_null(strstr(cap_error_last(), "'sideways'"));
 	assert_non_null(strstr(cap_error_last(), "'t'"));
 	cap_value_free(v);
+	v = yaml("types:\n- {name: t, scalar: string}\n- {name: t, scalar: numeric}\n");
+	assert_int_equal(cap_smd_schema_load(&s, v), CAP_EINVALID);
+	assert_non_null(strstr(cap_error_last(), "'t' is defined twice"));
+	cap_value_free(v);
 	v = yaml("kind: CustomResourceDefinition\nspec: {versions: []}\n");
 	assert_int_equal(cap_smd_schema_add_crd(&s, v), CAP_EINVALID);
 	cap_value_free(v);
