@@ -30,10 +30,21 @@ struct cap_render_cache {
 	entry *head, *tail;
 	size_t max_bytes;
 	cap_render_cache_stats stats;
+	cap_hashmap inflight; /* key -> flight: renders running now */
 	pthread_mutex_t redis_lock;
 	cap_redis *redis;
 	unsigned redis_ttl_s;
 };
+
+/* One render in progress; callers asking for the same key wait for it instead of rendering. */
+typedef struct flight {
+	pthread_cond_t done_cond;
+	bool done;
+	int waiters;
+	int rc;
+	char *message; /* the error of a failed render, for every waiter */
+	cap_value *objs; /* the result, shared read-only until the last waiter copies it */
+} flight;
 
 int cap_render_cache_new(cap_render_cache **out, const cap_render_cache_options *opts)
 {
@@ -41,6 +52,7 @@ int cap_render_cache_new(cap_render_cache **out, const cap_render_cache_options 
 	pthread_mutex_init(&c->lock, NULL);
 	pthread_mutex_init(&c->redis_lock, NULL);
 	cap_hashmap_init(&c->map);
+	cap_hashmap_init(&c->inflight);
 	c->max_bytes = opts && opts->max_bytes ? opts->max_bytes : DEFAULT_MAX_BYTES;
 	c->redis_ttl_s = opts && opts->redis_ttl_s ? opts->redis_ttl_s : 86400;
 	if (opts && opts->redis_host)
@@ -61,6 +73,7 @@ void cap_render_cache_free(cap_render_cache *c)
 	if (!c)
 		return;
 	cap_hashmap_release(&c->map, entry_free);
+	cap_hashmap_release(&c->inflight, NULL);
 	cap_redis_free(c->redis);
 	pthread_mutex_destroy(&c->lock);
 	pthread_mutex_destroy(&c->redis_lock);
@@ -272,6 +285,31 @@ void cap_render_cache_key(cap_buf *out, const cap_render_request *req, const cha
 		       s->chart ? s->chart : (s->path ? s->path : "."), (unsigned long long)h);
 }
 
+static void flight_free(flight *f)
+{
+	pthread_cond_destroy(&f->done_cond);
+	free(f->message);
+	cap_value_free(f->objs);
+	free(f);
+}
+
+/* Waits for the render in flight; lock held on entry and exit. */
+static int join_flight(cap_value **out, cap_render_cache *c, flight *f)
+{
+	int rc;
+	f->waiters++;
+	while (!f->done)
+		pthread_cond_wait(&f->done_cond, &c->lock);
+	rc = f->rc;
+	if (rc)
+		cap_error_set(rc, "%s", f->message);
+	else
+		*out = cap_value_deep_copy(f->objs);
+	if (--f->waiters == 0)
+		flight_free(f);
+	return rc;
+}
+
 int cap_render_cache_render(cap_value **out, bool *hit, cap_render_cache *c,
 			    const cap_render_request *req, const char *commit, bool hard_refresh)
 {
@@ -287,11 +325,44 @@ int cap_render_cache_render(cap_value **out, bool *hit, cap_render_cache *c,
 		return 0;
 	}
 	pthread_mutex_lock(&c->lock);
+	flight *f = cap_hashmap_get(&c->inflight, key.ptr);
+	if (f) {
+		/* the same render is running (a fresh one, so a hard refresh may join it too) */
+		c->stats.joined++;
+		rc = join_flight(&objs, c, f);
+		pthread_mutex_unlock(&c->lock);
+		if (!rc) {
+			if (hit)
+				*hit = true;
+			*out = objs;
+		}
+		cap_buf_release(&key);
+		return rc;
+	}
+	f = cap_calloc(1, sizeof(*f));
+	pthread_cond_init(&f->done_cond, NULL);
+	f->waiters = 1;
+	cap_hashmap_put(&c->inflight, key.ptr, f);
 	c->stats.misses++;
 	pthread_mutex_unlock(&c->lock);
+
 	rc = cap_render_manifests(&objs, req);
-	if (!rc) {
+	if (!rc)
 		cap_render_cache_put(c, key.ptr, objs);
+
+	pthread_mutex_lock(&c->lock);
+	cap_hashmap_remove(&c->inflight, key.ptr, NULL);
+	f->done = true;
+	f->rc = rc;
+	if (rc)
+		f->message = cap_strdup(cap_error_last());
+	else if (f->waiters > 1)
+		f->objs = cap_value_deep_copy(objs);
+	pthread_cond_broadcast(&f->done_cond);
+	if (--f->waiters == 0)
+		flight_free(f);
+	pthread_mutex_unlock(&c->lock);
+	if (!rc) {
 		if (hit)
 			*hit = false;
 		*out = objs;

@@ -31,6 +31,7 @@ typedef struct cap_render_cache_stats {
 	unsigned long hits;        /* answered from memory */
 	unsigned long redis_hits;  /* answered from Redis */
 	unsigned long misses;      /* rendered */
+	unsigned long joined;      /* waited for the same render already running */
 	unsigned long evictions;
 	unsigned long redis_errors;
 	size_t bytes;              /* accounted bytes held in memory */
@@ -59,6 +60,9 @@ void cap_render_cache_remove(cap_render_cache *c, const char *key);
 /*
  * Returns the objects for req at commit from the cache, or renders and stores them. A hard
  * refresh renders even when cached (and replaces the entry). Failed renders are not cached.
+ * Callers asking for a key whose render is running wait for that render and share its result
+ * or error, so one commit is rendered once however many reconciles ask; different keys render
+ * in parallel, with no lock held while a render runs.
  * *out is a new reference the caller owns. *hit (may be NULL) says whether no render ran.
  */
 int cap_render_cache_render(cap_value **out, bool *hit, cap_render_cache *c,

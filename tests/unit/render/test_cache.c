@@ -10,6 +10,7 @@
 #include <signal.h>
 #include <sys/socket.h>
 #include <sys/wait.h>
+#include <time.h>
 #include <unistd.h>
 
 static cap_value *objects(const char *name)
@@ -208,6 +209,110 @@ static void many_threads_share_one_cache(void **state)
 	cap_render_cache_free(c);
 }
 
+/* A fake helm that takes 400 ms and logs each run, to see parallelism and de-duplication. */
+typedef struct slow_call {
+	cap_render_cache *c;
+	const char *root;
+	const char *path;
+	const char *helm;
+	int rc;
+	bool hit;
+} slow_call;
+
+static void *render_slow(void *arg)
+{
+	slow_call *sc = arg;
+	cap_buf json = CAP_BUF_INIT;
+	cap_value *raw = NULL, *objs = NULL;
+	cap_render_source src;
+	cap_render_options opts = {0};
+	cap_buf_printf(&json, "{\"repoURL\":\"r\",\"path\":\"%s\",\"helm\":{}}", sc->path);
+	cap_json_parse(&raw, json.ptr, json.len, "t", NULL);
+	cap_render_source_parse(&src, raw);
+	opts.helm_path = sc->helm;
+	cap_render_request req = {0};
+	req.source = &src;
+	req.repo_root = sc->root;
+	req.app_name = "a";
+	req.opts = &opts;
+	sc->rc = cap_render_cache_render(&objs, &sc->hit, sc->c, &req, "sha", false);
+	cap_value_free(objs);
+	cap_render_source_release(&src);
+	cap_value_free(raw);
+	cap_buf_release(&json);
+	return NULL;
+}
+
+static double run_slow(cap_render_cache *c, const char *root, const char *helm,
+		       const char *const *paths, slow_call *calls, int n)
+{
+	pthread_t t[8];
+	struct timespec a, b;
+	clock_gettime(CLOCK_MONOTONIC, &a);
+	for (int i = 0; i < n; i++) {
+		calls[i] = (slow_call){c, root, paths[i], helm, -1, false};
+		pthread_create(&t[i], NULL, render_slow, &calls[i]);
+	}
+	for (int i = 0; i < n; i++)
+		pthread_join(t[i], NULL);
+	clock_gettime(CLOCK_MONOTONIC, &b);
+	return (double)(b.tv_sec - a.tv_sec) + (double)(b.tv_nsec - a.tv_nsec) / 1e9;
+}
+
+static void renders_run_in_parallel_and_duplicates_wait(void **state)
+{
+	cap_buf dir = CAP_BUF_INIT, helm = CAP_BUF_INIT, log = CAP_BUF_INIT, count = CAP_BUF_INIT;
+	cap_render_cache *c = NULL;
+	slow_call calls[6];
+	cap_test_mkdtemp(&dir);
+	cap_buf_printf(&log, "%s/runs.log", dir.ptr);
+	cap_buf_printf(&helm, "%s/slow-helm", dir.ptr);
+	cap_buf body = CAP_BUF_INIT;
+	cap_buf_printf(&body,
+		       "#!/bin/sh\necho run >> '%s'\nsleep 0.4\nprintf 'apiVersion: v1\\nkind: "
+		       "ConfigMap\\nmetadata:\\n  name: c\\n'\n",
+		       log.ptr);
+	fx_write(dir.ptr, "slow-helm", body.ptr);
+	cap_test_run(NULL, "chmod +x '%s'", helm.ptr);
+	for (int i = 0; i < 4; i++) {
+		char p[32];
+		snprintf(p, sizeof(p), "c%d/Chart.yaml", i);
+		fx_write(dir.ptr, p, "apiVersion: v2\nname: c\nversion: 1.0.0\n");
+	}
+	assert_int_equal(cap_render_cache_new(&c, NULL), 0);
+	/* four different apps at once: about one sleep, not four */
+	const char *distinct[] = {"c0", "c1", "c2", "c3"};
+	double dt = run_slow(c, dir.ptr, helm.ptr, distinct, calls, 4);
+	for (int i = 0; i < 4; i++)
+		assert_int_equal(calls[i].rc, 0);
+	if (dt > 1.2)
+		fail_msg("4 renders of 0.4 s took %.2f s: they did not run in parallel", dt);
+	/* six callers of one uncached app: one render, everyone gets its result */
+	const char *same[] = {"c0", "c0", "c0", "c0", "c0", "c0"};
+	cap_render_cache_free(c);
+	assert_int_equal(cap_render_cache_new(&c, NULL), 0);
+	cap_test_run(NULL, "rm -f '%s'", log.ptr);
+	run_slow(c, dir.ptr, helm.ptr, same, calls, 6);
+	int hits = 0;
+	for (int i = 0; i < 6; i++) {
+		assert_int_equal(calls[i].rc, 0);
+		hits += calls[i].hit;
+	}
+	assert_int_equal(hits, 5);
+	cap_test_run(&count, "wc -l < '%s'", log.ptr);
+	assert_int_equal(atoi(count.ptr), 1);
+	cap_render_cache_stats st;
+	cap_render_cache_stats_get(c, &st);
+	assert_int_equal(st.misses + st.hits + st.joined, 6);
+	cap_render_cache_free(c);
+	cap_test_rmtree(dir.ptr);
+	cap_buf_release(&dir);
+	cap_buf_release(&helm);
+	cap_buf_release(&log);
+	cap_buf_release(&count);
+	cap_buf_release(&body);
+}
+
 /* A real redis-server on a free loopback port, without persistence. */
 static pid_t redis_pid;
 static int redis_port;
@@ -341,6 +446,7 @@ int main(void)
 		cmocka_unit_test(keys_change_with_every_option),
 		cmocka_unit_test(renders_once_then_hits_and_hard_refresh_renders),
 		cmocka_unit_test(many_threads_share_one_cache),
+		cmocka_unit_test(renders_run_in_parallel_and_duplicates_wait),
 		cmocka_unit_test_setup_teardown(redis_speaks_resp, start_redis, stop_redis),
 		cmocka_unit_test_setup_teardown(two_caches_share_renders_through_redis, start_redis,
 						stop_redis),
