@@ -1,6 +1,7 @@
+/* Fuzz target for server-side apply: the first line is the live object, the rest the config. */
+
 /*
- * Fuzz target for server-side apply: the first line is the live object, the rest the applied
- * configuration. Apply (with and without force) and update never crash, and once an applier
+ * Apply (with and without force) and update never crash, and once an applier
  * has applied a configuration twice, applying it again changes nothing. (The second apply may
  * still change the object: only then does the applier own a previous set, so only then are
  * unowned entries beside its fields dropped, as the API server does.)

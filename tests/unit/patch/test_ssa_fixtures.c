@@ -1,6 +1,8 @@
+/* Server-side apply against every server-side apply row of Argo CD's diff fixtures. */
+
 /*
- * Server-side apply against Argo CD's diff fixtures: every structured-merge-diff and
- * server-side-diff row of ../shared/data/argocd/fixtures/diff/expected.tsv.
+ * The rows: those of ../shared/data/argocd/fixtures/diff/expected.tsv whose options name
+ * structured-merge-diff or server-side-diff.
  *
  * What is compared. Each row applies its config to its live object as manager
  * "argocd-controller" with force (Argo CD syncs with --force-conflicts, and its
