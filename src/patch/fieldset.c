@@ -230,7 +230,8 @@ static cap_value *to_fields(const cap_fieldset *s, bool root)
 		cap_value_object_set(o, ".", cap_value_object());
 	for (size_t i = 0; i < s->len; i++)
 		if (!cap_fieldset_empty(s->kids[i].set))
-			cap_value_object_set(o, s->kids[i].element, to_fields(s->kids[i].set, false));
+			cap_value_object_set(o, s->kids[i].element,
+					     to_fields(s->kids[i].set, false));
 	return o;
 }
 

@@ -65,9 +65,8 @@ cap_value *cap_fieldset_to_fields_v1(const cap_fieldset *s);
  * Calls fn with each member's path, shallowest first and in element order; path is an array of
  * len elements (borrowed for the call).
  */
-void cap_fieldset_walk(const cap_fieldset *s, void (*fn)(const char *const *path, size_t len,
-							 void *ctx),
-		       void *ctx);
+void cap_fieldset_walk(const cap_fieldset *s,
+		       void (*fn)(const char *const *path, size_t len, void *ctx), void *ctx);
 
 /*
  * Appends a path in the API server's text form: ".spec.replicas",

@@ -1,4 +1,5 @@
-/* JSON Patch (RFC 6902): applies add/remove/replace/move/copy/test to a private copy, atomically. */
+/* JSON Patch (RFC 6902): applies add/remove/replace/move/copy/test to a private copy, atomically.
+ */
 #include "patch/json_patch.h"
 
 #include <string.h>
@@ -16,7 +17,7 @@ typedef struct op_ctx {
 } op_ctx;
 
 static int op_fail(const op_ctx *c, int code, const char *fmt, ...)
-	__attribute__((format(printf, 3, 4)));
+    __attribute__((format(printf, 3, 4)));
 
 /* "cannot apply json patch operation 2 (replace '/spec/x'): <detail>" */
 static int op_fail(const op_ctx *c, int code, const char *fmt, ...)
@@ -63,7 +64,8 @@ static int do_add(const op_ctx *c, cap_value **doc, const char *path, cap_value 
 	}
 	int err = cap_pointer_add(*doc, path, v);
 	if (err == CAP_ENOTFOUND)
-		return op_fail(c, err, "%s operation does not apply: doc is missing path: \"%s\": %s",
+		return op_fail(c, err,
+			       "%s operation does not apply: doc is missing path: \"%s\": %s",
 			       c->op, path, cap_error_last());
 	if (err)
 		return op_fail(c, err, "%s", cap_error_last());
@@ -123,9 +125,10 @@ static int apply_one(cap_value **doc, const cap_value *op, size_t index)
 			return op_fail(&c, CAP_EINVALID, "cannot remove the whole document");
 		err = cap_pointer_remove(*doc, c.path);
 		if (err)
-			return op_fail(&c, err,
-				       "remove operation does not apply: doc is missing path: \"%s\": %s",
-				       c.path, cap_error_last());
+			return op_fail(
+			    &c, err,
+			    "remove operation does not apply: doc is missing path: \"%s\": %s",
+			    c.path, cap_error_last());
 		return 0;
 	}
 	if (is_replace) {

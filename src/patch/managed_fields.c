@@ -60,9 +60,10 @@ int cap_managed_fields_decode(cap_managed_fields *out, const cap_value *entries)
 		const char *op = cap_value_dig_string(ev, "operation", NULL);
 		const char *type = cap_value_dig_string(ev, "fieldsType", NULL);
 		cap_fieldset *set = NULL;
-		if (!cap_value_is_object(ev) || !op || (strcmp(op, "Apply") && strcmp(op, "Update"))) {
-			err = cap_error_set(CAP_EINVALID,
-					    "metadata.managedFields[%zu] has no valid operation", i);
+		if (!cap_value_is_object(ev) || !op ||
+		    (strcmp(op, "Apply") && strcmp(op, "Update"))) {
+			err = cap_error_set(
+			    CAP_EINVALID, "metadata.managedFields[%zu] has no valid operation", i);
 			goto fail;
 		}
 		if (type && strcmp(type, "FieldsV1")) {
@@ -72,7 +73,8 @@ int cap_managed_fields_decode(cap_managed_fields *out, const cap_value *entries)
 					    i, type);
 			goto fail;
 		}
-		if ((err = cap_fieldset_from_fields_v1(&set, cap_value_object_get(ev, "fieldsV1")))) {
+		if ((err =
+			 cap_fieldset_from_fields_v1(&set, cap_value_object_get(ev, "fieldsV1")))) {
 			cap_error_prefix("metadata.managedFields[%zu]: ", i);
 			goto fail;
 		}
@@ -164,7 +166,7 @@ cap_managed_entry *cap_managed_fields_upsert(cap_managed_fields *mf, const char 
 					     const char *subresource)
 {
 	cap_managed_entry *e =
-		cap_managed_fields_find(mf, manager, operation, api_version, subresource);
+	    cap_managed_fields_find(mf, manager, operation, api_version, subresource);
 
 	if (!e) {
 		e = push(mf);

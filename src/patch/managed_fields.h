@@ -16,7 +16,7 @@ typedef struct cap_managed_entry {
 	char *manager;
 	char *operation;   /* "Apply" or "Update" */
 	char *api_version; /* e.g. "apps/v1" */
-	char *time;        /* RFC 3339, or NULL */
+	char *time;	   /* RFC 3339, or NULL */
 	char *subresource; /* NULL for the main resource */
 	cap_fieldset *set;
 } cap_managed_entry;
@@ -26,7 +26,10 @@ typedef struct cap_managed_fields {
 	size_t len, cap;
 } cap_managed_fields;
 
-#define CAP_MANAGED_FIELDS_INIT {NULL, 0, 0}
+#define CAP_MANAGED_FIELDS_INIT                                                                    \
+	{                                                                                          \
+		NULL, 0, 0                                                                         \
+	}
 
 /*
  * Decodes a managedFields array (NULL or absent gives no entries) into out, which must be empty.

@@ -14,17 +14,17 @@
 
 /* Fields the API server never records as owned (its stripmeta list). */
 static const char *const stripped_paths[][2] = {
-	{"f:apiVersion", NULL},
-	{"f:kind", NULL},
-	{"f:metadata", "f:name"},
-	{"f:metadata", "f:namespace"},
-	{"f:metadata", "f:creationTimestamp"},
-	{"f:metadata", "f:selfLink"},
-	{"f:metadata", "f:uid"},
-	{"f:metadata", "f:clusterName"},
-	{"f:metadata", "f:generation"},
-	{"f:metadata", "f:managedFields"},
-	{"f:metadata", "f:resourceVersion"},
+    {"f:apiVersion", NULL},
+    {"f:kind", NULL},
+    {"f:metadata", "f:name"},
+    {"f:metadata", "f:namespace"},
+    {"f:metadata", "f:creationTimestamp"},
+    {"f:metadata", "f:selfLink"},
+    {"f:metadata", "f:uid"},
+    {"f:metadata", "f:clusterName"},
+    {"f:metadata", "f:generation"},
+    {"f:metadata", "f:managedFields"},
+    {"f:metadata", "f:resourceVersion"},
 };
 
 static void strip(cap_fieldset *s)
@@ -167,8 +167,8 @@ static void orphans(cap_fieldset *out, const cap_value *v, const cap_fieldset *l
 			if (declared && cap_fieldset_empty(oc))
 				cap_fieldset_child(out, el.ptr)->member = true;
 			else if (lc)
-				orphans(cap_fieldset_child(out, el.ptr), cv, lc, oc, t->list_element,
-					false);
+				orphans(cap_fieldset_child(out, el.ptr), cv, lc, oc,
+					t->list_element, false);
 		}
 	}
 	cap_buf_release(&el);
@@ -222,7 +222,8 @@ static void drop_emptied(cap_value *v, const cap_value *before, const cap_fields
 		if (!cap_value_is_object(a) || !cap_value_is_object(b))
 			continue;
 		drop_emptied(a, b, last->kids[i].set, o, ct);
-		if (field && !cap_value_object_len(a) && cap_value_object_len(b) && !(o && o->member))
+		if (field && !cap_value_object_len(a) && cap_value_object_len(b) &&
+		    !(o && o->member))
 			cap_value_object_del(v, el + 2);
 	}
 }
@@ -284,7 +285,8 @@ static int cmp_ident(const cap_managed_entry *a, const cap_managed_entry *b)
 	if (!c)
 		c = strcmp(a->operation, b->operation);
 	if (!c)
-		c = strcmp(a->api_version ? a->api_version : "", b->api_version ? b->api_version : "");
+		c = strcmp(a->api_version ? a->api_version : "",
+			   b->api_version ? b->api_version : "");
 	return c;
 }
 
@@ -391,26 +393,29 @@ int cap_ssa_apply(cap_value **out, const cap_smd_schema *schema, const cap_value
 	cap_value *lhs, *cfg, *merged;
 	int err;
 
-	if ((err = check_options(opts)) || (err = check_object(config, "applied configuration", true)))
+	if ((err = check_options(opts)) ||
+	    (err = check_object(config, "applied configuration", true)))
 		return err;
 	if (live && (err = check_object(live, "live object", false)))
 		return err;
-	const char *api_version = opts->api_version ? opts->api_version
-						    : cap_value_dig_string(config, "apiVersion", NULL);
+	const char *api_version = opts->api_version
+				      ? opts->api_version
+				      : cap_value_dig_string(config, "apiVersion", NULL);
 	const cap_smd_type *t =
-		cap_smd_schema_kind(schema, cap_value_dig_string(config, "apiVersion", NULL),
-				    cap_value_dig_string(config, "kind", NULL));
+	    cap_smd_schema_kind(schema, cap_value_dig_string(config, "apiVersion", NULL),
+				cap_value_dig_string(config, "kind", NULL));
 	if (live && (err = cap_managed_fields_decode(
-			     &mf, cap_value_dig(live, "metadata", "managedFields", NULL))))
+			 &mf, cap_value_dig(live, "metadata", "managedFields", NULL))))
 		return err;
 
 	lhs = without_managed(live);
 	cfg = without_managed(config);
 	if (lhs && !mf.len) {
-		/* Nothing tracked yet: what exists belongs to the writers before the first apply. */
+		/* Nothing tracked yet: what exists belongs to the writers before the first apply.
+		 */
 		cap_managed_entry *e = cap_managed_fields_upsert(
-			&mf, "before-first-apply", "Update",
-			cap_value_dig_string(lhs, "apiVersion", NULL) ?: api_version, NULL);
+		    &mf, "before-first-apply", "Update",
+		    cap_value_dig_string(lhs, "apiVersion", NULL) ?: api_version, NULL);
 		cap_ssa_walk_fieldset(e->set, lhs, t);
 		strip(e->set);
 	}
@@ -421,11 +426,11 @@ int cap_ssa_apply(cap_value **out, const cap_smd_schema *schema, const cap_value
 	strip(config_set);
 
 	cap_managed_entry *applier =
-		cap_managed_fields_find(&mf, opts->manager, "Apply", NULL, opts->subresource);
+	    cap_managed_fields_find(&mf, opts->manager, "Apply", NULL, opts->subresource);
 	if (applier)
 		last = cap_fieldset_copy(applier->set);
-	applier = cap_managed_fields_upsert(&mf, opts->manager, "Apply", api_version,
-					    opts->subresource);
+	applier =
+	    cap_managed_fields_upsert(&mf, opts->manager, "Apply", api_version, opts->subresource);
 	cap_fieldset_free(applier->set);
 	applier->set = config_set;
 	if (last)
@@ -459,18 +464,18 @@ int cap_ssa_update(cap_value **out, const cap_smd_schema *schema, const cap_valu
 	if (old && (err = check_object(old, "old object", false)))
 		return err;
 	const char *api_version = opts->api_version
-					  ? opts->api_version
-					  : cap_value_dig_string(updated, "apiVersion", NULL);
+				      ? opts->api_version
+				      : cap_value_dig_string(updated, "apiVersion", NULL);
 	const cap_smd_type *t =
-		cap_smd_schema_kind(schema, cap_value_dig_string(updated, "apiVersion", NULL),
-				    cap_value_dig_string(updated, "kind", NULL));
+	    cap_smd_schema_kind(schema, cap_value_dig_string(updated, "apiVersion", NULL),
+				cap_value_dig_string(updated, "kind", NULL));
 	if (old && (err = cap_managed_fields_decode(
-			    &mf, cap_value_dig(old, "metadata", "managedFields", NULL))))
+			&mf, cap_value_dig(old, "metadata", "managedFields", NULL))))
 		return err;
 	lhs = without_managed(old);
 	rhs = without_managed(updated);
-	cap_managed_entry *self = cap_managed_fields_upsert(&mf, opts->manager, "Update",
-							    api_version, opts->subresource);
+	cap_managed_entry *self =
+	    cap_managed_fields_upsert(&mf, opts->manager, "Update", api_version, opts->subresource);
 	err = settle(&mf, self, lhs, rhs, t, true, &changed, &removed);
 	if (!err) {
 		cap_fieldset_subtract(self->set, removed);
@@ -490,9 +495,9 @@ int cap_ssa_update(cap_value **out, const cap_smd_schema *schema, const cap_valu
 
 cap_value *cap_ssa_fields_of(const cap_smd_schema *schema, const cap_value *obj)
 {
-	const cap_smd_type *t = cap_smd_schema_kind(
-		schema, cap_value_dig_string(obj, "apiVersion", NULL),
-		cap_value_dig_string(obj, "kind", NULL));
+	const cap_smd_type *t =
+	    cap_smd_schema_kind(schema, cap_value_dig_string(obj, "apiVersion", NULL),
+				cap_value_dig_string(obj, "kind", NULL));
 	cap_value *clean = without_managed(obj);
 	cap_fieldset *set = cap_fieldset_new();
 

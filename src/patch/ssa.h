@@ -1,4 +1,4 @@
-/* Server-side apply: merging applied configurations under field managers, as the API server does. */
+/* Server-side apply: merging applied configurations under field managers, as the API does. */
 #pragma once
 
 #include <stdbool.h>
@@ -29,11 +29,11 @@
  * (maps merge, lists are atomic).
  */
 typedef struct cap_ssa_options {
-	const char *manager;     /* required: the field manager */
+	const char *manager;	 /* required: the field manager */
 	const char *api_version; /* recorded in the entry; NULL: the object's apiVersion */
 	const char *subresource; /* NULL for the main resource, else e.g. "status" */
-	const char *time;        /* RFC 3339 time for the entry written; NULL: now */
-	bool force;              /* take conflicting fields over instead of failing */
+	const char *time;	 /* RFC 3339 time for the entry written; NULL: now */
+	bool force;		 /* take conflicting fields over instead of failing */
 } cap_ssa_options;
 
 /*

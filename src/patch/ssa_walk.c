@@ -33,8 +33,7 @@ static const cap_smd_type *item_type(const cap_smd_type *t)
 	return t ? t->list_element : NULL;
 }
 
-void cap_ssa_walk_item_element(cap_buf *out, const cap_value *item, size_t i,
-			       const cap_smd_type *t)
+void cap_ssa_walk_item_element(cap_buf *out, const cap_value *item, size_t i, const cap_smd_type *t)
 {
 	if (t && t->list_relationship == CAP_SMD_ASSOCIATIVE && t->list_keys.len &&
 	    cap_value_is_object(item)) {
@@ -93,7 +92,8 @@ void cap_ssa_walk_fieldset(cap_fieldset *out, const cap_value *v, const cap_smd_
 			if (is_empty_map_or_null(m))
 				c->member = true;
 			else
-				cap_ssa_walk_fieldset(c, m, cap_smd_member_type(t, key, klen, NULL));
+				cap_ssa_walk_fieldset(c, m,
+						      cap_smd_member_type(t, key, klen, NULL));
 		}
 		break;
 	case SHAPE_ASSOC:
@@ -177,7 +177,8 @@ static cap_value *merge_lists(const cap_value *lhs, const cap_value *rhs, const 
 			continue;
 		}
 		const char *take;
-		if (a < li.len && (b >= ri.len || !cap_hashmap_contains(&ri.by_element, li.elements[a])))
+		if (a < li.len &&
+		    (b >= ri.len || !cap_hashmap_contains(&ri.by_element, li.elements[a])))
 			take = li.elements[a++]; /* only live has it: keep it here */
 		else
 			take = ri.elements[b++];
@@ -210,8 +211,9 @@ cap_value *cap_ssa_walk_merge(const cap_value *lhs, const cap_value *rhs, const 
 	{
 		size_t klen = cap_value_object_iter_key_len(cap__it);
 		cap_value *lv = cap_value_object_getn(lhs, key, klen);
-		cap_value_object_setn(out, key, klen,
-				      cap_ssa_walk_merge(lv, rv, cap_smd_member_type(t, key, klen, NULL)));
+		cap_value_object_setn(
+		    out, key, klen,
+		    cap_ssa_walk_merge(lv, rv, cap_smd_member_type(t, key, klen, NULL)));
 	}
 	return out;
 }
@@ -279,8 +281,8 @@ static void compare(cap_fieldset *a, cap_fieldset *m, cap_fieldset *r, const cap
 			if (cap_value_object_getn(lhs, key, klen))
 				continue;
 			field_element(&el, key, klen);
-			compare_child(a, m, r, el.ptr, NULL, v, cap_smd_member_type(t, key, klen, NULL),
-				      false);
+			compare_child(a, m, r, el.ptr, NULL, v,
+				      cap_smd_member_type(t, key, klen, NULL), false);
 		}
 	} else {
 		item_index li, ri;
@@ -290,8 +292,8 @@ static void compare(cap_fieldset *a, cap_fieldset *m, cap_fieldset *r, const cap
 		{
 			if (index_get(&li, lhs, li.elements[i]) != v)
 				continue;
-			compare_child(a, m, r, li.elements[i], v, index_get(&ri, rhs, li.elements[i]),
-				      item_type(t), true);
+			compare_child(a, m, r, li.elements[i], v,
+				      index_get(&ri, rhs, li.elements[i]), item_type(t), true);
 		}
 		CAP_VALUE_ARRAY_FOREACH(rhs, i, v)
 		{
@@ -333,11 +335,10 @@ cap_value *cap_ssa_walk_remove(const cap_value *v, const cap_fieldset *set, cons
 			const cap_fieldset *c = cap_fieldset_get(set, el.ptr);
 			if (c && c->member)
 				continue;
-			cap_value_object_setn(out, key, klen,
-					      c ? cap_ssa_walk_remove(m, c,
-								      cap_smd_member_type(t, key,
-											  klen, NULL))
-						: cap_value_deep_copy(m));
+			cap_value_object_setn(
+			    out, key, klen,
+			    c ? cap_ssa_walk_remove(m, c, cap_smd_member_type(t, key, klen, NULL))
+			      : cap_value_deep_copy(m));
 		}
 		break;
 	case SHAPE_ASSOC:

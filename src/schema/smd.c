@@ -83,7 +83,8 @@ static int parse_ref(cap_smd_schema *s, const cap_smd_type **out, const cap_valu
 		return 0;
 	}
 	if (!cap_value_is_object(v))
-		return cap_error_set(CAP_EINVALID, "type reference in '%s' is not a mapping", where);
+		return cap_error_set(CAP_EINVALID, "type reference in '%s' is not a mapping",
+				     where);
 	if (named) {
 		cap_smd_type *t = cap_hashmap_get(&s->types, named);
 		if (!t) /* a forward reference to a type loaded later keeps its name */
@@ -145,8 +146,8 @@ static int parse_list(cap_smd_schema *s, cap_smd_type *t, const cap_value *l, co
 	CAP_VALUE_ARRAY_FOREACH(keys, i, k)
 	{
 		if (!cap_value_is_string(k))
-			return cap_error_set(CAP_EINVALID, "list key %zu of type '%s' is not a string",
-					     i, where);
+			return cap_error_set(CAP_EINVALID,
+					     "list key %zu of type '%s' is not a string", i, where);
 		cap_strvec_push(&t->list_keys, cap_value_get_string(k));
 	}
 	return 0;
@@ -173,12 +174,12 @@ const char *cap_smd_group_of_package(const char *package, char *buf, size_t n)
 {
 	static const char *const same[] = {"apps", "autoscaling", "batch", "policy", "extensions"};
 	static const char *const renamed[][2] = {
-		{"core", ""},
-		{"rbac", "rbac.authorization.k8s.io"},
-		{"apiserverinternal", "internal.apiserver.k8s.io"},
-		{"flowcontrol", "flowcontrol.apiserver.k8s.io"},
-		{"apiextensions", "apiextensions.k8s.io"},
-		{"apiregistration", "apiregistration.k8s.io"},
+	    {"core", ""},
+	    {"rbac", "rbac.authorization.k8s.io"},
+	    {"apiserverinternal", "internal.apiserver.k8s.io"},
+	    {"flowcontrol", "flowcontrol.apiserver.k8s.io"},
+	    {"apiextensions", "apiextensions.k8s.io"},
+	    {"apiregistration", "apiregistration.k8s.io"},
 	};
 
 	for (size_t i = 0; i < CAP_ARRAY_SIZE(same); i++)
@@ -246,8 +247,10 @@ int cap_smd_schema_load(cap_smd_schema *s, const cap_value *doc)
 		if (!name || cap_hashmap_contains(&seen, name)) {
 			cap_hashmap_release(&seen, NULL);
 			if (!name)
-				return cap_error_set(CAP_EINVALID, "schema type %zu has no name", i);
-			return cap_error_set(CAP_EINVALID, "schema type '%s' is defined twice", name);
+				return cap_error_set(CAP_EINVALID, "schema type %zu has no name",
+						     i);
+			return cap_error_set(CAP_EINVALID, "schema type '%s' is defined twice",
+					     name);
 		}
 		cap_hashmap_put(&seen, name, NULL);
 		cap_smd_type *old = cap_hashmap_get(&s->types, name);
@@ -327,7 +330,7 @@ const cap_smd_type *cap_smd_member_type(const cap_smd_type *t, const char *name,
 cap_smd_relationship cap_smd_map_relationship(const cap_smd_type *t)
 {
 	return t && t->is_map && t->map_relationship == CAP_SMD_ATOMIC ? CAP_SMD_ATOMIC
-								      : CAP_SMD_SEPARABLE;
+								       : CAP_SMD_SEPARABLE;
 }
 
 cap_smd_relationship cap_smd_list_relationship(const cap_smd_type *t)

@@ -26,7 +26,7 @@
 
 typedef enum cap_smd_relationship {
 	CAP_SMD_SEPARABLE = 0, /* maps: members merge and are owned one by one (the default) */
-	CAP_SMD_ATOMIC,        /* replaced and owned whole (the default for lists) */
+	CAP_SMD_ATOMIC,	       /* replaced and owned whole (the default for lists) */
 	CAP_SMD_ASSOCIATIVE,   /* lists: items matched by keys, or by value when there are none */
 } cap_smd_relationship;
 
@@ -51,18 +51,21 @@ struct cap_smd_type {
 	/* map facet */
 	cap_smd_relationship map_relationship;
 	const cap_smd_type *map_element; /* type of members not in fields; NULL: deduced */
-	bool map_closed;                 /* no elementType: members not in fields are unknown */
-	cap_hashmap fields;              /* name -> cap_smd_field* */
+	bool map_closed;		 /* no elementType: members not in fields are unknown */
+	cap_hashmap fields;		 /* name -> cap_smd_field* */
 };
 
 typedef struct cap_smd_schema {
 	cap_hashmap types; /* name -> cap_smd_type* */
 	cap_hashmap kinds; /* "apiVersion/kind" (or "v1/Kind" for the core group) -> type */
-	cap_vec owned;     /* every allocated type, named or inline, for release */
-	cap_vec fields;    /* every allocated field */
+	cap_vec owned;	   /* every allocated type, named or inline, for release */
+	cap_vec fields;	   /* every allocated field */
 } cap_smd_schema;
 
-#define CAP_SMD_SCHEMA_INIT {CAP_HASHMAP_INIT, CAP_HASHMAP_INIT, CAP_VEC_INIT, CAP_VEC_INIT}
+#define CAP_SMD_SCHEMA_INIT                                                                        \
+	{                                                                                          \
+		CAP_HASHMAP_INIT, CAP_HASHMAP_INIT, CAP_VEC_INIT, CAP_VEC_INIT                     \
+	}
 
 /*
  * Loads a schema document (a parsed value with a `types:` array) into s, which may already hold

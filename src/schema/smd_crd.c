@@ -8,7 +8,7 @@
 #include "base/error.h"
 
 #define OBJECT_META "io.k8s.apimachinery.pkg.apis.meta.v1.ObjectMeta"
-#define MAX_DEPTH 128
+#define MAX_DEPTH   128
 
 /* Allocates an inline type owned by the schema (the loader's allocator is file-private). */
 static cap_smd_type *inline_type(cap_smd_schema *s)
@@ -30,8 +30,8 @@ static bool flag(const cap_value *schema, const char *name)
 static int build(cap_smd_schema *s, const cap_smd_type **out, const cap_value *schema,
 		 unsigned depth, const char *where);
 
-static int build_object(cap_smd_schema *s, cap_smd_type *t, const cap_value *schema,
-			unsigned depth, const char *where)
+static int build_object(cap_smd_schema *s, cap_smd_type *t, const cap_value *schema, unsigned depth,
+			const char *where)
 {
 	cap_value *props = cap_value_object_get(schema, "properties"), *p;
 	cap_value *extra = cap_value_object_get(schema, "additionalProperties");
@@ -59,8 +59,8 @@ static int build_object(cap_smd_schema *s, cap_smd_type *t, const cap_value *sch
 	return 0;
 }
 
-static int build_array(cap_smd_schema *s, cap_smd_type *t, const cap_value *schema,
-		       unsigned depth, const char *where)
+static int build_array(cap_smd_schema *s, cap_smd_type *t, const cap_value *schema, unsigned depth,
+		       const char *where)
 {
 	const char *list_type = cap_value_dig_string(schema, "x-kubernetes-list-type", NULL);
 	cap_value *keys = cap_value_object_get(schema, "x-kubernetes-list-map-keys"), *k;
@@ -81,9 +81,9 @@ static int build_array(cap_smd_schema *s, cap_smd_type *t, const cap_value *sche
 			cap_strvec_push(&t->list_keys, cap_value_get_string(k));
 		}
 		if (!t->list_keys.len)
-			return cap_error_set(CAP_EINVALID,
-					     "list-type map in '%s' has no x-kubernetes-list-map-keys",
-					     where);
+			return cap_error_set(
+			    CAP_EINVALID, "list-type map in '%s' has no x-kubernetes-list-map-keys",
+			    where);
 	}
 	return build(s, &t->list_element, cap_value_object_get(schema, "items"), depth + 1, where);
 }
@@ -116,7 +116,7 @@ static int build(cap_smd_schema *s, const cap_smd_type **out, const cap_value *s
 	if (!strcmp(type, "array"))
 		return build_array(s, t, schema, depth, where);
 	t->is_scalar = true;
-	t->scalar = cap_strdup(!strcmp(type, "string")    ? "string"
+	t->scalar = cap_strdup(!strcmp(type, "string")	  ? "string"
 			       : !strcmp(type, "boolean") ? "boolean"
 							  : "numeric");
 	return 0;

@@ -1,4 +1,5 @@
-/* Fuzz target for JSON Merge Patch: apply never crashes, and create followed by apply round-trips. */
+/* Fuzz target for JSON Merge Patch: apply never crashes, and create followed by apply round-trips.
+ */
 #include <stdbool.h>
 #include <stdint.h>
 #include <stdlib.h>
@@ -9,7 +10,8 @@
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
-/* A merge patch cannot set a member to null, so documents holding such members cannot round-trip. */
+/* A merge patch cannot set a member to null, so documents holding such members cannot round-trip.
+ */
 static bool has_null_member(const cap_value *v)
 {
 	const char *key;
@@ -38,7 +40,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		uint64_t before = cap_value_hash(doc);
 		if (cap_merge_patch_apply(&out, doc, patch) || cap_value_hash(doc) != before)
 			abort();
-		if (cap_merge_patch_create(&diff, doc, out) || cap_merge_patch_apply(&back, doc, diff))
+		if (cap_merge_patch_create(&diff, doc, out) ||
+		    cap_merge_patch_apply(&back, doc, diff))
 			abort();
 		if (!has_null_member(out) && !cap_value_equal(back, out))
 			abort();

@@ -22,7 +22,8 @@ static cap_smd_schema schema = CAP_SMD_SCHEMA_INIT;
 int LLVMFuzzerInitialize(int *argc, char ***argv)
 {
 	/* Without the schema every kind is deduced, which still exercises the walkers. */
-	cap_smd_schema_load_file(&schema, CAP_SOURCE_DIR "/../shared/data/kubernetes/smd-schema.yaml");
+	cap_smd_schema_load_file(&schema,
+				 CAP_SOURCE_DIR "/../shared/data/kubernetes/smd-schema.yaml");
 	return 0;
 }
 
@@ -49,10 +50,12 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		if (!cap_value_is_object(out))
 			abort();
 		if (cap_ssa_apply(&again, &schema, out, config, &o) ||
-		    cap_ssa_apply(&third, &schema, again, config, &o) || !cap_value_equal(again, third))
+		    cap_ssa_apply(&third, &schema, again, config, &o) ||
+		    !cap_value_equal(again, third))
 			abort();
 		o.manager = "other";
-		if (cap_ssa_update(&upd, &schema, out, config, &o) == 0 && !cap_value_is_object(upd))
+		if (cap_ssa_update(&upd, &schema, out, config, &o) == 0 &&
+		    !cap_value_is_object(upd))
 			abort();
 	}
 	if (cap_value_hash(live) != before)

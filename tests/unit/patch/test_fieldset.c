@@ -53,8 +53,8 @@ static void fixture_fields_round_trip(void **state)
 		cap_buf full = CAP_BUF_INIT;
 		cap_test_shared_path(&full, path.ptr);
 		assert_int_equal(cap_yaml_parse_file(&docs, full.ptr, NULL), 0);
-		cap_value *mf = cap_value_dig(cap_value_array_get(docs, 0), "metadata",
-					      "managedFields", NULL);
+		cap_value *mf =
+		    cap_value_dig(cap_value_array_get(docs, 0), "metadata", "managedFields", NULL);
 		CAP_VALUE_ARRAY_FOREACH(mf, i, e)
 		{
 			cap_value *fields = cap_value_object_get(e, "fieldsV1");
@@ -91,8 +91,9 @@ static void dot_and_empty_object_mark_members(void **state)
 
 static void union_subtract_and_intersect(void **state)
 {
-	cap_fieldset *a = set_of("{\"f:spec\":{\"f:replicas\":{},\"f:ports\":{\"k:{\\\"port\\\":80}\":"
-				 "{\".\":{},\"f:name\":{}}}}}");
+	cap_fieldset *a =
+	    set_of("{\"f:spec\":{\"f:replicas\":{},\"f:ports\":{\"k:{\\\"port\\\":80}\":"
+		   "{\".\":{},\"f:name\":{}}}}}");
 	cap_fieldset *b = set_of("{\"f:spec\":{\"f:replicas\":{},\"f:paused\":{}}}");
 	cap_fieldset *i = cap_fieldset_intersect(a, b);
 	assert_fields(i, "{\"f:spec\":{\"f:replicas\":{}}}");
@@ -158,11 +159,11 @@ static void malformed_fields_are_refused(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(fixture_fields_round_trip),
-		cmocka_unit_test(dot_and_empty_object_mark_members),
-		cmocka_unit_test(union_subtract_and_intersect),
-		cmocka_unit_test(paths_print_as_the_api_server_prints_them),
-		cmocka_unit_test(malformed_fields_are_refused),
+	    cmocka_unit_test(fixture_fields_round_trip),
+	    cmocka_unit_test(dot_and_empty_object_mark_members),
+	    cmocka_unit_test(union_subtract_and_intersect),
+	    cmocka_unit_test(paths_print_as_the_api_server_prints_them),
+	    cmocka_unit_test(malformed_fields_are_refused),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -53,9 +53,9 @@ static void entries_decode_with_subresource_and_identity(void **state)
 	/* An applier is one manager whatever the version; an updater is one per version. */
 	assert_ptr_equal(cap_managed_fields_find(&m, "argocd-controller", "Apply", "v2", NULL),
 			 &m.items[0]);
-	assert_ptr_equal(cap_managed_fields_find(&m, "kubectl-client-side-apply", "Update", "v1",
-						 ""),
-			 &m.items[1]);
+	assert_ptr_equal(
+	    cap_managed_fields_find(&m, "kubectl-client-side-apply", "Update", "v1", ""),
+	    &m.items[1]);
 	assert_null(cap_managed_fields_find(&m, "kubectl-client-side-apply", "Update", "v2", NULL));
 	assert_null(cap_managed_fields_find(&m, "kube-vpnkit-forwarder", "Update", "v1", NULL));
 	cap_buf d = CAP_BUF_INIT;
@@ -63,7 +63,8 @@ static void entries_decode_with_subresource_and_identity(void **state)
 	assert_string_equal(d.ptr, "\"kubectl-client-side-apply\" using v1");
 	cap_buf_clear(&d);
 	cap_managed_entry_describe(&d, &m.items[2]);
-	assert_string_equal(d.ptr, "\"kube-vpnkit-forwarder\" with subresource \"status\" using v1");
+	assert_string_equal(d.ptr,
+			    "\"kube-vpnkit-forwarder\" with subresource \"status\" using v1");
 	cap_buf_clear(&d);
 	cap_managed_entry_describe(&d, &m.items[0]);
 	assert_string_equal(d.ptr, "\"argocd-controller\"");
@@ -88,11 +89,14 @@ static void encoding_sorts_and_drops_empty_entries(void **state)
 	assert_ptr_equal(cap_managed_fields_upsert(&m, "x", "Apply", "v2", NULL), e);
 	cap_value *out = cap_managed_fields_encode(&m);
 	assert_int_equal(cap_value_array_len(out), 3);
-	assert_string_equal(cap_value_dig_string(cap_value_array_get(out, 0), "manager", NULL), "x");
+	assert_string_equal(cap_value_dig_string(cap_value_array_get(out, 0), "manager", NULL),
+			    "x");
 	assert_string_equal(cap_value_dig_string(cap_value_array_get(out, 0), "apiVersion", NULL),
 			    "v2");
-	assert_string_equal(cap_value_dig_string(cap_value_array_get(out, 1), "manager", NULL), "y");
-	assert_string_equal(cap_value_dig_string(cap_value_array_get(out, 2), "manager", NULL), "z");
+	assert_string_equal(cap_value_dig_string(cap_value_array_get(out, 1), "manager", NULL),
+			    "y");
+	assert_string_equal(cap_value_dig_string(cap_value_array_get(out, 2), "manager", NULL),
+			    "z");
 	assert_string_equal(cap_value_dig_string(cap_value_array_get(out, 2), "fieldsType", NULL),
 			    "FieldsV1");
 	cap_value_free(out);
@@ -102,9 +106,10 @@ static void encoding_sorts_and_drops_empty_entries(void **state)
 static void malformed_entries_name_their_index(void **state)
 {
 	static const char *const bad[] = {
-		"[{\"manager\":\"a\",\"operation\":\"Apply\"},{\"manager\":\"b\",\"operation\":\"Patch\"}]",
-		"[{}, {\"manager\":\"b\",\"operation\":\"Update\",\"fieldsType\":\"FieldsV2\"}]",
-		"[{\"operation\":\"Apply\"},{\"operation\":\"Update\",\"fieldsV1\":{\"x\":{}}}]",
+	    "[{\"manager\":\"a\",\"operation\":\"Apply\"},{\"manager\":\"b\",\"operation\":"
+	    "\"Patch\"}]",
+	    "[{}, {\"manager\":\"b\",\"operation\":\"Update\",\"fieldsType\":\"FieldsV2\"}]",
+	    "[{\"operation\":\"Apply\"},{\"operation\":\"Update\",\"fieldsV1\":{\"x\":{}}}]",
 	};
 	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
 		cap_value *v = NULL;
@@ -127,10 +132,10 @@ static void malformed_entries_name_their_index(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(api_server_entries_round_trip),
-		cmocka_unit_test(entries_decode_with_subresource_and_identity),
-		cmocka_unit_test(encoding_sorts_and_drops_empty_entries),
-		cmocka_unit_test(malformed_entries_name_their_index),
+	    cmocka_unit_test(api_server_entries_round_trip),
+	    cmocka_unit_test(entries_decode_with_subresource_and_identity),
+	    cmocka_unit_test(encoding_sorts_and_drops_empty_entries),
+	    cmocka_unit_test(malformed_entries_name_their_index),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -1,4 +1,5 @@
-/* Tests for JSON Merge Patch: the RFC 7386 appendix A table, and create checked by applying back. */
+/* Tests for JSON Merge Patch: the RFC 7386 appendix A table, and create checked by applying back.
+ */
 #include "cap_test.h"
 
 #include "base/alloc.h"
@@ -29,27 +30,28 @@ static void assert_json(const cap_value *got, const char *want_text, const char 
 
 /* RFC 7386 appendix A: original, patch, result. */
 static const char *const rfc7386_examples[][3] = {
-	{"{\"a\":\"b\"}", "{\"a\":\"c\"}", "{\"a\":\"c\"}"},
-	{"{\"a\":\"b\"}", "{\"b\":\"c\"}", "{\"a\":\"b\",\"b\":\"c\"}"},
-	{"{\"a\":\"b\"}", "{\"a\":null}", "{}"},
-	{"{\"a\":\"b\",\"b\":\"c\"}", "{\"a\":null}", "{\"b\":\"c\"}"},
-	{"{\"a\":[\"b\"]}", "{\"a\":\"c\"}", "{\"a\":\"c\"}"},
-	{"{\"a\":\"c\"}", "{\"a\":[\"b\"]}", "{\"a\":[\"b\"]}"},
-	{"{\"a\":{\"b\":\"c\"}}", "{\"a\":{\"b\":\"d\",\"c\":null}}", "{\"a\":{\"b\":\"d\"}}"},
-	{"{\"a\":[{\"b\":\"c\"}]}", "{\"a\":[1]}", "{\"a\":[1]}"},
-	{"[\"a\",\"b\"]", "[\"c\",\"d\"]", "[\"c\",\"d\"]"},
-	{"{\"a\":\"b\"}", "[\"c\"]", "[\"c\"]"},
-	{"{\"a\":\"foo\"}", "null", "null"},
-	{"{\"a\":\"foo\"}", "\"bar\"", "\"bar\""},
-	{"{\"e\":null}", "{\"a\":1}", "{\"e\":null,\"a\":1}"},
-	{"[1,2]", "{\"a\":\"b\",\"c\":null}", "{\"a\":\"b\"}"},
-	{"{}", "{\"a\":{\"bb\":{\"ccc\":null}}}", "{\"a\":{\"bb\":{}}}"},
+    {"{\"a\":\"b\"}", "{\"a\":\"c\"}", "{\"a\":\"c\"}"},
+    {"{\"a\":\"b\"}", "{\"b\":\"c\"}", "{\"a\":\"b\",\"b\":\"c\"}"},
+    {"{\"a\":\"b\"}", "{\"a\":null}", "{}"},
+    {"{\"a\":\"b\",\"b\":\"c\"}", "{\"a\":null}", "{\"b\":\"c\"}"},
+    {"{\"a\":[\"b\"]}", "{\"a\":\"c\"}", "{\"a\":\"c\"}"},
+    {"{\"a\":\"c\"}", "{\"a\":[\"b\"]}", "{\"a\":[\"b\"]}"},
+    {"{\"a\":{\"b\":\"c\"}}", "{\"a\":{\"b\":\"d\",\"c\":null}}", "{\"a\":{\"b\":\"d\"}}"},
+    {"{\"a\":[{\"b\":\"c\"}]}", "{\"a\":[1]}", "{\"a\":[1]}"},
+    {"[\"a\",\"b\"]", "[\"c\",\"d\"]", "[\"c\",\"d\"]"},
+    {"{\"a\":\"b\"}", "[\"c\"]", "[\"c\"]"},
+    {"{\"a\":\"foo\"}", "null", "null"},
+    {"{\"a\":\"foo\"}", "\"bar\"", "\"bar\""},
+    {"{\"e\":null}", "{\"a\":1}", "{\"e\":null,\"a\":1}"},
+    {"[1,2]", "{\"a\":\"b\",\"c\":null}", "{\"a\":\"b\"}"},
+    {"{}", "{\"a\":{\"bb\":{\"ccc\":null}}}", "{\"a\":{\"bb\":{}}}"},
 };
 
 static void rfc7386_appendix_a_examples_apply(void **state)
 {
 	for (size_t i = 0; i < CAP_ARRAY_SIZE(rfc7386_examples); i++) {
-		cap_value *doc = parse(rfc7386_examples[i][0]), *patch = parse(rfc7386_examples[i][1]);
+		cap_value *doc = parse(rfc7386_examples[i][0]),
+			  *patch = parse(rfc7386_examples[i][1]);
 		cap_value *before = cap_value_deep_copy(doc), *out = NULL;
 		assert_int_equal(cap_merge_patch_apply(&out, doc, patch), 0);
 		assert_json(out, rfc7386_examples[i][2], rfc7386_examples[i][1]);
@@ -72,24 +74,24 @@ static void apply_to_absent_document_builds_from_nothing(void **state)
 
 /* Pairs whose modified side has no null members, so a merge patch can express the change. */
 static const char *const create_pairs[][2] = {
-	{"{}", "{}"},
-	{"{\"a\":1}", "{\"a\":1}"},
-	{"{\"a\":1}", "{\"a\":2}"},
-	{"{\"a\":1,\"b\":2}", "{\"b\":2}"},
-	{"{\"a\":{\"x\":1,\"y\":2}}", "{\"a\":{\"x\":1,\"z\":3}}"},
-	{"{\"a\":{\"x\":1}}", "{\"a\":[1,2]}"},
-	{"{\"a\":[1,2,3]}", "{\"a\":[1,3]}"},
-	{"{\"a\":\"s\"}", "{\"a\":{\"deep\":{\"er\":true}}}"},
-	{"{\"metadata\":{\"labels\":{\"app\":\"web\",\"tier\":\"fe\"}},\"spec\":{\"replicas\":1}}",
-	 "{\"metadata\":{\"labels\":{\"app\":\"web\"}},\"spec\":{\"replicas\":3}}"},
-	{"[1]", "[2]"},
-	{"[9]", "[9]"},
-	{"3", "3"},
-	{"\"x\"", "7"},
-	{"{\"a\":1}", "[1]"},
-	{"[1]", "{\"a\":1}"},
-	{"{\"a\":1}", "null"},
-	{"{\"n\":1}", "{\"n\":1.5}"},
+    {"{}", "{}"},
+    {"{\"a\":1}", "{\"a\":1}"},
+    {"{\"a\":1}", "{\"a\":2}"},
+    {"{\"a\":1,\"b\":2}", "{\"b\":2}"},
+    {"{\"a\":{\"x\":1,\"y\":2}}", "{\"a\":{\"x\":1,\"z\":3}}"},
+    {"{\"a\":{\"x\":1}}", "{\"a\":[1,2]}"},
+    {"{\"a\":[1,2,3]}", "{\"a\":[1,3]}"},
+    {"{\"a\":\"s\"}", "{\"a\":{\"deep\":{\"er\":true}}}"},
+    {"{\"metadata\":{\"labels\":{\"app\":\"web\",\"tier\":\"fe\"}},\"spec\":{\"replicas\":1}}",
+     "{\"metadata\":{\"labels\":{\"app\":\"web\"}},\"spec\":{\"replicas\":3}}"},
+    {"[1]", "[2]"},
+    {"[9]", "[9]"},
+    {"3", "3"},
+    {"\"x\"", "7"},
+    {"{\"a\":1}", "[1]"},
+    {"[1]", "{\"a\":1}"},
+    {"{\"a\":1}", "null"},
+    {"{\"n\":1}", "{\"n\":1.5}"},
 };
 
 static void create_then_apply_gives_the_modified_document(void **state)
@@ -112,8 +114,10 @@ static void create_then_apply_gives_the_modified_document(void **state)
 
 static void create_is_minimal(void **state)
 {
-	cap_value *orig = parse("{\"keep\":1,\"drop\":2,\"obj\":{\"same\":1,\"chg\":1},\"arr\":[1,2]}");
-	cap_value *mod = parse("{\"keep\":1,\"add\":3,\"obj\":{\"same\":1,\"chg\":2},\"arr\":[1,2,3]}");
+	cap_value *orig =
+	    parse("{\"keep\":1,\"drop\":2,\"obj\":{\"same\":1,\"chg\":1},\"arr\":[1,2]}");
+	cap_value *mod =
+	    parse("{\"keep\":1,\"add\":3,\"obj\":{\"same\":1,\"chg\":2},\"arr\":[1,2,3]}");
 	cap_value *patch = NULL;
 	assert_int_equal(cap_merge_patch_create(&patch, orig, mod), 0);
 	assert_json(patch, "{\"drop\":null,\"add\":3,\"obj\":{\"chg\":2},\"arr\":[1,2,3]}",
@@ -145,11 +149,11 @@ static void create_of_equal_documents_is_empty(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(rfc7386_appendix_a_examples_apply),
-		cmocka_unit_test(apply_to_absent_document_builds_from_nothing),
-		cmocka_unit_test(create_then_apply_gives_the_modified_document),
-		cmocka_unit_test(create_is_minimal),
-		cmocka_unit_test(create_of_equal_documents_is_empty),
+	    cmocka_unit_test(rfc7386_appendix_a_examples_apply),
+	    cmocka_unit_test(apply_to_absent_document_builds_from_nothing),
+	    cmocka_unit_test(create_then_apply_gives_the_modified_document),
+	    cmocka_unit_test(create_is_minimal),
+	    cmocka_unit_test(create_of_equal_documents_is_empty),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

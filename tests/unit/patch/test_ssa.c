@@ -39,7 +39,8 @@ static int setup(void **state)
 			      "          spec:\n"
 			      "            type: object\n"
 			      "            properties:\n"
-			      "              tags: {type: array, x-kubernetes-list-type: set, items: {type: string}}\n");
+			      "              tags: {type: array, x-kubernetes-list-type: set, "
+			      "items: {type: string}}\n");
 	if (cap_smd_schema_add_crd(&schema, crd))
 		fail_msg("cannot add the CRD: %s", cap_error_last());
 	cap_value_free(crd);
@@ -121,20 +122,20 @@ static void assert_yaml_equal(const cap_value *got, const char *want_text)
 
 /* The layout the API server records for an applier (see the composite-key fixture). */
 static const char applied_fields[] =
-	"f:metadata: {f:labels: {f:app: {}}}\n"
-	"f:spec:\n"
-	"  f:replicas: {}\n"
-	"  f:selector: {}\n"
-	"  f:template:\n"
-	"    f:metadata: {f:labels: {f:app: {}}}\n"
-	"    f:spec:\n"
-	"      f:containers:\n"
-	"        'k:{\"name\":\"web\"}':\n"
-	"          .: {}\n"
-	"          f:image: {}\n"
-	"          f:name: {}\n"
-	"          f:ports:\n"
-	"            'k:{\"containerPort\":80,\"protocol\":\"TCP\"}': {.: {}, f:containerPort: {}}\n";
+    "f:metadata: {f:labels: {f:app: {}}}\n"
+    "f:spec:\n"
+    "  f:replicas: {}\n"
+    "  f:selector: {}\n"
+    "  f:template:\n"
+    "    f:metadata: {f:labels: {f:app: {}}}\n"
+    "    f:spec:\n"
+    "      f:containers:\n"
+    "        'k:{\"name\":\"web\"}':\n"
+    "          .: {}\n"
+    "          f:image: {}\n"
+    "          f:name: {}\n"
+    "          f:ports:\n"
+    "            'k:{\"containerPort\":80,\"protocol\":\"TCP\"}': {.: {}, f:containerPort: {}}\n";
 
 static void apply_creates_and_records_the_applied_fields(void **state)
 {
@@ -173,19 +174,21 @@ static void changing_a_field_another_manager_owns_conflicts(void **state)
 	cap_value *before = cap_value_deep_copy(live);
 	cap_value *config = deployment(3, "nginx:1");
 	apply(live, config, "argocd-controller", false, CAP_ECONFLICT);
-	assert_string_equal(cap_error_last(),
-			    "Apply failed with 1 conflict: conflict with \"kubectl-client-side-apply\" "
-			    "using apps/v1: .spec.replicas");
+	assert_string_equal(
+	    cap_error_last(),
+	    "Apply failed with 1 conflict: conflict with \"kubectl-client-side-apply\" "
+	    "using apps/v1: .spec.replicas");
 	assert_true(cap_value_equal(live, before));
 	cap_value_free(config);
 
 	config = deployment(3, "nginx:2");
 	apply(live, config, "argocd-controller", false, CAP_ECONFLICT);
-	assert_string_equal(cap_error_last(),
-			    "Apply failed with 2 conflicts: conflicts with \"kubectl-client-side-apply\" "
-			    "using apps/v1:\n"
-			    "- .spec.replicas\n"
-			    "- .spec.template.spec.containers[name=\"web\"].image");
+	assert_string_equal(
+	    cap_error_last(),
+	    "Apply failed with 2 conflicts: conflicts with \"kubectl-client-side-apply\" "
+	    "using apps/v1:\n"
+	    "- .spec.replicas\n"
+	    "- .spec.template.spec.containers[name=\"web\"].image");
 	cap_value_free(config);
 	cap_value_free(before);
 	cap_value_free(live);
@@ -263,7 +266,8 @@ static void associative_lists_merge_by_key(void **state)
 	cap_value *live = apply(NULL, config, "argocd-controller", false, 0);
 	/* An injector adds a sidecar container with a plain update. */
 	cap_value *injected = cap_value_deep_copy(live);
-	cap_value *containers = cap_value_dig(injected, "spec", "template", "spec", "containers", NULL);
+	cap_value *containers =
+	    cap_value_dig(injected, "spec", "template", "spec", "containers", NULL);
 	cap_value_array_append(containers, yaml("{name: sidecar, image: envoy:1}"));
 	cap_value *live2 = update(live, injected, "injector");
 	assert_yaml_equal(fields_of(live2, "injector", "Update"),
@@ -351,9 +355,10 @@ static void objects_without_managed_fields_belong_to_before_first_apply(void **s
 	cap_value *live = deployment(1, "nginx:1");
 	cap_value *config = deployment(2, "nginx:1");
 	apply(live, config, "argocd-controller", false, CAP_ECONFLICT);
-	assert_string_equal(cap_error_last(),
-			    "Apply failed with 1 conflict: conflict with \"before-first-apply\" using "
-			    "apps/v1: .spec.replicas");
+	assert_string_equal(
+	    cap_error_last(),
+	    "Apply failed with 1 conflict: conflict with \"before-first-apply\" using "
+	    "apps/v1: .spec.replicas");
 	cap_value *out = apply(live, config, "argocd-controller", true, 0);
 	assert_non_null(fields_of(out, "before-first-apply", "Update"));
 	assert_null(cap_value_dig(fields_of(out, "before-first-apply", "Update"), "f:spec",
@@ -377,11 +382,11 @@ static void updates_record_new_maps_and_items_and_drop_removed_fields(void **sta
 	assert_non_null(cap_value_object_get(item, "."));
 	assert_non_null(cap_value_dig(item, "f:ports", ".", NULL));
 	assert_null(cap_value_dig(f, "f:metadata", "f:name", NULL));
-	assert_string_equal(cap_value_dig_string(cap_value_array_get(cap_value_dig(live, "metadata",
-									"managedFields", NULL),
-								   0),
-						 "apiVersion", NULL),
-			    "apps/v1");
+	assert_string_equal(
+	    cap_value_dig_string(
+		cap_value_array_get(cap_value_dig(live, "metadata", "managedFields", NULL), 0),
+		"apiVersion", NULL),
+	    "apps/v1");
 
 	/* Someone else edits the replicas and drops the label: kubectl loses both. */
 	cap_value *edited = cap_value_deep_copy(live);
@@ -436,20 +441,20 @@ static void bad_input_is_refused(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(apply_creates_and_records_the_applied_fields),
-		cmocka_unit_test(applying_the_same_configuration_twice_changes_nothing),
-		cmocka_unit_test(changing_a_field_another_manager_owns_conflicts),
-		cmocka_unit_test(force_takes_the_field_over),
-		cmocka_unit_test(equal_values_share_ownership),
-		cmocka_unit_test(withdrawn_fields_go_unless_someone_else_owns_them),
-		cmocka_unit_test(associative_lists_merge_by_key),
-		cmocka_unit_test(atomic_lists_are_replaced_and_owned_whole),
-		cmocka_unit_test(sets_merge_by_value),
-		cmocka_unit_test(unknown_kinds_merge_maps_and_replace_lists),
-		cmocka_unit_test(objects_without_managed_fields_belong_to_before_first_apply),
-		cmocka_unit_test(updates_record_new_maps_and_items_and_drop_removed_fields),
-		cmocka_unit_test(fields_of_an_object_leave_identity_out),
-		cmocka_unit_test(bad_input_is_refused),
+	    cmocka_unit_test(apply_creates_and_records_the_applied_fields),
+	    cmocka_unit_test(applying_the_same_configuration_twice_changes_nothing),
+	    cmocka_unit_test(changing_a_field_another_manager_owns_conflicts),
+	    cmocka_unit_test(force_takes_the_field_over),
+	    cmocka_unit_test(equal_values_share_ownership),
+	    cmocka_unit_test(withdrawn_fields_go_unless_someone_else_owns_them),
+	    cmocka_unit_test(associative_lists_merge_by_key),
+	    cmocka_unit_test(atomic_lists_are_replaced_and_owned_whole),
+	    cmocka_unit_test(sets_merge_by_value),
+	    cmocka_unit_test(unknown_kinds_merge_maps_and_replace_lists),
+	    cmocka_unit_test(objects_without_managed_fields_belong_to_before_first_apply),
+	    cmocka_unit_test(updates_record_new_maps_and_items_and_drop_removed_fields),
+	    cmocka_unit_test(fields_of_an_object_leave_identity_out),
+	    cmocka_unit_test(bad_input_is_refused),
 	};
 	return cmocka_run_group_tests(tests, setup, teardown);
 }

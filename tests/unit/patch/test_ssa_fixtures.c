@@ -49,7 +49,7 @@ typedef struct result {
 typedef struct row {
 	const char *case_name;
 	const char *config, *live, *predicted;
-	bool compare;      /* compare with predicted (else it only serves the check) */
+	bool compare;	   /* compare with predicted (else it only serves the check) */
 	const char *scope; /* compare only this pointer ("" or NULL: the whole object) */
 	const outside *outside;
 	void (*check)(const result *r);
@@ -146,9 +146,10 @@ static bool contained(const cap_value *config, const cap_value *ours)
 
 static void run_row(const row *rw)
 {
-	result r = {NULL, load(rw->live), load(rw->config), rw->predicted ? load(rw->predicted) : NULL};
-	cap_ssa_options o = {.manager = "argocd-controller", .force = true,
-			     .time = "2030-01-01T00:00:00Z"};
+	result r = {NULL, load(rw->live), load(rw->config),
+		    rw->predicted ? load(rw->predicted) : NULL};
+	cap_ssa_options o = {
+	    .manager = "argocd-controller", .force = true, .time = "2030-01-01T00:00:00Z"};
 	if (cap_ssa_apply(&r.ours, &schema, r.live, r.config, &o))
 		fail_msg("%s: %s", rw->case_name, cap_error_last());
 	if (!contained(r.config, r.ours))
@@ -218,14 +219,16 @@ static void check_service(const result *r)
 	free(text);
 	assert_string_equal(str_at(r->ours, "/spec/sessionAffinity"), "None");
 	assert_null(at(r->ours, "/metadata/labels/event"));
-	assert_string_equal(str_at(r->predicted, "/metadata/labels/event"), "FROM-MUTATION-WEBHOOK");
+	assert_string_equal(str_at(r->predicted, "/metadata/labels/event"),
+			    "FROM-MUTATION-WEBHOOK");
 }
 
 static const outside service_outside[] = {
-	{"/metadata/labels", "the mutating webhook replaced the labels with event=FROM-MUTATION-WEBHOOK"},
-	{"/metadata/managedFields/0/fieldsV1/f:metadata",
-	 "with the webhook's labels the applier's ownership of its label went too"},
-	{NULL, NULL},
+    {"/metadata/labels",
+     "the mutating webhook replaced the labels with event=FROM-MUTATION-WEBHOOK"},
+    {"/metadata/managedFields/0/fieldsV1/f:metadata",
+     "with the webhook's labels the applier's ownership of its label went too"},
+    {NULL, NULL},
 };
 
 static void check_webhook_undo(const result *r)
@@ -242,16 +245,17 @@ static void check_webhook_undo(const result *r)
 	assert_true(cap_value_equal(at(r->ours, "/spec/template/spec/containers/0/ports"),
 				    at(r->predicted, "/spec/template/spec/containers/0/ports")));
 	assert_null(at(r->ours, "/spec/template/spec/containers/0/resources"));
-	assert_string_equal(str_at(r->predicted, "/spec/template/spec/containers/0/resources/requests/cpu"),
-			    "500m");
-	assert_string_equal(str_at(r->live, "/spec/template/spec/containers/0/resources/requests/memory"),
-			    "512Mi");
+	assert_string_equal(
+	    str_at(r->predicted, "/spec/template/spec/containers/0/resources/requests/cpu"),
+	    "500m");
+	assert_string_equal(
+	    str_at(r->live, "/spec/template/spec/containers/0/resources/requests/memory"), "512Mi");
 	cap_value *mine = at(r->ours, "/metadata/managedFields/0/fieldsV1/f:spec/f:template/f:spec/"
 				      "f:containers/k:{\"name\":\"nginx\"}");
 	assert_non_null(mine);
 	assert_null(cap_value_object_get(mine, "f:resources"));
-	assert_non_null(cap_value_dig(mine, "f:ports", "k:{\"containerPort\":8081,\"protocol\":\"UDP\"}",
-				      NULL));
+	assert_non_null(cap_value_dig(mine, "f:ports",
+				      "k:{\"containerPort\":8081,\"protocol\":\"UDP\"}", NULL));
 }
 
 static void check_nested(const result *r)
@@ -262,22 +266,24 @@ static void check_nested(const result *r)
 	snprintf(p, sizeof(p), "%s/ports", c0);
 	assert_int_equal(len_at(r->ours, p), 2);
 	assert_int_equal(len_at(r->live, p), 1);
-	assert_int_equal(cap_value_get_int(at(r->ours, "/spec/template/spec/containers/0/ports/1/containerPort")),
+	assert_int_equal(cap_value_get_int(
+			     at(r->ours, "/spec/template/spec/containers/0/ports/1/containerPort")),
 			 443);
 	snprintf(p, sizeof(p), "%s/env", c0);
 	assert_int_equal(len_at(r->ours, p), 2);
 	assert_int_equal(len_at(r->live, p), 1);
-	assert_string_equal(str_at(r->ours, "/spec/template/spec/containers/0/env/1/name"), "ENV_VAR2");
+	assert_string_equal(str_at(r->ours, "/spec/template/spec/containers/0/env/1/name"),
+			    "ENV_VAR2");
 }
 
 static const outside nested_outside[] = {
-	{"/metadata/annotations/deployment.kubernetes.io~1revision",
-	 "the deployment controller bumps the revision"},
-	{"/spec/template/spec/containers/0/ports/1/protocol", "defaulted to TCP by the API server"},
-	{"/metadata/managedFields",
-	 "the fixture's entry is hand-written: it marks lists with '.', claims the defaulted "
-	 "protocol, and leaves out resources and automountServiceAccountToken, which the config sets"},
-	{NULL, NULL},
+    {"/metadata/annotations/deployment.kubernetes.io~1revision",
+     "the deployment controller bumps the revision"},
+    {"/spec/template/spec/containers/0/ports/1/protocol", "defaulted to TCP by the API server"},
+    {"/metadata/managedFields",
+     "the fixture's entry is hand-written: it marks lists with '.', claims the defaulted "
+     "protocol, and leaves out resources and automountServiceAccountToken, which the config sets"},
+    {NULL, NULL},
 };
 
 static void check_manual_apply(const result *r)
@@ -287,19 +293,20 @@ static void check_manual_apply(const result *r)
 	 * either side is the diff engine's normalisation; live carries none, nor does ours. */
 	assert_int_equal(len_at(r->ours, "/spec/template/spec/containers/0/ports"), 2);
 	assert_int_equal(len_at(r->live, "/spec/template/spec/containers/0/ports"), 1);
-	assert_int_equal(cap_value_get_int(at(r->ours, "/spec/template/spec/containers/0/ports/1/containerPort")),
+	assert_int_equal(cap_value_get_int(
+			     at(r->ours, "/spec/template/spec/containers/0/ports/1/containerPort")),
 			 40);
 	assert_string_equal(str_at(r->ours, "/spec/template/spec/containers/1/name"), "idle");
 	assert_null(at(r->ours, LAST_APPLIED));
 }
 
 static const outside manual_apply_outside[] = {
-	{LAST_APPLIED, "the reply carries kubectl's client-side annotation; the diff engine strips "
-		       "it from both sides"},
-	{"/metadata/generation", "the API server bumps the generation when the spec changes"},
-	{"/metadata/labels/mutation-test", "added by the mutating webhook"},
-	{"/spec/template/spec/containers/0/ports/1/protocol", "defaulted to TCP by the API server"},
-	{NULL, NULL},
+    {LAST_APPLIED, "the reply carries kubectl's client-side annotation; the diff engine strips "
+		   "it from both sides"},
+    {"/metadata/generation", "the API server bumps the generation when the spec changes"},
+    {"/metadata/labels/mutation-test", "added by the mutating webhook"},
+    {"/spec/template/spec/containers/0/ports/1/protocol", "defaulted to TCP by the API server"},
+    {NULL, NULL},
 };
 
 static void check_composite_key(const result *r)
@@ -311,7 +318,8 @@ static void check_composite_key(const result *r)
 	assert_string_equal(str_at(r->ours, "/spec/template/spec/containers/0/name"), "nginx");
 	assert_int_equal(len_at(r->ours, "/spec/template/spec/containers/0/ports"), 3);
 	assert_int_equal(len_at(r->live, "/spec/template/spec/containers/0/ports"), 2);
-	assert_string_equal(str_at(r->ours, "/spec/template/spec/containers/0/ports/2/name"), "metrics");
+	assert_string_equal(str_at(r->ours, "/spec/template/spec/containers/0/ports/2/name"),
+			    "metrics");
 	assert_null(at(r->ours, LAST_APPLIED));
 	/* The reply's argocd-controller entry was written by an API server: ours is the same. */
 	cap_value *ours = at(r->ours, "/metadata/managedFields/0");
@@ -323,14 +331,14 @@ static void check_composite_key(const result *r)
 }
 
 static const outside composite_outside[] = {
-	{"/template/metadata/creationTimestamp", "the API server writes a null creationTimestamp"},
-	{"/template/spec/containers/0/ports/0/protocol", "defaulted to TCP by the API server"},
-	{"/template/spec/containers/0/ports/1/protocol", "defaulted to TCP by the API server"},
-	{"/template/spec/containers/0/ports/2/protocol", "defaulted to TCP by the API server"},
-	{"/template/spec/containers/1/ports/0/protocol", "defaulted to TCP by the API server"},
-	{"/template/spec/containers/0/resources", "defaulted to {} by the API server"},
-	{"/template/spec/containers/1/resources", "defaulted to {} by the API server"},
-	{NULL, NULL},
+    {"/template/metadata/creationTimestamp", "the API server writes a null creationTimestamp"},
+    {"/template/spec/containers/0/ports/0/protocol", "defaulted to TCP by the API server"},
+    {"/template/spec/containers/0/ports/1/protocol", "defaulted to TCP by the API server"},
+    {"/template/spec/containers/0/ports/2/protocol", "defaulted to TCP by the API server"},
+    {"/template/spec/containers/1/ports/0/protocol", "defaulted to TCP by the API server"},
+    {"/template/spec/containers/0/resources", "defaulted to {} by the API server"},
+    {"/template/spec/containers/1/resources", "defaulted to {} by the API server"},
+    {NULL, NULL},
 };
 
 /* --- TestStructuredMergeDiff rows: no reply file; the note's assertions --- */
@@ -379,8 +387,8 @@ static void check_deployment_defaults(const result *r)
 	 * from managedFields the merge equals live. */
 	const char *c = "/spec/template/spec/containers";
 	assert_int_equal(len_at(r->ours, c), 1);
-	assert_int_equal(cap_value_object_len(at(r->ours, "/spec/template/spec/containers/0/resources")),
-			 0);
+	assert_int_equal(
+	    cap_value_object_len(at(r->ours, "/spec/template/spec/containers/0/resources")), 0);
 	assert_string_equal(str_at(r->ours, "/spec/strategy/rollingUpdate/maxSurge"), "25%");
 	assert_string_equal(str_at(r->ours, "/spec/template/spec/dnsPolicy"), "ClusterFirst");
 	cap_value *a = cap_value_deep_copy(r->ours), *b = cap_value_deep_copy(r->live);
@@ -392,47 +400,48 @@ static void check_deployment_defaults(const result *r)
 }
 
 static const row rows[] = {
-	{"TestStructuredMergeDiff/will_apply_default_values", "smd-service-config.yaml",
-	 "smd-service-live.yaml", NULL, false, NULL, NULL, check_default_values},
-	{"TestStructuredMergeDiff/will_remove_entries_in_list", "smd-service-config-2-ports.yaml",
-	 "smd-service-live.yaml", NULL, false, NULL, NULL, check_two_ports},
-	{"TestStructuredMergeDiff/will_remove_previously_added_fields_not_present_in_desired_state",
-	 "smd-service-config.yaml", "smd-service-live-with-type.yaml", NULL, false, NULL, NULL,
-	 check_type_removed},
-	{"TestStructuredMergeDiff/will_apply_service_with_multiple_ports",
-	 "smd-service-config-ports.yaml", "smd-service-live.yaml", NULL, false, NULL, NULL,
-	 check_five_ports},
-	{"TestStructuredMergeDiff/will_apply_deployment_defaults_correctly", "smd-deploy-config.yaml",
-	 "smd-deploy-live.yaml", NULL, false, NULL, NULL, check_deployment_defaults},
-	{"TestServerSideDiff/will_ignore_modifications_done_by_mutation_webhook_by_default",
-	 "ssd-service-config.yaml", "ssd-service-live.yaml", "ssd-service-predicted-live.json", true,
-	 NULL, service_outside, check_service},
-	{"TestServerSideDiff/will_test_removing_some_field_with_undoing_changes_done_by_webhook",
-	 "smd-deploy2-config.yaml", "smd-deploy2-live.yaml", "smd-deploy2-predicted-live.json", false,
-	 NULL, NULL, check_webhook_undo},
-	{"TestServerSideDiff/will_include_mutation_webhook_modifications", "ssd-service-config.yaml",
-	 "ssd-service-live.yaml", "ssd-service-predicted-live.json", true, NULL, service_outside,
-	 check_service},
-	{"TestServerSideDiff/will_include_nested_fields_like_ports_and_env",
-	 "ssd-deploy-nested-config.yaml", "ssd-deploy-nested-live.yaml",
-	 "ssd-deploy-nested-predicted-live.json", true, NULL, nested_outside, check_nested},
-	{"TestServerSideDiff/will_add_an_extra_container_using_kubectl_apply_and_include_mutation_webhook",
-	 "ssd-deploy-with-manual-apply-config.yaml", "ssd-deploy-with-manual-apply-live.yaml",
-	 "ssd-deploy-with-manual-apply-predicted-live.json", true, NULL, manual_apply_outside,
-	 check_manual_apply},
-	{"TestServerSideDiff/will_reflect_deletion_of_labels_in_predicted_live",
-	 "ssd-svc-no-label-config.yaml", "ssd-svc-label-live.yaml",
-	 "ssd-svc-no-label-predicted-live.json", true, NULL, NULL, check_label_deletion},
-	{"TestServerSideDiff/will_respect_ignoreDifferences_when_full_normalization_is_not_skipped",
-	 "ssd-service-config.yaml", "ssd-service-live.yaml", "ssd-service-predicted-live.json", true,
-	 NULL, service_outside, check_service},
-	{"TestServerSideDiff/will_preserve_composite_key_fields_during_diff",
-	 "ssd-deploy-composite-key-config.yaml", "ssd-deploy-composite-key-live.yaml",
-	 "ssd-deploy-composite-key-predicted-live.json", true, "/spec", composite_outside,
-	 check_composite_key},
-	{"TestServerSideDiff/will_detect_ConfigMap_data_key_removal", "ssd-configmap-config.yaml",
-	 "ssd-configmap-live.yaml", "ssd-configmap-predicted-live.json", true, NULL, NULL,
-	 check_configmap},
+    {"TestStructuredMergeDiff/will_apply_default_values", "smd-service-config.yaml",
+     "smd-service-live.yaml", NULL, false, NULL, NULL, check_default_values},
+    {"TestStructuredMergeDiff/will_remove_entries_in_list", "smd-service-config-2-ports.yaml",
+     "smd-service-live.yaml", NULL, false, NULL, NULL, check_two_ports},
+    {"TestStructuredMergeDiff/will_remove_previously_added_fields_not_present_in_desired_state",
+     "smd-service-config.yaml", "smd-service-live-with-type.yaml", NULL, false, NULL, NULL,
+     check_type_removed},
+    {"TestStructuredMergeDiff/will_apply_service_with_multiple_ports",
+     "smd-service-config-ports.yaml", "smd-service-live.yaml", NULL, false, NULL, NULL,
+     check_five_ports},
+    {"TestStructuredMergeDiff/will_apply_deployment_defaults_correctly", "smd-deploy-config.yaml",
+     "smd-deploy-live.yaml", NULL, false, NULL, NULL, check_deployment_defaults},
+    {"TestServerSideDiff/will_ignore_modifications_done_by_mutation_webhook_by_default",
+     "ssd-service-config.yaml", "ssd-service-live.yaml", "ssd-service-predicted-live.json", true,
+     NULL, service_outside, check_service},
+    {"TestServerSideDiff/will_test_removing_some_field_with_undoing_changes_done_by_webhook",
+     "smd-deploy2-config.yaml", "smd-deploy2-live.yaml", "smd-deploy2-predicted-live.json", false,
+     NULL, NULL, check_webhook_undo},
+    {"TestServerSideDiff/will_include_mutation_webhook_modifications", "ssd-service-config.yaml",
+     "ssd-service-live.yaml", "ssd-service-predicted-live.json", true, NULL, service_outside,
+     check_service},
+    {"TestServerSideDiff/will_include_nested_fields_like_ports_and_env",
+     "ssd-deploy-nested-config.yaml", "ssd-deploy-nested-live.yaml",
+     "ssd-deploy-nested-predicted-live.json", true, NULL, nested_outside, check_nested},
+    {"TestServerSideDiff/"
+     "will_add_an_extra_container_using_kubectl_apply_and_include_mutation_webhook",
+     "ssd-deploy-with-manual-apply-config.yaml", "ssd-deploy-with-manual-apply-live.yaml",
+     "ssd-deploy-with-manual-apply-predicted-live.json", true, NULL, manual_apply_outside,
+     check_manual_apply},
+    {"TestServerSideDiff/will_reflect_deletion_of_labels_in_predicted_live",
+     "ssd-svc-no-label-config.yaml", "ssd-svc-label-live.yaml",
+     "ssd-svc-no-label-predicted-live.json", true, NULL, NULL, check_label_deletion},
+    {"TestServerSideDiff/will_respect_ignoreDifferences_when_full_normalization_is_not_skipped",
+     "ssd-service-config.yaml", "ssd-service-live.yaml", "ssd-service-predicted-live.json", true,
+     NULL, service_outside, check_service},
+    {"TestServerSideDiff/will_preserve_composite_key_fields_during_diff",
+     "ssd-deploy-composite-key-config.yaml", "ssd-deploy-composite-key-live.yaml",
+     "ssd-deploy-composite-key-predicted-live.json", true, "/spec", composite_outside,
+     check_composite_key},
+    {"TestServerSideDiff/will_detect_ConfigMap_data_key_removal", "ssd-configmap-config.yaml",
+     "ssd-configmap-live.yaml", "ssd-configmap-predicted-live.json", true, NULL, NULL,
+     check_configmap},
 };
 
 static int setup(void **state)
@@ -482,9 +491,9 @@ static void table_matches_expected_tsv(void **state)
 			const char *pl = strstr(cols.items[4], "predicted-live=");
 			assert_int_equal(pl != NULL, found->predicted != NULL);
 			if (pl)
-				assert_int_equal(strncmp(pl + 15, found->predicted,
-							 strlen(found->predicted)),
-						 0);
+				assert_int_equal(
+				    strncmp(pl + 15, found->predicted, strlen(found->predicted)),
+				    0);
 			matched++;
 		}
 		cap_strvec_release(&cols);
@@ -506,7 +515,7 @@ int main(void)
 
 	tests[0] = (struct CMUnitTest)cmocka_unit_test(table_matches_expected_tsv);
 	for (size_t i = 0; i < CAP_ARRAY_SIZE(rows); i++)
-		tests[1 + i] = (struct CMUnitTest){rows[i].case_name, row_applies_as_predicted, NULL,
-						   NULL, (void *)&rows[i]};
+		tests[1 + i] = (struct CMUnitTest){rows[i].case_name, row_applies_as_predicted,
+						   NULL, NULL, (void *)&rows[i]};
 	return cmocka_run_group_tests(tests, setup, teardown);
 }

@@ -53,20 +53,21 @@ static void every_named_type_is_loaded(void **state)
 static void kinds_index_by_group_version_and_kind(void **state)
 {
 	static const char *const cases[][3] = {
-		{"apps/v1", "Deployment", "io.k8s.api.apps.v1.Deployment"},
-		{"v1", "Service", "io.k8s.api.core.v1.Service"},
-		{"v1", "ConfigMap", "io.k8s.api.core.v1.ConfigMap"},
-		{"rbac.authorization.k8s.io/v1", "ClusterRole", "io.k8s.api.rbac.v1.ClusterRole"},
-		{"networking.k8s.io/v1", "Ingress", "io.k8s.api.networking.v1.Ingress"},
-		{"autoscaling/v2", "HorizontalPodAutoscaler",
-		 "io.k8s.api.autoscaling.v2.HorizontalPodAutoscaler"},
-		{"flowcontrol.apiserver.k8s.io/v1", "FlowSchema",
-		 "io.k8s.api.flowcontrol.v1.FlowSchema"},
+	    {"apps/v1", "Deployment", "io.k8s.api.apps.v1.Deployment"},
+	    {"v1", "Service", "io.k8s.api.core.v1.Service"},
+	    {"v1", "ConfigMap", "io.k8s.api.core.v1.ConfigMap"},
+	    {"rbac.authorization.k8s.io/v1", "ClusterRole", "io.k8s.api.rbac.v1.ClusterRole"},
+	    {"networking.k8s.io/v1", "Ingress", "io.k8s.api.networking.v1.Ingress"},
+	    {"autoscaling/v2", "HorizontalPodAutoscaler",
+	     "io.k8s.api.autoscaling.v2.HorizontalPodAutoscaler"},
+	    {"flowcontrol.apiserver.k8s.io/v1", "FlowSchema",
+	     "io.k8s.api.flowcontrol.v1.FlowSchema"},
 	};
 	for (size_t i = 0; i < CAP_ARRAY_SIZE(cases); i++) {
 		const cap_smd_type *t = cap_smd_schema_kind(&schema, cases[i][0], cases[i][1]);
 		if (!t || strcmp(t->name, cases[i][2]))
-			fail_msg("%s %s: got %s", cases[i][0], cases[i][1], t ? t->name : "nothing");
+			fail_msg("%s %s: got %s", cases[i][0], cases[i][1],
+				 t ? t->name : "nothing");
 	}
 	/* Not top-level objects, or unknown: deduced. */
 	assert_null(cap_smd_schema_kind(&schema, "apps/v1", "DeploymentSpec"));
@@ -132,10 +133,11 @@ static void containers_env_and_selectors_have_their_relationships(void **state)
 	assert_string_equal(cports->list_keys.items[0], "containerPort");
 	assert_string_equal(cports->list_keys.items[1], "protocol");
 	/* LabelSelector is an atomic map; labels map member by member. */
-	assert_int_equal(cap_smd_map_relationship(type("io.k8s.apimachinery.pkg.apis.meta.v1.LabelSelector")),
-			 CAP_SMD_ATOMIC);
+	assert_int_equal(
+	    cap_smd_map_relationship(type("io.k8s.apimachinery.pkg.apis.meta.v1.LabelSelector")),
+	    CAP_SMD_ATOMIC);
 	const cap_smd_type *labels =
-		field_type(type("io.k8s.apimachinery.pkg.apis.meta.v1.ObjectMeta"), "labels");
+	    field_type(type("io.k8s.apimachinery.pkg.apis.meta.v1.ObjectMeta"), "labels");
 	assert_int_equal(cap_smd_map_relationship(labels), CAP_SMD_SEPARABLE);
 	assert_true(labels->map_element->is_scalar);
 	assert_string_equal(labels->map_element->scalar, "string");
@@ -171,40 +173,42 @@ static cap_value *yaml(const char *text)
 
 static void crd_schema_gives_list_and_map_types(void **state)
 {
-	cap_value *crd = yaml("apiVersion: apiextensions.k8s.io/v1\n"
-			      "kind: CustomResourceDefinition\n"
-			      "metadata: {name: widgets.example.com}\n"
-			      "spec:\n"
-			      "  group: example.com\n"
-			      "  names: {kind: Widget, plural: widgets}\n"
-			      "  versions:\n"
-			      "  - name: v1\n"
-			      "    schema:\n"
-			      "      openAPIV3Schema:\n"
-			      "        type: object\n"
-			      "        properties:\n"
-			      "          metadata: {type: object}\n"
-			      "          spec:\n"
-			      "            type: object\n"
-			      "            properties:\n"
-			      "              items:\n"
-			      "                type: array\n"
-			      "                x-kubernetes-list-type: map\n"
-			      "                x-kubernetes-list-map-keys: [name, zone]\n"
-			      "                items:\n"
-			      "                  type: object\n"
-			      "                  properties:\n"
-			      "                    name: {type: string}\n"
-			      "                    zone: {type: string, default: a}\n"
-			      "                    size: {x-kubernetes-int-or-string: true}\n"
-			      "              tags: {type: array, x-kubernetes-list-type: set, items: {type: string}}\n"
-			      "              args: {type: array, items: {type: string}}\n"
-			      "              selector:\n"
-			      "                type: object\n"
-			      "                x-kubernetes-map-type: atomic\n"
-			      "                additionalProperties: {type: string}\n"
-			      "              extra: {type: object, x-kubernetes-preserve-unknown-fields: true}\n"
-			      "              anything: {x-kubernetes-preserve-unknown-fields: true}\n");
+	cap_value *crd =
+	    yaml("apiVersion: apiextensions.k8s.io/v1\n"
+		 "kind: CustomResourceDefinition\n"
+		 "metadata: {name: widgets.example.com}\n"
+		 "spec:\n"
+		 "  group: example.com\n"
+		 "  names: {kind: Widget, plural: widgets}\n"
+		 "  versions:\n"
+		 "  - name: v1\n"
+		 "    schema:\n"
+		 "      openAPIV3Schema:\n"
+		 "        type: object\n"
+		 "        properties:\n"
+		 "          metadata: {type: object}\n"
+		 "          spec:\n"
+		 "            type: object\n"
+		 "            properties:\n"
+		 "              items:\n"
+		 "                type: array\n"
+		 "                x-kubernetes-list-type: map\n"
+		 "                x-kubernetes-list-map-keys: [name, zone]\n"
+		 "                items:\n"
+		 "                  type: object\n"
+		 "                  properties:\n"
+		 "                    name: {type: string}\n"
+		 "                    zone: {type: string, default: a}\n"
+		 "                    size: {x-kubernetes-int-or-string: true}\n"
+		 "              tags: {type: array, x-kubernetes-list-type: set, items: {type: "
+		 "string}}\n"
+		 "              args: {type: array, items: {type: string}}\n"
+		 "              selector:\n"
+		 "                type: object\n"
+		 "                x-kubernetes-map-type: atomic\n"
+		 "                additionalProperties: {type: string}\n"
+		 "              extra: {type: object, x-kubernetes-preserve-unknown-fields: true}\n"
+		 "              anything: {x-kubernetes-preserve-unknown-fields: true}\n");
 	assert_int_equal(cap_smd_schema_add_crd(&schema, crd), 0);
 	const cap_smd_type *w = cap_smd_schema_kind(&schema, "example.com/v1", "Widget");
 	assert_non_null(w);
@@ -216,8 +220,8 @@ static void crd_schema_gives_list_and_map_types(void **state)
 	assert_int_equal(items->list_keys.len, 2);
 	assert_string_equal(items->list_keys.items[1], "zone");
 	assert_string_equal(
-		cap_value_get_string(cap_smd_field_of(items->list_element, "zone", 4)->default_value),
-		"a");
+	    cap_value_get_string(cap_smd_field_of(items->list_element, "zone", 4)->default_value),
+	    "a");
 	assert_string_equal(field_type(items->list_element, "size")->scalar, "untyped");
 	const cap_smd_type *tags = field_type(spec, "tags");
 	assert_int_equal(cap_smd_list_relationship(tags), CAP_SMD_ASSOCIATIVE);
@@ -239,7 +243,7 @@ static void argo_application_crd_loads(void **state)
 	assert_int_equal(cap_yaml_parse_file(&docs, path.ptr, NULL), 0);
 	assert_int_equal(cap_smd_schema_add_crd(&schema, cap_value_array_get(docs, 0)), 0);
 	const cap_smd_type *app =
-		cap_smd_schema_kind(&schema, "argoproj.io/v1alpha1", "Application");
+	    cap_smd_schema_kind(&schema, "argoproj.io/v1alpha1", "Application");
 	assert_non_null(app);
 	const cap_smd_type *source = field_type(field_type(app, "spec"), "source");
 	const cap_smd_type *helm = field_type(source, "helm");
@@ -282,14 +286,15 @@ static void malformed_schemas_are_refused(void **state)
 static void forward_references_resolve(void **state)
 {
 	cap_smd_schema s = CAP_SMD_SCHEMA_INIT;
-	cap_value *v = yaml("types:\n"
-			    "- name: a\n"
-			    "  map:\n"
-			    "    fields:\n"
-			    "    - name: b\n"
-			    "      type: {namedType: b}\n"
-			    "- name: b\n"
-			    "  list: {elementType: {scalar: string}, elementRelationship: associative}\n");
+	cap_value *v =
+	    yaml("types:\n"
+		 "- name: a\n"
+		 "  map:\n"
+		 "    fields:\n"
+		 "    - name: b\n"
+		 "      type: {namedType: b}\n"
+		 "- name: b\n"
+		 "  list: {elementType: {scalar: string}, elementRelationship: associative}\n");
 	assert_int_equal(cap_smd_schema_load(&s, v), 0);
 	const cap_smd_type *b = cap_smd_field_of(cap_smd_schema_type(&s, "a"), "b", 1)->type;
 	assert_ptr_equal(b, cap_smd_schema_type(&s, "b"));
@@ -301,16 +306,16 @@ static void forward_references_resolve(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(every_named_type_is_loaded),
-		cmocka_unit_test(kinds_index_by_group_version_and_kind),
-		cmocka_unit_test(derived_groups_exist_in_discovery),
-		cmocka_unit_test(service_ports_are_keyed_by_port_and_protocol),
-		cmocka_unit_test(containers_env_and_selectors_have_their_relationships),
-		cmocka_unit_test(untyped_types_are_deduced_or_atomic),
-		cmocka_unit_test(crd_schema_gives_list_and_map_types),
-		cmocka_unit_test(argo_application_crd_loads),
-		cmocka_unit_test(malformed_schemas_are_refused),
-		cmocka_unit_test(forward_references_resolve),
+	    cmocka_unit_test(every_named_type_is_loaded),
+	    cmocka_unit_test(kinds_index_by_group_version_and_kind),
+	    cmocka_unit_test(derived_groups_exist_in_discovery),
+	    cmocka_unit_test(service_ports_are_keyed_by_port_and_protocol),
+	    cmocka_unit_test(containers_env_and_selectors_have_their_relationships),
+	    cmocka_unit_test(untyped_types_are_deduced_or_atomic),
+	    cmocka_unit_test(crd_schema_gives_list_and_map_types),
+	    cmocka_unit_test(argo_application_crd_loads),
+	    cmocka_unit_test(malformed_schemas_are_refused),
+	    cmocka_unit_test(forward_references_resolve),
 	};
 	return cmocka_run_group_tests(tests, load_shared_schema, release_schema);
 }
