@@ -42,6 +42,10 @@ static void canonical_quantities(cap_value *map)
 			char num[32];
 			int n = snprintf(num, sizeof(num), "%lld", (long long)cap_value_get_int(v));
 			ok = cap_quantity_canonical(&text, num, (size_t)n);
+		} else if (cap_value_is_real(v)) {
+			char num[64];
+			int n = snprintf(num, sizeof(num), "%.15g", cap_value_get_real(v));
+			ok = cap_quantity_canonical(&text, num, (size_t)n);
 		} else {
 			continue;
 		}

@@ -1,0 +1,240 @@
+/* Tests for the diff engine's options and rules beyond Argo CD's fixtures. */
+#include "cap_test.h"
+
+#include "base/error.h"
+#include "diff/diff.h"
+#include "value/json.h"
+#include "value/yaml.h"
+
+#include <string.h>
+
+static cap_value *yaml(const char *text)
+{
+	cap_value *v = NULL;
+	if (cap_yaml_parse(&v, text, strlen(text), "test", NULL))
+		fail_msg("cannot parse: %s", cap_error_last());
+	return v;
+}
+
+/* Diffs config against live (YAML texts) and returns modified; the result goes to *out. */
+static bool run(cap_diff_result *out, const char *config, const char *live,
+		const cap_diff_options *o)
+{
+	cap_value *c = config ? yaml(config) : NULL, *l = live ? yaml(live) : NULL;
+	if (cap_diff(out, c, l, o))
+		fail_msg("diff failed: %s", cap_error_last());
+	cap_value_free(c);
+	cap_value_free(l);
+	return out->modified;
+}
+
+static bool modified(const char *config, const char *live, const cap_diff_options *o)
+{
+	cap_diff_result r = CAP_DIFF_RESULT_INIT;
+	bool m = run(&r, config, live, o);
+	cap_diff_result_release(&r);
+	return m;
+}
+
+static const char cm_config[] = "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: c, namespace: n}\n"
+				"data: {a: '1'}\n";
+
+static void server_metadata_and_status_never_count(void **state)
+{
+	assert_false(modified(cm_config,
+			      "apiVersion: v1\nkind: ConfigMap\n"
+			      "metadata: {name: c, namespace: n, uid: u, resourceVersion: '9', generation: 3,\n"
+			      "  creationTimestamp: '2026-01-01T00:00:00Z', selfLink: /x,\n"
+			      "  managedFields: [{manager: m, operation: Update}]}\n"
+			      "data: {a: '1'}\nstatus: {phase: whatever}\n",
+			      NULL));
+}
+
+static void status_mode_off_compares_status(void **state)
+{
+	const char *cfg = "apiVersion: example.com/v1\nkind: Widget\nmetadata: {name: w}\n"
+			  "spec: {size: 1}\nstatus: {ready: true}\n";
+	const char *live = "apiVersion: example.com/v1\nkind: Widget\nmetadata: {name: w}\n"
+			   "spec: {size: 1}\nstatus: {ready: false}\n";
+	cap_diff_options o = CAP_DIFF_OPTIONS_INIT;
+	assert_false(modified(cfg, live, &o));
+	o.status = CAP_DIFF_STATUS_CRD;
+	assert_true(modified(cfg, live, &o));
+	o.status = CAP_DIFF_STATUS_OFF;
+	assert_true(modified(cfg, live, &o));
+}
+
+static void live_only_fields_do_not_count_for_custom_resources(void **state)
+{
+	const char *cfg = "apiVersion: example.com/v1\nkind: Widget\nmetadata: {name: w}\n"
+			  "spec: {size: 1}\n";
+	assert_false(modified(cfg,
+			      "apiVersion: example.com/v1\nkind: Widget\nmetadata: {name: w}\n"
+			      "spec: {size: 1, defaulted: x}\n",
+			      NULL));
+	assert_true(modified(cfg,
+			     "apiVersion: example.com/v1\nkind: Widget\nmetadata: {name: w}\n"
+			     "spec: {size: 2}\n",
+			     NULL));
+}
+
+static void removals_from_last_applied_count(void **state)
+{
+	const char *live =
+		"apiVersion: example.com/v1\nkind: Widget\n"
+		"metadata:\n  name: w\n  annotations:\n"
+		"    kubectl.kubernetes.io/last-applied-configuration: "
+		"'{\"apiVersion\":\"example.com/v1\",\"kind\":\"Widget\",\"metadata\":{\"name\":\"w\"},"
+		"\"spec\":{\"size\":1,\"color\":\"red\"}}'\n"
+		"spec: {size: 1, color: red, defaulted: x}\n";
+	cap_diff_result r = CAP_DIFF_RESULT_INIT;
+	assert_true(run(&r, "apiVersion: example.com/v1\nkind: Widget\nmetadata: {name: w}\n"
+			    "spec: {size: 1}\n",
+			live, NULL));
+	assert_null(cap_value_dig(r.predicted_live, "spec", "color", NULL));
+	assert_non_null(cap_value_dig(r.predicted_live, "spec", "defaulted", NULL));
+	/* the annotation itself is never compared or shown */
+	assert_null(cap_value_dig(r.normalized_live, "metadata", "annotations", NULL));
+	cap_diff_result_release(&r);
+}
+
+static void quantities_and_defaults_match_the_api_server(void **state)
+{
+	const char *cfg = "apiVersion: apps/v1\nkind: Deployment\nmetadata: {name: d}\n"
+			  "spec:\n  selector: {matchLabels: {a: b}}\n"
+			  "  template:\n    metadata: {labels: {a: b}}\n    spec:\n"
+			  "      containers:\n      - name: c\n        image: nginx\n"
+			  "        ports: [{containerPort: 80}]\n"
+			  "        resources: {limits: {cpu: 1000m, memory: 1024Mi}, requests: {cpu: 0.5}}\n";
+	const char *live = "apiVersion: apps/v1\nkind: Deployment\nmetadata: {name: d}\n"
+			   "spec:\n  replicas: 1\n  revisionHistoryLimit: 10\n"
+			   "  progressDeadlineSeconds: 600\n  selector: {matchLabels: {a: b}}\n"
+			   "  strategy: {type: RollingUpdate, rollingUpdate: {maxSurge: 25%, maxUnavailable: 25%}}\n"
+			   "  template:\n    metadata: {labels: {a: b}, creationTimestamp: null}\n    spec:\n"
+			   "      containers:\n      - name: c\n        image: nginx\n"
+			   "        imagePullPolicy: Always\n"
+			   "        terminationMessagePath: /dev/termination-log\n"
+			   "        terminationMessagePolicy: File\n"
+			   "        ports: [{containerPort: 80, protocol: TCP}]\n"
+			   "        resources: {limits: {cpu: '1', memory: 1Gi}, requests: {cpu: 500m}}\n"
+			   "      restartPolicy: Always\n      dnsPolicy: ClusterFirst\n"
+			   "      schedulerName: default-scheduler\n      securityContext: {}\n"
+			   "      terminationGracePeriodSeconds: 30\n";
+	assert_false(modified(cfg, live, NULL));
+}
+
+static void only_config_or_only_live(void **state)
+{
+	cap_diff_result r = CAP_DIFF_RESULT_INIT;
+	assert_true(run(&r, cm_config, NULL, NULL));
+	assert_null(r.normalized_live);
+	assert_non_null(r.predicted_live);
+	cap_diff_result_release(&r);
+	assert_false(run(&r, NULL, cm_config, NULL));
+	assert_null(r.predicted_live);
+	cap_diff_result_release(&r);
+	assert_int_equal(cap_diff(&r, NULL, NULL, NULL), CAP_EINVALID);
+}
+
+static void tracking_annotation_is_written_into_config(void **state)
+{
+	cap_diff_options o = CAP_DIFF_OPTIONS_INIT;
+	o.tracking_key = "argocd.argoproj.io/tracking-id";
+	o.tracking_value = "app:/ConfigMap:n/c";
+	const char *live = "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: c\n  namespace: n\n"
+			   "  annotations: {argocd.argoproj.io/tracking-id: 'app:/ConfigMap:n/c'}\n"
+			   "data: {a: '1'}\n";
+	assert_false(modified(cm_config, live, &o));
+	/* a live object without the mark must gain it */
+	assert_true(modified(cm_config, cm_config, &o));
+	assert_false(modified(cm_config, cm_config, NULL));
+}
+
+static void secret_string_data_equals_data(void **state)
+{
+	assert_false(modified("apiVersion: v1\nkind: Secret\nmetadata: {name: s}\n"
+			      "stringData: {password: secret}\n",
+			      "apiVersion: v1\nkind: Secret\nmetadata: {name: s}\n"
+			      "data: {password: c2VjcmV0}\ntype: Opaque\n",
+			      NULL));
+}
+
+static int dry_run_calls;
+
+static int fake_dry_run(cap_value **out, const cap_value *config, const char *manager, void *ctx)
+{
+	dry_run_calls++;
+	assert_string_equal(manager, "argocd-controller");
+	*out = yaml("apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: c\n  namespace: n\n"
+		    "  managedFields:\n  - {manager: argocd-controller, operation: Apply, "
+		    "apiVersion: v1, fieldsType: FieldsV1, fieldsV1: {'f:data': {'f:a': {}}}}\n"
+		    "data: {a: '2'}\n");
+	return 0;
+}
+
+static void server_side_diff_asks_the_dry_runner(void **state)
+{
+	cap_diff_options o = CAP_DIFF_OPTIONS_INIT;
+	o.mode = CAP_DIFF_SERVER_SIDE;
+	cap_diff_result r = CAP_DIFF_RESULT_INIT;
+	cap_value *c = yaml(cm_config), *l = yaml(cm_config);
+	assert_int_equal(cap_diff(&r, c, l, &o), CAP_EINVALID);
+	o.dry_run = fake_dry_run;
+	assert_int_equal(cap_diff(&r, c, l, &o), 0);
+	assert_int_equal(dry_run_calls, 1);
+	assert_true(r.modified);
+	assert_null(cap_value_dig(r.predicted_live, "metadata", "managedFields", NULL));
+	cap_diff_result_release(&r);
+	cap_value_free(c);
+	cap_value_free(l);
+}
+
+static void ignore_extraneous_reads_compare_options(void **state)
+{
+	cap_value *a = yaml("metadata: {annotations: {argocd.argoproj.io/compare-options: "
+			    "'ServerSideDiff=true, IgnoreExtraneous'}}");
+	cap_value *b = yaml("metadata: {annotations: {argocd.argoproj.io/compare-options: "
+			    "IgnoreExtraneousX}}");
+	assert_true(cap_diff_ignore_extraneous(a));
+	assert_false(cap_diff_ignore_extraneous(b));
+	assert_false(cap_diff_ignore_extraneous(NULL));
+	cap_value_free(a);
+	cap_value_free(b);
+}
+
+static void key_changes_with_config_and_live_revision(void **state)
+{
+	cap_value *c1 = yaml(cm_config), *c2 = yaml("apiVersion: v1\nkind: ConfigMap\n"
+						    "metadata: {name: c, namespace: n}\ndata: {a: '2'}\n");
+	cap_value *l1 = yaml("metadata: {uid: u, resourceVersion: '1'}");
+	cap_value *l2 = yaml("metadata: {uid: u, resourceVersion: '2'}");
+	uint64_t k = cap_diff_key(c1, l1, NULL);
+	assert_true(k == cap_diff_key(c1, l1, NULL));
+	assert_true(k != cap_diff_key(c2, l1, NULL));
+	assert_true(k != cap_diff_key(c1, l2, NULL));
+	cap_diff_options o = CAP_DIFF_OPTIONS_INIT;
+	o.status = CAP_DIFF_STATUS_OFF;
+	assert_true(k != cap_diff_key(c1, l1, &o));
+	cap_value_free(c1);
+	cap_value_free(c2);
+	cap_value_free(l1);
+	cap_value_free(l2);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(server_metadata_and_status_never_count),
+		cmocka_unit_test(status_mode_off_compares_status),
+		cmocka_unit_test(live_only_fields_do_not_count_for_custom_resources),
+		cmocka_unit_test(removals_from_last_applied_count),
+		cmocka_unit_test(quantities_and_defaults_match_the_api_server),
+		cmocka_unit_test(only_config_or_only_live),
+		cmocka_unit_test(tracking_annotation_is_written_into_config),
+		cmocka_unit_test(secret_string_data_equals_data),
+		cmocka_unit_test(server_side_diff_asks_the_dry_runner),
+		cmocka_unit_test(ignore_extraneous_reads_compare_options),
+		cmocka_unit_test(key_changes_with_config_and_live_revision),
+	};
+	return cmocka_run_group_tests_name("diff/diff", tests, NULL, NULL);
+}
