@@ -404,6 +404,8 @@ int cap_ssa_apply(cap_value **out, const cap_smd_schema *schema, const cap_value
 	const cap_smd_type *t =
 	    cap_smd_schema_kind(schema, cap_value_dig_string(config, "apiVersion", NULL),
 				cap_value_dig_string(config, "kind", NULL));
+	if ((err = cap_ssa_walk_check(config, t)))
+		return cap_error_prefix("cannot apply: ");
 	if (live && (err = cap_managed_fields_decode(
 			 &mf, cap_value_dig(live, "metadata", "managedFields", NULL))))
 		return err;

@@ -45,7 +45,10 @@ typedef struct cap_ssa_options {
  *   .spec.replicas
  * (several conflicts: "Apply failed with 2 conflicts: conflicts with \"m\" using v1:\n- .a\n- .b",
  * grouped by manager). CAP_EINVALID when config or live is not an object, config lacks
- * apiVersion or kind, or live's managedFields are malformed. live and config are unchanged.
+ * apiVersion or kind, config has two items with one key in an associative list or an item
+ * without a key field ("cannot apply: .spec.ports: duplicate entries for key
+ * [port=80,protocol=\"TCP\"]"), or live's managedFields are malformed. live and config are
+ * unchanged.
  */
 int cap_ssa_apply(cap_value **out, const cap_smd_schema *schema, const cap_value *live,
 		  const cap_value *config, const cap_ssa_options *opts);

@@ -6,6 +6,7 @@
 
 #include "base/alloc.h"
 #include "base/buf.h"
+#include "base/error.h"
 #include "base/hashmap.h"
 #include "value/json.h"
 
@@ -109,6 +110,92 @@ void cap_ssa_walk_fieldset(cap_fieldset *out, const cap_value *v, const cap_smd_
 		break;
 	}
 	cap_buf_release(&el);
+}
+
+/* The first key field item lacks (without a schema default), or NULL. */
+static const char *missing_key(const cap_value *item, const cap_smd_type *t)
+{
+	for (size_t k = 0; k < t->list_keys.len; k++) {
+		const char *name = t->list_keys.items[k];
+		const cap_smd_field *f = cap_smd_field_of(item_type(t), name, strlen(name));
+		if (!cap_value_object_get(item, name) && !(f && f->default_value))
+			return name;
+	}
+	return NULL;
+}
+
+static int check(cap_buf *path, const cap_value *v, const cap_smd_type *t, unsigned depth)
+{
+	cap_buf el = CAP_BUF_INIT;
+	cap_hashmap seen = CAP_HASHMAP_INIT;
+	size_t mark = path->len, i;
+	const char *key;
+	cap_value *m;
+	int err = 0;
+
+	if (depth > 512)
+		return cap_error_set(CAP_ELIMIT, "%s: nested deeper than 512", path->ptr);
+	switch (shape_of(v, t)) {
+	case SHAPE_LEAF:
+		break;
+	case SHAPE_MAP:
+		CAP_VALUE_OBJECT_FOREACH(v, key, m)
+		{
+			size_t klen = cap_value_object_iter_key_len(cap__it);
+			cap_buf_putc(path, '.');
+			cap_buf_put(path, key, klen);
+			err = check(path, m, cap_smd_member_type(t, key, klen, NULL), depth + 1);
+			cap_buf_truncate(path, mark);
+			if (err)
+				break;
+		}
+		break;
+	case SHAPE_ASSOC:
+		CAP_VALUE_ARRAY_FOREACH(v, i, m)
+		{
+			const char *name =
+			    t->list_keys.len && cap_value_is_object(m) ? missing_key(m, t) : NULL;
+			if (name) {
+				err = cap_error_set(
+				    CAP_EINVALID,
+				    "%s[%zu]: associative list with keys has an element "
+				    "that omits key field \"%s\"",
+				    path->ptr, i, name);
+				break;
+			}
+			cap_buf_clear(&el);
+			cap_ssa_walk_item_element(&el, m, i, t);
+			if (cap_hashmap_contains(&seen, el.ptr)) {
+				const char *els[] = {el.ptr};
+				cap_buf text = CAP_BUF_INIT;
+				cap_fieldset_path_string(&text, els, 1);
+				err =
+				    cap_error_set(CAP_EINVALID, "%s: duplicate entries for key %s",
+						  path->ptr, text.ptr);
+				cap_buf_release(&text);
+				break;
+			}
+			cap_hashmap_put(&seen, el.ptr, NULL);
+			cap_buf_printf(path, "[%zu]", i);
+			err = check(path, m, item_type(t), depth + 1);
+			cap_buf_truncate(path, mark);
+			if (err)
+				break;
+		}
+		break;
+	}
+	cap_hashmap_release(&seen, NULL);
+	cap_buf_release(&el);
+	return err;
+}
+
+int cap_ssa_walk_check(const cap_value *v, const cap_smd_type *t)
+{
+	cap_buf path = CAP_BUF_INIT;
+	int err = check(&path, v, t, 0);
+
+	cap_buf_release(&path);
+	return err;
 }
 
 /* Items of an associative list indexed by element text, keeping the first of duplicates. */

@@ -33,6 +33,15 @@ void cap_ssa_walk_compare(cap_fieldset *added, cap_fieldset *modified, cap_field
 cap_value *cap_ssa_walk_remove(const cap_value *v, const cap_fieldset *set, const cap_smd_type *t);
 
 /*
+ * Checks an applied configuration as the API server does before merging it: associative list
+ * items must carry every key field (or have a schema default for it) and no two items may share
+ * a key. CAP_EINVALID naming the path on the first violation:
+ *   .spec.ports: duplicate entries for key [port=80,protocol="TCP"]
+ *   .spec.containers[1]: associative list with keys has an element that omits key field "name"
+ */
+int cap_ssa_walk_check(const cap_value *v, const cap_smd_type *t);
+
+/*
  * The path element of item i of a list of type t: "k:{...}" when the list has keys, "v:..." for
  * a set, "i:<i>" otherwise; appended to out.
  */

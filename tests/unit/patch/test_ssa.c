@@ -27,20 +27,28 @@ static int setup(void **state)
 	if (cap_smd_schema_load_file(&schema, path.ptr))
 		fail_msg("cannot load the schema: %s", cap_error_last());
 	cap_buf_release(&path);
-	cap_value *crd = yaml("spec:\n"
-			      "  group: example.com\n"
-			      "  names: {kind: Widget}\n"
-			      "  versions:\n"
-			      "  - name: v1\n"
-			      "    schema:\n"
-			      "      openAPIV3Schema:\n"
-			      "        type: object\n"
-			      "        properties:\n"
-			      "          spec:\n"
-			      "            type: object\n"
-			      "            properties:\n"
-			      "              tags: {type: array, x-kubernetes-list-type: set, "
-			      "items: {type: string}}\n");
+	cap_value *crd =
+	    yaml("spec:\n"
+		 "  group: example.com\n"
+		 "  names: {kind: Widget}\n"
+		 "  versions:\n"
+		 "  - name: v1\n"
+		 "    schema:\n"
+		 "      openAPIV3Schema:\n"
+		 "        type: object\n"
+		 "        properties:\n"
+		 "          spec:\n"
+		 "            type: object\n"
+		 "            properties:\n"
+		 "              tags: {type: array, x-kubernetes-list-type: set, "
+		 "items: {type: string}}\n"
+		 "              items:\n"
+		 "                type: array\n"
+		 "                x-kubernetes-list-type: map\n"
+		 "                x-kubernetes-list-map-keys: [name]\n"
+		 "                items:\n"
+		 "                  type: object\n"
+		 "                  properties: {name: {type: string}, size: {type: integer}}\n");
 	if (cap_smd_schema_add_crd(&schema, crd))
 		fail_msg("cannot add the CRD: %s", cap_error_last());
 	cap_value_free(crd);
@@ -429,6 +437,21 @@ static void bad_input_is_refused(void **state)
 	assert_non_null(strstr(cap_error_last(), "managedFields[0]"));
 	assert_int_equal(cap_ssa_update(&out, &schema, bad, config, &o), CAP_EINVALID);
 	assert_null(out);
+	/* Associative lists need distinct keys, and every key field or its default. */
+	cap_value *dup = yaml("apiVersion: v1\nkind: Service\nmetadata: {name: s}\n"
+			      "spec: {ports: [{port: 80, name: a}, {port: 80, protocol: TCP}]}\n");
+	assert_int_equal(cap_ssa_apply(&out, &schema, NULL, dup, &o), CAP_EINVALID);
+	assert_string_equal(cap_error_last(),
+			    "cannot apply: .spec.ports: duplicate entries for key "
+			    "[port=80,protocol=\"TCP\"]");
+	cap_value *nokey = yaml("apiVersion: example.com/v1\nkind: Widget\nmetadata: {name: w}\n"
+				"spec: {items: [{name: a}, {size: 1}]}\n");
+	assert_int_equal(cap_ssa_apply(&out, &schema, NULL, nokey, &o), CAP_EINVALID);
+	assert_string_equal(cap_error_last(),
+			    "cannot apply: .spec.items[1]: associative list with keys has an "
+			    "element that omits key field \"name\"");
+	cap_value_free(dup);
+	cap_value_free(nokey);
 	/* A schema is optional: everything is then deduced. */
 	assert_int_equal(cap_ssa_apply(&out, NULL, NULL, config, &o), 0);
 	cap_value_free(out);
