@@ -5,6 +5,7 @@
 #include "base/error.h"
 #include "git/cache.h"
 #include "git/tree_fs.h"
+#include "render/cache.h"
 #include "render/paths.h"
 #include "render/render.h"
 #include "render/source.h"
@@ -25,7 +26,7 @@ enum {
 	OPT_TLA_STR, OPT_TLA_CODE, OPT_JSONNET_LIBS, OPT_IMAGE, OPT_PREFIX, OPT_SUFFIX,
 	OPT_KNS, OPT_KLABEL, OPT_KANNOT, OPT_KREPLICA, OPT_FORCE_LABELS, OPT_FORCE_ANNOT,
 	OPT_KCOMPONENT, OPT_TRACKING, OPT_LABEL_KEY, OPT_KUBE_VERSION, OPT_OUTPUT, OPT_CACHE_DIR,
-	OPT_SOURCE_JSON, OPT_HELP,
+	OPT_SOURCE_JSON, OPT_REDIS, OPT_HARD_REFRESH, OPT_CACHE_STATS, OPT_HELP,
 };
 
 static const struct option options[] = {
@@ -71,6 +72,9 @@ static const struct option options[] = {
 	{"output", required_argument, NULL, 'o'},
 	{"cache-dir", required_argument, NULL, OPT_CACHE_DIR},
 	{"source", required_argument, NULL, OPT_SOURCE_JSON},
+	{"redis", required_argument, NULL, OPT_REDIS},
+	{"hard-refresh", no_argument, NULL, OPT_HARD_REFRESH},
+	{"cache-stats", no_argument, NULL, OPT_CACHE_STATS},
 	{"help", no_argument, NULL, 'h'},
 	{NULL, 0, NULL, 0},
 };
@@ -96,7 +100,10 @@ static void usage(FILE *to)
 		"Application: --app-name (default: the path's last folder), --dest-namespace,\n"
 		"  --project, --tracking-method annotation|label|annotation+label, --label-key.\n"
 		"Other: --source JSON (a whole spec.source), --kube-version, -o yaml|json,\n"
-		"  --cache-dir DIR (git checkouts; default: a temporary directory).\n");
+		"  --cache-dir DIR (git checkouts; default: a temporary directory),\n"
+		"  --redis HOST:PORT (share rendered manifests of git URLs through Redis, as\n"
+		"  repo-servers do), --hard-refresh (render even when cached), --cache-stats\n"
+		"  (say on stderr whether the cache answered).\n");
 }
 
 static cap_value *block(cap_value *src, const char *name)
@@ -165,7 +172,8 @@ static int add_map(cap_value *m, const char *arg, const char *flag)
 
 typedef struct cli_args {
 	const char *repo, *revision, *app_name, *dest_ns, *project, *tracking, *label_key;
-	const char *kube_version, *output, *cache_dir;
+	const char *kube_version, *output, *cache_dir, *redis;
+	bool hard_refresh, cache_stats;
 } cli_args;
 
 static int read_literal_values(cap_value *src, const char *file)
@@ -199,6 +207,9 @@ static int parse_flags(cap_value *src, cli_args *a, int argc, char **argv)
 		case OPT_LABEL_KEY: a->label_key = optarg; break;
 		case OPT_KUBE_VERSION: a->kube_version = optarg; break;
 		case OPT_CACHE_DIR: a->cache_dir = optarg; break;
+		case OPT_REDIS: a->redis = optarg; break;
+		case OPT_HARD_REFRESH: a->hard_refresh = true; break;
+		case OPT_CACHE_STATS: a->cache_stats = true; break;
 		case 'o': a->output = optarg; break;
 		case OPT_SOURCE_JSON: {
 			cap_value *v = NULL;
@@ -334,11 +345,6 @@ static int parse_flags(cap_value *src, cli_args *a, int argc, char **argv)
 	return 0;
 }
 
-static bool is_local_dir(const char *repo)
-{
-	struct stat st;
-	return !strstr(repo, "://") && stat(repo, &st) == 0 && S_ISDIR(st.st_mode);
-}
 
 /* The application's default name: the last folder of the path (or the chart). */
 static void default_app_name(cap_buf *out, const cap_render_source *s)
@@ -354,6 +360,37 @@ static void default_app_name(cap_buf *out, const cap_render_source *s)
 		cap_buf_put(out, p + start, n - start);
 	else
 		cap_buf_puts(out, "app");
+}
+
+static bool is_local_dir(const char *repo)
+{
+	struct stat st;
+	return !strstr(repo, "://") && stat(repo, &st) == 0 && S_ISDIR(st.st_mode);
+}
+
+/* Renders through a manifest cache whose second level is the Redis at a->redis. */
+static int render_cached(cap_value **out, cli_args *a, const cap_render_request *req,
+			 const char *commit)
+{
+	cap_render_cache_options co = {0};
+	cap_render_cache *cache = NULL;
+	cap_buf host = CAP_BUF_INIT;
+	const char *colon = strrchr(a->redis, ':');
+	bool hit = false;
+	cap_buf_put(&host, a->redis, colon ? (size_t)(colon - a->redis) : strlen(a->redis));
+	co.redis_host = host.ptr;
+	co.redis_port = colon ? atoi(colon + 1) : 0;
+	cap_render_cache_new(&cache, &co);
+	int rc = cap_render_cache_render(out, &hit, cache, req, commit, a->hard_refresh);
+	if (!rc && a->cache_stats) {
+		cap_render_cache_stats st;
+		cap_render_cache_stats_get(cache, &st);
+		fprintf(stderr, "manifest cache: %s%s\n", hit ? "hit" : "miss",
+			st.redis_errors ? " (redis unavailable)" : "");
+	}
+	cap_render_cache_free(cache);
+	cap_buf_release(&host);
+	return rc;
 }
 
 static int render(cap_value **out, cli_args *a, cap_render_source *src, const char *root,
@@ -379,7 +416,10 @@ static int render(cap_value **out, cli_args *a, cap_render_source *src, const ch
 	req.project = a->project ? a->project : "default";
 	req.instance_label_key = a->label_key;
 	req.opts = &opts;
-	rc = cap_render_manifests(out, &req);
+	if (a->redis && commit && !is_local_dir(a->repo))
+		rc = render_cached(out, a, &req, commit);
+	else
+		rc = cap_render_manifests(out, &req);
 done:
 	cap_buf_release(&name);
 	return rc;

@@ -295,6 +295,62 @@ static void hung_or_chatty_tools_are_stopped(void **state)
 	cap_buf_release(&tool);
 }
 
+static void tools_get_a_clean_environment_with_build_variables(void **state)
+{
+	cap_buf root = CAP_BUF_INIT, dir = CAP_BUF_INIT, tool = CAP_BUF_INIT;
+	cap_value *objs = NULL;
+	cap_render_options opts = {0};
+	fx_root(&root);
+	cap_test_mkdtemp(&dir);
+	fx_write(dir.ptr, "env-helm",
+		 "#!/bin/sh\nprintf 'apiVersion: v1\\nkind: ConfigMap\\nmetadata:\\n  name: env\\n"
+		 "data:\\n  secret: \"%s\"\\n  app: \"%s\"\\n  rev: \"%s\"\\n  ns: \"%s\"\\n' "
+		 "\"$CAP_TEST_SECRET\" \"$ARGOCD_APP_NAME\" \"$ARGOCD_APP_REVISION_SHORT\" "
+		 "\"$ARGOCD_APP_NAMESPACE\"\n");
+	cap_test_run(NULL, "chmod +x '%s/env-helm'", dir.ptr);
+	cap_buf_printf(&tool, "%s/env-helm", dir.ptr);
+	opts.helm_path = tool.ptr;
+	setenv("CAP_TEST_SECRET", "hunter2", 1);
+	assert_int_equal(fx_render_full(&objs, root.ptr, "{\"path\":\"helm/chart\"}", "envapp", "prod",
+					CAP_TRACK_ANNOTATION, &opts),
+			 0);
+	unsetenv("CAP_TEST_SECRET");
+	cap_value *cm = fx_find(objs, "ConfigMap", "env");
+	assert_non_null(cm);
+	assert_string_equal(cap_value_dig_string(cm, "data", "secret", NULL), "");
+	assert_string_equal(cap_value_dig_string(cm, "data", "app", NULL), "envapp");
+	assert_string_equal(cap_value_dig_string(cm, "data", "rev", NULL), "0123456");
+	assert_string_equal(cap_value_dig_string(cm, "data", "ns", NULL), "prod");
+	cap_value_free(objs);
+	cap_test_rmtree(dir.ptr);
+	cap_buf_release(&root);
+	cap_buf_release(&dir);
+	cap_buf_release(&tool);
+}
+
+static void tools_run_under_a_memory_limit(void **state)
+{
+	cap_buf root = CAP_BUF_INIT, dir = CAP_BUF_INIT, tool = CAP_BUF_INIT;
+	cap_value *objs = NULL;
+	cap_render_options opts = {0};
+	fx_root(&root);
+	cap_test_mkdtemp(&dir);
+	fx_write(dir.ptr, "greedy-helm",
+		 "#!/bin/sh\nexec python3 -c 'x = bytearray(2 << 30); print(\"kind: X\")'\n");
+	cap_test_run(NULL, "chmod +x '%s/greedy-helm'", dir.ptr);
+	cap_buf_printf(&tool, "%s/greedy-helm", dir.ptr);
+	opts.helm_path = tool.ptr;
+	opts.max_tool_memory = 512u << 20;
+	assert_int_equal(fx_render_full(&objs, root.ptr, "{\"path\":\"helm/chart\"}", "a", "n",
+					CAP_TRACK_ANNOTATION, &opts),
+			 CAP_EGENERIC);
+	FX_ERROR_HAS("MemoryError");
+	cap_test_rmtree(dir.ptr);
+	cap_buf_release(&root);
+	cap_buf_release(&dir);
+	cap_buf_release(&tool);
+}
+
 static void argocd_source_files_override_parameters(void **state)
 {
 	cap_buf dir = CAP_BUF_INIT, chart = CAP_BUF_INIT;
@@ -489,6 +545,8 @@ int main(void)
 		cmocka_unit_test(ref_value_files_come_from_another_source),
 		cmocka_unit_test(failing_charts_report_helm_error),
 		cmocka_unit_test(hung_or_chatty_tools_are_stopped),
+		cmocka_unit_test(tools_get_a_clean_environment_with_build_variables),
+		cmocka_unit_test(tools_run_under_a_memory_limit),
 		cmocka_unit_test(argocd_source_files_override_parameters),
 		cmocka_unit_test(local_dependencies_are_built),
 		cmocka_unit_test_setup_teardown(charts_come_from_helm_repositories, start_chart_repo,

@@ -195,6 +195,14 @@ static void kustomize_errors_are_reported(void **state)
 	fx_write(dir.ptr, "outside.yaml", "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: o\n");
 	assert_int_equal(fx_render(&objs, dir.ptr, "{\"path\":\"app2\"}"), CAP_EGENERIC);
 	FX_ERROR_HAS("kustomize build failed");
+	/* unless the repo-server's build options say otherwise (kustomize.buildOptions) */
+	cap_render_options opts = {0};
+	opts.kustomize_build_options = "--load-restrictor LoadRestrictionsNone";
+	assert_int_equal(fx_render_full(&objs, dir.ptr, "{\"path\":\"app2\"}", "a", "n",
+					CAP_TRACK_ANNOTATION, &opts),
+			 0);
+	assert_non_null(fx_find(objs, "ConfigMap", "o"));
+	cap_value_free(objs);
 	cap_test_rmtree(dir.ptr);
 	cap_buf_release(&dir);
 }

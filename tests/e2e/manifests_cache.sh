@@ -1,0 +1,49 @@
+#!/usr/bin/env bash
+# Two capstan processes share rendered manifests through a real Redis, as several repo-servers do.
+source "$(dirname "$0")/../lib/e2e.sh"
+
+CAP="$CAP_BIN_DIR/capstan"
+if ! command -v redis-server >/dev/null; then
+	echo "redis-server not installed: skipped"
+	exit 0
+fi
+port="$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')"
+redis-server --port "$port" --bind 127.0.0.1 --save "" --appendonly no >"$E2E_TMP/redis.log" 2>&1 &
+redis_pid=$!
+e2e_cleanup_hooks+=("kill $redis_pid 2>/dev/null")
+for _ in $(seq 50); do
+	redis-cli -p "$port" ping >/dev/null 2>&1 && break
+	sleep 0.1
+done
+
+repo="$E2E_TMP/repo"
+mkdir -p "$repo" && cp -r "$CAP_SHARED_DATA/argocd/e2e-apps/guestbook" "$repo/" && (
+	cd "$repo" && git init -q -b main && git add . &&
+		git -c user.email=e2e@capstan -c user.name=e2e commit -q -m one
+)
+
+# Each run is its own process with its own git cache: only Redis is shared.
+render() {
+	"$CAP" admin manifests --repo "file://$repo" --path guestbook --revision main \
+		--cache-dir "$E2E_TMP/cache-$1" --redis "127.0.0.1:$port" --cache-stats "${@:2}" \
+		2>"$E2E_TMP/stderr" >"$E2E_TMP/out-$1"
+}
+render a
+check_eq "first repo-server renders" "manifest cache: miss" "$(cat "$E2E_TMP/stderr")"
+render b
+check_eq "second repo-server reads the first one's render" "manifest cache: hit" \
+	"$(cat "$E2E_TMP/stderr")"
+check "both print the same objects" cmp "$E2E_TMP/out-a" "$E2E_TMP/out-b"
+check_eq "the entry is in Redis under capstan's prefix" 1 \
+	"$(redis-cli -p "$port" --scan --pattern 'capstan|mfst|*' | wc -l)"
+render c --hard-refresh
+check_eq "a hard refresh renders again" "manifest cache: miss" "$(cat "$E2E_TMP/stderr")"
+render d --app-name other
+check_eq "another app name is another entry" "manifest cache: miss" "$(cat "$E2E_TMP/stderr")"
+
+kill "$redis_pid"
+wait "$redis_pid" 2>/dev/null
+render e
+check_eq "without Redis the render still succeeds" 0 "$?"
+check_eq "and says Redis was unavailable" "manifest cache: miss (redis unavailable)" \
+	"$(cat "$E2E_TMP/stderr")"
