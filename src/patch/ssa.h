@@ -15,18 +15,21 @@
  * applier own exactly the fields of its configuration, and reports a conflict when it would
  * change a field another manager owns; force takes such fields over instead. Fields the
  * applier owned through its previous apply and no longer sends are removed from the object
- * unless another manager still owns them. Fields another manager owned are dropped from its set
- * when the apply changes or removes them.
+ * unless another manager still owns them, and so are the maps that leaves empty and the
+ * entries nobody owns in lists and maps the applier had set (the API server's merge drops those
+ * and no default brings them back). Fields another manager owned are dropped from its set when
+ * the apply changes or removes them. An object that has no managedFields yet is first credited
+ * to the manager "before-first-apply" (Update), as the API server does.
  *
  * cap_ssa_update records a non-apply write (create, PUT, PATCH): the writer's Update entry gains
  * the fields it added or changed, other managers lose the fields it changed or removed, and
  * there are never conflicts.
  *
- * Neither defaults fields nor validates them: defaulting, admission and conversion are the API
- * server's other stages. apiVersion, kind, metadata.name, namespace, uid, resourceVersion,
- * generation, creationTimestamp, selfLink and managedFields are never owned, as the API server
- * strips them from every set. The schema may be NULL, and kinds it does not know are deduced
- * (maps merge, lists are atomic).
+ * Neither defaults fields nor validates their values (only list keys, which merging needs):
+ * defaulting, admission and conversion are the API server's other stages. apiVersion, kind,
+ * metadata.name, namespace, uid, resourceVersion, generation, creationTimestamp, selfLink and
+ * managedFields are never owned, as the API server strips them from every set. The schema may be
+ * NULL, and kinds it does not know are deduced (maps merge, lists are atomic).
  */
 typedef struct cap_ssa_options {
 	const char *manager;	 /* required: the field manager */
