@@ -29,6 +29,7 @@ typedef struct cap_git_cache_options {
 				    negative: forever until cap_git_cache_refresh */
 	const char *known_hosts; /* ssh known_hosts file for non-insecure SSH; NULL: ssh default */
 	const char *tls_certs_dir; /* extra CA certificates per host name (argocd-tls-certs-cm) */
+	bool skip_submodules;	   /* leave submodules empty (ARGOCD_GIT_MODULES_ENABLED=false) */
 	bool allow_oob_symlinks;   /* keep trees whose symlinks point outside them (Argo CD's
 				      reposerver.allow.oob.symlinks); refused by default */
 } cap_git_cache_options;
@@ -67,7 +68,10 @@ typedef struct cap_git_tree cap_git_tree;
 /*
  * Makes sure commit (40 hex) of url is extracted and leases its read-only directory. A commit
  * with a symlink pointing outside the tree is refused with CAP_EPERM ("repository contains
- * out-of-bounds symlinks. file: …") unless allow_oob_symlinks. Fetches
+ * out-of-bounds symlinks. file: …") unless allow_oob_symlinks. Submodules are filled in from
+ * their own cached repositories at the commits the tree records, recursively, as Argo CD's
+ * `git submodule update --init --recursive` does; a submodule gets the credentials only when it
+ * lives on the same host as url. Fetches
  * only when the repository does not have the commit yet: first a shallow fetch of just that
  * commit, then a full fetch when the server refuses. The commit is verified to belong to url
  * even when another repository extracted it first, so a SHA alone never reveals another

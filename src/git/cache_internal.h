@@ -97,3 +97,14 @@ void cap_git_cache__account_repo(cap_git_cache *c, repo *r);
 /* Makes sure the repository holds commit (fetching when needed) and remembers it did. */
 int cap_git_cache__ensure_commit(cap_git_cache *c, repo *r, const char *url,
 				 const cap_git_creds *creds, const char *commit);
+
+/* Writes commit's files from the repository at git_dir into the directory dest. */
+int cap_git_cache__write_tree(cap_git_cache *c, const char *git_dir, const char *commit,
+			      const char *dest);
+/*
+ * Fills the submodules of commit (a commit of r, already written to dest) from their own
+ * repositories, recursively; depth counts the nesting so far.
+ */
+int cap_git_cache__write_submodules(cap_git_cache *c, repo *r, const char *url,
+				    const cap_git_creds *creds, const char *commit,
+				    const char *dest, int depth);

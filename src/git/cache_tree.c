@@ -21,20 +21,21 @@ static void tree_path(cap_buf *out, const cap_git_cache *c, const char *commit)
 }
 
 /* Writes the commit's files to a private directory, then renames it into place. */
-static int extract(cap_git_cache *c, repo *r, const char *commit, uint64_t *bytes_out)
+int cap_git_cache__write_tree(cap_git_cache *c, const char *git_dir, const char *commit,
+			      const char *dest)
 {
-	cap_buf tmp = CAP_BUF_INIT, index = CAP_BUF_INIT, dest = CAP_BUF_INIT, wt = CAP_BUF_INIT;
-	cap_buf_printf(&tmp, "%s/tmp/%.12s-XXXXXX", c->root, commit);
-	if (!mkdtemp(tmp.ptr)) {
-		int rc = cap_error_set(CAP_EIO, "cannot make a directory in '%s/tmp': %s", c->root,
+	cap_buf index = CAP_BUF_INIT, wt = CAP_BUF_INIT;
+	cap_buf_printf(&index, "%s/tmp/index-XXXXXX", c->root);
+	int fd = mkstemp(index.ptr);
+	if (fd < 0) {
+		int rc = cap_error_set(CAP_EIO, "cannot make a file in '%s/tmp': %s", c->root,
 				       strerror(errno));
-		cap_buf_release(&tmp);
+		cap_buf_release(&index);
 		return rc;
 	}
-	cap_buf_printf(&index, "%s.index", tmp.ptr);
-	cap_buf_printf(&wt, "--work-tree=%s", tmp.ptr);
-	tree_path(&dest, c, commit);
-
+	close(fd);
+	unlink(index.ptr); /* git wants to create the index itself */
+	cap_buf_printf(&wt, "--work-tree=%s", dest);
 	cap_git_session s;
 	int rc = cap_git_session_init(&s, "", NULL, NULL);
 	if (rc)
@@ -42,17 +43,39 @@ static int extract(cap_git_cache *c, repo *r, const char *commit, uint64_t *byte
 	cap_strvec_pushf(&s.env, "GIT_INDEX_FILE=%s", index.ptr);
 	const char *read_tree[] = {"read-tree", commit, NULL};
 	cap_strvec_pushv(&s.argv, read_tree);
-	rc = cap_git_session_run(&s, NULL, "cannot read the tree of", commit, NULL, r->dir,
+	rc = cap_git_session_run(&s, NULL, "cannot read the tree of", commit, NULL, git_dir,
 				 cap_git_cache__timeout(c));
 	if (rc == 0) {
 		cap_git_session_reset(&s);
 		const char *checkout[] = {wt.ptr, "checkout-index", "-a", "-f", NULL};
 		cap_strvec_pushv(&s.argv, checkout);
 		rc = cap_git_session_run(&s, NULL, "cannot write the files of", commit, NULL,
-					 r->dir, cap_git_cache__timeout(c));
+					 git_dir, cap_git_cache__timeout(c));
 	}
 	cap_git_session_release(&s);
+out:
 	unlink(index.ptr);
+	cap_buf_release(&index);
+	cap_buf_release(&wt);
+	return rc;
+}
+
+/* Writes the commit's files (and its submodules') to a private directory, then renames it in. */
+static int extract(cap_git_cache *c, repo *r, const char *url, const cap_git_creds *creds,
+		   const char *commit, uint64_t *bytes_out)
+{
+	cap_buf tmp = CAP_BUF_INIT, dest = CAP_BUF_INIT;
+	cap_buf_printf(&tmp, "%s/tmp/%.12s-XXXXXX", c->root, commit);
+	if (!mkdtemp(tmp.ptr)) {
+		int rc = cap_error_set(CAP_EIO, "cannot make a directory in '%s/tmp': %s", c->root,
+				       strerror(errno));
+		cap_buf_release(&tmp);
+		return rc;
+	}
+	tree_path(&dest, c, commit);
+	int rc = cap_git_cache__write_tree(c, r->dir, commit, tmp.ptr);
+	if (rc == 0 && !c->opts.skip_submodules)
+		rc = cap_git_cache__write_submodules(c, r, url, creds, commit, tmp.ptr, 0);
 	if (rc)
 		goto out;
 	cap_buf bad = CAP_BUF_INIT;
@@ -75,9 +98,7 @@ static int extract(cap_git_cache *c, repo *r, const char *commit, uint64_t *byte
 out:
 	cap_git_fs_remove(tmp.ptr);
 	cap_buf_release(&tmp);
-	cap_buf_release(&index);
 	cap_buf_release(&dest);
-	cap_buf_release(&wt);
 	return rc;
 }
 
@@ -132,7 +153,7 @@ int cap_git_cache_checkout(cap_git_tree **out, cap_git_cache *c, const char *url
 	pthread_mutex_unlock(&c->mu);
 
 	uint64_t bytes = 0;
-	rc = extract(c, r, sha, &bytes);
+	rc = extract(c, r, url, creds, sha, &bytes);
 
 	pthread_mutex_lock(&c->mu);
 	t->extracting = false;

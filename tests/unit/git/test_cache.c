@@ -372,6 +372,81 @@ static void describes_a_commit_with_its_tags(void **state)
 	fixture_free(&f);
 }
 
+static void submodules_are_filled_from_their_own_repositories(void **state)
+{
+	git_fixture f;
+	fixture_make(&f);
+	cap_buf out = CAP_BUF_INIT;
+	/* lib, and lib/inner inside it, both added by relative URL. */
+	assert_int_equal(
+	    cap_test_run(NULL,
+			 "cd '%s' && git init -q -b main inner && cd inner && "
+			 "echo deep > deep.txt && git add -A && git commit -q -m i && "
+			 "cd .. && git init -q -b main lib && cd lib && "
+			 "echo shared > lib.yaml && git add -A && git commit -q -m l && "
+			 "git -c protocol.file.allow=always submodule add -q ../inner "
+			 "inner && git commit -q -m sub && cd ../src && "
+			 "git -c protocol.file.allow=always submodule add -q ../lib "
+			 "vendor/lib && git commit -q -m vendor >/dev/null 2>&1",
+			 f.dir.ptr),
+	    0);
+	char head[41];
+	fixture_sha(&f, "HEAD", head);
+	cap_git_cache *c = open_cache(&f, 0, 0);
+	cap_git_tree *t = NULL;
+	if (cap_git_cache_checkout(&t, c, f.url.ptr, head, NULL) != 0)
+		fail_msg("%s", cap_error_last());
+	read_in_tree(&out, t, "vendor/lib/lib.yaml");
+	assert_string_equal(out.ptr, "shared\n");
+	read_in_tree(&out, t, "vendor/lib/inner/deep.txt");
+	assert_string_equal(out.ptr, "deep\n");
+	read_in_tree(&out, t, "app/config.yaml");
+	assert_string_equal(out.ptr, "v: 4\n");
+	cap_git_tree_release(t);
+	cap_git_cache_free(c);
+
+	/* Over HTTP: relative URLs resolve on the same server, which gets the same credentials. */
+	pid_t pid;
+	int port = fixture_http_start(&f, "dave", "d4ve-pw", &pid);
+	cap_buf url = CAP_BUF_INIT;
+	cap_buf_printf(&url, "http://127.0.0.1:%d/src", port);
+	cap_git_creds creds = {.username = "dave", .password = "d4ve-pw"};
+	cap_buf root = CAP_BUF_INIT;
+	cap_buf_printf(&root, "%s/cache-http", f.dir.ptr);
+	cap_git_cache_options ho = {.root = root.ptr};
+	assert_int_equal(cap_git_cache_open(&c, &ho), 0);
+	if (cap_git_cache_checkout(&t, c, url.ptr, head, &creds) != 0)
+		fail_msg("%s", cap_error_last());
+	read_in_tree(&out, t, "vendor/lib/inner/deep.txt");
+	assert_string_equal(out.ptr, "deep\n");
+	cap_git_tree_release(t);
+	/* A submodule may not point the server at its own disk. */
+	fixture_git(&f, "git config -f .gitmodules submodule.vendor/lib.url file:///etc && "
+			"git commit -q -am local");
+	fixture_sha(&f, "HEAD", head);
+	assert_int_equal(cap_git_cache_checkout(&t, c, url.ptr, head, &creds), CAP_EPERM);
+	assert_non_null(strstr(cap_error_last(), "'file:///etc'"));
+	cap_git_cache_free(c);
+	fixture_kill(pid);
+	cap_buf_release(&url);
+
+	/* Without submodules the directory stays empty. */
+	cap_buf_clear(&root);
+	cap_buf_printf(&root, "%s/cache-nosub", f.dir.ptr);
+	cap_git_cache_options o = {.root = root.ptr, .skip_submodules = true};
+	assert_int_equal(cap_git_cache_open(&c, &o), 0);
+	assert_int_equal(cap_git_cache_checkout(&t, c, f.url.ptr, head, NULL), 0);
+	cap_buf p = CAP_BUF_INIT;
+	cap_buf_printf(&p, "%s/vendor/lib/lib.yaml", cap_git_tree_path(t));
+	assert_int_not_equal(access(p.ptr, F_OK), 0);
+	cap_git_tree_release(t);
+	cap_git_cache_free(c);
+	cap_buf_release(&root);
+	cap_buf_release(&p);
+	cap_buf_release(&out);
+	fixture_free(&f);
+}
+
 static void *hung_worker(void *p)
 {
 	struct worker *w = p;
@@ -427,6 +502,7 @@ int main(void)
 	    cmocka_unit_test(evicts_least_recently_used_trees_but_never_leased_ones),
 	    cmocka_unit_test(a_commit_is_served_only_through_a_repository_that_has_it),
 	    cmocka_unit_test(symlinks_may_not_leave_the_repository),
+	    cmocka_unit_test(submodules_are_filled_from_their_own_repositories),
 	    cmocka_unit_test(describes_a_commit_with_its_tags),
 	    cmocka_unit_test(a_hung_remote_does_not_block_other_repositories),
 	};
