@@ -5,6 +5,7 @@
 #include <lua.h>
 #include <luajit.h>
 #include <lualib.h>
+#include <stdio.h>
 #include <string.h>
 
 #include "base/error.h"
@@ -23,6 +24,7 @@ struct run_state {
 	size_t max_kb;
 	int stopped; /* 0, CAP_ETIMEOUT or CAP_ELIMIT */
 	unsigned timeout_ms;
+	char reason[96];
 };
 
 static _Thread_local struct run_state *current;
@@ -32,14 +34,46 @@ static void limit_hook(lua_State *L, lua_Debug *ar)
 	struct run_state *rs = current;
 	if (!rs)
 		return;
-	if (cap_deadline_expired(rs->deadline)) {
+	if (!rs->stopped && cap_deadline_expired(rs->deadline)) {
 		rs->stopped = CAP_ETIMEOUT;
-		luaL_error(L, "health script timed out after %u ms", rs->timeout_ms);
+		snprintf(rs->reason, sizeof(rs->reason), "health script timed out after %u ms",
+			 rs->timeout_ms);
 	}
-	if ((size_t)lua_gc(L, LUA_GCCOUNT, 0) > rs->max_kb) {
+	if (!rs->stopped && (size_t)lua_gc(L, LUA_GCCOUNT, 0) > rs->max_kb) {
 		rs->stopped = CAP_ELIMIT;
-		luaL_error(L, "health script used more than %u MiB of memory",
-			   (unsigned)(rs->max_kb >> 10));
+		snprintf(rs->reason, sizeof(rs->reason),
+			 "health script used more than %u MiB of memory",
+			 (unsigned)(rs->max_kb >> 10));
+	}
+	if (rs->stopped)
+		luaL_error(L, "%s", rs->reason);
+}
+
+/*
+ * pcall, xpcall and coroutine.resume would let a script swallow the limit error and carry on:
+ * these wrappers call the original (upvalue 1) and raise the error again once a limit was hit.
+ */
+static int rethrow_limit(lua_State *L)
+{
+	lua_pushvalue(L, lua_upvalueindex(1));
+	lua_insert(L, 1);
+	lua_call(L, lua_gettop(L) - 1, LUA_MULTRET);
+	if (current && current->stopped) {
+		lua_pushstring(L, current->reason);
+		return lua_error(L);
+	}
+	return lua_gettop(L);
+}
+
+/* Replaces t[name] (t at the top of the stack) with rethrow_limit around the original. */
+static void guard_field(lua_State *L, const char *name)
+{
+	lua_getfield(L, -1, name);
+	if (lua_isfunction(L, -1)) {
+		lua_pushcclosure(L, rethrow_limit, 1);
+		lua_setfield(L, -2, name);
+	} else {
+		lua_pop(L, 1);
 	}
 }
 
@@ -73,6 +107,12 @@ static void open_sandbox(lua_State *L, bool open_libs)
 	lua_getglobal(L, "_G");
 	drop_field(L, "dofile");
 	drop_field(L, "loadfile");
+	guard_field(L, "pcall");
+	guard_field(L, "xpcall");
+	lua_pop(L, 1);
+	lua_getglobal(L, "coroutine");
+	if (lua_istable(L, -1))
+		guard_field(L, "resume");
 	lua_pop(L, 1);
 
 	/* os keeps only time and date; require("os") finds the same table. */
@@ -123,8 +163,6 @@ int cap_health_lua_run(cap_value **out, const char *script, const cap_value *obj
 	lua_State *L = luaL_newstate();
 	if (!L)
 		return cap_error_set(CAP_ELIMIT, "cannot create a lua state");
-	/* The count hook only fires in the interpreter: compiled traces would escape it. */
-	luaJIT_setmode(L, 0, LUAJIT_MODE_ENGINE | LUAJIT_MODE_OFF);
 	open_sandbox(L, limits->open_libs);
 
 	struct run_state rs = {
@@ -135,6 +173,12 @@ int cap_health_lua_run(cap_value **out, const char *script, const cap_value *obj
 	struct run_state *saved = current;
 	current = &rs;
 	lua_sethook(L, limit_hook, LUA_MASKCOUNT, 1000);
+	/*
+	 * The count hook only fires in the interpreter: compiled traces would escape it, so the JIT
+	 * goes off. The order matters with this LuaJIT: switching the engine off after the hook is
+	 * installed is what makes the interpreter's dispatch honour the hook in every loop.
+	 */
+	luaJIT_setmode(L, 0, LUAJIT_MODE_ENGINE | LUAJIT_MODE_OFF);
 
 	cap_health_lua_push(L, obj);
 	lua_setglobal(L, "obj");
