@@ -37,17 +37,20 @@ static void normalize_rules(cap_value *obj, const cap_diff_options *o)
 		o->normalize(obj, o->normalize_ctx);
 }
 
-/* gitops-engine's remarshal and Normalize on a private copy. */
-static cap_value *prepare(const cap_value *obj, const cap_diff_options *o)
+/* gitops-engine's remarshal and Normalize on obj, which the caller owns; returns it. */
+static cap_value *prepare_owned(cap_value *copy, const cap_diff_options *o)
 {
-	if (!obj)
-		return NULL;
-	cap_value *copy = cap_value_deep_copy(obj);
 	cap_diff_remarshal(copy, cap_diff_builtin_group(cap_value_dig_string(copy, "apiVersion",
 									     NULL)));
 	cap_diff_normalize_kind(copy, o->ignore_aggregated_roles);
 	normalize_rules(copy, o);
 	return copy;
+}
+
+/* The same on a private copy. */
+static cap_value *prepare(const cap_value *obj, const cap_diff_options *o)
+{
+	return obj ? prepare_owned(cap_value_deep_copy(obj), o) : NULL;
 }
 
 static void set_tracking(cap_value *config, const cap_diff_options *o)
@@ -82,15 +85,12 @@ static cap_value *last_applied(const cap_value *live, const cap_diff_options *o)
 		cap_value_free(orig);
 		return NULL;
 	}
-	cap_value *prepared = prepare(orig, o);
-	cap_value_free(orig);
-	return prepared;
+	return prepare_owned(orig, o);
 }
 
-/* gitops-engine's removeNamespaceAnnotation: no namespace, no empty annotations. */
-static cap_value *without_namespace(const cap_value *obj)
+/* gitops-engine's removeNamespaceAnnotation, in place: no namespace, no empty annotations. */
+static void remove_namespace(cap_value *copy)
 {
-	cap_value *copy = cap_value_deep_copy(obj);
 	cap_value *meta = cap_value_object_get(copy, "metadata");
 	if (cap_value_is_object(meta)) {
 		cap_value_object_del(meta, "namespace");
@@ -99,7 +99,6 @@ static cap_value *without_namespace(const cap_value *obj)
 			    (cap_value_is_object(ann) && cap_value_object_len(ann) == 0)))
 			cap_value_object_del(meta, "annotations");
 	}
-	return copy;
 }
 
 /* live restricted to the members config also has, recursively (jsonutil.RemoveMapFields). */
@@ -196,10 +195,12 @@ static cap_value *three_way_merge_patch(const cap_value *original, const cap_val
 	return patch;
 }
 
-static int three_way(cap_value **out, const cap_value *orig_in, const cap_value *config_in,
-		     const cap_value *live, const cap_schema *schema)
+/* orig and config are private copies, changed here. */
+static int three_way(cap_value **out, cap_value *orig, cap_value *config, const cap_value *live,
+		     const cap_schema *schema)
 {
-	cap_value *orig = without_namespace(orig_in), *config = without_namespace(config_in);
+	remove_namespace(orig);
+	remove_namespace(config);
 	cap_value *patch = NULL, *pred = NULL;
 	const cap_schema_type *type =
 		schema ? cap_schema_lookup(schema, cap_value_dig_string(orig, "apiVersion", NULL),
@@ -219,14 +220,12 @@ static int three_way(cap_value **out, const cap_value *orig_in, const cap_value 
 		rc = cap_merge_patch_apply(&pred, live, patch);
 	}
 	cap_value_free(patch);
-	cap_value_free(orig);
-	cap_value_free(config);
 	if (rc == 0)
 		*out = pred;
 	return rc;
 }
 
-static int client_side(cap_value **out, const cap_value *config, const cap_value *live,
+static int client_side(cap_value **out, cap_value *config, const cap_value *live,
 		       const cap_diff_options *o)
 {
 	const cap_schema *schema = o->schema;
@@ -370,7 +369,13 @@ int cap_diff(cap_diff_result *out, const cap_value *config, const cap_value *liv
 
 uint64_t cap_diff_key(const cap_value *config, const cap_value *live, const cap_diff_options *o)
 {
-	uint64_t h = config ? cap_value_hash(config) : 0x9e3779b97f4a7c15ull;
+	return cap_diff_key_hashed(config ? cap_value_hash(config) : 0x9e3779b97f4a7c15ull, live, o);
+}
+
+uint64_t cap_diff_key_hashed(uint64_t config_hash, const cap_value *live,
+			     const cap_diff_options *o)
+{
+	uint64_t h = config_hash;
 	const char *uid = cap_value_dig_string(live, "metadata", "uid", NULL);
 	const char *rv = cap_value_dig_string(live, "metadata", "resourceVersion", NULL);
 	if (live && uid && rv) {

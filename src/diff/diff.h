@@ -113,6 +113,13 @@ int cap_diff_smd_default(const cap_smd_schema **out);
 uint64_t cap_diff_key(const cap_value *config, const cap_value *live, const cap_diff_options *opts);
 
 /*
+ * cap_diff_key with the config's cap_value_hash computed beforehand (once per rendered
+ * manifest set, where the manifests are cached), so the check costs a few string hashes.
+ */
+uint64_t cap_diff_key_hashed(uint64_t config_hash, const cap_value *live,
+			     const cap_diff_options *opts);
+
+/*
  * True when live carries argocd.argoproj.io/compare-options with IgnoreExtraneous: an object
  * not in Git that should not make the application OutOfSync or require pruning.
  */
