@@ -1,4 +1,5 @@
-/* Benchmark: render a 500-app monorepo (plain YAML, Kustomize, Helm) cold, warm and in parallel, beside running the tools directly. */
+/* Benchmark: render a 500-app monorepo (plain YAML, Kustomize, Helm) cold, warm and in parallel,
+ * beside running the tools directly. */
 #include "base/buf.h"
 #include "base/error.h"
 #include "base/threadpool.h"
@@ -64,14 +65,14 @@ static void write_file(const char *dir, const char *name, const char *text)
 }
 
 static const char deploy_fmt[] =
-	"apiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: %s\n  labels: {app: %s}\n"
-	"spec:\n  replicas: 2\n  selector:\n    matchLabels: {app: %s}\n  template:\n"
-	"    metadata:\n      labels: {app: %s}\n    spec:\n      containers:\n"
-	"      - name: web\n        image: nginx:1.27\n        ports:\n        - containerPort: 80\n"
-	"        resources:\n          requests: {cpu: 10m, memory: 16Mi}\n";
+    "apiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: %s\n  labels: {app: %s}\n"
+    "spec:\n  replicas: 2\n  selector:\n    matchLabels: {app: %s}\n  template:\n"
+    "    metadata:\n      labels: {app: %s}\n    spec:\n      containers:\n"
+    "      - name: web\n        image: nginx:1.27\n        ports:\n        - containerPort: 80\n"
+    "        resources:\n          requests: {cpu: 10m, memory: 16Mi}\n";
 static const char svc_fmt[] =
-	"apiVersion: v1\nkind: Service\nmetadata:\n  name: %s\nspec:\n  selector: {app: %s}\n"
-	"  ports:\n  - port: 80\n    targetPort: 80\n";
+    "apiVersion: v1\nkind: Service\nmetadata:\n  name: %s\nspec:\n  selector: {app: %s}\n"
+    "  ports:\n  - port: 80\n    targetPort: 80\n";
 static const char cm_fmt[] = "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: %s-config\n"
 			     "data:\n  LOG_LEVEL: info\n  FEATURE_X: \"true\"\n";
 
@@ -96,7 +97,8 @@ static void generate(const char *root, app *apps, int n)
 		snprintf(cmd, sizeof(cmd), "mkdir -p '%s/templates'", dir);
 		sh(cmd);
 		if (a->kind == 0) {
-			snprintf(text, sizeof(text), deploy_fmt, a->name, a->name, a->name, a->name);
+			snprintf(text, sizeof(text), deploy_fmt, a->name, a->name, a->name,
+				 a->name);
 			write_file(dir, "deploy.yaml", text);
 			snprintf(text, sizeof(text), svc_fmt, a->name, a->name);
 			write_file(dir, "svc.yaml", text);
@@ -127,10 +129,11 @@ static void generate(const char *root, app *apps, int n)
 				   "    metadata:\n      labels: {app: {{ .Release.Name }}}\n"
 				   "    spec:\n      containers:\n      - name: web\n"
 				   "        image: {{ .Values.image }}\n");
-			write_file(dir, "templates/svc.yaml",
-				   "apiVersion: v1\nkind: Service\nmetadata:\n"
-				   "  name: {{ .Release.Name }}\nspec:\n"
-				   "  selector: {app: {{ .Release.Name }}}\n  ports:\n  - port: 80\n");
+			write_file(
+			    dir, "templates/svc.yaml",
+			    "apiVersion: v1\nkind: Service\nmetadata:\n"
+			    "  name: {{ .Release.Name }}\nspec:\n"
+			    "  selector: {app: {{ .Release.Name }}}\n  ports:\n  - port: 80\n");
 		}
 		snprintf(text, sizeof(text), "{\"repoURL\":\"file://monorepo\",\"path\":\"%s\"}",
 			 a->path);
@@ -286,10 +289,10 @@ int main(int argc, char **argv)
 	       cores, cold_par, base_par);
 	printf("  cold render, 1 thread               %8.3f s   baseline (tools direct): %.3f s\n",
 	       cold_seq, base_seq);
-	printf("  parallel speed-up                   %8.2fx   baseline: %.2fx\n", cold_seq / cold_par,
-	       base_seq / base_par);
-	printf("  warm render (cache), %u threads      %8.3f s   hits %d/%d, %.1f us per app\n", cores,
-	       warm, warm_hits, n, warm * 1e6 / n);
+	printf("  parallel speed-up                   %8.2fx   baseline: %.2fx\n",
+	       cold_seq / cold_par, base_seq / base_par);
+	printf("  warm render (cache), %u threads      %8.3f s   hits %d/%d, %.1f us per app\n",
+	       cores, warm, warm_hits, n, warm * 1e6 / n);
 	printf("  cache: %zu entries, %.1f KiB\n", st.entries, (double)st.bytes / 1024.0);
 	printf("  peak RSS of capstan                 %8ld KiB   (before rendering %ld KiB)\n",
 	       rss_after, rss_before);

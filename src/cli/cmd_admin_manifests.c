@@ -19,91 +19,130 @@
 #include <sys/stat.h>
 
 enum {
-	OPT_REPO = 256, OPT_PATH, OPT_REVISION, OPT_CHART, OPT_APP_NAME, OPT_DEST_NS, OPT_PROJECT,
-	OPT_RELEASE, OPT_VALUES, OPT_VALUES_LITERAL, OPT_HELM_SET, OPT_HELM_SET_STRING,
-	OPT_HELM_SET_FILE, OPT_SKIP_CRDS, OPT_IGNORE_MISSING, OPT_HELM_NS, OPT_HELM_KUBE,
-	OPT_HELM_API, OPT_RECURSE, OPT_INCLUDE, OPT_EXCLUDE, OPT_EXT_STR, OPT_EXT_CODE,
-	OPT_TLA_STR, OPT_TLA_CODE, OPT_JSONNET_LIBS, OPT_IMAGE, OPT_PREFIX, OPT_SUFFIX,
-	OPT_KNS, OPT_KLABEL, OPT_KANNOT, OPT_KREPLICA, OPT_FORCE_LABELS, OPT_FORCE_ANNOT,
-	OPT_KCOMPONENT, OPT_TRACKING, OPT_LABEL_KEY, OPT_KUBE_VERSION, OPT_OUTPUT, OPT_CACHE_DIR,
-	OPT_SOURCE_JSON, OPT_REDIS, OPT_HARD_REFRESH, OPT_CACHE_STATS, OPT_HELP,
+	OPT_REPO = 256,
+	OPT_PATH,
+	OPT_REVISION,
+	OPT_CHART,
+	OPT_APP_NAME,
+	OPT_DEST_NS,
+	OPT_PROJECT,
+	OPT_RELEASE,
+	OPT_VALUES,
+	OPT_VALUES_LITERAL,
+	OPT_HELM_SET,
+	OPT_HELM_SET_STRING,
+	OPT_HELM_SET_FILE,
+	OPT_SKIP_CRDS,
+	OPT_IGNORE_MISSING,
+	OPT_HELM_NS,
+	OPT_HELM_KUBE,
+	OPT_HELM_API,
+	OPT_RECURSE,
+	OPT_INCLUDE,
+	OPT_EXCLUDE,
+	OPT_EXT_STR,
+	OPT_EXT_CODE,
+	OPT_TLA_STR,
+	OPT_TLA_CODE,
+	OPT_JSONNET_LIBS,
+	OPT_IMAGE,
+	OPT_PREFIX,
+	OPT_SUFFIX,
+	OPT_KNS,
+	OPT_KLABEL,
+	OPT_KANNOT,
+	OPT_KREPLICA,
+	OPT_FORCE_LABELS,
+	OPT_FORCE_ANNOT,
+	OPT_KCOMPONENT,
+	OPT_TRACKING,
+	OPT_LABEL_KEY,
+	OPT_KUBE_VERSION,
+	OPT_OUTPUT,
+	OPT_CACHE_DIR,
+	OPT_SOURCE_JSON,
+	OPT_REDIS,
+	OPT_HARD_REFRESH,
+	OPT_CACHE_STATS,
+	OPT_HELP,
 };
 
 static const struct option options[] = {
-	{"repo", required_argument, NULL, OPT_REPO},
-	{"path", required_argument, NULL, OPT_PATH},
-	{"revision", required_argument, NULL, OPT_REVISION},
-	{"chart", required_argument, NULL, OPT_CHART},
-	{"app-name", required_argument, NULL, OPT_APP_NAME},
-	{"dest-namespace", required_argument, NULL, OPT_DEST_NS},
-	{"project", required_argument, NULL, OPT_PROJECT},
-	{"release-name", required_argument, NULL, OPT_RELEASE},
-	{"values", required_argument, NULL, OPT_VALUES},
-	{"values-literal-file", required_argument, NULL, OPT_VALUES_LITERAL},
-	{"helm-set", required_argument, NULL, OPT_HELM_SET},
-	{"helm-set-string", required_argument, NULL, OPT_HELM_SET_STRING},
-	{"helm-set-file", required_argument, NULL, OPT_HELM_SET_FILE},
-	{"helm-skip-crds", no_argument, NULL, OPT_SKIP_CRDS},
-	{"ignore-missing-value-files", no_argument, NULL, OPT_IGNORE_MISSING},
-	{"helm-namespace", required_argument, NULL, OPT_HELM_NS},
-	{"helm-kube-version", required_argument, NULL, OPT_HELM_KUBE},
-	{"helm-api-versions", required_argument, NULL, OPT_HELM_API},
-	{"directory-recurse", no_argument, NULL, OPT_RECURSE},
-	{"directory-include", required_argument, NULL, OPT_INCLUDE},
-	{"directory-exclude", required_argument, NULL, OPT_EXCLUDE},
-	{"jsonnet-ext-var-str", required_argument, NULL, OPT_EXT_STR},
-	{"jsonnet-ext-var-code", required_argument, NULL, OPT_EXT_CODE},
-	{"jsonnet-tla-str", required_argument, NULL, OPT_TLA_STR},
-	{"jsonnet-tla-code", required_argument, NULL, OPT_TLA_CODE},
-	{"jsonnet-libs", required_argument, NULL, OPT_JSONNET_LIBS},
-	{"kustomize-image", required_argument, NULL, OPT_IMAGE},
-	{"nameprefix", required_argument, NULL, OPT_PREFIX},
-	{"namesuffix", required_argument, NULL, OPT_SUFFIX},
-	{"kustomize-namespace", required_argument, NULL, OPT_KNS},
-	{"kustomize-common-label", required_argument, NULL, OPT_KLABEL},
-	{"kustomize-common-annotation", required_argument, NULL, OPT_KANNOT},
-	{"kustomize-replica", required_argument, NULL, OPT_KREPLICA},
-	{"kustomize-force-common-label", no_argument, NULL, OPT_FORCE_LABELS},
-	{"kustomize-force-common-annotation", no_argument, NULL, OPT_FORCE_ANNOT},
-	{"kustomize-component", required_argument, NULL, OPT_KCOMPONENT},
-	{"tracking-method", required_argument, NULL, OPT_TRACKING},
-	{"label-key", required_argument, NULL, OPT_LABEL_KEY},
-	{"kube-version", required_argument, NULL, OPT_KUBE_VERSION},
-	{"output", required_argument, NULL, 'o'},
-	{"cache-dir", required_argument, NULL, OPT_CACHE_DIR},
-	{"source", required_argument, NULL, OPT_SOURCE_JSON},
-	{"redis", required_argument, NULL, OPT_REDIS},
-	{"hard-refresh", no_argument, NULL, OPT_HARD_REFRESH},
-	{"cache-stats", no_argument, NULL, OPT_CACHE_STATS},
-	{"help", no_argument, NULL, 'h'},
-	{NULL, 0, NULL, 0},
+    {"repo", required_argument, NULL, OPT_REPO},
+    {"path", required_argument, NULL, OPT_PATH},
+    {"revision", required_argument, NULL, OPT_REVISION},
+    {"chart", required_argument, NULL, OPT_CHART},
+    {"app-name", required_argument, NULL, OPT_APP_NAME},
+    {"dest-namespace", required_argument, NULL, OPT_DEST_NS},
+    {"project", required_argument, NULL, OPT_PROJECT},
+    {"release-name", required_argument, NULL, OPT_RELEASE},
+    {"values", required_argument, NULL, OPT_VALUES},
+    {"values-literal-file", required_argument, NULL, OPT_VALUES_LITERAL},
+    {"helm-set", required_argument, NULL, OPT_HELM_SET},
+    {"helm-set-string", required_argument, NULL, OPT_HELM_SET_STRING},
+    {"helm-set-file", required_argument, NULL, OPT_HELM_SET_FILE},
+    {"helm-skip-crds", no_argument, NULL, OPT_SKIP_CRDS},
+    {"ignore-missing-value-files", no_argument, NULL, OPT_IGNORE_MISSING},
+    {"helm-namespace", required_argument, NULL, OPT_HELM_NS},
+    {"helm-kube-version", required_argument, NULL, OPT_HELM_KUBE},
+    {"helm-api-versions", required_argument, NULL, OPT_HELM_API},
+    {"directory-recurse", no_argument, NULL, OPT_RECURSE},
+    {"directory-include", required_argument, NULL, OPT_INCLUDE},
+    {"directory-exclude", required_argument, NULL, OPT_EXCLUDE},
+    {"jsonnet-ext-var-str", required_argument, NULL, OPT_EXT_STR},
+    {"jsonnet-ext-var-code", required_argument, NULL, OPT_EXT_CODE},
+    {"jsonnet-tla-str", required_argument, NULL, OPT_TLA_STR},
+    {"jsonnet-tla-code", required_argument, NULL, OPT_TLA_CODE},
+    {"jsonnet-libs", required_argument, NULL, OPT_JSONNET_LIBS},
+    {"kustomize-image", required_argument, NULL, OPT_IMAGE},
+    {"nameprefix", required_argument, NULL, OPT_PREFIX},
+    {"namesuffix", required_argument, NULL, OPT_SUFFIX},
+    {"kustomize-namespace", required_argument, NULL, OPT_KNS},
+    {"kustomize-common-label", required_argument, NULL, OPT_KLABEL},
+    {"kustomize-common-annotation", required_argument, NULL, OPT_KANNOT},
+    {"kustomize-replica", required_argument, NULL, OPT_KREPLICA},
+    {"kustomize-force-common-label", no_argument, NULL, OPT_FORCE_LABELS},
+    {"kustomize-force-common-annotation", no_argument, NULL, OPT_FORCE_ANNOT},
+    {"kustomize-component", required_argument, NULL, OPT_KCOMPONENT},
+    {"tracking-method", required_argument, NULL, OPT_TRACKING},
+    {"label-key", required_argument, NULL, OPT_LABEL_KEY},
+    {"kube-version", required_argument, NULL, OPT_KUBE_VERSION},
+    {"output", required_argument, NULL, 'o'},
+    {"cache-dir", required_argument, NULL, OPT_CACHE_DIR},
+    {"source", required_argument, NULL, OPT_SOURCE_JSON},
+    {"redis", required_argument, NULL, OPT_REDIS},
+    {"hard-refresh", no_argument, NULL, OPT_HARD_REFRESH},
+    {"cache-stats", no_argument, NULL, OPT_CACHE_STATS},
+    {"help", no_argument, NULL, 'h'},
+    {NULL, 0, NULL, 0},
 };
 
 static void usage(FILE *to)
 {
-	fprintf(to,
-		"usage: capstan admin manifests --repo URL|DIR [--path P] [--revision R] [options]\n"
-		"\n"
-		"Renders an application source the way the repo-server does and prints the\n"
-		"objects as YAML documents. Source flags are those of `argocd app create`:\n"
-		"  --chart NAME (Helm repository), --release-name, --values FILE (repeatable),\n"
-		"  --values-literal-file FILE, --helm-set k=v, --helm-set-string k=v,\n"
-		"  --helm-set-file k=path, --helm-skip-crds, --ignore-missing-value-files,\n"
-		"  --helm-namespace, --helm-kube-version, --helm-api-versions,\n"
-		"  --directory-recurse, --directory-include GLOB, --directory-exclude GLOB,\n"
-		"  --jsonnet-ext-var-str k=v, --jsonnet-ext-var-code k=v, --jsonnet-tla-str k=v,\n"
-		"  --jsonnet-tla-code k=v, --jsonnet-libs PATH, --kustomize-image IMG,\n"
-		"  --nameprefix P, --namesuffix S, --kustomize-namespace NS,\n"
-		"  --kustomize-common-label k=v, --kustomize-common-annotation k=v,\n"
-		"  --kustomize-replica name=N, --kustomize-component PATH,\n"
-		"  --kustomize-force-common-label, --kustomize-force-common-annotation.\n"
-		"Application: --app-name (default: the path's last folder), --dest-namespace,\n"
-		"  --project, --tracking-method annotation|label|annotation+label, --label-key.\n"
-		"Other: --source JSON (a whole spec.source), --kube-version, -o yaml|json,\n"
-		"  --cache-dir DIR (git checkouts; default: a temporary directory),\n"
-		"  --redis HOST:PORT (share rendered manifests of git URLs through Redis, as\n"
-		"  repo-servers do), --hard-refresh (render even when cached), --cache-stats\n"
-		"  (say on stderr whether the cache answered).\n");
+	fprintf(
+	    to,
+	    "usage: capstan admin manifests --repo URL|DIR [--path P] [--revision R] [options]\n"
+	    "\n"
+	    "Renders an application source the way the repo-server does and prints the\n"
+	    "objects as YAML documents. Source flags are those of `argocd app create`:\n"
+	    "  --chart NAME (Helm repository), --release-name, --values FILE (repeatable),\n"
+	    "  --values-literal-file FILE, --helm-set k=v, --helm-set-string k=v,\n"
+	    "  --helm-set-file k=path, --helm-skip-crds, --ignore-missing-value-files,\n"
+	    "  --helm-namespace, --helm-kube-version, --helm-api-versions,\n"
+	    "  --directory-recurse, --directory-include GLOB, --directory-exclude GLOB,\n"
+	    "  --jsonnet-ext-var-str k=v, --jsonnet-ext-var-code k=v, --jsonnet-tla-str k=v,\n"
+	    "  --jsonnet-tla-code k=v, --jsonnet-libs PATH, --kustomize-image IMG,\n"
+	    "  --nameprefix P, --namesuffix S, --kustomize-namespace NS,\n"
+	    "  --kustomize-common-label k=v, --kustomize-common-annotation k=v,\n"
+	    "  --kustomize-replica name=N, --kustomize-component PATH,\n"
+	    "  --kustomize-force-common-label, --kustomize-force-common-annotation.\n"
+	    "Application: --app-name (default: the path's last folder), --dest-namespace,\n"
+	    "  --project, --tracking-method annotation|label|annotation+label, --label-key.\n"
+	    "Other: --source JSON (a whole spec.source), --kube-version, -o yaml|json,\n"
+	    "  --cache-dir DIR (git checkouts; default: a temporary directory),\n"
+	    "  --redis HOST:PORT (share rendered manifests of git URLs through Redis, as\n"
+	    "  repo-servers do), --hard-refresh (render even when cached), --cache-stats\n"
+	    "  (say on stderr whether the cache answered).\n");
 }
 
 static cap_value *block(cap_value *src, const char *name)
@@ -196,21 +235,51 @@ static int parse_flags(cap_value *src, cli_args *a, int argc, char **argv)
 	optind = 1;
 	while ((c = getopt_long(argc, argv, "o:h", options, NULL)) != -1 && !bad) {
 		switch (c) {
-		case OPT_REPO: a->repo = optarg; break;
-		case OPT_PATH: cap_value_object_set(src, "path", cap_value_string(optarg)); break;
-		case OPT_REVISION: a->revision = optarg; break;
-		case OPT_CHART: cap_value_object_set(src, "chart", cap_value_string(optarg)); break;
-		case OPT_APP_NAME: a->app_name = optarg; break;
-		case OPT_DEST_NS: a->dest_ns = optarg; break;
-		case OPT_PROJECT: a->project = optarg; break;
-		case OPT_TRACKING: a->tracking = optarg; break;
-		case OPT_LABEL_KEY: a->label_key = optarg; break;
-		case OPT_KUBE_VERSION: a->kube_version = optarg; break;
-		case OPT_CACHE_DIR: a->cache_dir = optarg; break;
-		case OPT_REDIS: a->redis = optarg; break;
-		case OPT_HARD_REFRESH: a->hard_refresh = true; break;
-		case OPT_CACHE_STATS: a->cache_stats = true; break;
-		case 'o': a->output = optarg; break;
+		case OPT_REPO:
+			a->repo = optarg;
+			break;
+		case OPT_PATH:
+			cap_value_object_set(src, "path", cap_value_string(optarg));
+			break;
+		case OPT_REVISION:
+			a->revision = optarg;
+			break;
+		case OPT_CHART:
+			cap_value_object_set(src, "chart", cap_value_string(optarg));
+			break;
+		case OPT_APP_NAME:
+			a->app_name = optarg;
+			break;
+		case OPT_DEST_NS:
+			a->dest_ns = optarg;
+			break;
+		case OPT_PROJECT:
+			a->project = optarg;
+			break;
+		case OPT_TRACKING:
+			a->tracking = optarg;
+			break;
+		case OPT_LABEL_KEY:
+			a->label_key = optarg;
+			break;
+		case OPT_KUBE_VERSION:
+			a->kube_version = optarg;
+			break;
+		case OPT_CACHE_DIR:
+			a->cache_dir = optarg;
+			break;
+		case OPT_REDIS:
+			a->redis = optarg;
+			break;
+		case OPT_HARD_REFRESH:
+			a->hard_refresh = true;
+			break;
+		case OPT_CACHE_STATS:
+			a->cache_stats = true;
+			break;
+		case 'o':
+			a->output = optarg;
+			break;
 		case OPT_SOURCE_JSON: {
 			cap_value *v = NULL;
 			if (cap_json_parse(&v, optarg, strlen(optarg), "--source", NULL) ||
@@ -229,16 +298,19 @@ static int parse_flags(cap_value *src, cli_args *a, int argc, char **argv)
 			break;
 		}
 		case OPT_RELEASE:
-			cap_value_object_set(block(src, "helm"), "releaseName", cap_value_string(optarg));
+			cap_value_object_set(block(src, "helm"), "releaseName",
+					     cap_value_string(optarg));
 			break;
 		case OPT_VALUES:
 			cap_value_array_append(list(block(src, "helm"), "valueFiles"),
 					       cap_value_string(optarg));
 			break;
-		case OPT_VALUES_LITERAL: bad = read_literal_values(src, optarg); break;
+		case OPT_VALUES_LITERAL:
+			bad = read_literal_values(src, optarg);
+			break;
 		case OPT_HELM_SET:
-			bad = add_named(list(block(src, "helm"), "parameters"), optarg, "--helm-set",
-					"value", NULL, false);
+			bad = add_named(list(block(src, "helm"), "parameters"), optarg,
+					"--helm-set", "value", NULL, false);
 			break;
 		case OPT_HELM_SET_STRING:
 			bad = add_named(list(block(src, "helm"), "parameters"), optarg,
@@ -256,37 +328,45 @@ static int parse_flags(cap_value *src, cli_args *a, int argc, char **argv)
 					     cap_value_bool(true));
 			break;
 		case OPT_HELM_NS:
-			cap_value_object_set(block(src, "helm"), "namespace", cap_value_string(optarg));
+			cap_value_object_set(block(src, "helm"), "namespace",
+					     cap_value_string(optarg));
 			break;
 		case OPT_HELM_KUBE:
-			cap_value_object_set(block(src, "helm"), "kubeVersion", cap_value_string(optarg));
+			cap_value_object_set(block(src, "helm"), "kubeVersion",
+					     cap_value_string(optarg));
 			break;
 		case OPT_HELM_API:
 			cap_value_array_append(list(block(src, "helm"), "apiVersions"),
 					       cap_value_string(optarg));
 			break;
 		case OPT_RECURSE:
-			cap_value_object_set(block(src, "directory"), "recurse", cap_value_bool(true));
+			cap_value_object_set(block(src, "directory"), "recurse",
+					     cap_value_bool(true));
 			break;
 		case OPT_INCLUDE:
-			cap_value_object_set(block(src, "directory"), "include", cap_value_string(optarg));
+			cap_value_object_set(block(src, "directory"), "include",
+					     cap_value_string(optarg));
 			break;
 		case OPT_EXCLUDE:
-			cap_value_object_set(block(src, "directory"), "exclude", cap_value_string(optarg));
+			cap_value_object_set(block(src, "directory"), "exclude",
+					     cap_value_string(optarg));
 			break;
 		case OPT_EXT_STR:
 		case OPT_EXT_CODE:
 			bad = add_named(list(block(block(src, "directory"), "jsonnet"), "extVars"),
-					optarg, "--jsonnet-ext-var", "value", "code", c == OPT_EXT_CODE);
+					optarg, "--jsonnet-ext-var", "value", "code",
+					c == OPT_EXT_CODE);
 			break;
 		case OPT_TLA_STR:
 		case OPT_TLA_CODE:
-			bad = add_named(list(block(block(src, "directory"), "jsonnet"), "tlas"), optarg,
-					"--jsonnet-tla", "value", "code", c == OPT_TLA_CODE);
+			bad =
+			    add_named(list(block(block(src, "directory"), "jsonnet"), "tlas"),
+				      optarg, "--jsonnet-tla", "value", "code", c == OPT_TLA_CODE);
 			break;
 		case OPT_JSONNET_LIBS:
-			cap_value_array_append(list(block(block(src, "directory"), "jsonnet"), "libs"),
-					       cap_value_string(optarg));
+			cap_value_array_append(
+			    list(block(block(src, "directory"), "jsonnet"), "libs"),
+			    cap_value_string(optarg));
 			break;
 		case OPT_IMAGE:
 			cap_value_array_append(list(block(src, "kustomize"), "images"),
@@ -328,8 +408,12 @@ static int parse_flags(cap_value *src, cli_args *a, int argc, char **argv)
 			cap_value_array_append(list(block(src, "kustomize"), "components"),
 					       cap_value_string(optarg));
 			break;
-		case 'h': usage(stdout); return 1;
-		default: usage(stderr); return -1;
+		case 'h':
+			usage(stdout);
+			return 1;
+		default:
+			usage(stderr);
+			return -1;
 		}
 	}
 	if (bad)
@@ -344,7 +428,6 @@ static int parse_flags(cap_value *src, cli_args *a, int argc, char **argv)
 	}
 	return 0;
 }
-
 
 /* The application's default name: the last folder of the path (or the chart). */
 static void default_app_name(cap_buf *out, const cap_render_source *s)
@@ -442,8 +525,7 @@ static int run(cap_value **out, cli_args *a, cap_render_source *src)
 		go.root = tmp.ptr;
 	}
 	if (!(rc = cap_git_cache_open(&gc, &go)) &&
-	    !(rc = cap_git_cache_get(&tree, gc, a->repo, a->revision ? a->revision : "HEAD",
-				     NULL)))
+	    !(rc = cap_git_cache_get(&tree, gc, a->repo, a->revision ? a->revision : "HEAD", NULL)))
 		rc = render(out, a, src, cap_git_tree_path(tree), cap_git_tree_commit(tree));
 	cap_git_tree_release(tree);
 	cap_git_cache_free(gc);

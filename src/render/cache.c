@@ -1,4 +1,5 @@
-/* The manifest cache: an LRU of compact JSON by bytes behind one mutex, with Redis as a second level. */
+/* The manifest cache: an LRU of compact JSON by bytes behind one mutex, with Redis as a second
+ * level. */
 #include "render/cache.h"
 
 #include "base/alloc.h"
@@ -13,12 +14,12 @@
 #include <string.h>
 
 #define DEFAULT_MAX_BYTES (256u << 20)
-#define ENTRY_OVERHEAD 96
-#define REDIS_PREFIX "capstan|mfst|"
+#define ENTRY_OVERHEAD	  96
+#define REDIS_PREFIX	  "capstan|mfst|"
 
 typedef struct entry {
 	struct entry *prev, *next; /* LRU list: head is the most recent */
-	const char *key;           /* the map's copy */
+	const char *key;	   /* the map's copy */
 	char *json;
 	size_t len;
 	size_t cost;
@@ -42,7 +43,7 @@ typedef struct flight {
 	bool done;
 	int waiters;
 	int rc;
-	char *message; /* the error of a failed render, for every waiter */
+	char *message;	 /* the error of a failed render, for every waiter */
 	cap_value *objs; /* the result, shared read-only until the last waiter copies it */
 } flight;
 
@@ -56,7 +57,8 @@ int cap_render_cache_new(cap_render_cache **out, const cap_render_cache_options 
 	c->max_bytes = opts && opts->max_bytes ? opts->max_bytes : DEFAULT_MAX_BYTES;
 	c->redis_ttl_s = opts && opts->redis_ttl_s ? opts->redis_ttl_s : 86400;
 	if (opts && opts->redis_host)
-		c->redis = cap_redis_new(opts->redis_host, opts->redis_port, opts->redis_timeout_ms);
+		c->redis =
+		    cap_redis_new(opts->redis_host, opts->redis_port, opts->redis_timeout_ms);
 	*out = c;
 	return 0;
 }

@@ -1,4 +1,5 @@
-/* The manifest cache: rendered objects by (repository, commit, path, options), LRU by bytes, optional Redis. */
+/* The manifest cache: rendered objects by (repository, commit, path, options), LRU by bytes,
+ * optional Redis. */
 #pragma once
 
 #include <stdbool.h>
@@ -20,21 +21,21 @@
 typedef struct cap_render_cache cap_render_cache;
 
 typedef struct cap_render_cache_options {
-	size_t max_bytes;       /* local budget; 0: 256 MiB */
+	size_t max_bytes;	/* local budget; 0: 256 MiB */
 	const char *redis_host; /* NULL: no Redis */
-	int redis_port;         /* 6379 when 0 */
-	int redis_timeout_ms;   /* per command; 0: 1000 */
-	unsigned redis_ttl_s;   /* 0: 86400 */
+	int redis_port;		/* 6379 when 0 */
+	int redis_timeout_ms;	/* per command; 0: 1000 */
+	unsigned redis_ttl_s;	/* 0: 86400 */
 } cap_render_cache_options;
 
 typedef struct cap_render_cache_stats {
-	unsigned long hits;        /* answered from memory */
-	unsigned long redis_hits;  /* answered from Redis */
-	unsigned long misses;      /* rendered */
-	unsigned long joined;      /* waited for the same render already running */
+	unsigned long hits;	  /* answered from memory */
+	unsigned long redis_hits; /* answered from Redis */
+	unsigned long misses;	  /* rendered */
+	unsigned long joined;	  /* waited for the same render already running */
 	unsigned long evictions;
 	unsigned long redis_errors;
-	size_t bytes;              /* accounted bytes held in memory */
+	size_t bytes; /* accounted bytes held in memory */
 	size_t entries;
 } cap_render_cache_stats;
 

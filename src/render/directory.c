@@ -102,9 +102,9 @@ static int add_file(walk_state *st, const char *path, const char *rel, const str
 
 	st->total_bytes += (size_t)sb->st_size;
 	if (st->total_bytes > st->ctx->opts.max_manifest_bytes)
-		return cap_error_set(CAP_ELIMIT,
-				     "the manifests of '%s' exceed the limit of %zu bytes (at '%s')",
-				     st->ctx->app_rel, st->ctx->opts.max_manifest_bytes, rel);
+		return cap_error_set(
+		    CAP_ELIMIT, "the manifests of '%s' exceed the limit of %zu bytes (at '%s')",
+		    st->ctx->app_rel, st->ctx->opts.max_manifest_bytes, rel);
 	cap_buf text = CAP_BUF_INIT;
 	int rc = cap_buf_read_file(&text, path);
 	if (!rc)
@@ -146,8 +146,8 @@ static int walk(walk_state *st, cap_buf *path, cap_buf *rel, int depth)
 			if (!st->ctx->req->source->directory.recurse || !strcmp(name, ".git"))
 				continue;
 			if (depth >= 64)
-				rc = cap_error_set(CAP_ELIMIT, "directory '%s' is nested too deeply",
-						   rel->ptr);
+				rc = cap_error_set(CAP_ELIMIT,
+						   "directory '%s' is nested too deeply", rel->ptr);
 			else
 				rc = walk(st, path, rel, depth + 1);
 		} else if (S_ISREG(sb.st_mode)) {

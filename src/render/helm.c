@@ -107,8 +107,9 @@ static int value_file(cap_strvec *args, const char *raw, cap_render_ctx *ctx)
 	if (is_url(vf.ptr)) {
 		if (!ctx->opts.allow_remote_value_files ||
 		    (strncmp(vf.ptr, "http://", 7) && strncmp(vf.ptr, "https://", 8)))
-			rc = cap_error_set(CAP_EPERM, "the URL scheme of value file '%.*s' is not "
-						      "allowed",
+			rc = cap_error_set(CAP_EPERM,
+					   "the URL scheme of value file '%.*s' is not "
+					   "allowed",
 					   (int)strcspn(vf.ptr, ":"), vf.ptr);
 		else
 			cap_buf_sets(&path, vf.ptr);

@@ -79,7 +79,8 @@ static int http_get(cap_buf *body, const char *url, size_t limit, const cap_rend
 	else if (status == 404)
 		rc = cap_error_set(CAP_ENOTFOUND, "cannot get '%s': HTTP 404", shown.ptr);
 	else if (status >= 400)
-		rc = cap_error_set(CAP_EUNAVAILABLE, "cannot get '%s': HTTP %ld", shown.ptr, status);
+		rc =
+		    cap_error_set(CAP_EUNAVAILABLE, "cannot get '%s': HTTP %ld", shown.ptr, status);
 	curl_easy_cleanup(c);
 	cap_buf_release(&shown);
 	return rc;
@@ -156,7 +157,8 @@ static int download_chart(const char *dest, const char *url, cap_render_ctx *ctx
 	int rc = http_get(&body, url, MAX_CHART_BYTES, ctx);
 	if (rc)
 		goto done;
-	cap_buf_printf(&staging, "%s.tmp-%d-%lx", dest, (int)getpid(), (unsigned long)pthread_self());
+	cap_buf_printf(&staging, "%s.tmp-%d-%lx", dest, (int)getpid(),
+		       (unsigned long)pthread_self());
 	cap_render_remove_tree(staging.ptr);
 	if (mkdir(staging.ptr, 0700) != 0) {
 		rc = cap_error_set(CAP_EIO, "cannot make '%s': %s", staging.ptr, strerror(errno));
@@ -165,8 +167,9 @@ static int download_chart(const char *dest, const char *url, cap_render_ctx *ctx
 	cap_buf_printf(&tgz, "%s/chart.tgz", staging.ptr);
 	if ((rc = cap_buf_write_file_atomic(&body, tgz.ptr)))
 		goto done;
-	const char *argv[] = {"tar",   "-xzf", tgz.ptr, "-C", staging.ptr, "--no-same-owner",
-			      "--no-same-permissions", NULL};
+	const char *argv[] = {
+	    "tar", "-xzf", tgz.ptr, "-C", staging.ptr, "--no-same-owner", "--no-same-permissions",
+	    NULL};
 	if ((rc = cap_render__run(&out, argv, staging.ptr, ctx))) {
 		cap_error_prefix("cannot unpack chart: ");
 		goto done;
@@ -174,7 +177,8 @@ static int download_chart(const char *dest, const char *url, cap_render_ctx *ctx
 	unlink(tgz.ptr);
 	/* Readers of other threads may have won the race: theirs is as good as ours. */
 	if (rename(staging.ptr, dest) != 0 && errno != ENOTEMPTY && errno != EEXIST)
-		rc = cap_error_set(CAP_EIO, "cannot store chart in '%s': %s", dest, strerror(errno));
+		rc =
+		    cap_error_set(CAP_EIO, "cannot store chart in '%s': %s", dest, strerror(errno));
 done:
 	if (staging.len)
 		cap_render_remove_tree(staging.ptr);
@@ -214,7 +218,8 @@ int cap_render__helm_fetch(cap_buf *out, const char *repo_url, const char *chart
 	if ((rc = pick_version(&entry, entries, chart, version)))
 		goto done;
 	const char *ver = cap_value_dig_string(entry, "version", NULL);
-	const char *u = cap_value_get_string(cap_value_array_get(cap_value_dig(entry, "urls", NULL), 0));
+	const char *u =
+	    cap_value_get_string(cap_value_array_get(cap_value_dig(entry, "urls", NULL), 0));
 	if (!u || !ver || !safe_name(ver)) {
 		rc = cap_error_set(CAP_EINVALID, "chart '%s' has no download URL in index.yaml",
 				   chart);

@@ -13,8 +13,8 @@ typedef struct cap_render_ctx {
 	const char *root;    /* real path of the repository root ("" for a Helm repository chart) */
 	const char *app_dir; /* real path of the application folder */
 	const char *app_rel; /* the application folder as the source names it */
-	cap_strvec env;      /* the tools' environment, with Argo CD's ARGOCD_APP_* build variables */
-	cap_buf tmp;         /* a private temporary directory, made on first use ("" until then) */
+	cap_strvec env; /* the tools' environment, with Argo CD's ARGOCD_APP_* build variables */
+	cap_buf tmp;	/* a private temporary directory, made on first use ("" until then) */
 } cap_render_ctx;
 
 /* Makes ctx->tmp on first call and returns it. */

@@ -163,13 +163,12 @@ static int read_answer(cap_buf *out, int fd, pid_t pid, const char *display, cap
 		;
 	if (!rc && (!out->len || !WIFEXITED(status)))
 		rc = cap_error_set(CAP_EGENERIC, "cannot evaluate jsonnet '%s': evaluator %s",
-				   display, WIFSIGNALED(status) ? "was killed (memory limit?)"
-								: "failed");
+				   display,
+				   WIFSIGNALED(status) ? "was killed (memory limit?)" : "failed");
 	return rc;
 }
 
-int cap_render__jsonnet(cap_value *objs, const char *file, const char *display,
-			cap_render_ctx *ctx)
+int cap_render__jsonnet(cap_value *objs, const char *file, const char *display, cap_render_ctx *ctx)
 {
 	int fds[2];
 	if (pipe2(fds, O_CLOEXEC) != 0)
@@ -218,9 +217,9 @@ int cap_render__jsonnet(cap_value *objs, const char *file, const char *display,
 	} else if (cap_value_is_object(v)) {
 		cap_value_array_append(objs, cap_value_ref(v));
 	} else {
-		rc = cap_error_set(CAP_EINVALID,
-				   "cannot use jsonnet '%s': result is neither an object nor an array",
-				   display);
+		rc = cap_error_set(
+		    CAP_EINVALID,
+		    "cannot use jsonnet '%s': result is neither an object nor an array", display);
 	}
 	cap_value_free(v);
 done:

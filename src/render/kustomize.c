@@ -168,8 +168,8 @@ static int add_pairs(cap_value *target, const cap_value *pairs, bool force, bool
 	CAP_VALUE_OBJECT_FOREACH(pairs, key, v)
 	{
 		if (!force && cap_value_object_get(target, key)) {
-			rc = cap_error_set(CAP_ECONFLICT, "%s %s already in kustomization file", what,
-					   key);
+			rc = cap_error_set(CAP_ECONFLICT, "%s %s already in kustomization file",
+					   what, key);
 			break;
 		}
 		if (subst)
@@ -223,7 +223,8 @@ static int add_components(cap_value *k, const char *dir, cap_render_ctx *ctx)
 			break;
 		}
 		CAP_VALUE_ARRAY_FOREACH(list, j, cur)
-		present = present || (cap_value_is_string(cur) && !strcmp(cap_value_get_string(cur), c));
+		present =
+		    present || (cap_value_is_string(cur) && !strcmp(cap_value_get_string(cur), c));
 		if (!present)
 			cap_value_array_append(list, cap_value_string(c));
 	}

@@ -62,12 +62,14 @@ int cap_render_path_resolve(cap_buf *out, const char *root, const char *base_dir
 		cap_buf_printf(&joined, "%s/%s", base_dir, name);
 	clean_lexically(&clean, joined.ptr);
 	if (!cap_render_path_is_within(root, clean.ptr)) {
-		rc = cap_error_set(CAP_EPERM, "file '%s' resolved to outside repository root", name);
+		rc =
+		    cap_error_set(CAP_EPERM, "file '%s' resolved to outside repository root", name);
 	} else if (!realpath(clean.ptr, real)) {
 		rc = cap_error_set(errno == ENOENT ? CAP_ENOTFOUND : CAP_EIO, "file '%s' %s", name,
 				   errno == ENOENT ? "not found" : strerror(errno));
 	} else if (!cap_render_path_is_within(root, real)) {
-		rc = cap_error_set(CAP_EPERM, "file '%s' resolved to outside repository root", name);
+		rc =
+		    cap_error_set(CAP_EPERM, "file '%s' resolved to outside repository root", name);
 	} else {
 		cap_buf_sets(out, real);
 	}
@@ -86,7 +88,8 @@ static int walk_links(const char *root, cap_buf *dir, int depth)
 		return 0;
 	size_t base = dir->len;
 	while (!rc && (e = readdir(d))) {
-		if (!strcmp(e->d_name, ".") || !strcmp(e->d_name, "..") || !strcmp(e->d_name, ".git"))
+		if (!strcmp(e->d_name, ".") || !strcmp(e->d_name, "..") ||
+		    !strcmp(e->d_name, ".git"))
 			continue;
 		cap_buf_truncate(dir, base);
 		cap_buf_printf(dir, "/%s", e->d_name);
@@ -102,23 +105,27 @@ static int walk_links(const char *root, cap_buf *dir, int depth)
 				if (real[0] == '/')
 					cap_buf_sets(&target, real);
 				else
-					cap_buf_printf(&target, "%.*s/%s", (int)base, dir->ptr, real);
+					cap_buf_printf(&target, "%.*s/%s", (int)base, dir->ptr,
+						       real);
 				clean_lexically(&clean, target.ptr);
 			}
-			int outside = n < 0 || !cap_render_path_is_within(root, clean.ptr) ||
-				      (realpath(dir->ptr, real) && !cap_render_path_is_within(root, real));
+			int outside =
+			    n < 0 || !cap_render_path_is_within(root, clean.ptr) ||
+			    (realpath(dir->ptr, real) && !cap_render_path_is_within(root, real));
 			if (outside) {
 				const char *rel = dir->ptr + strlen(root);
-				rc = cap_error_set(CAP_EPERM,
-						   "repository contains out-of-bounds symlinks: file '%s'",
-						   *rel == '/' ? rel + 1 : rel);
+				rc = cap_error_set(
+				    CAP_EPERM,
+				    "repository contains out-of-bounds symlinks: file '%s'",
+				    *rel == '/' ? rel + 1 : rel);
 			}
 			cap_buf_release(&target);
 			cap_buf_release(&clean);
 		} else if (S_ISDIR(st.st_mode)) {
 			if (depth > 64)
-				rc = cap_error_set(CAP_ELIMIT, "directory '%s' is nested too deeply",
-						   dir->ptr + strlen(root));
+				rc =
+				    cap_error_set(CAP_ELIMIT, "directory '%s' is nested too deeply",
+						  dir->ptr + strlen(root));
 			else
 				rc = walk_links(root, dir, depth + 1);
 		}
@@ -158,10 +165,12 @@ int cap_render_copy_tree(const char *src, const char *dst)
 	struct dirent *e;
 	int rc = 0;
 	if (!d)
-		return cap_error_set(CAP_EIO, "cannot read directory '%s': %s", src, strerror(errno));
+		return cap_error_set(CAP_EIO, "cannot read directory '%s': %s", src,
+				     strerror(errno));
 	if (mkdir(dst, 0700) != 0) {
 		closedir(d);
-		return cap_error_set(CAP_EIO, "cannot make directory '%s': %s", dst, strerror(errno));
+		return cap_error_set(CAP_EIO, "cannot make directory '%s': %s", dst,
+				     strerror(errno));
 	}
 	cap_buf s = CAP_BUF_INIT, t = CAP_BUF_INIT;
 	while (!rc && (e = readdir(d))) {
@@ -183,7 +192,8 @@ int cap_render_copy_tree(const char *src, const char *dst)
 			ssize_t n = readlink(s.ptr, target, sizeof(target) - 1);
 			if (n >= 0) {
 				target[n] = '\0';
-				/* Relative links would dangle in the copy: point them at the original. */
+				/* Relative links would dangle in the copy: point them at the
+				 * original. */
 				if (target[0] != '/') {
 					char real[PATH_MAX];
 					if (realpath(s.ptr, real))

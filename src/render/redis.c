@@ -21,8 +21,8 @@ struct cap_redis {
 	int port;
 	int timeout_ms;
 	int fd;
-	cap_buf in;  /* bytes received and not yet consumed */
-	size_t pos;  /* read position in in */
+	cap_buf in; /* bytes received and not yet consumed */
+	size_t pos; /* read position in in */
 };
 
 cap_redis *cap_redis_new(const char *host, int port, int timeout_ms)
@@ -92,8 +92,8 @@ static int connect_to(cap_redis *r)
 	}
 	freeaddrinfo(res);
 	if (r->fd < 0)
-		return cap_error_set(CAP_EUNAVAILABLE, "cannot connect to redis at '%s:%d'", r->host,
-				     r->port);
+		return cap_error_set(CAP_EUNAVAILABLE, "cannot connect to redis at '%s:%d'",
+				     r->host, r->port);
 	return 0;
 }
 

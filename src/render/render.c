@@ -15,7 +15,7 @@
 #include <unistd.h>
 
 #define DEFAULT_TIMEOUT_MS 90000
-#define DEFAULT_MAX_BYTES (10u << 20)
+#define DEFAULT_MAX_BYTES  (10u << 20)
 #define DEFAULT_MAX_MEMORY (4ull << 30)
 
 int cap_render_tracking_parse(cap_render_tracking *out, const char *text)
@@ -245,7 +245,8 @@ static int source_overrides(cap_value **out, const cap_render_ctx *ctx)
 		if (i == 0)
 			cap_buf_printf(&path, "%s/.argocd-source.yaml", ctx->app_dir);
 		else
-			cap_buf_printf(&path, "%s/.argocd-source-%s.yaml", ctx->app_dir, req->app_name);
+			cap_buf_printf(&path, "%s/.argocd-source-%s.yaml", ctx->app_dir,
+				       req->app_name);
 		if (stat(path.ptr, &st) != 0 || !S_ISREG(st.st_mode))
 			continue;
 		cap_buf_clear(&text);

@@ -10,7 +10,7 @@
 
 typedef enum cap_render_tracking {
 	CAP_TRACK_ANNOTATION = 0, /* argocd.argoproj.io/tracking-id (Argo CD 3's default) */
-	CAP_TRACK_LABEL,          /* the instance label only */
+	CAP_TRACK_LABEL,	  /* the instance label only */
 	CAP_TRACK_ANNOTATION_AND_LABEL,
 } cap_render_tracking;
 
@@ -22,16 +22,16 @@ int cap_render_tracking_parse(cap_render_tracking *out, const char *text);
  * Zeroed fields take the defaults given. The struct is read-only while renders run.
  */
 typedef struct cap_render_options {
-	const char *helm_path;      /* "helm" */
+	const char *helm_path;	    /* "helm" */
 	const char *kustomize_path; /* NULL: `kubectl kustomize DIR`; else `<path> build DIR` */
 	const char *kubectl_path;   /* "kubectl" */
 	const char *kustomize_build_options; /* extra words after `build DIR`, space-separated */
-	const char *tool_path;      /* PATH given to tools; NULL: this process's PATH */
-	uint64_t timeout_ms;        /* per tool run: 90000 (Argo CD's exec timeout) */
-	size_t max_manifest_bytes;  /* per app, input files or tool output: 10 MiB */
-	uint64_t max_tool_memory;   /* address-space limit of a tool: 4 GiB */
-	const char *kube_version;   /* the destination's version, for Helm: "1.32.0" */
-	const char *const *api_versions; /* NULL-terminated, for Helm's Capabilities */
+	const char *tool_path;		     /* PATH given to tools; NULL: this process's PATH */
+	uint64_t timeout_ms;		     /* per tool run: 90000 (Argo CD's exec timeout) */
+	size_t max_manifest_bytes;	     /* per app, input files or tool output: 10 MiB */
+	uint64_t max_tool_memory;	     /* address-space limit of a tool: 4 GiB */
+	const char *kube_version;	     /* the destination's version, for Helm: "1.32.0" */
+	const char *const *api_versions;     /* NULL-terminated, for Helm's Capabilities */
 	bool allow_remote_value_files; /* http(s):// value files (Argo CD allows them by default) */
 } cap_render_options;
 
@@ -49,9 +49,9 @@ typedef int (*cap_render_scope_fn)(void *ctx, const char *group, const char *kin
 
 typedef struct cap_render_request {
 	const cap_render_source *source;
-	const char *repo_root;   /* checkout of source->repo_url at the commit; NULL for a chart */
-	const char *revision;    /* the resolved commit (or chart version): ARGOCD_APP_REVISION */
-	const char *app_name;    /* tracking value and Helm's default release name */
+	const char *repo_root; /* checkout of source->repo_url at the commit; NULL for a chart */
+	const char *revision;  /* the resolved commit (or chart version): ARGOCD_APP_REVISION */
+	const char *app_name;  /* tracking value and Helm's default release name */
 	const char *app_namespace; /* the Application's own namespace (ARGOCD_APP_NAMESPACE) */
 	const char *dest_namespace;
 	const char *project;
@@ -60,9 +60,9 @@ typedef struct cap_render_request {
 	const cap_render_ref *refs;
 	size_t n_refs;
 	const cap_render_options *opts; /* NULL: defaults */
-	cap_render_scope_fn scope;      /* may be NULL */
+	cap_render_scope_fn scope;	/* may be NULL */
 	void *scope_ctx;
-	const char *charts_dir;  /* where Helm repository charts are kept; NULL: a temporary dir */
+	const char *charts_dir; /* where Helm repository charts are kept; NULL: a temporary dir */
 } cap_render_request;
 
 /*

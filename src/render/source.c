@@ -164,10 +164,11 @@ static int get_replicas(cap_render_source *s, const cap_value *k)
 			const char *txt = cap_value_get_string(count);
 			r.count = strtoll(txt, &end, 10);
 			if (!*txt || *end)
-				return cap_error_set(CAP_EINVALID,
-						     "cannot read source: replica count '%s' of '%s' "
-						     "is not a number",
-						     txt, r.name ? r.name : "");
+				return cap_error_set(
+				    CAP_EINVALID,
+				    "cannot read source: replica count '%s' of '%s' "
+				    "is not a number",
+				    txt, r.name ? r.name : "");
 		} else {
 			return bad("kustomize.replicas.count", "a number");
 		}
@@ -201,8 +202,8 @@ static int parse_kustomize(cap_render_source *s, const cap_value *k)
 	    (err = get_bool(&s->kustomize.label_include_templates, k, "labelIncludeTemplates",
 			    "kustomize.labelIncludeTemplates")) ||
 	    (err = get_arr(&s->kustomize.patches, k, "patches", "kustomize.patches")) ||
-	    (err = get_strings(&s->kustomize.components, k, "components",
-			       "kustomize.components")) ||
+	    (err =
+		 get_strings(&s->kustomize.components, k, "components", "kustomize.components")) ||
 	    (err = get_bool(&s->kustomize.ignore_missing_components, k, "ignoreMissingComponents",
 			    "kustomize.ignoreMissingComponents")))
 		return err;
@@ -244,7 +245,8 @@ static int get_helm_params(cap_render_source *s, const cap_value *h)
 		    (err = get_str(&p.path, item, "path", "helm.fileParameters.path")))
 			return err;
 		if (!p.name || !p.path)
-			return bad("helm.fileParameters", "a list of entries with a name and a path");
+			return bad("helm.fileParameters",
+				   "a list of entries with a name and a path");
 		CAP_VEC_PUSH(&s->helm.file_parameters, p);
 	}
 	return 0;
@@ -352,15 +354,15 @@ void cap_render_source_release(cap_render_source *s)
 
 int cap_render_source_explicit_tool(cap_render_tool *out, const cap_render_source *s)
 {
-	/* Argo CD's ExplicitType: at most one tool block; a chart from a Helm repository is Helm. */
+	/* Argo CD's ExplicitType: at most one tool block; a chart from a Helm repository is Helm.
+	 */
 	cap_render_tool tool = CAP_RENDER_AUTO;
 	int blocks = s->has_kustomize + s->has_helm + s->has_directory + s->has_plugin;
 	if (blocks > 1)
-		return cap_error_set(CAP_EINVALID,
-				     "multiple application sources defined:%s%s%s%s",
-				     s->has_kustomize ? " Kustomize" : "", s->has_helm ? " Helm" : "",
-				     s->has_directory ? " Directory" : "",
-				     s->has_plugin ? " Plugin" : "");
+		return cap_error_set(
+		    CAP_EINVALID, "multiple application sources defined:%s%s%s%s",
+		    s->has_kustomize ? " Kustomize" : "", s->has_helm ? " Helm" : "",
+		    s->has_directory ? " Directory" : "", s->has_plugin ? " Plugin" : "");
 	if (s->has_plugin)
 		return cap_error_set(CAP_EUNSUPPORTED,
 				     "config management plugins are not supported");

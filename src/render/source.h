@@ -93,7 +93,7 @@ typedef struct cap_render_source {
 		const char *namespace;
 		cap_render_strings value_files;
 		bool ignore_missing_value_files;
-		const char *values;      /* YAML text */
+		const char *values;	  /* YAML text */
 		cap_value *values_object; /* wins over values when both are given, as in Argo CD */
 		CAP_VEC_OF(cap_render_helm_param) parameters;
 		CAP_VEC_OF(cap_render_helm_file_param) file_parameters;

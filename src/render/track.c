@@ -7,50 +7,51 @@
 
 #include <string.h>
 
-#define TRACKING_ANNOTATION "argocd.argoproj.io/tracking-id"
+#define TRACKING_ANNOTATION    "argocd.argoproj.io/tracking-id"
 #define DEFAULT_INSTANCE_LABEL "app.kubernetes.io/instance"
-#define LABEL_MAX 63
+#define LABEL_MAX	       63
 
-/* Cluster-scoped kinds of Kubernetes 1.32 (group, kind); every other built-in kind is namespaced. */
+/* Cluster-scoped kinds of Kubernetes 1.32 (group, kind); every other built-in kind is namespaced.
+ */
 static const char *const cluster_scoped[][2] = {
-	{"", "ComponentStatus"},
-	{"", "Namespace"},
-	{"", "Node"},
-	{"", "PersistentVolume"},
-	{"admissionregistration.k8s.io", "MutatingAdmissionPolicy"},
-	{"admissionregistration.k8s.io", "MutatingAdmissionPolicyBinding"},
-	{"admissionregistration.k8s.io", "MutatingWebhookConfiguration"},
-	{"admissionregistration.k8s.io", "ValidatingAdmissionPolicy"},
-	{"admissionregistration.k8s.io", "ValidatingAdmissionPolicyBinding"},
-	{"admissionregistration.k8s.io", "ValidatingWebhookConfiguration"},
-	{"apiextensions.k8s.io", "CustomResourceDefinition"},
-	{"apiregistration.k8s.io", "APIService"},
-	{"authentication.k8s.io", "SelfSubjectReview"},
-	{"authentication.k8s.io", "TokenReview"},
-	{"authorization.k8s.io", "SelfSubjectAccessReview"},
-	{"authorization.k8s.io", "SelfSubjectRulesReview"},
-	{"authorization.k8s.io", "SubjectAccessReview"},
-	{"certificates.k8s.io", "CertificateSigningRequest"},
-	{"certificates.k8s.io", "ClusterTrustBundle"},
-	{"flowcontrol.apiserver.k8s.io", "FlowSchema"},
-	{"flowcontrol.apiserver.k8s.io", "PriorityLevelConfiguration"},
-	{"internal.apiserver.k8s.io", "StorageVersion"},
-	{"networking.k8s.io", "IPAddress"},
-	{"networking.k8s.io", "IngressClass"},
-	{"networking.k8s.io", "ServiceCIDR"},
-	{"node.k8s.io", "RuntimeClass"},
-	{"rbac.authorization.k8s.io", "ClusterRole"},
-	{"rbac.authorization.k8s.io", "ClusterRoleBinding"},
-	{"resource.k8s.io", "DeviceClass"},
-	{"resource.k8s.io", "DeviceTaintRule"},
-	{"resource.k8s.io", "ResourceSlice"},
-	{"scheduling.k8s.io", "PriorityClass"},
-	{"storage.k8s.io", "CSIDriver"},
-	{"storage.k8s.io", "CSINode"},
-	{"storage.k8s.io", "StorageClass"},
-	{"storage.k8s.io", "VolumeAttachment"},
-	{"storage.k8s.io", "VolumeAttributesClass"},
-	{"storagemigration.k8s.io", "StorageVersionMigration"},
+    {"", "ComponentStatus"},
+    {"", "Namespace"},
+    {"", "Node"},
+    {"", "PersistentVolume"},
+    {"admissionregistration.k8s.io", "MutatingAdmissionPolicy"},
+    {"admissionregistration.k8s.io", "MutatingAdmissionPolicyBinding"},
+    {"admissionregistration.k8s.io", "MutatingWebhookConfiguration"},
+    {"admissionregistration.k8s.io", "ValidatingAdmissionPolicy"},
+    {"admissionregistration.k8s.io", "ValidatingAdmissionPolicyBinding"},
+    {"admissionregistration.k8s.io", "ValidatingWebhookConfiguration"},
+    {"apiextensions.k8s.io", "CustomResourceDefinition"},
+    {"apiregistration.k8s.io", "APIService"},
+    {"authentication.k8s.io", "SelfSubjectReview"},
+    {"authentication.k8s.io", "TokenReview"},
+    {"authorization.k8s.io", "SelfSubjectAccessReview"},
+    {"authorization.k8s.io", "SelfSubjectRulesReview"},
+    {"authorization.k8s.io", "SubjectAccessReview"},
+    {"certificates.k8s.io", "CertificateSigningRequest"},
+    {"certificates.k8s.io", "ClusterTrustBundle"},
+    {"flowcontrol.apiserver.k8s.io", "FlowSchema"},
+    {"flowcontrol.apiserver.k8s.io", "PriorityLevelConfiguration"},
+    {"internal.apiserver.k8s.io", "StorageVersion"},
+    {"networking.k8s.io", "IPAddress"},
+    {"networking.k8s.io", "IngressClass"},
+    {"networking.k8s.io", "ServiceCIDR"},
+    {"node.k8s.io", "RuntimeClass"},
+    {"rbac.authorization.k8s.io", "ClusterRole"},
+    {"rbac.authorization.k8s.io", "ClusterRoleBinding"},
+    {"resource.k8s.io", "DeviceClass"},
+    {"resource.k8s.io", "DeviceTaintRule"},
+    {"resource.k8s.io", "ResourceSlice"},
+    {"scheduling.k8s.io", "PriorityClass"},
+    {"storage.k8s.io", "CSIDriver"},
+    {"storage.k8s.io", "CSINode"},
+    {"storage.k8s.io", "StorageClass"},
+    {"storage.k8s.io", "VolumeAttachment"},
+    {"storage.k8s.io", "VolumeAttributesClass"},
+    {"storagemigration.k8s.io", "StorageVersionMigration"},
 };
 
 int cap_render_builtin_scope(const char *group, const char *kind)
@@ -96,8 +97,8 @@ static int flatten(cap_value **out, cap_value *objs)
 			{
 				if (!cap_value_is_object(item)) {
 					cap_value_free(flat);
-					return cap_error_set(CAP_EINVALID,
-							     "resource list item has unexpected type");
+					return cap_error_set(
+					    CAP_EINVALID, "resource list item has unexpected type");
 				}
 				cap_value_array_append(flat, cap_value_ref(item));
 			}
@@ -140,8 +141,8 @@ static void track(cap_value *obj, const char *group, const char *kind,
 {
 	cap_value *meta = child_object(obj, "metadata");
 	const char *key = req->instance_label_key && *req->instance_label_key
-				  ? req->instance_label_key
-				  : DEFAULT_INSTANCE_LABEL;
+			      ? req->instance_label_key
+			      : DEFAULT_INSTANCE_LABEL;
 	if (req->tracking != CAP_TRACK_LABEL) {
 		const char *ns = cap_value_dig_string(meta, "namespace", NULL);
 		const char *name = cap_value_dig_string(meta, "name", NULL);
@@ -155,7 +156,8 @@ static void track(cap_value *obj, const char *group, const char *kind,
 		cap_buf_release(&id);
 	}
 	if (req->tracking != CAP_TRACK_ANNOTATION)
-		set_label(meta, key, req->app_name, req->tracking == CAP_TRACK_ANNOTATION_AND_LABEL);
+		set_label(meta, key, req->app_name,
+			  req->tracking == CAP_TRACK_ANNOTATION_AND_LABEL);
 }
 
 /* Cluster-scoped kinds that CRDs of this very set define ("group/Kind" keys). */

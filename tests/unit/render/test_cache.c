@@ -17,8 +17,9 @@ static cap_value *objects(const char *name)
 {
 	cap_buf json = CAP_BUF_INIT;
 	cap_value *v = NULL;
-	cap_buf_printf(&json, "[{\"apiVersion\":\"v1\",\"kind\":\"ConfigMap\",\"metadata\":{\"name\":"
-			      "\"%s\"},\"data\":{\"pad\":\"%0200d\"}}]",
+	cap_buf_printf(&json,
+		       "[{\"apiVersion\":\"v1\",\"kind\":\"ConfigMap\",\"metadata\":{\"name\":"
+		       "\"%s\"},\"data\":{\"pad\":\"%0200d\"}}]",
 		       name, 0);
 	assert_int_equal(cap_json_parse(&v, json.ptr, json.len, "t", NULL), 0);
 	cap_buf_release(&json);
@@ -149,8 +150,10 @@ static void renders_once_then_hits_and_hard_refresh_renders(void **state)
 	assert_int_equal(cap_json_parse(&raw, json, strlen(json), "t", NULL), 0);
 	assert_int_equal(cap_render_source_parse(&src, raw), 0);
 	req.source = &src;
-	assert_int_equal(cap_render_cache_render(&objs, &hit, c, &req, "abc", false), CAP_ENOTFOUND);
-	assert_int_equal(cap_render_cache_render(&objs, &hit, c, &req, "abc", false), CAP_ENOTFOUND);
+	assert_int_equal(cap_render_cache_render(&objs, &hit, c, &req, "abc", false),
+			 CAP_ENOTFOUND);
+	assert_int_equal(cap_render_cache_render(&objs, &hit, c, &req, "abc", false),
+			 CAP_ENOTFOUND);
 	cap_render_cache_stats st;
 	cap_render_cache_stats_get(c, &st);
 	assert_int_equal(st.misses, 4);
@@ -441,17 +444,17 @@ static void a_dead_redis_only_costs_a_render(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(stores_and_returns_copies),
-		cmocka_unit_test(least_recently_used_go_first),
-		cmocka_unit_test(keys_change_with_every_option),
-		cmocka_unit_test(renders_once_then_hits_and_hard_refresh_renders),
-		cmocka_unit_test(many_threads_share_one_cache),
-		cmocka_unit_test(renders_run_in_parallel_and_duplicates_wait),
-		cmocka_unit_test_setup_teardown(redis_speaks_resp, start_redis, stop_redis),
-		cmocka_unit_test_setup_teardown(two_caches_share_renders_through_redis, start_redis,
-						stop_redis),
-		cmocka_unit_test_setup_teardown(a_dead_redis_only_costs_a_render, start_redis,
-						stop_redis),
+	    cmocka_unit_test(stores_and_returns_copies),
+	    cmocka_unit_test(least_recently_used_go_first),
+	    cmocka_unit_test(keys_change_with_every_option),
+	    cmocka_unit_test(renders_once_then_hits_and_hard_refresh_renders),
+	    cmocka_unit_test(many_threads_share_one_cache),
+	    cmocka_unit_test(renders_run_in_parallel_and_duplicates_wait),
+	    cmocka_unit_test_setup_teardown(redis_speaks_resp, start_redis, stop_redis),
+	    cmocka_unit_test_setup_teardown(two_caches_share_renders_through_redis, start_redis,
+					    stop_redis),
+	    cmocka_unit_test_setup_teardown(a_dead_redis_only_costs_a_render, start_redis,
+					    stop_redis),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

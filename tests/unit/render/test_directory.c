@@ -33,12 +33,12 @@ static void recurse_walks_subfolders_and_flattens_lists(void **state)
 	cap_buf root = CAP_BUF_INIT, names = CAP_BUF_INIT;
 	cap_value *objs = NULL;
 	fx_root(&root);
-	assert_int_equal(fx_render(&objs, root.ptr,
-				   "{\"path\":\"dir\",\"directory\":{\"recurse\":true}}"),
-			 0);
-	assert_string_equal(kinds_and_names(&names, objs),
-			    "ConfigMap/top ConfigMap/item-a ConfigMap/item-b ClusterRole/reader "
-			    "Secret/deep Deployment/nested ConfigMap/skipped-by-exclude Service/web");
+	assert_int_equal(
+	    fx_render(&objs, root.ptr, "{\"path\":\"dir\",\"directory\":{\"recurse\":true}}"), 0);
+	assert_string_equal(
+	    kinds_and_names(&names, objs),
+	    "ConfigMap/top ConfigMap/item-a ConfigMap/item-b ClusterRole/reader "
+	    "Secret/deep Deployment/nested ConfigMap/skipped-by-exclude Service/web");
 	cap_value_free(objs);
 	cap_buf_release(&root);
 	cap_buf_release(&names);
@@ -50,10 +50,11 @@ static void include_and_exclude_match_relative_paths(void **state)
 	cap_value *objs = NULL;
 	fx_root(&root);
 	assert_int_equal(
-		fx_render(&objs, root.ptr,
-			  "{\"path\":\"dir\",\"directory\":{\"recurse\":true,\"include\":\"{sub/*,*.json}\","
-			  "\"exclude\":\"*skip*\"}}"),
-		0);
+	    fx_render(
+		&objs, root.ptr,
+		"{\"path\":\"dir\",\"directory\":{\"recurse\":true,\"include\":\"{sub/*,*.json}\","
+		"\"exclude\":\"*skip*\"}}"),
+	    0);
 	assert_string_equal(kinds_and_names(&names, objs),
 			    "Secret/deep Deployment/nested Service/web");
 	cap_value_free(objs);
@@ -74,13 +75,14 @@ static void jsonnet_gets_ext_vars_tlas_and_libs(void **state)
 	cap_value *objs = NULL;
 	fx_root(&root);
 	assert_int_equal(
-		fx_render(&objs, root.ptr,
-			  "{\"path\":\"jsonnet\",\"directory\":{\"include\":\"main.jsonnet\",\"jsonnet\":{"
-			  "\"extVars\":[{\"name\":\"name\",\"value\":\"cfg-$ARGOCD_APP_NAME\"},{\"name\":"
-			  "\"num\",\"value\":\"41\",\"code\":true}],\"tlas\":[{\"name\":\"replicas\","
-			  "\"value\":\"2+3\",\"code\":true},{\"name\":\"tier\",\"value\":\"db\"}],"
-			  "\"libs\":[\"jsonnet/lib\"]}}}"),
-		0);
+	    fx_render(
+		&objs, root.ptr,
+		"{\"path\":\"jsonnet\",\"directory\":{\"include\":\"main.jsonnet\",\"jsonnet\":{"
+		"\"extVars\":[{\"name\":\"name\",\"value\":\"cfg-$ARGOCD_APP_NAME\"},{\"name\":"
+		"\"num\",\"value\":\"41\",\"code\":true}],\"tlas\":[{\"name\":\"replicas\","
+		"\"value\":\"2+3\",\"code\":true},{\"name\":\"tier\",\"value\":\"db\"}],"
+		"\"libs\":[\"jsonnet/lib\"]}}}"),
+	    0);
 	assert_int_equal(cap_value_array_len(objs), 1);
 	cap_value *cm = fx_find(objs, "ConfigMap", "cfg-app");
 	assert_non_null(cm);
@@ -97,11 +99,12 @@ static void jsonnet_single_object_and_build_env(void **state)
 	cap_value *objs = NULL;
 	fx_root(&root);
 	/* ARGOCD_APP_NAME is only a variable for substitution, so std.extVar fails without it */
-	assert_int_equal(fx_render(&objs, root.ptr,
-				   "{\"path\":\"jsonnet\",\"directory\":{\"include\":\"single.jsonnet\","
-				   "\"jsonnet\":{\"extVars\":[{\"name\":\"ARGOCD_APP_NAME\",\"value\":"
-				   "\"${ARGOCD_APP_NAME}\"}]}}}"),
-			 0);
+	assert_int_equal(
+	    fx_render(&objs, root.ptr,
+		      "{\"path\":\"jsonnet\",\"directory\":{\"include\":\"single.jsonnet\","
+		      "\"jsonnet\":{\"extVars\":[{\"name\":\"ARGOCD_APP_NAME\",\"value\":"
+		      "\"${ARGOCD_APP_NAME}\"}]}}}"),
+	    0);
 	assert_non_null(fx_find(objs, "ConfigMap", "single-app"));
 	cap_value_free(objs);
 	cap_buf_release(&root);
@@ -126,8 +129,9 @@ static void jsonnet_cannot_import_outside_the_repository(void **state)
 	cap_buf dir = CAP_BUF_INIT;
 	cap_value *objs = NULL;
 	cap_test_mkdtemp(&dir);
-	fx_write(dir.ptr, "app/steal.jsonnet", "{ apiVersion: 'v1', kind: 'ConfigMap', metadata: "
-					       "{ name: 'x' }, data: { p: importstr '/etc/passwd' } }");
+	fx_write(dir.ptr, "app/steal.jsonnet",
+		 "{ apiVersion: 'v1', kind: 'ConfigMap', metadata: "
+		 "{ name: 'x' }, data: { p: importstr '/etc/passwd' } }");
 	assert_int_not_equal(fx_render(&objs, dir.ptr, "{\"path\":\"app\"}"), 0);
 	FX_ERROR_HAS("outside repository root");
 	fx_write(dir.ptr, "app/steal.jsonnet", "importstr '../../../../../../../../etc/passwd'");
@@ -211,8 +215,8 @@ static void yaml_bombs_are_refused(void **state)
 	cap_buf_puts(&bomb, "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: bomb\ndata:\n"
 			    "  a: &a [\"x\",\"x\",\"x\",\"x\",\"x\",\"x\",\"x\",\"x\",\"x\"]\n");
 	for (char c = 'b'; c <= 'j'; c++)
-		cap_buf_printf(&bomb, "  %c: &%c [*%c,*%c,*%c,*%c,*%c,*%c,*%c,*%c,*%c]\n", c, c, c - 1,
-			       c - 1, c - 1, c - 1, c - 1, c - 1, c - 1, c - 1, c - 1);
+		cap_buf_printf(&bomb, "  %c: &%c [*%c,*%c,*%c,*%c,*%c,*%c,*%c,*%c,*%c]\n", c, c,
+			       c - 1, c - 1, c - 1, c - 1, c - 1, c - 1, c - 1, c - 1, c - 1);
 	fx_write(dir.ptr, "app/bomb.yaml", bomb.ptr);
 	assert_int_not_equal(fx_render(&objs, dir.ptr, "{\"path\":\"app\"}"), 0);
 	FX_ERROR_HAS("bomb.yaml");
@@ -229,8 +233,8 @@ static void oversized_apps_are_refused(void **state)
 	opts.max_manifest_bytes = 4096;
 	cap_test_mkdtemp(&dir);
 	for (int i = 0; i < 100; i++)
-		cap_buf_printf(&big, "---\napiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: c%d\n",
-			       i);
+		cap_buf_printf(&big,
+			       "---\napiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: c%d\n", i);
 	fx_write(dir.ptr, "app/many.yaml", big.ptr);
 	assert_int_equal(fx_render_full(&objs, dir.ptr, "{\"path\":\"app\"}", "app", "ns",
 					CAP_TRACK_ANNOTATION, &opts),
@@ -262,9 +266,8 @@ static void out_of_bounds_symlinks_are_refused(void **state)
 	cap_buf_clear(&link);
 	cap_buf_printf(&link, "%s/app/loop", dir.ptr);
 	assert_int_equal(symlink(".", link.ptr), 0);
-	assert_int_equal(fx_render(&objs, dir.ptr,
-				   "{\"path\":\"app\",\"directory\":{\"recurse\":true}}"),
-			 0);
+	assert_int_equal(
+	    fx_render(&objs, dir.ptr, "{\"path\":\"app\",\"directory\":{\"recurse\":true}}"), 0);
 	assert_int_equal(cap_value_array_len(objs), 2);
 	cap_value_free(objs);
 	cap_test_rmtree(dir.ptr);
@@ -303,7 +306,8 @@ static void explicit_directory_block_beats_detection(void **state)
 	cap_value *objs = NULL;
 	fx_root(&root);
 	/* the chart folder read as plain files: values.yaml ignored, templates not recursed */
-	assert_int_equal(fx_render(&objs, root.ptr, "{\"path\":\"helm/chart\",\"directory\":{}}"), 0);
+	assert_int_equal(fx_render(&objs, root.ptr, "{\"path\":\"helm/chart\",\"directory\":{}}"),
+			 0);
 	assert_int_equal(cap_value_array_len(objs), 0);
 	cap_value_free(objs);
 	cap_buf_release(&root);
@@ -312,23 +316,23 @@ static void explicit_directory_block_beats_detection(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(top_level_files_in_name_order),
-		cmocka_unit_test(recurse_walks_subfolders_and_flattens_lists),
-		cmocka_unit_test(include_and_exclude_match_relative_paths),
-		cmocka_unit_test(jsonnet_gets_ext_vars_tlas_and_libs),
-		cmocka_unit_test(jsonnet_single_object_and_build_env),
-		cmocka_unit_test(jsonnet_errors_name_the_file),
-		cmocka_unit_test(jsonnet_cannot_import_outside_the_repository),
-		cmocka_unit_test(jsonnet_endless_recursion_is_stopped),
-		cmocka_unit_test(jsonnet_that_runs_forever_times_out),
-		cmocka_unit_test(kindless_documents_in_manifests_are_errors),
-		cmocka_unit_test(broken_yaml_names_file_and_line),
-		cmocka_unit_test(yaml_bombs_are_refused),
-		cmocka_unit_test(oversized_apps_are_refused),
-		cmocka_unit_test(out_of_bounds_symlinks_are_refused),
-		cmocka_unit_test(app_paths_must_exist_inside_the_repository),
-		cmocka_unit_test(detects_tools_like_argo_cd),
-		cmocka_unit_test(explicit_directory_block_beats_detection),
+	    cmocka_unit_test(top_level_files_in_name_order),
+	    cmocka_unit_test(recurse_walks_subfolders_and_flattens_lists),
+	    cmocka_unit_test(include_and_exclude_match_relative_paths),
+	    cmocka_unit_test(jsonnet_gets_ext_vars_tlas_and_libs),
+	    cmocka_unit_test(jsonnet_single_object_and_build_env),
+	    cmocka_unit_test(jsonnet_errors_name_the_file),
+	    cmocka_unit_test(jsonnet_cannot_import_outside_the_repository),
+	    cmocka_unit_test(jsonnet_endless_recursion_is_stopped),
+	    cmocka_unit_test(jsonnet_that_runs_forever_times_out),
+	    cmocka_unit_test(kindless_documents_in_manifests_are_errors),
+	    cmocka_unit_test(broken_yaml_names_file_and_line),
+	    cmocka_unit_test(yaml_bombs_are_refused),
+	    cmocka_unit_test(oversized_apps_are_refused),
+	    cmocka_unit_test(out_of_bounds_symlinks_are_refused),
+	    cmocka_unit_test(app_paths_must_exist_inside_the_repository),
+	    cmocka_unit_test(detects_tools_like_argo_cd),
+	    cmocka_unit_test(explicit_directory_block_beats_detection),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

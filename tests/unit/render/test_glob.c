@@ -50,11 +50,11 @@ static void malformed_or_huge_patterns_match_nothing(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(star_matches_across_folders),
-		cmocka_unit_test(question_mark_and_classes),
-		cmocka_unit_test(braces_give_alternatives),
-		cmocka_unit_test(escapes_are_literal),
-		cmocka_unit_test(malformed_or_huge_patterns_match_nothing),
+	    cmocka_unit_test(star_matches_across_folders),
+	    cmocka_unit_test(question_mark_and_classes),
+	    cmocka_unit_test(braces_give_alternatives),
+	    cmocka_unit_test(escapes_are_literal),
+	    cmocka_unit_test(malformed_or_huge_patterns_match_nothing),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

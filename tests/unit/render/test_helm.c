@@ -1,4 +1,5 @@
-/* Tests for Helm sources against `helm template` itself: options, precedence, files, repositories. */
+/* Tests for Helm sources against `helm template` itself: options, precedence, files, repositories.
+ */
 #include "render_fixture.h"
 
 #include "value/yaml.h"
@@ -34,7 +35,8 @@ static cap_value *helm_oracle(const char *cmd)
 static const char *dep_meta(const cap_value *objs, const char *name, const char *field,
 			    const char *key)
 {
-	return cap_value_dig_string(fx_find(objs, "Deployment", name), "metadata", field, key, NULL);
+	return cap_value_dig_string(fx_find(objs, "Deployment", name), "metadata", field, key,
+				    NULL);
 }
 
 static void guestbook_chart_matches_helm_template(void **state)
@@ -42,9 +44,10 @@ static void guestbook_chart_matches_helm_template(void **state)
 	cap_buf apps = CAP_BUF_INIT;
 	cap_value *objs = NULL;
 	cap_test_shared_path(&apps, "argocd/e2e-apps");
-	assert_int_equal(render_plain(&objs, apps.ptr,
-				      "{\"path\":\"helm-guestbook\",\"helm\":{\"releaseName\":\"hg\"}}"),
-			 0);
+	assert_int_equal(
+	    render_plain(&objs, apps.ptr,
+			 "{\"path\":\"helm-guestbook\",\"helm\":{\"releaseName\":\"hg\"}}"),
+	    0);
 	cap_buf cmd = CAP_BUF_INIT;
 	cap_buf_printf(&cmd, "helm template '%s/helm-guestbook' --name-template hg --include-crds",
 		       apps.ptr);
@@ -64,15 +67,16 @@ static void fixture_chart_matches_helm_template_with_options(void **state)
 	fx_root(&root);
 	cap_test_fixture_path(&chart, "render/helm/chart");
 	assert_int_equal(
-		render_plain(&objs, root.ptr,
-			     "{\"path\":\"helm/chart\",\"helm\":{\"releaseName\":\"r\",\"namespace\":"
-			     "\"hn\",\"valueFiles\":[\"values-prod.yaml\"],\"parameters\":[{\"name\":"
-			     "\"image\",\"value\":\"busybox\"}],\"kubeVersion\":\"1.29.0\","
-			     "\"apiVersions\":[\"monitoring.coreos.com/v1\"]}}"),
-		0);
-	cap_buf_printf(&cmd, "helm template '%s' --name-template r --namespace hn --kube-version "
-			     "1.29.0 --values '%s/values-prod.yaml' --set image=busybox "
-			     "--api-versions monitoring.coreos.com/v1 --include-crds",
+	    render_plain(&objs, root.ptr,
+			 "{\"path\":\"helm/chart\",\"helm\":{\"releaseName\":\"r\",\"namespace\":"
+			 "\"hn\",\"valueFiles\":[\"values-prod.yaml\"],\"parameters\":[{\"name\":"
+			 "\"image\",\"value\":\"busybox\"}],\"kubeVersion\":\"1.29.0\","
+			 "\"apiVersions\":[\"monitoring.coreos.com/v1\"]}}"),
+	    0);
+	cap_buf_printf(&cmd,
+		       "helm template '%s' --name-template r --namespace hn --kube-version "
+		       "1.29.0 --values '%s/values-prod.yaml' --set image=busybox "
+		       "--api-versions monitoring.coreos.com/v1 --include-crds",
 		       chart.ptr, chart.ptr);
 	cap_value *want = helm_oracle(cmd.ptr);
 	assert_true(cap_value_equal(objs, want));
@@ -91,11 +95,11 @@ static void value_files_then_values_then_parameters(void **state)
 	cap_value *objs = NULL;
 	fx_root(&root);
 	assert_int_equal(
-		fx_render(&objs, root.ptr,
-			  "{\"path\":\"helm/chart\",\"helm\":{\"valueFiles\":[\"values-prod.yaml\"],"
-			  "\"values\":\"tier: from-values\\nlabel: from-values\\n\",\"parameters\":[{"
-			  "\"name\":\"label\",\"value\":\"from-param\"}]}}"),
-		0);
+	    fx_render(&objs, root.ptr,
+		      "{\"path\":\"helm/chart\",\"helm\":{\"valueFiles\":[\"values-prod.yaml\"],"
+		      "\"values\":\"tier: from-values\\nlabel: from-values\\n\",\"parameters\":[{"
+		      "\"name\":\"label\",\"value\":\"from-param\"}]}}"),
+	    0);
 	/* release name defaults to the app name */
 	assert_string_equal(dep_meta(objs, "app-web", "labels", "tier"), "from-values");
 	assert_string_equal(dep_meta(objs, "app-web", "labels", "label"), "from-param");
@@ -119,11 +123,12 @@ static void force_string_commas_and_file_parameters(void **state)
 	cap_value *objs = NULL;
 	fx_root(&root);
 	assert_int_equal(
-		fx_render(&objs, root.ptr,
-			  "{\"path\":\"helm/chart\",\"helm\":{\"parameters\":[{\"name\":\"replicas\","
-			  "\"value\":\"3\",\"forceString\":true},{\"name\":\"tier\",\"value\":\"a,b\"}],"
-			  "\"fileParameters\":[{\"name\":\"note\",\"path\":\"../env/note.txt\"}]}}"),
-		0);
+	    fx_render(
+		&objs, root.ptr,
+		"{\"path\":\"helm/chart\",\"helm\":{\"parameters\":[{\"name\":\"replicas\","
+		"\"value\":\"3\",\"forceString\":true},{\"name\":\"tier\",\"value\":\"a,b\"}],"
+		"\"fileParameters\":[{\"name\":\"note\",\"path\":\"../env/note.txt\"}]}}"),
+	    0);
 	assert_string_equal(dep_meta(objs, "app-web", "annotations", "replicas-kind"), "string");
 	assert_string_equal(dep_meta(objs, "app-web", "labels", "tier"), "a,b");
 	assert_string_equal(dep_meta(objs, "app-web", "annotations", "note"),
@@ -154,13 +159,13 @@ static void crds_tracking_and_namespaces(void **state)
 	cap_value *w = fx_find(objs, "Widget", "shop-widget");
 	assert_non_null(w);
 	assert_string_equal(cap_value_dig_string(w, "metadata", "namespace", NULL), "shop");
-	assert_string_equal(
-		cap_value_dig_string(w, "metadata", "annotations", "argocd.argoproj.io/tracking-id",
-				     NULL),
-		"team_shop:example.com/Widget:shop/shop-widget");
+	assert_string_equal(cap_value_dig_string(w, "metadata", "annotations",
+						 "argocd.argoproj.io/tracking-id", NULL),
+			    "team_shop:example.com/Widget:shop/shop-widget");
 	cap_value_free(objs);
-	assert_int_equal(fx_render(&objs, root.ptr, "{\"path\":\"helm/chart\",\"helm\":{\"skipCrds\":"
-						    "true}}"),
+	assert_int_equal(fx_render(&objs, root.ptr,
+				   "{\"path\":\"helm/chart\",\"helm\":{\"skipCrds\":"
+				   "true}}"),
 			 0);
 	assert_null(fx_find(objs, "CustomResourceDefinition", "widgets.example.com"));
 	cap_value_free(objs);
@@ -172,14 +177,16 @@ static void missing_value_files_fail_unless_ignored(void **state)
 	cap_buf root = CAP_BUF_INIT;
 	cap_value *objs = NULL;
 	fx_root(&root);
-	assert_int_equal(fx_render(&objs, root.ptr, "{\"path\":\"helm/chart\",\"helm\":{\"valueFiles\":"
-						    "[\"missing.yaml\"]}}"),
+	assert_int_equal(fx_render(&objs, root.ptr,
+				   "{\"path\":\"helm/chart\",\"helm\":{\"valueFiles\":"
+				   "[\"missing.yaml\"]}}"),
 			 CAP_ENOTFOUND);
 	FX_ERROR_HAS("cannot render 'helm/chart': value file 'missing.yaml' not found");
-	assert_int_equal(fx_render(&objs, root.ptr,
-				   "{\"path\":\"helm/chart\",\"helm\":{\"valueFiles\":[\"missing.yaml\","
-				   "\"values-prod.yaml\"],\"ignoreMissingValueFiles\":true}}"),
-			 0);
+	assert_int_equal(
+	    fx_render(&objs, root.ptr,
+		      "{\"path\":\"helm/chart\",\"helm\":{\"valueFiles\":[\"missing.yaml\","
+		      "\"values-prod.yaml\"],\"ignoreMissingValueFiles\":true}}"),
+	    0);
 	assert_string_equal(dep_meta(objs, "app-web", "labels", "tier"), "prod");
 	cap_value_free(objs);
 	cap_buf_release(&root);
@@ -190,24 +197,28 @@ static void value_files_cannot_leave_the_repository(void **state)
 	cap_buf root = CAP_BUF_INIT;
 	cap_value *objs = NULL;
 	fx_root(&root);
-	assert_int_equal(fx_render(&objs, root.ptr,
-				   "{\"path\":\"helm/chart\",\"helm\":{\"valueFiles\":[\"../../../../../"
-				   "../../../../etc/passwd\"]}}"),
-			 CAP_EPERM);
+	assert_int_equal(
+	    fx_render(&objs, root.ptr,
+		      "{\"path\":\"helm/chart\",\"helm\":{\"valueFiles\":[\"../../../../../"
+		      "../../../../etc/passwd\"]}}"),
+	    CAP_EPERM);
 	FX_ERROR_HAS("resolved to outside repository root");
-	assert_int_equal(fx_render(&objs, root.ptr, "{\"path\":\"helm/chart\",\"helm\":{\"valueFiles\":"
-						    "[\"file:///etc/passwd\"]}}"),
+	assert_int_equal(fx_render(&objs, root.ptr,
+				   "{\"path\":\"helm/chart\",\"helm\":{\"valueFiles\":"
+				   "[\"file:///etc/passwd\"]}}"),
 			 CAP_EPERM);
 	FX_ERROR_HAS("URL scheme of value file 'file' is not allowed");
 	/* an absolute path is read from the repository root, as Argo CD does */
-	assert_int_equal(fx_render(&objs, root.ptr, "{\"path\":\"helm/chart\",\"helm\":{\"valueFiles\":"
-						    "[\"/helm/env/extra.yaml\"]}}"),
+	assert_int_equal(fx_render(&objs, root.ptr,
+				   "{\"path\":\"helm/chart\",\"helm\":{\"valueFiles\":"
+				   "[\"/helm/env/extra.yaml\"]}}"),
 			 0);
 	assert_string_equal(dep_meta(objs, "app-web", "labels", "tier"), "from-git-env");
 	cap_value_free(objs);
-	assert_int_equal(fx_render(&objs, root.ptr, "{\"path\":\"helm/chart\",\"helm\":{"
-						    "\"fileParameters\":[{\"name\":\"note\",\"path\":"
-						    "\"../../../../../../../../etc/hostname\"}]}}"),
+	assert_int_equal(fx_render(&objs, root.ptr,
+				   "{\"path\":\"helm/chart\",\"helm\":{"
+				   "\"fileParameters\":[{\"name\":\"note\",\"path\":"
+				   "\"../../../../../../../../etc/hostname\"}]}}"),
 			 CAP_EPERM);
 	FX_ERROR_HAS("file parameter 'note'");
 	cap_buf_release(&root);
@@ -311,8 +322,8 @@ static void tools_get_a_clean_environment_with_build_variables(void **state)
 	cap_buf_printf(&tool, "%s/env-helm", dir.ptr);
 	opts.helm_path = tool.ptr;
 	setenv("CAP_TEST_SECRET", "hunter2", 1);
-	assert_int_equal(fx_render_full(&objs, root.ptr, "{\"path\":\"helm/chart\"}", "envapp", "prod",
-					CAP_TRACK_ANNOTATION, &opts),
+	assert_int_equal(fx_render_full(&objs, root.ptr, "{\"path\":\"helm/chart\"}", "envapp",
+					"prod", CAP_TRACK_ANNOTATION, &opts),
 			 0);
 	unsetenv("CAP_TEST_SECRET");
 	cap_value *cm = fx_find(objs, "ConfigMap", "env");
@@ -414,15 +425,17 @@ static int start_chart_repo(void **state)
 	cap_buf chart = CAP_BUF_INIT, out = CAP_BUF_INIT;
 	cap_test_mkdtemp(&repo_dir);
 	cap_test_fixture_path(&chart, "render/helm/chart");
-	if (cap_test_run(&out,
-			 "cd '%s' && cp -r '%s' demo && sed -i 's/^version: .*/version: 0.2.0/' "
-			 "demo/Chart.yaml && helm package demo >/dev/null && cp -r '%s' demo1 && "
-			 "helm package demo1 >/dev/null && rm -rf demo demo1 && mkdir charts && mv *.tgz "
-			 "charts/ && helm repo index charts --url http://127.0.0.1/charts-base-ignored "
-			 ">/dev/null && sed -i 's#http://127.0.0.1/charts-base-ignored/##' charts/index.yaml "
-			 "&& python3 -c 'import socket; s=socket.socket(); s.bind((\"127.0.0.1\",0)); "
-			 "print(s.getsockname()[1])'",
-			 repo_dir.ptr, chart.ptr, chart.ptr) != 0)
+	if (cap_test_run(
+		&out,
+		"cd '%s' && cp -r '%s' demo && sed -i 's/^version: .*/version: 0.2.0/' "
+		"demo/Chart.yaml && helm package demo >/dev/null && cp -r '%s' demo1 && "
+		"helm package demo1 >/dev/null && rm -rf demo demo1 && mkdir charts && mv *.tgz "
+		"charts/ && helm repo index charts --url http://127.0.0.1/charts-base-ignored "
+		">/dev/null && sed -i 's#http://127.0.0.1/charts-base-ignored/##' "
+		"charts/index.yaml "
+		"&& python3 -c 'import socket; s=socket.socket(); s.bind((\"127.0.0.1\",0)); "
+		"print(s.getsockname()[1])'",
+		repo_dir.ptr, chart.ptr, chart.ptr) != 0)
 		fail_msg("cannot build the chart repository: %s", out.ptr);
 	server_port = atoi(out.ptr);
 	server_pid = fork();
@@ -433,7 +446,8 @@ static int start_chart_repo(void **state)
 			_exit(1);
 		freopen("/dev/null", "w", stderr);
 		freopen("/dev/null", "w", stdout);
-		execlp("python3", "python3", "-m", "http.server", port, "--bind", "127.0.0.1", NULL);
+		execlp("python3", "python3", "-m", "http.server", port, "--bind", "127.0.0.1",
+		       NULL);
 		_exit(127);
 	}
 	for (int i = 0; i < 100; i++) {
@@ -463,10 +477,11 @@ static int render_chart(cap_value **out, const char *version, const char *charts
 	cap_buf json = CAP_BUF_INIT;
 	cap_value *raw = NULL;
 	cap_render_source src;
-	cap_buf_printf(&json,
-		       "{\"repoURL\":\"http://127.0.0.1:%d/charts\",\"chart\":\"demo\","
-		       "\"targetRevision\":\"%s\",\"helm\":{\"valueFiles\":[\"values-prod.yaml\"]}}",
-		       server_port, version);
+	cap_buf_printf(
+	    &json,
+	    "{\"repoURL\":\"http://127.0.0.1:%d/charts\",\"chart\":\"demo\","
+	    "\"targetRevision\":\"%s\",\"helm\":{\"valueFiles\":[\"values-prod.yaml\"]}}",
+	    server_port, version);
 	assert_int_equal(cap_json_parse(&raw, json.ptr, json.len, "t", NULL), 0);
 	assert_int_equal(cap_render_source_parse(&src, raw), 0);
 	cap_render_request req = {0};
@@ -518,8 +533,9 @@ static void unreachable_chart_repositories_are_errors(void **state)
 {
 	cap_value *raw = NULL, *objs = NULL;
 	cap_render_source src;
-	const char *json = "{\"repoURL\":\"http://user:secret@127.0.0.1:1/charts\",\"chart\":\"demo\","
-			   "\"targetRevision\":\"1.0.0\"}";
+	const char *json =
+	    "{\"repoURL\":\"http://user:secret@127.0.0.1:1/charts\",\"chart\":\"demo\","
+	    "\"targetRevision\":\"1.0.0\"}";
 	assert_int_equal(cap_json_parse(&raw, json, strlen(json), "t", NULL), 0);
 	assert_int_equal(cap_render_source_parse(&src, raw), 0);
 	cap_render_request req = {0};
@@ -535,25 +551,25 @@ static void unreachable_chart_repositories_are_errors(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(guestbook_chart_matches_helm_template),
-		cmocka_unit_test(fixture_chart_matches_helm_template_with_options),
-		cmocka_unit_test(value_files_then_values_then_parameters),
-		cmocka_unit_test(force_string_commas_and_file_parameters),
-		cmocka_unit_test(crds_tracking_and_namespaces),
-		cmocka_unit_test(missing_value_files_fail_unless_ignored),
-		cmocka_unit_test(value_files_cannot_leave_the_repository),
-		cmocka_unit_test(ref_value_files_come_from_another_source),
-		cmocka_unit_test(failing_charts_report_helm_error),
-		cmocka_unit_test(hung_or_chatty_tools_are_stopped),
-		cmocka_unit_test(tools_get_a_clean_environment_with_build_variables),
-		cmocka_unit_test(tools_run_under_a_memory_limit),
-		cmocka_unit_test(argocd_source_files_override_parameters),
-		cmocka_unit_test(local_dependencies_are_built),
-		cmocka_unit_test_setup_teardown(charts_come_from_helm_repositories, start_chart_repo,
-						stop_chart_repo),
-		cmocka_unit_test_setup_teardown(chart_versions_resolve_constraints, start_chart_repo,
-						stop_chart_repo),
-		cmocka_unit_test(unreachable_chart_repositories_are_errors),
+	    cmocka_unit_test(guestbook_chart_matches_helm_template),
+	    cmocka_unit_test(fixture_chart_matches_helm_template_with_options),
+	    cmocka_unit_test(value_files_then_values_then_parameters),
+	    cmocka_unit_test(force_string_commas_and_file_parameters),
+	    cmocka_unit_test(crds_tracking_and_namespaces),
+	    cmocka_unit_test(missing_value_files_fail_unless_ignored),
+	    cmocka_unit_test(value_files_cannot_leave_the_repository),
+	    cmocka_unit_test(ref_value_files_come_from_another_source),
+	    cmocka_unit_test(failing_charts_report_helm_error),
+	    cmocka_unit_test(hung_or_chatty_tools_are_stopped),
+	    cmocka_unit_test(tools_get_a_clean_environment_with_build_variables),
+	    cmocka_unit_test(tools_run_under_a_memory_limit),
+	    cmocka_unit_test(argocd_source_files_override_parameters),
+	    cmocka_unit_test(local_dependencies_are_built),
+	    cmocka_unit_test_setup_teardown(charts_come_from_helm_repositories, start_chart_repo,
+					    stop_chart_repo),
+	    cmocka_unit_test_setup_teardown(chart_versions_resolve_constraints, start_chart_repo,
+					    stop_chart_repo),
+	    cmocka_unit_test(unreachable_chart_repositories_are_errors),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -60,18 +60,20 @@ static void prefix_suffix_namespace_images_replicas(void **state)
 	cap_value *objs = NULL;
 	fx_root(&root);
 	assert_int_equal(
-		fx_render(&objs, root.ptr,
-			  "{\"path\":\"kustomize/overlay\",\"kustomize\":{\"namePrefix\":\"p-\","
-			  "\"nameSuffix\":\"-s\",\"namespace\":\"kns\",\"images\":[\"registry.example.com/"
-			  "api=mirror.example.com/api:${ARGOCD_APP_REVISION_SHORT}\"],\"replicas\":[{"
-			  "\"name\":\"api\",\"count\":4}]}}"),
-		0);
+	    fx_render(
+		&objs, root.ptr,
+		"{\"path\":\"kustomize/overlay\",\"kustomize\":{\"namePrefix\":\"p-\","
+		"\"nameSuffix\":\"-s\",\"namespace\":\"kns\",\"images\":[\"registry.example.com/"
+		"api=mirror.example.com/api:${ARGOCD_APP_REVISION_SHORT}\"],\"replicas\":[{"
+		"\"name\":\"api\",\"count\":4}]}}"),
+	    0);
 	cap_value *d = deploy(objs, "p-api-s");
 	assert_string_equal(cap_value_dig_string(d, "metadata", "namespace", NULL), "kns");
 	assert_int_equal(cap_value_get_int(cap_value_dig(d, "spec", "replicas", NULL)), 4);
 	cap_value *c = cap_value_array_get(
-		cap_value_dig(d, "spec", "template", "spec", "containers", NULL), 0);
-	assert_string_equal(cap_value_dig_string(c, "image", NULL), "mirror.example.com/api:0123456");
+	    cap_value_dig(d, "spec", "template", "spec", "containers", NULL), 0);
+	assert_string_equal(cap_value_dig_string(c, "image", NULL),
+			    "mirror.example.com/api:0123456");
 	assert_non_null(fx_find(objs, "ConfigMap", "p-settings-s"));
 	cap_value_free(objs);
 	/* tag-only and digest forms */
@@ -80,7 +82,7 @@ static void prefix_suffix_namespace_images_replicas(void **state)
 				   "\"registry.example.com/api@sha256:abc\"]}}"),
 			 0);
 	c = cap_value_array_get(
-		cap_value_dig(deploy(objs, "api"), "spec", "template", "spec", "containers", NULL), 0);
+	    cap_value_dig(deploy(objs, "api"), "spec", "template", "spec", "containers", NULL), 0);
 	assert_string_equal(cap_value_dig_string(c, "image", NULL),
 			    "registry.example.com/api@sha256:abc");
 	cap_value_free(objs);
@@ -92,16 +94,18 @@ static void common_labels_and_annotations(void **state)
 	cap_buf root = CAP_BUF_INIT;
 	cap_value *objs = NULL;
 	fx_root(&root);
-	assert_int_equal(fx_render(&objs, root.ptr,
-				   "{\"path\":\"kustomize/base\",\"kustomize\":{\"commonLabels\":{"
-				   "\"team\":\"blue\"},\"commonAnnotations\":{\"owner\":\"$ARGOCD_APP_"
-				   "NAME\"},\"commonAnnotationsEnvsubst\":true}}"),
-			 0);
+	assert_int_equal(
+	    fx_render(&objs, root.ptr,
+		      "{\"path\":\"kustomize/base\",\"kustomize\":{\"commonLabels\":{"
+		      "\"team\":\"blue\"},\"commonAnnotations\":{\"owner\":\"$ARGOCD_APP_"
+		      "NAME\"},\"commonAnnotationsEnvsubst\":true}}"),
+	    0);
 	cap_value *d = deploy(objs, "api");
 	assert_string_equal(cap_value_dig_string(d, "metadata", "labels", "team", NULL), "blue");
-	assert_string_equal(cap_value_dig_string(d, "spec", "selector", "matchLabels", "team", NULL),
-			    "blue");
-	assert_string_equal(cap_value_dig_string(d, "metadata", "annotations", "owner", NULL), "app");
+	assert_string_equal(
+	    cap_value_dig_string(d, "spec", "selector", "matchLabels", "team", NULL), "blue");
+	assert_string_equal(cap_value_dig_string(d, "metadata", "annotations", "owner", NULL),
+			    "app");
 	cap_value_free(objs);
 	/* without a selector: labels entry that leaves selectors alone */
 	assert_int_equal(fx_render(&objs, root.ptr,
@@ -120,17 +124,19 @@ static void existing_labels_conflict_unless_forced(void **state)
 	cap_buf root = CAP_BUF_INIT;
 	cap_value *objs = NULL;
 	fx_root(&root);
-	assert_int_equal(fx_render(&objs, root.ptr,
-				   "{\"path\":\"kustomize/overlay\",\"kustomize\":{\"commonLabels\":{"
-				   "\"env\":\"prod\"}}}"),
-			 CAP_ECONFLICT);
+	assert_int_equal(
+	    fx_render(&objs, root.ptr,
+		      "{\"path\":\"kustomize/overlay\",\"kustomize\":{\"commonLabels\":{"
+		      "\"env\":\"prod\"}}}"),
+	    CAP_ECONFLICT);
 	FX_ERROR_HAS("cannot render 'kustomize/overlay': label env already in kustomization file");
-	assert_int_equal(fx_render(&objs, root.ptr,
-				   "{\"path\":\"kustomize/overlay\",\"kustomize\":{\"commonLabels\":{"
-				   "\"env\":\"prod\"},\"forceCommonLabels\":true}}"),
-			 0);
+	assert_int_equal(
+	    fx_render(&objs, root.ptr,
+		      "{\"path\":\"kustomize/overlay\",\"kustomize\":{\"commonLabels\":{"
+		      "\"env\":\"prod\"},\"forceCommonLabels\":true}}"),
+	    0);
 	assert_string_equal(
-		cap_value_dig_string(deploy(objs, "api"), "metadata", "labels", "env", NULL), "prod");
+	    cap_value_dig_string(deploy(objs, "api"), "metadata", "labels", "env", NULL), "prod");
 	cap_value_free(objs);
 	cap_buf_release(&root);
 }
@@ -141,13 +147,14 @@ static void patches_and_components(void **state)
 	cap_value *objs = NULL;
 	fx_root(&root);
 	assert_int_equal(
-		fx_render(&objs, root.ptr,
-			  "{\"path\":\"kustomize/overlay\",\"kustomize\":{\"patches\":[{\"target\":{"
-			  "\"kind\":\"Deployment\",\"name\":\"api\"},\"patch\":\"- op: replace\\n  path: "
-			  "/spec/replicas\\n  value: 7\\n\"}],\"components\":[\"../component\"]}}"),
-		0);
-	assert_int_equal(cap_value_get_int(cap_value_dig(deploy(objs, "api"), "spec", "replicas", NULL)),
-			 7);
+	    fx_render(
+		&objs, root.ptr,
+		"{\"path\":\"kustomize/overlay\",\"kustomize\":{\"patches\":[{\"target\":{"
+		"\"kind\":\"Deployment\",\"name\":\"api\"},\"patch\":\"- op: replace\\n  path: "
+		"/spec/replicas\\n  value: 7\\n\"}],\"components\":[\"../component\"]}}"),
+	    0);
+	assert_int_equal(
+	    cap_value_get_int(cap_value_dig(deploy(objs, "api"), "spec", "replicas", NULL)), 7);
 	assert_non_null(fx_find(objs, "ConfigMap", "from-component"));
 	cap_value_free(objs);
 	assert_int_equal(fx_render(&objs, root.ptr,
@@ -192,7 +199,8 @@ static void kustomize_errors_are_reported(void **state)
 	FX_ERROR_HAS("missing.yaml");
 	/* kustomize's own load restrictor keeps files outside the kustomization root out */
 	fx_write(dir.ptr, "app2/kustomization.yaml", "resources:\n- ../outside.yaml\n");
-	fx_write(dir.ptr, "outside.yaml", "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: o\n");
+	fx_write(dir.ptr, "outside.yaml",
+		 "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: o\n");
 	assert_int_equal(fx_render(&objs, dir.ptr, "{\"path\":\"app2\"}"), CAP_EGENERIC);
 	FX_ERROR_HAS("kustomize build failed");
 	/* unless the repo-server's build options say otherwise (kustomize.buildOptions) */
@@ -224,14 +232,14 @@ static void edits_work_at_the_repository_root(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(sample_apps_match_kubectl_kustomize),
-		cmocka_unit_test(prefix_suffix_namespace_images_replicas),
-		cmocka_unit_test(common_labels_and_annotations),
-		cmocka_unit_test(existing_labels_conflict_unless_forced),
-		cmocka_unit_test(patches_and_components),
-		cmocka_unit_test(the_checkout_is_never_modified),
-		cmocka_unit_test(kustomize_errors_are_reported),
-		cmocka_unit_test(edits_work_at_the_repository_root),
+	    cmocka_unit_test(sample_apps_match_kubectl_kustomize),
+	    cmocka_unit_test(prefix_suffix_namespace_images_replicas),
+	    cmocka_unit_test(common_labels_and_annotations),
+	    cmocka_unit_test(existing_labels_conflict_unless_forced),
+	    cmocka_unit_test(patches_and_components),
+	    cmocka_unit_test(the_checkout_is_never_modified),
+	    cmocka_unit_test(kustomize_errors_are_reported),
+	    cmocka_unit_test(edits_work_at_the_repository_root),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

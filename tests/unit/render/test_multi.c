@@ -21,8 +21,8 @@ static void sources_render_in_order_with_refs(void **state)
 	parse_source(&s[1], "{\"repoURL\":\"https://g/app.git\",\"path\":\"helm/chart\",\"helm\":{"
 			    "\"valueFiles\":[\"$values/prod/web.yaml\"]}}");
 	parse_source(&s[2], "{\"repoURL\":\"https://g/app.git\",\"path\":\"kustomize/base\"}");
-	cap_render_input in[3] = {{&s[0], values.ptr, "v1"}, {&s[1], root.ptr, "a1"},
-				  {&s[2], root.ptr, "a1"}};
+	cap_render_input in[3] = {
+	    {&s[0], values.ptr, "v1"}, {&s[1], root.ptr, "a1"}, {&s[2], root.ptr, "a1"}};
 	cap_render_request common = {0};
 	common.app_name = "multi";
 	common.dest_namespace = "ns";
@@ -33,9 +33,10 @@ static void sources_render_in_order_with_refs(void **state)
 			    "from-values-repo");
 	assert_non_null(fx_find(objs, "Deployment", "api"));
 	/* helm's objects first, then kustomize's */
-	assert_string_equal(cap_value_dig_string(cap_value_array_get(objs, cap_value_array_len(objs) - 1),
-						 "metadata", "name", NULL),
-			    "api");
+	assert_string_equal(
+	    cap_value_dig_string(cap_value_array_get(objs, cap_value_array_len(objs) - 1),
+				 "metadata", "name", NULL),
+	    "api");
 	cap_value_free(objs);
 	for (int i = 0; i < 3; i++)
 		cap_render_source_release(&s[i]);
@@ -65,8 +66,8 @@ static void errors_name_the_source(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(sources_render_in_order_with_refs),
-		cmocka_unit_test(errors_name_the_source),
+	    cmocka_unit_test(sources_render_in_order_with_refs),
+	    cmocka_unit_test(errors_name_the_source),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

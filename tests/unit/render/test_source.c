@@ -20,9 +20,10 @@ static int parse(cap_render_source *out, const char *json)
 static void reads_common_fields(void **state)
 {
 	cap_render_source s;
-	assert_int_equal(parse(&s, "{\"repoURL\":\"https://git.example.com/a.git\",\"path\":\"apps/web\","
-				   "\"targetRevision\":\"main\",\"ref\":\"values\",\"name\":\"web\"}"),
-			 0);
+	assert_int_equal(
+	    parse(&s, "{\"repoURL\":\"https://git.example.com/a.git\",\"path\":\"apps/web\","
+		      "\"targetRevision\":\"main\",\"ref\":\"values\",\"name\":\"web\"}"),
+	    0);
 	assert_string_equal(s.repo_url, "https://git.example.com/a.git");
 	assert_string_equal(s.path, "apps/web");
 	assert_string_equal(s.target_revision, "main");
@@ -47,11 +48,12 @@ static void empty_strings_read_as_unset(void **state)
 static void reads_directory_block(void **state)
 {
 	cap_render_source s;
-	assert_int_equal(parse(&s, "{\"directory\":{\"recurse\":true,\"include\":\"*.yaml\","
-				   "\"exclude\":\"{a,b}/*\",\"jsonnet\":{\"extVars\":[{\"name\":\"e\","
-				   "\"value\":\"1\",\"code\":true}],\"tlas\":[{\"name\":\"t\",\"value\":"
-				   "\"x\"}],\"libs\":[\"vendor\"]}}}"),
-			 0);
+	assert_int_equal(
+	    parse(&s, "{\"directory\":{\"recurse\":true,\"include\":\"*.yaml\","
+		      "\"exclude\":\"{a,b}/*\",\"jsonnet\":{\"extVars\":[{\"name\":\"e\","
+		      "\"value\":\"1\",\"code\":true}],\"tlas\":[{\"name\":\"t\",\"value\":"
+		      "\"x\"}],\"libs\":[\"vendor\"]}}}"),
+	    0);
 	assert_true(s.has_directory);
 	assert_true(s.directory.recurse);
 	assert_string_equal(s.directory.include, "*.yaml");
@@ -71,12 +73,12 @@ static void reads_kustomize_block(void **state)
 {
 	cap_render_source s;
 	assert_int_equal(
-		parse(&s, "{\"kustomize\":{\"namePrefix\":\"p-\",\"nameSuffix\":\"-s\",\"namespace\":"
-			  "\"n\",\"images\":[\"nginx:1.2\"],\"commonLabels\":{\"a\":\"b\"},"
-			  "\"commonAnnotations\":{\"c\":\"d\"},\"forceCommonLabels\":true,"
-			  "\"replicas\":[{\"name\":\"web\",\"count\":3},{\"name\":\"api\",\"count\":"
-			  "\"4\"}],\"patches\":[{\"patch\":\"x\"}],\"components\":[\"../c\"]}}"),
-		0);
+	    parse(&s, "{\"kustomize\":{\"namePrefix\":\"p-\",\"nameSuffix\":\"-s\",\"namespace\":"
+		      "\"n\",\"images\":[\"nginx:1.2\"],\"commonLabels\":{\"a\":\"b\"},"
+		      "\"commonAnnotations\":{\"c\":\"d\"},\"forceCommonLabels\":true,"
+		      "\"replicas\":[{\"name\":\"web\",\"count\":3},{\"name\":\"api\",\"count\":"
+		      "\"4\"}],\"patches\":[{\"patch\":\"x\"}],\"components\":[\"../c\"]}}"),
+	    0);
 	assert_string_equal(s.kustomize.name_prefix, "p-");
 	assert_string_equal(s.kustomize.name_suffix, "-s");
 	assert_string_equal(s.kustomize.namespace, "n");
@@ -97,13 +99,13 @@ static void reads_helm_block(void **state)
 {
 	cap_render_source s;
 	assert_int_equal(
-		parse(&s, "{\"helm\":{\"releaseName\":\"r\",\"namespace\":\"hn\",\"valueFiles\":[\"a."
-			  "yaml\",\"$vals/b.yaml\"],\"ignoreMissingValueFiles\":true,\"values\":\"x: "
-			  "1\",\"valuesObject\":{\"y\":2},\"parameters\":[{\"name\":\"p\",\"value\":"
-			  "\"v\",\"forceString\":true}],\"fileParameters\":[{\"name\":\"f\",\"path\":"
-			  "\"f.txt\"}],\"skipCrds\":true,\"kubeVersion\":\"1.30\",\"apiVersions\":["
-			  "\"x/v1\"],\"passCredentials\":true}}"),
-		0);
+	    parse(&s, "{\"helm\":{\"releaseName\":\"r\",\"namespace\":\"hn\",\"valueFiles\":[\"a."
+		      "yaml\",\"$vals/b.yaml\"],\"ignoreMissingValueFiles\":true,\"values\":\"x: "
+		      "1\",\"valuesObject\":{\"y\":2},\"parameters\":[{\"name\":\"p\",\"value\":"
+		      "\"v\",\"forceString\":true}],\"fileParameters\":[{\"name\":\"f\",\"path\":"
+		      "\"f.txt\"}],\"skipCrds\":true,\"kubeVersion\":\"1.30\",\"apiVersions\":["
+		      "\"x/v1\"],\"passCredentials\":true}}"),
+	    0);
 	assert_string_equal(s.helm.release_name, "r");
 	assert_string_equal(s.helm.namespace, "hn");
 	assert_int_equal(s.helm.value_files.len, 2);
@@ -122,8 +124,9 @@ static void reads_helm_block(void **state)
 static void a_chart_means_helm(void **state)
 {
 	cap_render_source s;
-	assert_int_equal(parse(&s, "{\"repoURL\":\"https://charts.example.com\",\"chart\":\"redis\","
-				   "\"targetRevision\":\"1.2.3\"}"),
+	assert_int_equal(parse(&s,
+			       "{\"repoURL\":\"https://charts.example.com\",\"chart\":\"redis\","
+			       "\"targetRevision\":\"1.2.3\"}"),
 			 0);
 	cap_render_tool t;
 	assert_int_equal(cap_render_source_explicit_tool(&t, &s), 0);
@@ -155,24 +158,25 @@ static void wrong_types_name_the_field(void **state)
 	static const struct {
 		const char *json, *field;
 	} cases[] = {
-		{"{\"path\":3}", "'path'"},
-		{"{\"helm\":{\"parameters\":{}}}", "'helm.parameters'"},
-		{"{\"helm\":{\"parameters\":[{\"value\":\"v\"}]}}", "'helm.parameters'"},
-		{"{\"helm\":{\"valueFiles\":[1]}}", "'helm.valueFiles'"},
-		{"{\"helm\":{\"skipCrds\":\"yes\"}}", "'helm.skipCrds'"},
-		{"{\"helm\":{\"valuesObject\":[1]}}", "'helm.valuesObject'"},
-		{"{\"directory\":{\"recurse\":1}}", "'directory.recurse'"},
-		{"{\"directory\":{\"jsonnet\":{\"extVars\":[3]}}}", "'directory.jsonnet.extVars'"},
-		{"{\"kustomize\":{\"commonLabels\":{\"a\":1}}}", "'kustomize.commonLabels'"},
-		{"{\"kustomize\":{\"replicas\":[{\"name\":\"a\",\"count\":\"many\"}]}}", "'many'"},
-		{"[]", "must be an object"},
+	    {"{\"path\":3}", "'path'"},
+	    {"{\"helm\":{\"parameters\":{}}}", "'helm.parameters'"},
+	    {"{\"helm\":{\"parameters\":[{\"value\":\"v\"}]}}", "'helm.parameters'"},
+	    {"{\"helm\":{\"valueFiles\":[1]}}", "'helm.valueFiles'"},
+	    {"{\"helm\":{\"skipCrds\":\"yes\"}}", "'helm.skipCrds'"},
+	    {"{\"helm\":{\"valuesObject\":[1]}}", "'helm.valuesObject'"},
+	    {"{\"directory\":{\"recurse\":1}}", "'directory.recurse'"},
+	    {"{\"directory\":{\"jsonnet\":{\"extVars\":[3]}}}", "'directory.jsonnet.extVars'"},
+	    {"{\"kustomize\":{\"commonLabels\":{\"a\":1}}}", "'kustomize.commonLabels'"},
+	    {"{\"kustomize\":{\"replicas\":[{\"name\":\"a\",\"count\":\"many\"}]}}", "'many'"},
+	    {"[]", "must be an object"},
 	};
 	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
 		cap_render_source s;
 		memset(&s, 0x5a, sizeof(s));
 		assert_int_equal(parse(&s, cases[i].json), CAP_EINVALID);
 		if (!strstr(cap_error_last(), cases[i].field))
-			fail_msg("%s: '%s' lacks %s", cases[i].json, cap_error_last(), cases[i].field);
+			fail_msg("%s: '%s' lacks %s", cases[i].json, cap_error_last(),
+				 cases[i].field);
 		assert_int_equal(((unsigned char *)&s)[0], 0x5a); /* untouched on failure */
 	}
 }
@@ -187,16 +191,16 @@ static void tool_names_match_argo_cd(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(reads_common_fields),
-		cmocka_unit_test(empty_strings_read_as_unset),
-		cmocka_unit_test(reads_directory_block),
-		cmocka_unit_test(reads_kustomize_block),
-		cmocka_unit_test(reads_helm_block),
-		cmocka_unit_test(a_chart_means_helm),
-		cmocka_unit_test(several_tool_blocks_are_an_error),
-		cmocka_unit_test(plugins_are_refused),
-		cmocka_unit_test(wrong_types_name_the_field),
-		cmocka_unit_test(tool_names_match_argo_cd),
+	    cmocka_unit_test(reads_common_fields),
+	    cmocka_unit_test(empty_strings_read_as_unset),
+	    cmocka_unit_test(reads_directory_block),
+	    cmocka_unit_test(reads_kustomize_block),
+	    cmocka_unit_test(reads_helm_block),
+	    cmocka_unit_test(a_chart_means_helm),
+	    cmocka_unit_test(several_tool_blocks_are_an_error),
+	    cmocka_unit_test(plugins_are_refused),
+	    cmocka_unit_test(wrong_types_name_the_field),
+	    cmocka_unit_test(tool_names_match_argo_cd),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -25,10 +25,11 @@ static const char *tracking_id(const cap_value *o)
 static void annotation_tracking_uses_group_kind_namespace_name(void **state)
 {
 	int rc;
-	cap_value *objs = finish("[{\"apiVersion\":\"apps/v1\",\"kind\":\"Deployment\",\"metadata\":{"
-				 "\"name\":\"web\"}},{\"apiVersion\":\"v1\",\"kind\":\"Service\","
-				 "\"metadata\":{\"name\":\"web\",\"namespace\":\"other\"}}]",
-				 CAP_TRACK_ANNOTATION, "prod", &rc);
+	cap_value *objs =
+	    finish("[{\"apiVersion\":\"apps/v1\",\"kind\":\"Deployment\",\"metadata\":{"
+		   "\"name\":\"web\"}},{\"apiVersion\":\"v1\",\"kind\":\"Service\","
+		   "\"metadata\":{\"name\":\"web\",\"namespace\":\"other\"}}]",
+		   CAP_TRACK_ANNOTATION, "prod", &rc);
 	assert_int_equal(rc, 0);
 	cap_value *d = cap_value_array_get(objs, 0), *s = cap_value_array_get(objs, 1);
 	assert_string_equal(tracking_id(d), "shop:apps/Deployment:prod/web");
@@ -48,13 +49,14 @@ static void label_tracking_and_both(void **state)
 	assert_int_equal(rc, 0);
 	cap_value *c = cap_value_array_get(objs, 0);
 	assert_string_equal(
-		cap_value_dig_string(c, "metadata", "labels", "app.kubernetes.io/instance", NULL),
-		"shop");
+	    cap_value_dig_string(c, "metadata", "labels", "app.kubernetes.io/instance", NULL),
+	    "shop");
 	assert_string_equal(cap_value_dig_string(c, "metadata", "labels", "keep", NULL), "me");
 	assert_null(tracking_id(c));
 	cap_value_free(objs);
-	objs = finish("[{\"apiVersion\":\"v1\",\"kind\":\"ConfigMap\",\"metadata\":{\"name\":\"c\"}}]",
-		      CAP_TRACK_ANNOTATION_AND_LABEL, "prod", &rc);
+	objs =
+	    finish("[{\"apiVersion\":\"v1\",\"kind\":\"ConfigMap\",\"metadata\":{\"name\":\"c\"}}]",
+		   CAP_TRACK_ANNOTATION_AND_LABEL, "prod", &rc);
 	c = cap_value_array_get(objs, 0);
 	assert_non_null(tracking_id(c));
 	assert_non_null(cap_value_dig(c, "metadata", "labels", "app.kubernetes.io/instance", NULL));
@@ -65,10 +67,10 @@ static void cluster_scoped_kinds_lose_their_namespace(void **state)
 {
 	int rc;
 	cap_value *objs = finish(
-		"[{\"apiVersion\":\"rbac.authorization.k8s.io/v1\",\"kind\":\"ClusterRole\","
-		"\"metadata\":{\"name\":\"r\",\"namespace\":\"x\"}},{\"apiVersion\":\"v1\",\"kind\":"
-		"\"Namespace\",\"metadata\":{\"name\":\"n\"}}]",
-		CAP_TRACK_ANNOTATION, "prod", &rc);
+	    "[{\"apiVersion\":\"rbac.authorization.k8s.io/v1\",\"kind\":\"ClusterRole\","
+	    "\"metadata\":{\"name\":\"r\",\"namespace\":\"x\"}},{\"apiVersion\":\"v1\",\"kind\":"
+	    "\"Namespace\",\"metadata\":{\"name\":\"n\"}}]",
+	    CAP_TRACK_ANNOTATION, "prod", &rc);
 	assert_int_equal(rc, 0);
 	cap_value *r = cap_value_array_get(objs, 0), *n = cap_value_array_get(objs, 1);
 	/* the id is computed first, from the namespace as written, as Argo CD's repo-server does */
@@ -83,12 +85,12 @@ static void crds_are_not_tracked_and_define_scopes(void **state)
 {
 	int rc;
 	cap_value *objs = finish(
-		"[{\"apiVersion\":\"apiextensions.k8s.io/v1\",\"kind\":\"CustomResourceDefinition\","
-		"\"metadata\":{\"name\":\"gizmos.example.com\"},\"spec\":{\"group\":\"example.com\","
-		"\"scope\":\"Cluster\",\"names\":{\"kind\":\"Gizmo\"}}},{\"apiVersion\":"
-		"\"example.com/v1\",\"kind\":\"Gizmo\",\"metadata\":{\"name\":\"g\"}},{\"apiVersion\":"
-		"\"other.io/v1\",\"kind\":\"Thing\",\"metadata\":{\"name\":\"t\"}}]",
-		CAP_TRACK_ANNOTATION, "prod", &rc);
+	    "[{\"apiVersion\":\"apiextensions.k8s.io/v1\",\"kind\":\"CustomResourceDefinition\","
+	    "\"metadata\":{\"name\":\"gizmos.example.com\"},\"spec\":{\"group\":\"example.com\","
+	    "\"scope\":\"Cluster\",\"names\":{\"kind\":\"Gizmo\"}}},{\"apiVersion\":"
+	    "\"example.com/v1\",\"kind\":\"Gizmo\",\"metadata\":{\"name\":\"g\"}},{\"apiVersion\":"
+	    "\"other.io/v1\",\"kind\":\"Thing\",\"metadata\":{\"name\":\"t\"}}]",
+	    CAP_TRACK_ANNOTATION, "prod", &rc);
 	assert_int_equal(rc, 0);
 	assert_null(cap_value_dig(cap_value_array_get(objs, 0), "metadata", "annotations", NULL));
 	cap_value *g = cap_value_array_get(objs, 1), *t = cap_value_array_get(objs, 2);
@@ -102,11 +104,11 @@ static void lists_are_flattened(void **state)
 {
 	int rc;
 	cap_value *objs = finish(
-		"[{\"apiVersion\":\"v1\",\"kind\":\"ConfigMapList\",\"items\":[{\"apiVersion\":\"v1\","
-		"\"kind\":\"ConfigMap\",\"metadata\":{\"name\":\"a\"}},{\"apiVersion\":\"v1\","
-		"\"kind\":\"ConfigMap\",\"metadata\":{\"name\":\"b\"}}]},{\"apiVersion\":\"v1\","
-		"\"kind\":\"List\"}]",
-		CAP_TRACK_ANNOTATION, "prod", &rc);
+	    "[{\"apiVersion\":\"v1\",\"kind\":\"ConfigMapList\",\"items\":[{\"apiVersion\":\"v1\","
+	    "\"kind\":\"ConfigMap\",\"metadata\":{\"name\":\"a\"}},{\"apiVersion\":\"v1\","
+	    "\"kind\":\"ConfigMap\",\"metadata\":{\"name\":\"b\"}}]},{\"apiVersion\":\"v1\","
+	    "\"kind\":\"List\"}]",
+	    CAP_TRACK_ANNOTATION, "prod", &rc);
 	assert_int_equal(rc, 0);
 	assert_int_equal(cap_value_array_len(objs), 2);
 	assert_non_null(fx_find(objs, "ConfigMap", "b"));
@@ -156,8 +158,8 @@ static void builtin_scopes_agree_with_discovery(void **state)
 		if (strchr(name, '/'))
 			continue; /* subresources */
 		int want = cap_value_get_bool(cap_value_dig(res, "namespaced", NULL)) ? -1 : 0;
-		assert_int_equal(cap_render_builtin_scope("", cap_value_dig_string(res, "kind", NULL)),
-				 want);
+		assert_int_equal(
+		    cap_render_builtin_scope("", cap_value_dig_string(res, "kind", NULL)), want);
 		checked++;
 	}
 	assert_true(checked > 50);
@@ -200,15 +202,15 @@ static void tracking_methods_parse(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(annotation_tracking_uses_group_kind_namespace_name),
-		cmocka_unit_test(label_tracking_and_both),
-		cmocka_unit_test(cluster_scoped_kinds_lose_their_namespace),
-		cmocka_unit_test(crds_are_not_tracked_and_define_scopes),
-		cmocka_unit_test(lists_are_flattened),
-		cmocka_unit_test(objects_without_kind_are_errors),
-		cmocka_unit_test(builtin_scopes_agree_with_discovery),
-		cmocka_unit_test(live_discovery_can_override),
-		cmocka_unit_test(tracking_methods_parse),
+	    cmocka_unit_test(annotation_tracking_uses_group_kind_namespace_name),
+	    cmocka_unit_test(label_tracking_and_both),
+	    cmocka_unit_test(cluster_scoped_kinds_lose_their_namespace),
+	    cmocka_unit_test(crds_are_not_tracked_and_define_scopes),
+	    cmocka_unit_test(lists_are_flattened),
+	    cmocka_unit_test(objects_without_kind_are_errors),
+	    cmocka_unit_test(builtin_scopes_agree_with_discovery),
+	    cmocka_unit_test(live_discovery_can_override),
+	    cmocka_unit_test(tracking_methods_parse),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
