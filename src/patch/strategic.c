@@ -68,6 +68,31 @@ static void discard_nulls(cap_value *v)
 	}
 }
 
+/*
+ * Drops every object carrying "$patch" (and list items that are such objects) from v, in place;
+ * false when v itself is one. A value new to the document is stored this way, so directives
+ * aimed at content that does not exist vanish instead of landing in the object.
+ */
+static bool remove_directives(cap_value *v)
+{
+	if (cap_value_is_object(v)) {
+		if (cap_value_object_get(v, CAP_SMP_DIRECTIVE))
+			return false;
+		const char *k;
+		cap_value *child;
+		CAP_VALUE_OBJECT_FOREACH_SAFE(v, k, child)
+		{
+			if (!remove_directives(child))
+				cap_value_object_del(v, k);
+		}
+	} else if (cap_value_is_array(v)) {
+		for (size_t i = cap_value_array_len(v); i-- > 0;)
+			if (!remove_directives(cap_value_array_get(v, i)))
+				cap_value_array_remove(v, i);
+	}
+	return true;
+}
+
 static cap_value *shallow_copy(const cap_value *list)
 {
 	cap_value *out = cap_value_array();
@@ -195,7 +220,47 @@ static cap_value *delete_from(const cap_value *current, const cap_value *to_dele
 	return out;
 }
 
-static int merge_slice(cap_value **out, cap_value *original, cap_value *patch,
+/*
+ * What the caller's copy of a merged list reads afterwards. Kubernetes deletes list items by
+ * shifting the rest left inside the same Go array and appends new items into its spare capacity
+ * (a decoded JSON list of n items has capacity n rounded up to a power of two), so the caller's
+ * view of the original list, which later orders the server-only items, changes with the merge.
+ */
+static cap_value *go_view(const cap_value *original, const cap_value *patch, const char *key,
+			  const cap_value *merged, size_t kept, bool replaced)
+{
+	size_t n = cap_value_array_len(original), cap = 1, len = n;
+	while (cap < n)
+		cap <<= 1;
+	cap_value **slots = calloc(cap, sizeof(*slots));
+	for (size_t i = 0; i < n; i++)
+		slots[i] = cap_value_array_get(original, i);
+	for (size_t p = 0; p < cap_value_array_len(patch); p++) {
+		const cap_value *item = cap_value_array_get(patch, p);
+		const cap_value *kv = cap_value_object_get(item, key);
+		if (!is_delete_directive(item) || !kv)
+			continue;
+		for (size_t i = 0; i < len;) {
+			const cap_value *v = cap_value_object_get(slots[i], key);
+			if (!v || !cap_smp_eq(v, kv)) {
+				i++;
+				continue;
+			}
+			memmove(slots + i, slots + i + 1, (len - i - 1) * sizeof(*slots));
+			len--;
+			i = 0;
+		}
+	}
+	for (size_t i = kept; !replaced && i < cap_value_array_len(merged) && len < cap; i++)
+		slots[len++] = cap_value_array_get(merged, i);
+	cap_value *view = cap_value_array();
+	for (size_t i = 0; i < n; i++)
+		cap_value_array_append(view, cap_value_ref(slots[i]));
+	free(slots);
+	return view;
+}
+
+static int merge_slice(cap_value **out, cap_value **view, cap_value *original, cap_value *patch,
 		       const cap_schema_type *items, const char *key, const merge_opts *o,
 		       bool is_delete_list)
 {
@@ -228,8 +293,11 @@ static int merge_slice(cap_value **out, cap_value *original, cap_value *patch,
 		if ((rc = apply_list_directives(&orig, &rest, original, patch, key)) < 0)
 			return rc;
 		merged = shallow_copy(orig);
+		size_t kept = cap_value_array_len(merged);
 		if (rest && (rc = merge_items(merged, rest, key, items, o)) < 0)
 			goto done;
+		if (view)
+			*view = go_view(original, patch, key, merged, kept, !rest);
 	}
 	cap_value *in = NULL, *server_only = NULL;
 	cap_value *order = rest ? rest : cap_value_array();
@@ -248,8 +316,8 @@ done:
 	return rc;
 }
 
-static int merge_slice_handler(cap_value **out, cap_value *original, cap_value *patch,
-			       const cap_schema_type *field, const merge_opts *o,
+static int merge_slice_handler(cap_value **out, cap_value **view, cap_value *original,
+			       cap_value *patch, const cap_schema_type *field, const merge_opts *o,
 			       bool is_delete_list)
 {
 	cap_smp_strategy strategy;
@@ -262,7 +330,7 @@ static int merge_slice_handler(cap_value **out, cap_value *original, cap_value *
 		return 0;
 	}
 	const char *key = cap_schema_merge_key(field);
-	return merge_slice(out, original, patch, cap_schema_items(field), key ? key : "", o,
+	return merge_slice(out, view, original, patch, cap_schema_items(field), key ? key : "", o,
 			   is_delete_list);
 }
 
@@ -379,7 +447,7 @@ static int merge_ordered_list(cap_value *original, cap_value *patch, const char 
 			      const cap_schema_type *t, const merge_opts *o)
 {
 	cap_value *order = cap_value_ref(cap_value_object_get(patch, directive));
-	cap_value *merged = NULL, *in = NULL, *server_only = NULL, *result = NULL;
+	cap_value *merged = NULL, *in = NULL, *server_only = NULL, *result = NULL, *view = NULL;
 	int rc = 0;
 	if (!o->merge_parallel) {
 		const cap_value *had = cap_value_object_get(original, directive);
@@ -414,10 +482,14 @@ static int merge_ordered_list(cap_value *original, cap_value *patch, const char 
 	    (rc = check_order_list(patch_list, order, key)) < 0)
 		goto out;
 	if (orig_list && patch_list)
-		rc = merge_slice_handler(&merged, orig_list, patch_list, field, o, false);
-	else if (orig_list || patch_list)
-		merged = cap_value_ref(orig_list ? orig_list : patch_list);
-	else
+		rc = merge_slice_handler(&merged, &view, orig_list, patch_list, field, o, false);
+	else if (orig_list)
+		merged = cap_value_ref(orig_list);
+	else if (patch_list) {
+		/* a filtered copy: the element kind below still sees the patch's own items */
+		merged = shallow_copy(patch_list);
+		remove_directives(merged);
+	} else
 		goto out;
 	if (rc < 0)
 		goto out;
@@ -425,7 +497,9 @@ static int merge_ordered_list(cap_value *original, cap_value *patch, const char 
 	if ((rc = cap_smp_partition(&in, &server_only, merged, order, key, *key != '\0')) < 0 ||
 	    (rc = cap_smp_element_kind(&kind, orig_list, patch_list)) < 0)
 		goto out;
-	cap_value *server_order = orig_list ? cap_value_ref(orig_list) : cap_value_array();
+	cap_value *server_order = view	      ? cap_value_ref(view)
+				  : orig_list ? cap_value_ref(orig_list)
+					      : cap_value_array();
 	rc = cap_smp_normalize_order(&result, in, server_only, order, server_order, key,
 				     kind == CAP_SMP_MAP);
 	cap_value_free(server_order);
@@ -437,6 +511,7 @@ out:
 	cap_value_free(in);
 	cap_value_free(server_only);
 	cap_value_free(merged);
+	cap_value_free(view);
 	cap_value_free(order);
 	return rc;
 }
@@ -482,7 +557,10 @@ static int merge_member(cap_value *original, cap_value *patch, const char *k,
 		if (!is_delete_list) {
 			if (o->ignore_unmatched_nulls)
 				discard_nulls(pv);
-			cap_value_object_set(original, name, cap_value_ref(pv));
+			if (remove_directives(pv))
+				cap_value_object_set(original, name, cap_value_ref(pv));
+			else
+				cap_value_object_del(original, name);
 		}
 		return 0;
 	}
@@ -502,7 +580,7 @@ static int merge_member(cap_value *original, cap_value *patch, const char *k,
 		break;
 	}
 	case CAP_SMP_LIST:
-		rc = merge_slice_handler(&merged, ov, pv, field, o, is_delete_list);
+		rc = merge_slice_handler(&merged, NULL, ov, pv, field, o, is_delete_list);
 		break;
 	default:
 		merged = cap_value_ref(pv);
