@@ -311,6 +311,16 @@ done:
 	return rc;
 }
 
+/* The binary configured for a kustomize.version, or NULL. */
+static const char *versioned_binary(const cap_render_ctx *ctx, const char *version)
+{
+	size_t n = strlen(version);
+	for (const char *const *v = ctx->opts.kustomize_versions; v && *v; v++)
+		if (!strncmp(*v, version, n) && (*v)[n] == '=')
+			return *v + n + 1;
+	return NULL;
+}
+
 int cap_render__kustomize(cap_value *objs, cap_render_ctx *ctx)
 {
 	const cap_render_source *s = ctx->req->source;
@@ -323,7 +333,18 @@ int cap_render__kustomize(cap_value *objs, cap_render_ctx *ctx)
 		cap_buf_sets(&dir, ctx->app_dir);
 	if (rc)
 		goto done;
-	if (ctx->opts.kustomize_path) {
+	if (s->kustomize.version) {
+		const char *bin = versioned_binary(ctx, s->kustomize.version);
+		if (!bin) {
+			rc =
+			    cap_error_set(CAP_ENOTFOUND,
+					  "kustomize version '%s' is not configured on this server",
+					  s->kustomize.version);
+			goto done;
+		}
+		cap_strvec_push(&args, bin);
+		cap_strvec_push(&args, "build");
+	} else if (ctx->opts.kustomize_path) {
 		cap_strvec_push(&args, ctx->opts.kustomize_path);
 		cap_strvec_push(&args, "build");
 	} else {

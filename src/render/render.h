@@ -26,12 +26,15 @@ typedef struct cap_render_options {
 	const char *kustomize_path; /* NULL: `kubectl kustomize DIR`; else `<path> build DIR` */
 	const char *kubectl_path;   /* "kubectl" */
 	const char *kustomize_build_options; /* extra words after `build DIR`, space-separated */
-	const char *tool_path;		     /* PATH given to tools; NULL: this process's PATH */
-	uint64_t timeout_ms;		     /* per tool run: 90000 (Argo CD's exec timeout) */
-	size_t max_manifest_bytes;	     /* per app, input files or tool output: 10 MiB */
-	uint64_t max_tool_memory;	     /* address-space limit of a tool: 4 GiB */
-	const char *kube_version;	     /* the destination's version, for Helm: "1.32.0" */
-	const char *const *api_versions;     /* NULL-terminated, for Helm's Capabilities */
+	/* "v4.5.7=/usr/local/bin/kustomize-4.5.7" entries, NULL-terminated: the binaries a source's
+	 * kustomize.version may ask for (argocd-cm's kustomize.path.<version>) */
+	const char *const *kustomize_versions;
+	const char *tool_path;		 /* PATH given to tools; NULL: this process's PATH */
+	uint64_t timeout_ms;		 /* per tool run: 90000 (Argo CD's exec timeout) */
+	size_t max_manifest_bytes;	 /* per app, input files or tool output: 10 MiB */
+	uint64_t max_tool_memory;	 /* address-space limit of a tool: 4 GiB */
+	const char *kube_version;	 /* the destination's version, for Helm: "1.32.0" */
+	const char *const *api_versions; /* NULL-terminated, for Helm's Capabilities */
 	bool allow_remote_value_files; /* http(s):// value files (Argo CD allows them by default) */
 } cap_render_options;
 

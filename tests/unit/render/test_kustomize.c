@@ -215,6 +215,40 @@ static void kustomize_errors_are_reported(void **state)
 	cap_buf_release(&dir);
 }
 
+static void versions_pick_configured_binaries(void **state)
+{
+	cap_buf root = CAP_BUF_INIT, dir = CAP_BUF_INIT, entry = CAP_BUF_INIT;
+	cap_value *objs = NULL;
+	cap_render_options opts = {0};
+	fx_root(&root);
+	cap_test_mkdtemp(&dir);
+	/* a stand-in "kustomize build DIR" that runs kubectl kustomize and tags the output */
+	fx_write(dir.ptr, "kustomize-v9",
+		 "#!/bin/sh\n[ \"$1\" = build ] || exit 3\nkubectl kustomize \"$2\" | sed "
+		 "'s/name: api$/name: api-from-v9/'\n");
+	cap_test_run(NULL, "chmod +x '%s/kustomize-v9'", dir.ptr);
+	cap_buf_printf(&entry, "v9.0.0=%s/kustomize-v9", dir.ptr);
+	const char *versions[] = {"v1.0.0=/nonexistent", entry.ptr, NULL};
+	opts.kustomize_versions = versions;
+	assert_int_equal(fx_render_full(&objs, root.ptr,
+					"{\"path\":\"kustomize/base\",\"kustomize\":{\"version\":"
+					"\"v9.0.0\"}}",
+					"a", "n", CAP_TRACK_ANNOTATION, &opts),
+			 0);
+	assert_non_null(fx_find(objs, "Deployment", "api-from-v9"));
+	cap_value_free(objs);
+	assert_int_equal(fx_render_full(&objs, root.ptr,
+					"{\"path\":\"kustomize/base\",\"kustomize\":{\"version\":"
+					"\"v2\"}}",
+					"a", "n", CAP_TRACK_ANNOTATION, &opts),
+			 CAP_ENOTFOUND);
+	FX_ERROR_HAS("kustomize version 'v2' is not configured");
+	cap_test_rmtree(dir.ptr);
+	cap_buf_release(&root);
+	cap_buf_release(&dir);
+	cap_buf_release(&entry);
+}
+
 static void edits_work_at_the_repository_root(void **state)
 {
 	cap_buf dir = CAP_BUF_INIT;
@@ -239,6 +273,7 @@ int main(void)
 	    cmocka_unit_test(patches_and_components),
 	    cmocka_unit_test(the_checkout_is_never_modified),
 	    cmocka_unit_test(kustomize_errors_are_reported),
+	    cmocka_unit_test(versions_pick_configured_binaries),
 	    cmocka_unit_test(edits_work_at_the_repository_root),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
