@@ -148,7 +148,8 @@ static void free_items(override_vec *v)
 int cap_health_overrides_from_configmap(cap_health_overrides **out, const cap_value *cm)
 {
 	const cap_value *data = cm;
-	if (cap_value_object_get(cm, "kind") || cap_value_object_get(cm, "apiVersion"))
+	if (cap_value_object_get(cm, "kind") || cap_value_object_get(cm, "apiVersion") ||
+	    cap_value_object_get(cm, "metadata") || cap_value_is_object(cap_value_object_get(cm, "data")))
 		data = cap_value_object_get(cm, "data");
 	override_vec v = CAP_VEC_INIT;
 	int rc = 0;
