@@ -274,6 +274,9 @@ int cap_render__helm(cap_value *objs, cap_render_ctx *ctx)
 		if ((rc = cap_render__helm_fetch(&chart, s->repo_url, s->chart, s->target_revision,
 						 dir, ctx)))
 			goto done;
+		/* An archive is as untrusted as a repository: no links out of the chart. */
+		if ((rc = cap_render_check_symlinks(chart.ptr, chart.ptr)))
+			goto done;
 		/* Value files of a repository chart are files of the chart. */
 		ctx->root = chart.ptr;
 		ctx->app_dir = chart.ptr;
