@@ -16,6 +16,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #define MAX_JQ_PATHS 100000
 
@@ -34,6 +35,69 @@ struct cap_diff_ignore {
 /* Compiled `path(EXPR)` programs by expression; a jq_state runs one evaluation at a time. */
 static pthread_mutex_t jq_lock = PTHREAD_MUTEX_INITIALIZER;
 static cap_hashmap jq_cache = CAP_HASHMAP_INIT;
+
+/*
+ * The watchdog: libjq has no time limit of its own, but its interpreter loop stops at the next
+ * instruction once jq_halt was called. One thread, started on first use, halts the evaluation
+ * in progress (evaluations are serialised under jq_lock, so there is at most one) when its
+ * deadline passes.
+ */
+static pthread_mutex_t watch_lock = PTHREAD_MUTEX_INITIALIZER;
+static pthread_cond_t watch_cond = PTHREAD_COND_INITIALIZER;
+static pthread_once_t watch_once = PTHREAD_ONCE_INIT;
+static jq_state *watch_jq;
+static uint64_t watch_deadline_ns;
+
+static void *watchdog(void *arg)
+{
+	pthread_mutex_lock(&watch_lock);
+	for (;;) {
+		if (!watch_jq) {
+			pthread_cond_wait(&watch_cond, &watch_lock);
+			continue;
+		}
+		uint64_t now = cap_time_now_ns();
+		if (now >= watch_deadline_ns) {
+			if (!jq_halted(watch_jq))
+				jq_halt(watch_jq, jv_invalid(), jv_invalid());
+			watch_jq = NULL;
+			continue;
+		}
+		struct timespec ts;
+		clock_gettime(CLOCK_REALTIME, &ts);
+		uint64_t wait = watch_deadline_ns - now;
+		ts.tv_sec += (time_t)(wait / 1000000000u);
+		ts.tv_nsec += (long)(wait % 1000000000u);
+		if (ts.tv_nsec >= 1000000000L) {
+			ts.tv_sec++;
+			ts.tv_nsec -= 1000000000L;
+		}
+		pthread_cond_timedwait(&watch_cond, &watch_lock, &ts);
+	}
+	return NULL;
+}
+
+static void watch_start(void)
+{
+	pthread_t t;
+	pthread_attr_t attr;
+	pthread_attr_init(&attr);
+	pthread_attr_setdetachstate(&attr, PTHREAD_CREATE_DETACHED);
+	if (pthread_create(&t, &attr, watchdog, NULL) != 0)
+		cap_error_clear(); /* no watchdog: only the checks between results remain */
+	pthread_attr_destroy(&attr);
+}
+
+/* Arms (jq not NULL) or disarms the watchdog for the evaluation in progress. */
+static void watch(jq_state *jq, cap_deadline deadline)
+{
+	pthread_once(&watch_once, watch_start);
+	pthread_mutex_lock(&watch_lock);
+	watch_jq = jq;
+	watch_deadline_ns = deadline.at_ns;
+	pthread_cond_signal(&watch_cond);
+	pthread_mutex_unlock(&watch_lock);
+}
 
 static void jq_quiet(void *data, jv msg)
 {
@@ -358,6 +422,8 @@ static void jq_paths(cap_vec *paths, const char *expr, jv doc, cap_deadline dead
 		return;
 	}
 	jq_start(jq, doc, 0);
+	if (deadline.at_ns != UINT64_MAX)
+		watch(jq, deadline);
 	for (jv out = jq_next(jq); jv_is_valid(out); out = jq_next(jq)) {
 		if (jv_get_kind(out) == JV_KIND_ARRAY && paths->len < MAX_JQ_PATHS) {
 			cap_value *p = cap_value_array();
@@ -377,6 +443,13 @@ static void jq_paths(cap_vec *paths, const char *expr, jv doc, cap_deadline dead
 			break;
 	}
 	/* a pending error value (e.g. a non-path expression) ends the run: nothing more to do */
+	if (deadline.at_ns != UINT64_MAX)
+		watch(NULL, CAP_DEADLINE_NEVER);
+	if (jq_halted(jq)) {
+		/* libjq 1.6 keeps a halted state halted: compile afresh next time */
+		cap_hashmap_remove(&jq_cache, expr, NULL);
+		jq_teardown(&jq);
+	}
 }
 
 static void remove_path(cap_value *obj, const cap_value *path)

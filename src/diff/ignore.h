@@ -16,8 +16,10 @@
  * globs ('*', '?'); an empty name or namespace matches any. Applying rules to an object removes
  * every matching JSON pointer and every path a jq expression yields; missing paths are not
  * errors, as in Argo CD. jq programs are compiled once per process and cached (libjq compiles
- * slowly); each evaluation stops at the set time limit (checked between results, so a single
- * result that never comes cannot be interrupted by libjq 1.6) and after 100,000 paths.
+ * slowly); each evaluation stops at the set time limit (a watchdog thread halts libjq's
+ * interpreter, so even a result that never comes is cut short; the paths found until then are
+ * used) and after 100,000 paths. Evaluations are serialised process-wide (a compiled libjq
+ * program runs one evaluation at a time).
  * A rule set is read-only once built and may then be shared between threads.
  */
 typedef struct cap_diff_ignore cap_diff_ignore;

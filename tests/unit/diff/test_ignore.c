@@ -3,6 +3,7 @@
 
 #include "base/error.h"
 #include "base/strvec.h"
+#include "base/time.h"
 #include "diff/diff.h"
 #include "diff/ignore.h"
 #include "value/json.h"
@@ -189,6 +190,30 @@ static void managed_fields_managers_hide_their_changes(void **state)
 	cap_diff_ignore_free(ig);
 }
 
+static void runaway_jq_is_cut_short(void **state)
+{
+	cap_diff_ignore *ig = cap_diff_ignore_new();
+	cap_diff_ignore_set_jq_timeout(ig, 200);
+	cap_value *rules = yaml("- group: apps\n  kind: Deployment\n"
+				"  jqPathExpressions:\n"
+				"  - 'if .slow then (last(range(1e12)) | empty) else . end | .spec.replicas'\n");
+	assert_int_equal(cap_diff_ignore_add_app(ig, rules), 0);
+	cap_value *slow = yaml(deployment);
+	cap_value_object_set(slow, "slow", cap_value_bool(true));
+	uint64_t t0 = cap_time_now_ms();
+	cap_diff_ignore_apply(ig, slow);
+	assert_true(cap_time_now_ms() - t0 < 3000);
+	assert_non_null(cap_value_dig(slow, "spec", "replicas", NULL));
+	/* the same compiled program still works once halted */
+	cap_value *fast = yaml(deployment);
+	cap_diff_ignore_apply(ig, fast);
+	assert_null(cap_value_dig(fast, "spec", "replicas", NULL));
+	cap_value_free(slow);
+	cap_value_free(fast);
+	cap_value_free(rules);
+	cap_diff_ignore_free(ig);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -199,6 +224,7 @@ int main(void)
 		cmocka_unit_test(argocd_cm_keys_are_read),
 		cmocka_unit_test(legacy_resource_customizations_are_read),
 		cmocka_unit_test(managed_fields_managers_hide_their_changes),
+		cmocka_unit_test(runaway_jq_is_cut_short),
 	};
 	return cmocka_run_group_tests_name("diff/ignore", tests, NULL, NULL);
 }
