@@ -2,6 +2,7 @@
 #include "cli/cli.h"
 
 #include "cli/cmd_admin_diff.h"
+#include "cli/cmd_admin_health.h"
 #include "cli/cmd_admin_ignore_differences.h"
 #include "cli/cmd_admin_manifests.h"
 #include "cli/cmd_admin_patch.h"
@@ -15,6 +16,8 @@ const cap_cli_command cap_cli_commands[] = {
 	 cap_cmd_admin_diff},
 	{"admin settings resource-overrides ignore-differences",
 	 "print the fields argocd-cm ignoreDifferences rules remove", cap_cmd_admin_ignore_differences},
+	{"admin settings resource-overrides health",
+	 "print the health of objects under argocd-cm health checks", cap_cmd_admin_health},
 	{"admin manifests", "render an application source and print its objects",
 	 cap_cmd_admin_manifests},
 	{"admin patch", "apply or create json, merge and strategic merge patches on files",
