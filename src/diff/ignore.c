@@ -104,12 +104,32 @@ static void jq_quiet(void *data, jv msg)
 	jv_free(msg);
 }
 
+static void jq_state_free(void *p)
+{
+	jq_state *jq = p;
+	if (jq)
+		jq_teardown(&jq);
+}
+
+/* At exit: the cached programs and the memory of their last evaluation. */
+static void jq_cache_free(void)
+{
+	pthread_mutex_lock(&jq_lock);
+	cap_hashmap_release(&jq_cache, jq_state_free);
+	pthread_mutex_unlock(&jq_lock);
+}
+
 /* The cached program for expr, compiled on first use; NULL when it does not compile. */
 static jq_state *jq_program(const char *expr)
 {
+	static bool registered;
 	jq_state *jq = NULL;
 	if (cap_hashmap_find(&jq_cache, expr, strlen(expr), (void **)&jq))
 		return jq;
+	if (!registered) {
+		registered = true;
+		atexit(jq_cache_free);
+	}
 	jq = jq_init();
 	if (jq) {
 		jq_set_error_cb(jq, jq_quiet, NULL);

@@ -11,6 +11,16 @@
 
 #include <string.h>
 
+#if defined(__SANITIZE_ADDRESS__)
+#include <sanitizer/lsan_interface.h>
+/* libjq 1.6 does not free the frames of an evaluation stopped by jq_halt (608 bytes here). */
+#define LIBJQ_HALT_LEAKS_BEGIN() __lsan_disable()
+#define LIBJQ_HALT_LEAKS_END() __lsan_enable()
+#else
+#define LIBJQ_HALT_LEAKS_BEGIN() ((void)0)
+#define LIBJQ_HALT_LEAKS_END() ((void)0)
+#endif
+
 static cap_value *yaml(const char *text)
 {
 	cap_value *v = NULL;
@@ -201,7 +211,9 @@ static void runaway_jq_is_cut_short(void **state)
 	cap_value *slow = yaml(deployment);
 	cap_value_object_set(slow, "slow", cap_value_bool(true));
 	uint64_t t0 = cap_time_now_ms();
+	LIBJQ_HALT_LEAKS_BEGIN();
 	cap_diff_ignore_apply(ig, slow);
+	LIBJQ_HALT_LEAKS_END();
 	assert_true(cap_time_now_ms() - t0 < 3000);
 	assert_non_null(cap_value_dig(slow, "spec", "replicas", NULL));
 	/* the same compiled program still works once halted */
