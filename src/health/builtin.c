@@ -22,6 +22,7 @@ static const struct entry checks[] = {
 	{"networking.k8s.io", "Ingress", cap_health_check_ingress},
 	{"argoproj.io", "Workflow", cap_health_check_workflow},
 	{"apiregistration.k8s.io", "APIService", cap_health_check_apiservice},
+	{"apiextensions.k8s.io", "CustomResourceDefinition", cap_health_check_crd},
 	{"", "Service", cap_health_check_service},
 	{"", "PersistentVolumeClaim", cap_health_check_pvc},
 	{"", "Pod", cap_health_check_pod},

@@ -28,4 +28,5 @@ void cap_health_check_ingress(cap_health *out, const cap_value *obj, const cap_h
 void cap_health_check_pvc(cap_health *out, const cap_value *obj, const cap_health_gvk *gvk);
 void cap_health_check_job(cap_health *out, const cap_value *obj, const cap_health_gvk *gvk);
 void cap_health_check_apiservice(cap_health *out, const cap_value *obj, const cap_health_gvk *gvk);
+void cap_health_check_crd(cap_health *out, const cap_value *obj, const cap_health_gvk *gvk);
 void cap_health_check_workflow(cap_health *out, const cap_value *obj, const cap_health_gvk *gvk);

@@ -239,6 +239,34 @@ static void apiservice_reports_reason_and_message(void **state)
 	       "Waiting to be processed");
 }
 
+static void crd_must_be_established_and_accepted(void **state)
+{
+	const char *head = "apiVersion: apiextensions.k8s.io/v1\nkind: CustomResourceDefinition\n";
+	char buf[512];
+	expect(head, CAP_HEALTH_PROGRESSING, "Status conditions not found");
+	snprintf(buf, sizeof(buf), "%sstatus:\n  conditions:\n"
+		 "  - {type: NamesAccepted, status: 'True'}\n  - {type: Established, status: 'True'}\n",
+		 head);
+	expect(buf, CAP_HEALTH_HEALTHY, "CRD is healthy");
+	snprintf(buf, sizeof(buf), "%sstatus:\n  conditions:\n"
+		 "  - {type: NamesAccepted, status: 'False', message: 'plural is taken'}\n"
+		 "  - {type: Established, status: 'False', message: 'not yet'}\n",
+		 head);
+	expect(buf, CAP_HEALTH_DEGRADED, "CRD names have not been accepted: not yet");
+	snprintf(buf, sizeof(buf), "%sstatus:\n  conditions:\n"
+		 "  - {type: Established, status: 'False', message: 'installing'}\n", head);
+	expect(buf, CAP_HEALTH_DEGRADED, "CRD is not established: installing");
+	snprintf(buf, sizeof(buf), "%sstatus:\n  conditions:\n"
+		 "  - {type: Established, status: 'True'}\n"
+		 "  - {type: Terminating, status: 'True', message: 'instances remain'}\n", head);
+	expect(buf, CAP_HEALTH_PROGRESSING, "CRD is being terminated: instances remain");
+	snprintf(buf, sizeof(buf), "%sstatus:\n  conditions:\n"
+		 "  - {type: Established, status: 'True'}\n"
+		 "  - {type: NonStructuralSchema, status: 'True', message: 'spec.x: type missing'}\n",
+		 head);
+	expect(buf, CAP_HEALTH_DEGRADED, "Schema violations found: spec.x: type missing");
+}
+
 static void hpa_messages_and_bad_annotation(void **state)
 {
 	expect("apiVersion: autoscaling/v2\nkind: HorizontalPodAutoscaler\n",
@@ -318,6 +346,7 @@ int main(void)
 		cmocka_unit_test(pod_failure_messages),
 		cmocka_unit_test(load_balancers_wait_for_an_address),
 		cmocka_unit_test(apiservice_reports_reason_and_message),
+		cmocka_unit_test(crd_must_be_established_and_accepted),
 		cmocka_unit_test(hpa_messages_and_bad_annotation),
 		cmocka_unit_test(unsupported_versions_are_unknown_with_the_gvk),
 		cmocka_unit_test(deleting_objects_are_pending_deletion_unless_hook_finalized),
