@@ -6,16 +6,10 @@ cd "$CAP_SOURCE_DIR" || exit 1
 LAYERS=(base value schema patch kube git render diff health cache sync app controller appset server
 	cli)
 
-# rank MODULE: position in the layer order, or empty when MODULE is not a layer.
-rank() {
-	local i
-	for i in "${!LAYERS[@]}"; do
-		if [[ "${LAYERS[$i]}" == "$1" ]]; then
-			echo "$i"
-			return
-		fi
-	done
-}
+declare -A RANK
+for i in "${!LAYERS[@]}"; do
+	RANK[${LAYERS[$i]}]=$i
+done
 
 # allowed FROM TARGET_PATH: exit 0 when a file of module FROM may include TARGET_PATH.
 allowed() {
@@ -26,15 +20,12 @@ allowed() {
 	if [[ "$from" == "drydock" ]]; then
 		case "$to" in
 		base | value | schema | patch) return 0 ;;
-		kube) [[ "$(basename "$target")" == *key*.h || "$(basename "$target")" == gvk*.h ]] \
-			&& return 0 ;;
+		kube) [[ "${target##*/}" == *key*.h || "${target##*/}" == gvk*.h ]] && return 0 ;;
 		esac
 		return 1
 	fi
 	[[ "$to" == "drydock" ]] && return 1
-	local rf rt
-	rf="$(rank "$from")"
-	rt="$(rank "$to")"
+	local rf="${RANK[$from]-}" rt="${RANK[$to]-}"
 	[[ -z "$rf" || -z "$rt" ]] && return 1
 	# server and cli sit above every core module; only cli may include server.
 	[[ "$to" == "cli" ]] && return 1
@@ -51,7 +42,7 @@ while IFS= read -r file; do
 		target="${target%%\"*}"
 		if [[ "$target" != */* ]]; then
 			# A bare name: a sibling file of the same module, or src/version.h.
-			[[ "$target" == "version.h" || -e "$(dirname "$file")/$target" ]] && continue
+			[[ "$target" == "version.h" || -e "${file%/*}/$target" ]] && continue
 			fail "$file:$line" "includes '$target', which is neither a sibling nor version.h"
 			layer_violations=$((layer_violations + 1))
 			continue
@@ -65,7 +56,7 @@ while IFS= read -r file; do
 			fail "$file:$line" "'$from' may not include '$target' (layer order)"
 			layer_violations=$((layer_violations + 1))
 		fi
-	done < <(grep -nE '^[[:space:]]*#[[:space:]]*include[[:space:]]*"' "$file" | cut -d: -f1,2-)
+	done < <(grep -nE '^[[:space:]]*#[[:space:]]*include[[:space:]]*"' "$file")
 done < <(find src -name '*.[ch]' -type f | sort)
 ((layer_violations == 0)) && pass "includes follow the layer order"
 
@@ -73,8 +64,8 @@ comment_violations=0
 pragma_violations=0
 while IFS= read -r file; do
 	# A one-line purpose comment; clang-format may wrap a long one so that it closes on line 2.
-	first="$(head -n 1 "$file")"
-	second="$(sed -n 2p "$file")"
+	first="" second=""
+	{ IFS= read -r first; IFS= read -r second; } <"$file"
 	if ! [[ "$first" =~ ^/\*\ .+\*/$ || "$first" =~ ^//\ .+ ||
 		("$first" =~ ^/\*\ .+ && "$second" =~ ^\ .*\*/$) ]]; then
 		fail "$file:1" "does not open with a one-line comment on its purpose"
