@@ -1,4 +1,5 @@
-/* Diff throughput: 10,000 Deployments against live copies with server defaults, full diff and fast path. */
+/* Diff throughput: 10,000 Deployments against live copies with server defaults, full diff and fast
+ * path. */
 #include "base/error.h"
 #include "base/hashmap.h"
 #include "diff/diff.h"
@@ -66,20 +67,21 @@ static cap_value *parse(const char *text)
 /* The manifest of Deployment i as Git holds it; every tenth has drifted live (image tag). */
 static void config_text(char *out, size_t n, unsigned i, unsigned tag)
 {
-	snprintf(out, n,
-		 "{\"apiVersion\":\"apps/v1\",\"kind\":\"Deployment\",\"metadata\":{\"name\":\"app-%u\","
-		 "\"namespace\":\"team-%u\",\"labels\":{\"app.kubernetes.io/name\":\"app-%u\","
-		 "\"app.kubernetes.io/instance\":\"shop\"}},\"spec\":{\"replicas\":%u,\"selector\":{"
-		 "\"matchLabels\":{\"app.kubernetes.io/name\":\"app-%u\"}},\"template\":{\"metadata\":{"
-		 "\"labels\":{\"app.kubernetes.io/name\":\"app-%u\"}},\"spec\":{\"containers\":[{"
-		 "\"name\":\"app\",\"image\":\"registry.example.com/shop/app-%u:1.%u.0\",\"args\":["
-		 "\"--port=8080\"],\"ports\":[{\"name\":\"http\",\"containerPort\":8080}],\"env\":[{"
-		 "\"name\":\"DATABASE_URL\",\"valueFrom\":{\"secretKeyRef\":{\"name\":\"db\",\"key\":"
-		 "\"url\"}}},{\"name\":\"LOG_LEVEL\",\"value\":\"info\"}],\"resources\":{\"requests\":{"
-		 "\"cpu\":\"100m\",\"memory\":\"128Mi\"},\"limits\":{\"cpu\":\"1000m\",\"memory\":"
-		 "\"0.5Gi\"}},\"readinessProbe\":{\"httpGet\":{\"path\":\"/healthz\",\"port\":\"http\"}}"
-		 "}]}}}}",
-		 i, i % 50, i, 1 + i % 3, i, i, i, tag);
+	snprintf(
+	    out, n,
+	    "{\"apiVersion\":\"apps/v1\",\"kind\":\"Deployment\",\"metadata\":{\"name\":\"app-%u\","
+	    "\"namespace\":\"team-%u\",\"labels\":{\"app.kubernetes.io/name\":\"app-%u\","
+	    "\"app.kubernetes.io/instance\":\"shop\"}},\"spec\":{\"replicas\":%u,\"selector\":{"
+	    "\"matchLabels\":{\"app.kubernetes.io/name\":\"app-%u\"}},\"template\":{\"metadata\":{"
+	    "\"labels\":{\"app.kubernetes.io/name\":\"app-%u\"}},\"spec\":{\"containers\":[{"
+	    "\"name\":\"app\",\"image\":\"registry.example.com/shop/app-%u:1.%u.0\",\"args\":["
+	    "\"--port=8080\"],\"ports\":[{\"name\":\"http\",\"containerPort\":8080}],\"env\":[{"
+	    "\"name\":\"DATABASE_URL\",\"valueFrom\":{\"secretKeyRef\":{\"name\":\"db\",\"key\":"
+	    "\"url\"}}},{\"name\":\"LOG_LEVEL\",\"value\":\"info\"}],\"resources\":{\"requests\":{"
+	    "\"cpu\":\"100m\",\"memory\":\"128Mi\"},\"limits\":{\"cpu\":\"1000m\",\"memory\":"
+	    "\"0.5Gi\"}},\"readinessProbe\":{\"httpGet\":{\"path\":\"/healthz\",\"port\":\"http\"}}"
+	    "}]}}}}",
+	    i, i % 50, i, 1 + i % 3, i, i, i, tag);
 }
 
 /* Live Deployment i: the manifest applied, defaulted by the API server, with status. */
@@ -88,13 +90,14 @@ static cap_value *make_live(const cap_value *config, unsigned i)
 	cap_value *live = cap_value_deep_copy(config);
 	char *applied = cap_json_to_string(config, CAP_JSON_SORT_KEYS);
 	char text[8192];
-	snprintf(text, sizeof(text),
-		 "{\"uid\":\"6f1c%04u-8dca-44ae-b0ba-6ea26160ac9f\",\"resourceVersion\":\"%u\","
-		 "\"generation\":2,\"creationTimestamp\":\"2026-11-20T10:00:00Z\","
-		 "\"managedFields\":[{\"manager\":\"kube-controller-manager\",\"operation\":\"Update\","
-		 "\"apiVersion\":\"apps/v1\",\"fieldsType\":\"FieldsV1\",\"fieldsV1\":{\"f:status\":{}},"
-		 "\"subresource\":\"status\"}]}",
-		 i, 100000 + i);
+	snprintf(
+	    text, sizeof(text),
+	    "{\"uid\":\"6f1c%04u-8dca-44ae-b0ba-6ea26160ac9f\",\"resourceVersion\":\"%u\","
+	    "\"generation\":2,\"creationTimestamp\":\"2026-11-20T10:00:00Z\","
+	    "\"managedFields\":[{\"manager\":\"kube-controller-manager\",\"operation\":\"Update\","
+	    "\"apiVersion\":\"apps/v1\",\"fieldsType\":\"FieldsV1\",\"fieldsV1\":{\"f:status\":{}},"
+	    "\"subresource\":\"status\"}]}",
+	    i, 100000 + i);
 	cap_value *meta = cap_value_object_get(live, "metadata"), *extra = parse(text);
 	const char *k;
 	cap_value *v;
@@ -149,7 +152,8 @@ int main(void)
 		cap_value_free(applied);
 	}
 	printf("diff: %u Deployments (live side defaulted, with status, managedFields and "
-	       "last-applied; 1 in 10 drifted)\n", OBJECTS);
+	       "last-applied; 1 in 10 drifted)\n",
+	       OBJECTS);
 
 	cap_diff_options o = CAP_DIFF_OPTIONS_INIT;
 	o.schema = schema;

@@ -1,4 +1,5 @@
-/* `capstan admin diff`: pair manifests with live objects, diff them as Argo CD does, print masked. */
+/* `capstan admin diff`: pair manifests with live objects, diff them as Argo CD does, print masked.
+ */
 #include "cli/cmd_admin_diff.h"
 
 #include "base/buf.h"
@@ -35,23 +36,33 @@ static const char usage_text[] =
     "  --openapi FILE              OpenAPI v2/v3 document with strategic merge information\n"
     "  -u, --unified               unified diff instead of diff(1)'s normal format\n";
 
-enum { OPT_SSD = 256, OPT_PRED, OPT_SMD, OPT_MANAGER, OPT_WEBHOOK, OPT_AGGR, OPT_STATUS,
-       OPT_CM, OPT_IGNORE, OPT_OPENAPI };
+enum {
+	OPT_SSD = 256,
+	OPT_PRED,
+	OPT_SMD,
+	OPT_MANAGER,
+	OPT_WEBHOOK,
+	OPT_AGGR,
+	OPT_STATUS,
+	OPT_CM,
+	OPT_IGNORE,
+	OPT_OPENAPI
+};
 
 static const struct option long_options[] = {
-	{"server-side-diff", no_argument, NULL, OPT_SSD},
-	{"predicted-live", required_argument, NULL, OPT_PRED},
-	{"structured-merge", no_argument, NULL, OPT_SMD},
-	{"manager", required_argument, NULL, OPT_MANAGER},
-	{"include-mutation-webhook", no_argument, NULL, OPT_WEBHOOK},
-	{"ignore-aggregated-roles", no_argument, NULL, OPT_AGGR},
-	{"status", required_argument, NULL, OPT_STATUS},
-	{"argocd-cm-path", required_argument, NULL, OPT_CM},
-	{"ignore-differences", required_argument, NULL, OPT_IGNORE},
-	{"openapi", required_argument, NULL, OPT_OPENAPI},
-	{"unified", no_argument, NULL, 'u'},
-	{"help", no_argument, NULL, 'h'},
-	{NULL, 0, NULL, 0},
+    {"server-side-diff", no_argument, NULL, OPT_SSD},
+    {"predicted-live", required_argument, NULL, OPT_PRED},
+    {"structured-merge", no_argument, NULL, OPT_SMD},
+    {"manager", required_argument, NULL, OPT_MANAGER},
+    {"include-mutation-webhook", no_argument, NULL, OPT_WEBHOOK},
+    {"ignore-aggregated-roles", no_argument, NULL, OPT_AGGR},
+    {"status", required_argument, NULL, OPT_STATUS},
+    {"argocd-cm-path", required_argument, NULL, OPT_CM},
+    {"ignore-differences", required_argument, NULL, OPT_IGNORE},
+    {"openapi", required_argument, NULL, OPT_OPENAPI},
+    {"unified", no_argument, NULL, 'u'},
+    {"help", no_argument, NULL, 'h'},
+    {NULL, 0, NULL, 0},
 };
 
 /* Every object of a file, List items expanded: a new array. */
@@ -69,7 +80,8 @@ static int read_objects(cap_value **out, const char *path)
 		if (kind && strlen(kind) > 4 && !strcmp(kind + strlen(kind) - 4, "List") &&
 		    cap_value_is_array(items)) {
 			for (size_t j = 0; j < cap_value_array_len(items); j++)
-				cap_value_array_append(objs, cap_value_ref(cap_value_array_get(items, j)));
+				cap_value_array_append(
+				    objs, cap_value_ref(cap_value_array_get(items, j)));
 		} else if (cap_value_is_object(d)) {
 			cap_value_array_append(objs, cap_value_ref(d));
 		}
@@ -143,7 +155,8 @@ static int load_ignore(cap_diff_ignore *ig, cap_diff_options *o, const char *cm_
 	}
 	if (!rc && ignore_path && !(rc = cap_yaml_parse_file(&docs, ignore_path, NULL))) {
 		cap_value *d = cap_value_array_get(docs, 0);
-		cap_value *list = cap_value_is_array(d) ? d : cap_value_dig(d, "spec", "ignoreDifferences", NULL);
+		cap_value *list =
+		    cap_value_is_array(d) ? d : cap_value_dig(d, "spec", "ignoreDifferences", NULL);
 		rc = cap_diff_ignore_add_app(ig, list);
 		cap_value_free(docs);
 	}
@@ -188,7 +201,8 @@ int cap_cmd_admin_diff(int argc, char **argv)
 			else if (!strcmp(optarg, "off"))
 				o.status = CAP_DIFF_STATUS_OFF;
 			else {
-				fprintf(stderr, "capstan admin diff: unknown --status '%s'\n", optarg);
+				fprintf(stderr, "capstan admin diff: unknown --status '%s'\n",
+					optarg);
 				return 2;
 			}
 			break;

@@ -1,4 +1,5 @@
-/* `capstan admin settings resource-overrides ignore-differences`: show what argocd-cm rules drop. */
+/* `capstan admin settings resource-overrides ignore-differences`: show what argocd-cm rules drop.
+ */
 #include "cli/cmd_admin_ignore_differences.h"
 
 #include "base/buf.h"
@@ -19,9 +20,9 @@ static const char usage_text[] =
     "customizations of the argocd-cm ConfigMap (resource.customizations.ignoreDifferences.*).\n";
 
 static const struct option long_options[] = {
-	{"argocd-cm-path", required_argument, NULL, 'c'},
-	{"help", no_argument, NULL, 'h'},
-	{NULL, 0, NULL, 0},
+    {"argocd-cm-path", required_argument, NULL, 'c'},
+    {"help", no_argument, NULL, 'h'},
+    {NULL, 0, NULL, 0},
 };
 
 static int fail(void)
@@ -74,8 +75,9 @@ int cap_cmd_admin_ignore_differences(int argc, char **argv)
 		cap_value *normalized = cap_value_deep_copy(res);
 		cap_diff_ignore_apply(ig, normalized);
 		if (cap_value_equal(res, normalized)) {
-			printf("No fields are ignored by ignoreDifferences settings for '%.*s/%s'\n",
-			       glen, slash ? av : "", kind);
+			printf(
+			    "No fields are ignored by ignoreDifferences settings for '%.*s/%s'\n",
+			    glen, slash ? av : "", kind);
 		} else {
 			cap_buf out = CAP_BUF_INIT;
 			cap_diff_text_masked(&out, res, normalized, CAP_DIFF_TEXT_NORMAL);

@@ -1,4 +1,5 @@
-/* Defaults the API server fills into built-in kinds, so a manifest that omits them still matches. */
+/* Defaults the API server fills into built-in kinds, so a manifest that omits them still matches.
+ */
 #include "diff/normalize.h"
 
 #include <string.h>
@@ -75,7 +76,8 @@ static void def_containers(cap_value *containers)
 			continue;
 		def_string(c, "terminationMessagePath", "/dev/termination-log");
 		def_string(c, "terminationMessagePolicy", "File");
-		def_string(c, "imagePullPolicy", pull_policy(cap_value_dig_string(c, "image", NULL)));
+		def_string(c, "imagePullPolicy",
+			   pull_policy(cap_value_dig_string(c, "image", NULL)));
 		child_object(c, "resources");
 		def_ports(cap_value_object_get(c, "ports"));
 		def_probe(cap_value_object_get(c, "livenessProbe"));
@@ -207,13 +209,15 @@ void cap_diff_apply_defaults(cap_value *obj)
 		def_int(spec, "backoffLimit", 6);
 		def_string(spec, "completionMode", "NonIndexed");
 		def_bool(spec, "suspend", false);
-		if (!cap_value_object_get(spec, "completions") && !cap_value_object_get(spec, "parallelism")) {
+		if (!cap_value_object_get(spec, "completions") &&
+		    !cap_value_object_get(spec, "parallelism")) {
 			def_int(spec, "completions", 1);
 			def_int(spec, "parallelism", 1);
 		}
 		def_int(spec, "parallelism", 1);
 		def_template(cap_value_object_get(spec, "template"));
-	} else if (!strncmp(av, "batch/", 6) && !strcmp(kind, "CronJob") && cap_value_is_object(spec)) {
+	} else if (!strncmp(av, "batch/", 6) && !strcmp(kind, "CronJob") &&
+		   cap_value_is_object(spec)) {
 		def_string(spec, "concurrencyPolicy", "Allow");
 		def_int(spec, "successfulJobsHistoryLimit", 3);
 		def_int(spec, "failedJobsHistoryLimit", 1);

@@ -40,8 +40,8 @@ static void normalize_rules(cap_value *obj, const cap_diff_options *o)
 /* gitops-engine's remarshal and Normalize on obj, which the caller owns; returns it. */
 static cap_value *prepare_owned(cap_value *copy, const cap_diff_options *o)
 {
-	cap_diff_remarshal(copy, cap_diff_builtin_group(cap_value_dig_string(copy, "apiVersion",
-									     NULL)));
+	cap_diff_remarshal(copy,
+			   cap_diff_builtin_group(cap_value_dig_string(copy, "apiVersion", NULL)));
 	cap_diff_normalize_kind(copy, o->ignore_aggregated_roles);
 	normalize_rules(copy, o);
 	return copy;
@@ -74,8 +74,8 @@ static void set_tracking(cap_value *config, const cap_diff_options *o)
 /* The last-applied configuration recorded on live, normalised like config; NULL when none. */
 static cap_value *last_applied(const cap_value *live, const cap_diff_options *o)
 {
-	const char *text = cap_value_dig_string(live, "metadata", "annotations",
-						CAP_DIFF_LAST_APPLIED, NULL);
+	const char *text =
+	    cap_value_dig_string(live, "metadata", "annotations", CAP_DIFF_LAST_APPLIED, NULL);
 	cap_value *orig = NULL;
 	if (!text || cap_json_parse(&orig, text, strlen(text), CAP_DIFF_LAST_APPLIED, NULL)) {
 		cap_error_clear();
@@ -115,8 +115,8 @@ static cap_value *remove_fields(const cap_value *config, const cap_value *live)
 		{
 			cap_value *cv = cap_value_array_get(config, i);
 			cap_value_array_append(out, cv && !cap_value_is_null(lv)
-							    ? remove_fields(cv, lv)
-							    : cap_value_ref(lv));
+							? remove_fields(cv, lv)
+							: cap_value_ref(lv));
 		}
 		return out;
 	}
@@ -134,7 +134,8 @@ static cap_value *remove_map_fields(const cap_value *config, const cap_value *li
 		if (!lv)
 			continue;
 		cap_value_object_setn(out, key, klen,
-				      cap_value_is_null(lv) ? cap_value_ref(lv) : remove_fields(cv, lv));
+				      cap_value_is_null(lv) ? cap_value_ref(lv)
+							    : remove_fields(cv, lv));
 	}
 	return out;
 }
@@ -179,7 +180,8 @@ static void merge_into(cap_value *dst, const cap_value *src)
 	}
 }
 
-/* jsonmergepatch.CreateThreeWayJSONMergePatch: deletions original→modified, changes current→modified. */
+/* jsonmergepatch.CreateThreeWayJSONMergePatch: deletions original→modified, changes
+ * current→modified. */
 static cap_value *three_way_merge_patch(const cap_value *original, const cap_value *modified,
 					const cap_value *current)
 {
@@ -203,9 +205,9 @@ static int three_way(cap_value **out, cap_value *orig, cap_value *config, const 
 	remove_namespace(config);
 	cap_value *patch = NULL, *pred = NULL;
 	const cap_schema_type *type =
-		schema ? cap_schema_lookup(schema, cap_value_dig_string(orig, "apiVersion", NULL),
-					   cap_value_dig_string(orig, "kind", NULL))
-		       : NULL;
+	    schema ? cap_schema_lookup(schema, cap_value_dig_string(orig, "apiVersion", NULL),
+				       cap_value_dig_string(orig, "kind", NULL))
+		   : NULL;
 	int rc = CAP_EUNSUPPORTED;
 	if (type && !type->custom) {
 		rc = cap_strategic_create_three_way(&patch, orig, config, live, type);
@@ -252,7 +254,7 @@ static int structured_merge(cap_value **out, const cap_value *config, const cap_
 	if (rc)
 		return cap_error_prefix("cannot predict '%s': ",
 					cap_value_dig_string(config, "metadata", "name", NULL)
-						?: "");
+					    ?: "");
 	return 0;
 }
 
@@ -275,8 +277,8 @@ static int server_side(cap_value **out, const cap_value *config, const cap_value
 		if (!smd && cap_diff_smd_default(&smd))
 			cap_error_clear();
 		const cap_smd_type *t =
-			cap_smd_schema_kind(smd, cap_value_dig_string(pred, "apiVersion", NULL),
-					    cap_value_dig_string(pred, "kind", NULL));
+		    cap_smd_schema_kind(smd, cap_value_dig_string(pred, "apiVersion", NULL),
+					cap_value_dig_string(pred, "kind", NULL));
 		cap_value *kept = NULL;
 		if ((rc = cap_diff_remove_webhook_mutation(&kept, pred, live, t))) {
 			cap_value_free(pred);
@@ -301,8 +303,8 @@ static void trust_managers(cap_value *live, cap_value *config, const cap_diff_op
 		if (!smd && cap_diff_smd_default(&smd))
 			cap_error_clear(); /* deduced types: lists atomic */
 		const cap_smd_type *t =
-			cap_smd_schema_kind(smd, cap_value_dig_string(live, "apiVersion", NULL),
-					    cap_value_dig_string(live, "kind", NULL));
+		    cap_smd_schema_kind(smd, cap_value_dig_string(live, "apiVersion", NULL),
+					cap_value_dig_string(live, "kind", NULL));
 		cap_diff_trust_managers(live, config, (const char *const *)managers.items, t);
 	}
 	cap_strvec_release(&managers);
@@ -369,11 +371,11 @@ int cap_diff(cap_diff_result *out, const cap_value *config, const cap_value *liv
 
 uint64_t cap_diff_key(const cap_value *config, const cap_value *live, const cap_diff_options *o)
 {
-	return cap_diff_key_hashed(config ? cap_value_hash(config) : 0x9e3779b97f4a7c15ull, live, o);
+	return cap_diff_key_hashed(config ? cap_value_hash(config) : 0x9e3779b97f4a7c15ull, live,
+				   o);
 }
 
-uint64_t cap_diff_key_hashed(uint64_t config_hash, const cap_value *live,
-			     const cap_diff_options *o)
+uint64_t cap_diff_key_hashed(uint64_t config_hash, const cap_value *live, const cap_diff_options *o)
 {
 	uint64_t h = config_hash;
 	const char *uid = cap_value_dig_string(live, "metadata", "uid", NULL);
@@ -409,7 +411,8 @@ bool cap_diff_ignore_extraneous(const cap_value *live)
 		const char *e = end;
 		while (e > p && e[-1] == ' ')
 			e--;
-		if ((size_t)(e - p) == strlen("IgnoreExtraneous") && !memcmp(p, "IgnoreExtraneous", 16))
+		if ((size_t)(e - p) == strlen("IgnoreExtraneous") &&
+		    !memcmp(p, "IgnoreExtraneous", 16))
 			return true;
 		p = end;
 	}

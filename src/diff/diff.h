@@ -49,7 +49,8 @@ typedef struct cap_diff_options {
 	const cap_smd_schema *smd;
 	const char *manager; /* NULL: "argocd-controller" */
 	bool ignore_aggregated_roles;
-	/* Keep fields a mutating webhook added in a dry-run answer (Argo CD's default drops them). */
+	/* Keep fields a mutating webhook added in a dry-run answer (Argo CD's default drops them).
+	 */
 	bool include_mutation_webhook;
 	cap_diff_status_mode status; /* default CAP_DIFF_STATUS_ALL */
 	cap_diff_dry_run_fn dry_run;
@@ -69,7 +70,10 @@ typedef struct cap_diff_options {
 } cap_diff_options;
 
 /* The options Argo CD's controller uses by default: client-side, status ignored. */
-#define CAP_DIFF_OPTIONS_INIT {0}
+#define CAP_DIFF_OPTIONS_INIT                                                                      \
+	{                                                                                          \
+		0                                                                                  \
+	}
 
 typedef struct cap_diff_result {
 	bool modified;
@@ -79,7 +83,10 @@ typedef struct cap_diff_result {
 	cap_value *predicted_live;
 } cap_diff_result;
 
-#define CAP_DIFF_RESULT_INIT {false, NULL, NULL}
+#define CAP_DIFF_RESULT_INIT                                                                       \
+	{                                                                                          \
+		false, NULL, NULL                                                                  \
+	}
 
 /*
  * Compares config (the desired object, NULL when it is not in Git) with live (NULL when it

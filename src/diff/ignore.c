@@ -209,7 +209,8 @@ static int add_strings(cap_strvec *out, const cap_value *list, const char *what)
 	for (size_t i = 0; i < cap_value_array_len(list); i++) {
 		const char *s = cap_value_get_string(cap_value_array_get(list, i));
 		if (!s)
-			return cap_error_set(CAP_EINVALID, "'%s' item %zu is not a string", what, i);
+			return cap_error_set(CAP_EINVALID, "'%s' item %zu is not a string", what,
+					     i);
 		cap_strvec_push(out, s);
 	}
 	return 0;
@@ -218,10 +219,15 @@ static int add_strings(cap_strvec *out, const cap_value *list, const char *what)
 static int add_rule(cap_diff_ignore *ig, const char *group, const char *kind, const char *name,
 		    const char *ns, const cap_value *spec)
 {
-	rule r = {cap_strdup(group ? group : ""), cap_strdup(kind ? kind : ""),
-		  cap_strdup(name ? name : ""), cap_strdup(ns ? ns : ""),
-		  CAP_STRVEC_INIT, CAP_STRVEC_INIT, CAP_STRVEC_INIT};
-	int rc = add_strings(&r.pointers, cap_value_object_get(spec, "jsonPointers"), "jsonPointers");
+	rule r = {cap_strdup(group ? group : ""),
+		  cap_strdup(kind ? kind : ""),
+		  cap_strdup(name ? name : ""),
+		  cap_strdup(ns ? ns : ""),
+		  CAP_STRVEC_INIT,
+		  CAP_STRVEC_INIT,
+		  CAP_STRVEC_INIT};
+	int rc =
+	    add_strings(&r.pointers, cap_value_object_get(spec, "jsonPointers"), "jsonPointers");
 	if (!rc)
 		rc = add_strings(&r.jq, cap_value_object_get(spec, "jqPathExpressions"),
 				 "jqPathExpressions");
@@ -262,7 +268,8 @@ int cap_diff_ignore_add_app(cap_diff_ignore *ig, const cap_value *entries)
 	for (size_t i = 0; i < cap_value_array_len(entries); i++) {
 		const cap_value *e = cap_value_array_get(entries, i);
 		if (!cap_value_is_object(e))
-			return cap_error_set(CAP_EINVALID, "ignoreDifferences[%zu] is not an object", i);
+			return cap_error_set(CAP_EINVALID,
+					     "ignoreDifferences[%zu] is not an object", i);
 		const char *kind = cap_value_dig_string(e, "kind", NULL);
 		int rc = add_rule(ig, cap_value_dig_string(e, "group", NULL), kind ? kind : "*",
 				  cap_value_dig_string(e, "name", NULL),
@@ -342,7 +349,8 @@ int cap_diff_ignore_add_argocd_cm(cap_diff_ignore *ig, const cap_value *configma
 				const char *gk = cap_value_object_iter_key(it);
 				cap_value *custom = cap_value_object_iter_value(it);
 				cap_value *spec = NULL;
-				const cap_value *idiff = cap_value_object_get(custom, "ignoreDifferences");
+				const cap_value *idiff =
+				    cap_value_object_get(custom, "ignoreDifferences");
 				if (!idiff)
 					continue;
 				if ((rc = parse_yaml_value(&spec, gk, idiff)))
@@ -422,7 +430,7 @@ static int cmp_path_desc(const void *a, const void *b)
 		const cap_value *x = cap_value_array_get(a, i), *y = cap_value_array_get(b, i);
 		int c;
 		if (cap_value_is_int(x) && cap_value_is_int(y))
-			c = cap_value_get_int(x) < cap_value_get_int(y)   ? -1
+			c = cap_value_get_int(x) < cap_value_get_int(y)	  ? -1
 			    : cap_value_get_int(x) > cap_value_get_int(y) ? 1
 									  : 0;
 		else
@@ -451,9 +459,11 @@ static void jq_paths(cap_vec *paths, const char *expr, jv doc, cap_deadline dead
 			for (int i = 0; i < n; i++) {
 				jv el = jv_array_get(jv_copy(out), i);
 				if (jv_get_kind(el) == JV_KIND_NUMBER)
-					cap_value_array_append(p, cap_value_int((int64_t)jv_number_value(el)));
+					cap_value_array_append(
+					    p, cap_value_int((int64_t)jv_number_value(el)));
 				else if (jv_get_kind(el) == JV_KIND_STRING)
-					cap_value_array_append(p, cap_value_string(jv_string_value(el)));
+					cap_value_array_append(
+					    p, cap_value_string(jv_string_value(el)));
 				jv_free(el);
 			}
 			cap_vec_push(paths, p);
@@ -481,7 +491,8 @@ static void remove_path(cap_value *obj, const cap_value *path)
 	CAP_VALUE_ARRAY_FOREACH(path, i, tok)
 	{
 		if (cap_value_is_int(tok)) {
-			int n = snprintf(num, sizeof(num), "%lld", (long long)cap_value_get_int(tok));
+			int n =
+			    snprintf(num, sizeof(num), "%lld", (long long)cap_value_get_int(tok));
 			cap_pointer_append_token(&ptr, num, (size_t)n);
 		} else {
 			cap_pointer_append_token(&ptr, cap_value_get_string(tok),

@@ -77,8 +77,8 @@ void cap_diff_hide_secret_data(cap_value *target, cap_value *live,
 	if (!cap_diff_is_secret(target) && !cap_diff_is_secret(live))
 		return;
 	cap_value *orig = NULL;
-	const char *text = cap_value_dig_string(live, "metadata", "annotations",
-						CAP_DIFF_LAST_APPLIED, NULL);
+	const char *text =
+	    cap_value_dig_string(live, "metadata", "annotations", CAP_DIFF_LAST_APPLIED, NULL);
 	if (text && cap_json_parse(&orig, text, strlen(text), CAP_DIFF_LAST_APPLIED, NULL)) {
 		cap_error_clear();
 		orig = NULL;

@@ -59,9 +59,9 @@ static void canonical_quantities(cap_value *map)
 /* Members whose values are maps of quantities, by (parent key, key); NULL parent: any. */
 static bool quantity_map(const char *parent, const char *key, bool builtin)
 {
-	static const char *const any[] = {"capacity", "allocatable", "overhead", "hard", "used",
-					  "max", "min", "default", "defaultRequest",
-					  "maxLimitRequestRatio"};
+	static const char *const any[] = {
+	    "capacity", "allocatable", "overhead", "hard",	     "used",
+	    "max",	"min",	       "default",  "defaultRequest", "maxLimitRequestRatio"};
 	if (parent && !strcmp(parent, "resources") &&
 	    (!strcmp(key, "requests") || !strcmp(key, "limits")))
 		return true;
@@ -95,11 +95,13 @@ static void remarshal_walk(cap_value *v, const char *parent, bool builtin, unsig
 		}
 		if (cap_value_is_object(child) && quantity_map(parent, key, builtin))
 			canonical_quantities(child);
-		if (!strcmp(key, "sizeLimit") && (cap_value_is_string(child) || cap_value_is_int(child))) {
+		if (!strcmp(key, "sizeLimit") &&
+		    (cap_value_is_string(child) || cap_value_is_int(child))) {
 			cap_value *holder = cap_value_object();
 			cap_value_object_set(holder, "q", cap_value_ref(child));
 			canonical_quantities(holder);
-			cap_value_object_set(v, key, cap_value_ref(cap_value_object_get(holder, "q")));
+			cap_value_object_set(v, key,
+					     cap_value_ref(cap_value_object_get(holder, "q")));
 			cap_value_free(holder);
 			continue;
 		}
@@ -159,9 +161,9 @@ static void normalize_secret(cap_value *obj)
 		{
 			size_t klen = cap_value_object_iter_key_len(cap__it);
 			if (cap_value_is_string(v))
-				cap_value_object_setn(data, key, klen,
-						      base64_value(cap_value_get_string(v),
-								   cap_value_string_len(v)));
+				cap_value_object_setn(
+				    data, key, klen,
+				    base64_value(cap_value_get_string(v), cap_value_string_len(v)));
 			else
 				cap_value_object_setn(data, key, klen, cap_value_ref(v));
 		}
@@ -188,7 +190,8 @@ static void normalize_role(cap_value *obj, bool ignore_aggregated)
 
 static int cmp_address(const void *a, const void *b)
 {
-	const char *ia = cap_value_dig_string(a, "ip", NULL), *ib = cap_value_dig_string(b, "ip", NULL);
+	const char *ia = cap_value_dig_string(a, "ip", NULL),
+		   *ib = cap_value_dig_string(b, "ip", NULL);
 	int c = strcmp(ia ? ia : "", ib ? ib : "");
 	if (c)
 		return c;
@@ -199,7 +202,8 @@ static int cmp_address(const void *a, const void *b)
 
 static int cmp_port(const void *a, const void *b)
 {
-	const char *na = cap_value_dig_string(a, "name", NULL), *nb = cap_value_dig_string(b, "name", NULL);
+	const char *na = cap_value_dig_string(a, "name", NULL),
+		   *nb = cap_value_dig_string(b, "name", NULL);
 	int c = strcmp(na ? na : "", nb ? nb : "");
 	if (c)
 		return c;
@@ -276,8 +280,9 @@ void cap_diff_normalize_status(cap_value *obj, cap_diff_status_mode mode)
 
 void cap_diff_strip_server_fields(cap_value *obj)
 {
-	static const char *const fields[] = {"uid",		  "resourceVersion", "generation",
-					     "creationTimestamp", "managedFields",   "selfLink"};
+	static const char *const fields[] = {"uid",	      "resourceVersion",
+					     "generation",    "creationTimestamp",
+					     "managedFields", "selfLink"};
 	cap_value *meta = cap_value_object_get(obj, "metadata");
 	if (!cap_value_is_object(meta))
 		return;

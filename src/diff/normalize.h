@@ -11,8 +11,8 @@
 /* Argo CD's resource.compareoptions ignoreResourceStatusField. */
 typedef enum cap_diff_status_mode {
 	CAP_DIFF_STATUS_ALL = 0, /* status of every resource is ignored (Argo CD 3 default) */
-	CAP_DIFF_STATUS_CRD,     /* status of CustomResourceDefinitions only */
-	CAP_DIFF_STATUS_OFF,     /* status is compared */
+	CAP_DIFF_STATUS_CRD,	 /* status of CustomResourceDefinitions only */
+	CAP_DIFF_STATUS_OFF,	 /* status is compared */
 } cap_diff_status_mode;
 
 /*

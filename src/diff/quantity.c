@@ -16,12 +16,12 @@ static const struct {
 	int exp10; /* power of 10 for decimal suffixes */
 	enum fmt fmt;
 } suffixes[] = {
-	{"Ki", 1, 0, FMT_BINARY_SI}, {"Mi", 2, 0, FMT_BINARY_SI}, {"Gi", 3, 0, FMT_BINARY_SI},
-	{"Ti", 4, 0, FMT_BINARY_SI}, {"Pi", 5, 0, FMT_BINARY_SI}, {"Ei", 6, 0, FMT_BINARY_SI},
-	{"n", 0, -9, FMT_DECIMAL_SI}, {"u", 0, -6, FMT_DECIMAL_SI}, {"m", 0, -3, FMT_DECIMAL_SI},
-	{"", 0, 0, FMT_DECIMAL_SI},   {"k", 0, 3, FMT_DECIMAL_SI},  {"M", 0, 6, FMT_DECIMAL_SI},
-	{"G", 0, 9, FMT_DECIMAL_SI},  {"T", 0, 12, FMT_DECIMAL_SI}, {"P", 0, 15, FMT_DECIMAL_SI},
-	{"E", 0, 18, FMT_DECIMAL_SI},
+    {"Ki", 1, 0, FMT_BINARY_SI},  {"Mi", 2, 0, FMT_BINARY_SI},	{"Gi", 3, 0, FMT_BINARY_SI},
+    {"Ti", 4, 0, FMT_BINARY_SI},  {"Pi", 5, 0, FMT_BINARY_SI},	{"Ei", 6, 0, FMT_BINARY_SI},
+    {"n", 0, -9, FMT_DECIMAL_SI}, {"u", 0, -6, FMT_DECIMAL_SI}, {"m", 0, -3, FMT_DECIMAL_SI},
+    {"", 0, 0, FMT_DECIMAL_SI},	  {"k", 0, 3, FMT_DECIMAL_SI},	{"M", 0, 6, FMT_DECIMAL_SI},
+    {"G", 0, 9, FMT_DECIMAL_SI},  {"T", 0, 12, FMT_DECIMAL_SI}, {"P", 0, 15, FMT_DECIMAL_SI},
+    {"E", 0, 18, FMT_DECIMAL_SI},
 };
 
 static const char *decimal_suffix(int exp10)

@@ -31,10 +31,12 @@ int cap_diff_smd_default(const cap_smd_schema **out)
 				cap_buf_printf(&path, "%s/kubernetes/smd-schema.yaml", env);
 			else if (i == 2)
 				cap_buf_printf(&path, "%s/kubernetes/smd-schema.yaml",
-					       (env = getenv("CAPSTAN_DATA_DIR")) ? env
-										  : "/usr/share/capstan");
+					       (env = getenv("CAPSTAN_DATA_DIR"))
+						   ? env
+						   : "/usr/share/capstan");
 			else if (i == 3)
-				cap_buf_puts(&path, CAP_SOURCE_DIR "/../shared/data/kubernetes/smd-schema.yaml");
+				cap_buf_puts(&path, CAP_SOURCE_DIR
+					     "/../shared/data/kubernetes/smd-schema.yaml");
 			if (!path.len)
 				continue;
 			cap_buf_printf(&tried, "%s'%s'", tried.len ? ", " : "", path.ptr);
@@ -116,8 +118,9 @@ cap_value *cap_diff_extract(const cap_value *v, const cap_fieldset *set, const c
 			if (strncmp(el, "f:", 2))
 				continue;
 			const cap_value *child = cap_value_object_get(v, el + 2);
-			cap_value *sub = cap_diff_extract(
-				child, set->kids[i].set, cap_smd_member_type(t, el + 2, strlen(el + 2), NULL));
+			cap_value *sub =
+			    cap_diff_extract(child, set->kids[i].set,
+					     cap_smd_member_type(t, el + 2, strlen(el + 2), NULL));
 			if (!sub)
 				continue;
 			if (!out)
@@ -137,7 +140,8 @@ cap_value *cap_diff_extract(const cap_value *v, const cap_fieldset *set, const c
 					const char *name = t->list_keys.items[k];
 					const cap_value *kv = cap_value_object_get(item, name);
 					if (kv && !cap_value_object_get(sub, name))
-						cap_value_object_set(sub, name, cap_value_deep_copy(kv));
+						cap_value_object_set(sub, name,
+								     cap_value_deep_copy(kv));
 				}
 			}
 			if (!out)
@@ -148,8 +152,8 @@ cap_value *cap_diff_extract(const cap_value *v, const cap_fieldset *set, const c
 	return out;
 }
 
-int cap_diff_remove_webhook_mutation(cap_value **out, const cap_value *pred,
-				     const cap_value *live, const cap_smd_type *t)
+int cap_diff_remove_webhook_mutation(cap_value **out, const cap_value *pred, const cap_value *live,
+				     const cap_smd_type *t)
 {
 	const cap_value *entries = cap_value_dig(pred, "metadata", "managedFields", NULL);
 	if (cap_value_array_len(entries) == 0)
@@ -209,7 +213,8 @@ void cap_diff_trust_managers(cap_value *live, cap_value *config, const char *con
 	if (!live || !config || !managers || !managers[0])
 		return;
 	cap_managed_fields mf = CAP_MANAGED_FIELDS_INIT;
-	if (cap_managed_fields_decode(&mf, cap_value_dig(live, "metadata", "managedFields", NULL))) {
+	if (cap_managed_fields_decode(&mf,
+				      cap_value_dig(live, "metadata", "managedFields", NULL))) {
 		cap_error_clear();
 		return;
 	}

@@ -1,4 +1,5 @@
-/* Server-side diff helpers: undoing mutating-webhook changes, trusted managers, field extraction. */
+/* Server-side diff helpers: undoing mutating-webhook changes, trusted managers, field extraction.
+ */
 #pragma once
 
 #include "patch/fieldset.h"
@@ -13,8 +14,8 @@
  * t is the structured-merge type of the kind (NULL: deduced). *out is a new object; pred and
  * live are only read. CAP_EINVALID naming the object when pred has no managedFields.
  */
-int cap_diff_remove_webhook_mutation(cap_value **out, const cap_value *pred,
-				     const cap_value *live, const cap_smd_type *t);
+int cap_diff_remove_webhook_mutation(cap_value **out, const cap_value *pred, const cap_value *live,
+				     const cap_smd_type *t);
 
 /*
  * A new value holding only the paths of set taken from v (list items keep their key fields so

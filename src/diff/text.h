@@ -8,7 +8,7 @@
 
 typedef enum cap_diff_text_format {
 	CAP_DIFF_TEXT_NORMAL = 0, /* diff(1)'s default: "3c3", "< old", "---", "> new" */
-	CAP_DIFF_TEXT_UNIFIED,    /* diff -u: "@@ -3,1 +3,1 @@", " same", "-old", "+new" */
+	CAP_DIFF_TEXT_UNIFIED,	  /* diff -u: "@@ -3,1 +3,1 @@", " same", "-old", "+new" */
 } cap_diff_text_format;
 
 /*

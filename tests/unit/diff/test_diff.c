@@ -36,18 +36,20 @@ static bool modified(const char *config, const char *live, const cap_diff_option
 	return m;
 }
 
-static const char cm_config[] = "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: c, namespace: n}\n"
-				"data: {a: '1'}\n";
+static const char cm_config[] =
+    "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: c, namespace: n}\n"
+    "data: {a: '1'}\n";
 
 static void server_metadata_and_status_never_count(void **state)
 {
-	assert_false(modified(cm_config,
-			      "apiVersion: v1\nkind: ConfigMap\n"
-			      "metadata: {name: c, namespace: n, uid: u, resourceVersion: '9', generation: 3,\n"
-			      "  creationTimestamp: '2026-01-01T00:00:00Z', selfLink: /x,\n"
-			      "  managedFields: [{manager: m, operation: Update}]}\n"
-			      "data: {a: '1'}\nstatus: {phase: whatever}\n",
-			      NULL));
+	assert_false(modified(
+	    cm_config,
+	    "apiVersion: v1\nkind: ConfigMap\n"
+	    "metadata: {name: c, namespace: n, uid: u, resourceVersion: '9', generation: 3,\n"
+	    "  creationTimestamp: '2026-01-01T00:00:00Z', selfLink: /x,\n"
+	    "  managedFields: [{manager: m, operation: Update}]}\n"
+	    "data: {a: '1'}\nstatus: {phase: whatever}\n",
+	    NULL));
 }
 
 static void status_mode_off_compares_status(void **state)
@@ -81,15 +83,16 @@ static void live_only_fields_do_not_count_for_custom_resources(void **state)
 static void removals_from_last_applied_count(void **state)
 {
 	const char *live =
-		"apiVersion: example.com/v1\nkind: Widget\n"
-		"metadata:\n  name: w\n  annotations:\n"
-		"    kubectl.kubernetes.io/last-applied-configuration: "
-		"'{\"apiVersion\":\"example.com/v1\",\"kind\":\"Widget\",\"metadata\":{\"name\":\"w\"},"
-		"\"spec\":{\"size\":1,\"color\":\"red\"}}'\n"
-		"spec: {size: 1, color: red, defaulted: x}\n";
+	    "apiVersion: example.com/v1\nkind: Widget\n"
+	    "metadata:\n  name: w\n  annotations:\n"
+	    "    kubectl.kubernetes.io/last-applied-configuration: "
+	    "'{\"apiVersion\":\"example.com/v1\",\"kind\":\"Widget\",\"metadata\":{\"name\":\"w\"},"
+	    "\"spec\":{\"size\":1,\"color\":\"red\"}}'\n"
+	    "spec: {size: 1, color: red, defaulted: x}\n";
 	cap_diff_result r = CAP_DIFF_RESULT_INIT;
-	assert_true(run(&r, "apiVersion: example.com/v1\nkind: Widget\nmetadata: {name: w}\n"
-			    "spec: {size: 1}\n",
+	assert_true(run(&r,
+			"apiVersion: example.com/v1\nkind: Widget\nmetadata: {name: w}\n"
+			"spec: {size: 1}\n",
 			live, NULL));
 	assert_null(cap_value_dig(r.predicted_live, "spec", "color", NULL));
 	assert_non_null(cap_value_dig(r.predicted_live, "spec", "defaulted", NULL));
@@ -100,26 +103,29 @@ static void removals_from_last_applied_count(void **state)
 
 static void quantities_and_defaults_match_the_api_server(void **state)
 {
-	const char *cfg = "apiVersion: apps/v1\nkind: Deployment\nmetadata: {name: d}\n"
-			  "spec:\n  selector: {matchLabels: {a: b}}\n"
-			  "  template:\n    metadata: {labels: {a: b}}\n    spec:\n"
-			  "      containers:\n      - name: c\n        image: nginx\n"
-			  "        ports: [{containerPort: 80}]\n"
-			  "        resources: {limits: {cpu: 1000m, memory: 1024Mi}, requests: {cpu: 0.5}}\n";
-	const char *live = "apiVersion: apps/v1\nkind: Deployment\nmetadata: {name: d}\n"
-			   "spec:\n  replicas: 1\n  revisionHistoryLimit: 10\n"
-			   "  progressDeadlineSeconds: 600\n  selector: {matchLabels: {a: b}}\n"
-			   "  strategy: {type: RollingUpdate, rollingUpdate: {maxSurge: 25%, maxUnavailable: 25%}}\n"
-			   "  template:\n    metadata: {labels: {a: b}, creationTimestamp: null}\n    spec:\n"
-			   "      containers:\n      - name: c\n        image: nginx\n"
-			   "        imagePullPolicy: Always\n"
-			   "        terminationMessagePath: /dev/termination-log\n"
-			   "        terminationMessagePolicy: File\n"
-			   "        ports: [{containerPort: 80, protocol: TCP}]\n"
-			   "        resources: {limits: {cpu: '1', memory: 1Gi}, requests: {cpu: 500m}}\n"
-			   "      restartPolicy: Always\n      dnsPolicy: ClusterFirst\n"
-			   "      schedulerName: default-scheduler\n      securityContext: {}\n"
-			   "      terminationGracePeriodSeconds: 30\n";
+	const char *cfg =
+	    "apiVersion: apps/v1\nkind: Deployment\nmetadata: {name: d}\n"
+	    "spec:\n  selector: {matchLabels: {a: b}}\n"
+	    "  template:\n    metadata: {labels: {a: b}}\n    spec:\n"
+	    "      containers:\n      - name: c\n        image: nginx\n"
+	    "        ports: [{containerPort: 80}]\n"
+	    "        resources: {limits: {cpu: 1000m, memory: 1024Mi}, requests: {cpu: 0.5}}\n";
+	const char *live =
+	    "apiVersion: apps/v1\nkind: Deployment\nmetadata: {name: d}\n"
+	    "spec:\n  replicas: 1\n  revisionHistoryLimit: 10\n"
+	    "  progressDeadlineSeconds: 600\n  selector: {matchLabels: {a: b}}\n"
+	    "  strategy: {type: RollingUpdate, rollingUpdate: {maxSurge: 25%, maxUnavailable: "
+	    "25%}}\n"
+	    "  template:\n    metadata: {labels: {a: b}, creationTimestamp: null}\n    spec:\n"
+	    "      containers:\n      - name: c\n        image: nginx\n"
+	    "        imagePullPolicy: Always\n"
+	    "        terminationMessagePath: /dev/termination-log\n"
+	    "        terminationMessagePolicy: File\n"
+	    "        ports: [{containerPort: 80, protocol: TCP}]\n"
+	    "        resources: {limits: {cpu: '1', memory: 1Gi}, requests: {cpu: 500m}}\n"
+	    "      restartPolicy: Always\n      dnsPolicy: ClusterFirst\n"
+	    "      schedulerName: default-scheduler\n      securityContext: {}\n"
+	    "      terminationGracePeriodSeconds: 30\n";
 	assert_false(modified(cfg, live, NULL));
 }
 
@@ -204,8 +210,9 @@ static void ignore_extraneous_reads_compare_options(void **state)
 
 static void key_changes_with_config_and_live_revision(void **state)
 {
-	cap_value *c1 = yaml(cm_config), *c2 = yaml("apiVersion: v1\nkind: ConfigMap\n"
-						    "metadata: {name: c, namespace: n}\ndata: {a: '2'}\n");
+	cap_value *c1 = yaml(cm_config),
+		  *c2 = yaml("apiVersion: v1\nkind: ConfigMap\n"
+			     "metadata: {name: c, namespace: n}\ndata: {a: '2'}\n");
 	cap_value *l1 = yaml("metadata: {uid: u, resourceVersion: '1'}");
 	cap_value *l2 = yaml("metadata: {uid: u, resourceVersion: '2'}");
 	uint64_t k = cap_diff_key(c1, l1, NULL);
@@ -224,17 +231,17 @@ static void key_changes_with_config_and_live_revision(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(server_metadata_and_status_never_count),
-		cmocka_unit_test(status_mode_off_compares_status),
-		cmocka_unit_test(live_only_fields_do_not_count_for_custom_resources),
-		cmocka_unit_test(removals_from_last_applied_count),
-		cmocka_unit_test(quantities_and_defaults_match_the_api_server),
-		cmocka_unit_test(only_config_or_only_live),
-		cmocka_unit_test(tracking_annotation_is_written_into_config),
-		cmocka_unit_test(secret_string_data_equals_data),
-		cmocka_unit_test(server_side_diff_asks_the_dry_runner),
-		cmocka_unit_test(ignore_extraneous_reads_compare_options),
-		cmocka_unit_test(key_changes_with_config_and_live_revision),
+	    cmocka_unit_test(server_metadata_and_status_never_count),
+	    cmocka_unit_test(status_mode_off_compares_status),
+	    cmocka_unit_test(live_only_fields_do_not_count_for_custom_resources),
+	    cmocka_unit_test(removals_from_last_applied_count),
+	    cmocka_unit_test(quantities_and_defaults_match_the_api_server),
+	    cmocka_unit_test(only_config_or_only_live),
+	    cmocka_unit_test(tracking_annotation_is_written_into_config),
+	    cmocka_unit_test(secret_string_data_equals_data),
+	    cmocka_unit_test(server_side_diff_asks_the_dry_runner),
+	    cmocka_unit_test(ignore_extraneous_reads_compare_options),
+	    cmocka_unit_test(key_changes_with_config_and_live_revision),
 	};
 	return cmocka_run_group_tests_name("diff/diff", tests, NULL, NULL);
 }

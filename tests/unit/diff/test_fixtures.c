@@ -1,4 +1,5 @@
-/* Argo CD's diff fixtures: every row of expected.tsv, with the mutations and extra assertions its notes state. */
+/* Argo CD's diff fixtures: every row of expected.tsv, with the mutations and extra assertions its
+ * notes state. */
 #include "cap_test.h"
 
 #include "base/buf.h"
@@ -159,8 +160,13 @@ static void check_note(const row *r, const cap_diff_result *res)
 		for (int side = 0; side < 2; side++) {
 			const cap_value *o = side ? l : p;
 			assert_int_equal(len_at(o, c), 1);
-			assert_string_equal(string_at(o, "/spec/template/spec/containers/0/resources/requests/cpu"), "500m");
-			assert_string_equal(string_at(o, "/spec/template/spec/containers/0/resources/requests/memory"), "512Mi");
+			assert_string_equal(
+			    string_at(o, "/spec/template/spec/containers/0/resources/requests/cpu"),
+			    "500m");
+			assert_string_equal(
+			    string_at(o,
+				      "/spec/template/spec/containers/0/resources/requests/memory"),
+			    "512Mi");
 		}
 	} else if (strstr(n, "will_include_nested_fields_like_ports_and_env")) {
 		const char *c = "/spec/template/spec/containers/0";
@@ -192,7 +198,8 @@ static void check_note(const row *r, const cap_diff_result *res)
 		assert_string_equal(string_at(p, "/spec/template/spec/containers/0/name"), "nginx");
 		assert_int_equal(len_at(p, "/spec/template/spec/containers/0/ports"), 3);
 		assert_int_equal(len_at(l, "/spec/template/spec/containers/0/ports"), 2);
-		assert_string_equal(string_at(p, "/spec/template/spec/containers/0/ports/2/name"), "metrics");
+		assert_string_equal(string_at(p, "/spec/template/spec/containers/0/ports/2/name"),
+				    "metrics");
 		assert_false(has_last_applied(p));
 	} else if (strstr(n, "will_detect_ConfigMap_data_key_removal")) {
 		assert_int_equal(len_at(p, "/data"), 2);
@@ -222,7 +229,8 @@ static void run_row(const row *r)
 	cap_diff_options o = CAP_DIFF_OPTIONS_INIT;
 	/* gitops-engine's Diff compares status; its tests run without Argo CD's status rule */
 	o.status = CAP_DIFF_STATUS_OFF;
-	o.ignore_aggregated_roles = option(r, "ignore-aggregated-roles", &val) && !strcmp(val.ptr, "true");
+	o.ignore_aggregated_roles =
+	    option(r, "ignore-aggregated-roles", &val) && !strcmp(val.ptr, "true");
 	/*
 	 * gvk-parser=openapiv2.bin: the protobuf dump is absent by design; the same type
 	 * information comes from the OpenAPI v2 swagger JSON (strategic merge) and the
@@ -286,8 +294,10 @@ static void read_rows(void)
 		cap_strvec_split(&cols, lines.items[i], '\t', false);
 		assert_true(cols.len >= 5);
 		rows = realloc(rows, (nrows + 1) * sizeof(*rows));
-		rows[nrows++] = (row){strdup(cols.items[0]), strdup(cols.items[1]),
-				      strdup(cols.items[2]), strdup(cols.items[4]),
+		rows[nrows++] = (row){strdup(cols.items[0]),
+				      strdup(cols.items[1]),
+				      strdup(cols.items[2]),
+				      strdup(cols.items[4]),
 				      strdup(cols.len > 5 ? cols.items[5] : ""),
 				      !strcmp(cols.items[3], "true")};
 		cap_strvec_release(&cols);

@@ -15,10 +15,10 @@
 #include <sanitizer/lsan_interface.h>
 /* libjq 1.6 does not free the frames of an evaluation stopped by jq_halt (608 bytes here). */
 #define LIBJQ_HALT_LEAKS_BEGIN() __lsan_disable()
-#define LIBJQ_HALT_LEAKS_END() __lsan_enable()
+#define LIBJQ_HALT_LEAKS_END()	 __lsan_enable()
 #else
 #define LIBJQ_HALT_LEAKS_BEGIN() ((void)0)
-#define LIBJQ_HALT_LEAKS_END() ((void)0)
+#define LIBJQ_HALT_LEAKS_END()	 ((void)0)
 #endif
 
 static cap_value *yaml(const char *text)
@@ -29,17 +29,18 @@ static cap_value *yaml(const char *text)
 	return v;
 }
 
-static const char deployment[] = "apiVersion: apps/v1\n"
-				 "kind: Deployment\n"
-				 "metadata: {name: web, namespace: shop}\n"
-				 "spec:\n"
-				 "  replicas: 3\n"
-				 "  template:\n"
-				 "    spec:\n"
-				 "      containers:\n"
-				 "      - {name: web, image: 'nginx:1', env: [{name: A, value: a}]}\n"
-				 "      - {name: sidecar, image: 'proxy:2'}\n"
-				 "      - {name: other, image: 'x:3'}\n";
+static const char deployment[] =
+    "apiVersion: apps/v1\n"
+    "kind: Deployment\n"
+    "metadata: {name: web, namespace: shop}\n"
+    "spec:\n"
+    "  replicas: 3\n"
+    "  template:\n"
+    "    spec:\n"
+    "      containers:\n"
+    "      - {name: web, image: 'nginx:1', env: [{name: A, value: a}]}\n"
+    "      - {name: sidecar, image: 'proxy:2'}\n"
+    "      - {name: other, image: 'x:3'}\n";
 
 static void globs_match_as_argo_cd_does(void **state)
 {
@@ -55,12 +56,13 @@ static void globs_match_as_argo_cd_does(void **state)
 static void app_rules_remove_pointers_and_jq_paths(void **state)
 {
 	cap_diff_ignore *ig = cap_diff_ignore_new();
-	cap_value *rules = yaml("- group: apps\n"
-				"  kind: Deployment\n"
-				"  jsonPointers: [/spec/replicas, /spec/missing]\n"
-				"  jqPathExpressions:\n"
-				"  - .spec.template.spec.containers[] | select(.name == \"sidecar\")\n"
-				"  - .spec.template.spec.containers[].env\n");
+	cap_value *rules =
+	    yaml("- group: apps\n"
+		 "  kind: Deployment\n"
+		 "  jsonPointers: [/spec/replicas, /spec/missing]\n"
+		 "  jqPathExpressions:\n"
+		 "  - .spec.template.spec.containers[] | select(.name == \"sidecar\")\n"
+		 "  - .spec.template.spec.containers[].env\n");
 	assert_int_equal(cap_diff_ignore_add_app(ig, rules), 0);
 	cap_value *obj = yaml(deployment);
 	assert_true(cap_diff_ignore_matches(ig, obj));
@@ -69,7 +71,8 @@ static void app_rules_remove_pointers_and_jq_paths(void **state)
 	cap_value *cs = cap_value_dig(obj, "spec", "template", "spec", "containers", NULL);
 	assert_int_equal(cap_value_array_len(cs), 2);
 	assert_string_equal(cap_value_dig_string(cap_value_array_get(cs, 0), "name", NULL), "web");
-	assert_string_equal(cap_value_dig_string(cap_value_array_get(cs, 1), "name", NULL), "other");
+	assert_string_equal(cap_value_dig_string(cap_value_array_get(cs, 1), "name", NULL),
+			    "other");
 	assert_null(cap_value_object_get(cap_value_array_get(cs, 0), "env"));
 	cap_value_free(obj);
 	cap_value_free(rules);
@@ -79,10 +82,11 @@ static void app_rules_remove_pointers_and_jq_paths(void **state)
 static void name_namespace_and_kind_restrict_rules(void **state)
 {
 	cap_diff_ignore *ig = cap_diff_ignore_new();
-	cap_value *rules = yaml("- {group: apps, kind: Deployment, name: api, jsonPointers: [/spec]}\n"
-				"- {group: apps, kind: Deployment, namespace: other, jsonPointers: [/spec]}\n"
-				"- {kind: Deployment, jsonPointers: [/spec]}\n"
-				"- {group: apps, kind: StatefulSet, jsonPointers: [/spec]}\n");
+	cap_value *rules =
+	    yaml("- {group: apps, kind: Deployment, name: api, jsonPointers: [/spec]}\n"
+		 "- {group: apps, kind: Deployment, namespace: other, jsonPointers: [/spec]}\n"
+		 "- {kind: Deployment, jsonPointers: [/spec]}\n"
+		 "- {group: apps, kind: StatefulSet, jsonPointers: [/spec]}\n");
 	assert_int_equal(cap_diff_ignore_add_app(ig, rules), 0);
 	cap_value *obj = yaml(deployment);
 	assert_false(cap_diff_ignore_matches(ig, obj));
@@ -177,7 +181,8 @@ static void managed_fields_managers_hide_their_changes(void **state)
 	cap_value *config = yaml("apiVersion: apps/v1\nkind: Deployment\nmetadata: {name: web}\n"
 				 "spec: {replicas: 2, paused: true}\n");
 	cap_diff_ignore *ig = cap_diff_ignore_new();
-	cap_value *rules = yaml("- {group: apps, kind: Deployment, managedFieldsManagers: [hpa-controller]}\n");
+	cap_value *rules =
+	    yaml("- {group: apps, kind: Deployment, managedFieldsManagers: [hpa-controller]}\n");
 	assert_int_equal(cap_diff_ignore_add_app(ig, rules), 0);
 	cap_diff_options o = CAP_DIFF_OPTIONS_INIT;
 	o.ignore = ig;
@@ -187,8 +192,8 @@ static void managed_fields_managers_hide_their_changes(void **state)
 	/* the manager's 7 is gone from both sides (only the API server's default may remain) */
 	assert_true(cap_value_equal(cap_value_dig(r.predicted_live, "spec", "replicas", NULL),
 				    cap_value_dig(r.normalized_live, "spec", "replicas", NULL)));
-	assert_int_not_equal(cap_value_get_int(cap_value_dig(r.normalized_live, "spec", "replicas",
-							     NULL)), 7);
+	assert_int_not_equal(
+	    cap_value_get_int(cap_value_dig(r.normalized_live, "spec", "replicas", NULL)), 7);
 	cap_diff_result_release(&r);
 	cap_value_object_set(cap_value_object_get(config, "spec"), "paused", cap_value_bool(false));
 	assert_int_equal(cap_diff(&r, config, live, &o), 0);
@@ -204,9 +209,10 @@ static void runaway_jq_is_cut_short(void **state)
 {
 	cap_diff_ignore *ig = cap_diff_ignore_new();
 	cap_diff_ignore_set_jq_timeout(ig, 200);
-	cap_value *rules = yaml("- group: apps\n  kind: Deployment\n"
-				"  jqPathExpressions:\n"
-				"  - 'if .slow then (last(range(1e12)) | empty) else . end | .spec.replicas'\n");
+	cap_value *rules =
+	    yaml("- group: apps\n  kind: Deployment\n"
+		 "  jqPathExpressions:\n"
+		 "  - 'if .slow then (last(range(1e12)) | empty) else . end | .spec.replicas'\n");
 	assert_int_equal(cap_diff_ignore_add_app(ig, rules), 0);
 	cap_value *slow = yaml(deployment);
 	cap_value_object_set(slow, "slow", cap_value_bool(true));
@@ -229,14 +235,14 @@ static void runaway_jq_is_cut_short(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(globs_match_as_argo_cd_does),
-		cmocka_unit_test(app_rules_remove_pointers_and_jq_paths),
-		cmocka_unit_test(name_namespace_and_kind_restrict_rules),
-		cmocka_unit_test(bad_rules_are_refused),
-		cmocka_unit_test(argocd_cm_keys_are_read),
-		cmocka_unit_test(legacy_resource_customizations_are_read),
-		cmocka_unit_test(managed_fields_managers_hide_their_changes),
-		cmocka_unit_test(runaway_jq_is_cut_short),
+	    cmocka_unit_test(globs_match_as_argo_cd_does),
+	    cmocka_unit_test(app_rules_remove_pointers_and_jq_paths),
+	    cmocka_unit_test(name_namespace_and_kind_restrict_rules),
+	    cmocka_unit_test(bad_rules_are_refused),
+	    cmocka_unit_test(argocd_cm_keys_are_read),
+	    cmocka_unit_test(legacy_resource_customizations_are_read),
+	    cmocka_unit_test(managed_fields_managers_hide_their_changes),
+	    cmocka_unit_test(runaway_jq_is_cut_short),
 	};
 	return cmocka_run_group_tests_name("diff/ignore", tests, NULL, NULL);
 }

@@ -24,8 +24,9 @@ static const char *data(const cap_value *obj, const char *key)
 
 static void equal_values_share_a_mask_and_changes_stay_visible(void **state)
 {
-	cap_value *target = parse("{\"apiVersion\":\"v1\",\"kind\":\"Secret\",\"data\":{"
-				  "\"same\":\"c2VjcmV0\",\"changed\":\"bmV3\",\"added\":\"eA==\"}}");
+	cap_value *target =
+	    parse("{\"apiVersion\":\"v1\",\"kind\":\"Secret\",\"data\":{"
+		  "\"same\":\"c2VjcmV0\",\"changed\":\"bmV3\",\"added\":\"eA==\"}}");
 	cap_value *live = parse("{\"apiVersion\":\"v1\",\"kind\":\"Secret\",\"data\":{"
 				"\"same\":\"c2VjcmV0\",\"changed\":\"b2xk\",\"gone\":\"eQ==\"}}");
 	cap_diff_hide_secret_data(target, live, NULL);
@@ -62,13 +63,13 @@ static void string_data_is_folded_then_masked(void **state)
 static void last_applied_configuration_is_masked(void **state)
 {
 	cap_value *live = parse(
-		"{\"apiVersion\":\"v1\",\"kind\":\"Secret\",\"metadata\":{\"annotations\":{"
-		"\"kubectl.kubernetes.io/last-applied-configuration\":\"{\\\"apiVersion\\\":\\\"v1\\\","
-		"\\\"kind\\\":\\\"Secret\\\",\\\"data\\\":{\\\"k\\\":\\\"b2xk\\\"}}\"}},"
-		"\"data\":{\"k\":\"bmV3\"}}");
+	    "{\"apiVersion\":\"v1\",\"kind\":\"Secret\",\"metadata\":{\"annotations\":{"
+	    "\"kubectl.kubernetes.io/last-applied-configuration\":\"{\\\"apiVersion\\\":\\\"v1\\\","
+	    "\\\"kind\\\":\\\"Secret\\\",\\\"data\\\":{\\\"k\\\":\\\"b2xk\\\"}}\"}},"
+	    "\"data\":{\"k\":\"bmV3\"}}");
 	cap_diff_hide_secret_data(NULL, live, NULL);
-	const char *la = cap_value_dig_string(live, "metadata", "annotations",
-					      CAP_DIFF_LAST_APPLIED, NULL);
+	const char *la =
+	    cap_value_dig_string(live, "metadata", "annotations", CAP_DIFF_LAST_APPLIED, NULL);
 	assert_non_null(la);
 	assert_null(strstr(la, "b2xk"));
 	assert_non_null(strstr(la, "++++++++++++"));
@@ -91,7 +92,8 @@ static void named_annotations_are_masked(void **state)
 
 static void other_kinds_are_untouched(void **state)
 {
-	cap_value *cm = parse("{\"apiVersion\":\"v1\",\"kind\":\"ConfigMap\",\"data\":{\"a\":\"b\"}}");
+	cap_value *cm =
+	    parse("{\"apiVersion\":\"v1\",\"kind\":\"ConfigMap\",\"data\":{\"a\":\"b\"}}");
 	cap_value *copy = cap_value_deep_copy(cm);
 	cap_diff_hide_secret_data(cm, NULL, NULL);
 	assert_true(cap_value_equal(cm, copy));
@@ -107,11 +109,11 @@ static void other_kinds_are_untouched(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(equal_values_share_a_mask_and_changes_stay_visible),
-		cmocka_unit_test(string_data_is_folded_then_masked),
-		cmocka_unit_test(last_applied_configuration_is_masked),
-		cmocka_unit_test(named_annotations_are_masked),
-		cmocka_unit_test(other_kinds_are_untouched),
+	    cmocka_unit_test(equal_values_share_a_mask_and_changes_stay_visible),
+	    cmocka_unit_test(string_data_is_folded_then_masked),
+	    cmocka_unit_test(last_applied_configuration_is_masked),
+	    cmocka_unit_test(named_annotations_are_masked),
+	    cmocka_unit_test(other_kinds_are_untouched),
 	};
 	return cmocka_run_group_tests_name("diff/mask", tests, NULL, NULL);
 }

@@ -30,24 +30,27 @@ static void assert_yaml(const cap_value *got, const char *want_text)
 
 static void remarshal_canonicalises_quantities_and_drops_nulls(void **state)
 {
-	cap_value *obj = yaml("apiVersion: v1\nkind: Pod\nmetadata: {name: p, labels: null}\n"
-			      "spec:\n  nodeName: null\n  overhead: {cpu: 1000m}\n"
-			      "  volumes: [{name: v, emptyDir: {sizeLimit: 1024Mi}}]\n"
-			      "  containers:\n  - name: c\n"
-			      "    resources: {requests: {cpu: 0.25, memory: 1048576Ki}, limits: {cpu: 2}}\n");
+	cap_value *obj =
+	    yaml("apiVersion: v1\nkind: Pod\nmetadata: {name: p, labels: null}\n"
+		 "spec:\n  nodeName: null\n  overhead: {cpu: 1000m}\n"
+		 "  volumes: [{name: v, emptyDir: {sizeLimit: 1024Mi}}]\n"
+		 "  containers:\n  - name: c\n"
+		 "    resources: {requests: {cpu: 0.25, memory: 1048576Ki}, limits: {cpu: 2}}\n");
 	cap_diff_remarshal(obj, true);
-	assert_yaml(obj, "apiVersion: v1\nkind: Pod\nmetadata: {name: p}\n"
-			 "spec:\n  overhead: {cpu: '1'}\n"
-			 "  volumes: [{name: v, emptyDir: {sizeLimit: 1Gi}}]\n"
-			 "  containers:\n  - name: c\n"
-			 "    resources: {requests: {cpu: 250m, memory: 1Gi}, limits: {cpu: '2'}}\n");
+	assert_yaml(obj,
+		    "apiVersion: v1\nkind: Pod\nmetadata: {name: p}\n"
+		    "spec:\n  overhead: {cpu: '1'}\n"
+		    "  volumes: [{name: v, emptyDir: {sizeLimit: 1Gi}}]\n"
+		    "  containers:\n  - name: c\n"
+		    "    resources: {requests: {cpu: 250m, memory: 1Gi}, limits: {cpu: '2'}}\n");
 	cap_value_free(obj);
 }
 
 static void custom_resources_keep_nulls_and_other_maps(void **state)
 {
-	cap_value *obj = yaml("apiVersion: example.com/v1\nkind: W\nspec: {a: null, hard: {x: '1000'},\n"
-			      "  resources: {limits: {cpu: 1000m}}}\n");
+	cap_value *obj =
+	    yaml("apiVersion: example.com/v1\nkind: W\nspec: {a: null, hard: {x: '1000'},\n"
+		 "  resources: {limits: {cpu: 1000m}}}\n");
 	cap_diff_remarshal(obj, false);
 	assert_yaml(obj, "apiVersion: example.com/v1\nkind: W\nspec: {a: null, hard: {x: '1000'},\n"
 			 "  resources: {limits: {cpu: '1'}}}\n");
@@ -56,8 +59,9 @@ static void custom_resources_keep_nulls_and_other_maps(void **state)
 
 static void secrets_fold_string_data_and_null_values(void **state)
 {
-	cap_value *obj = yaml("apiVersion: v1\nkind: Secret\nmetadata: {name: s, creationTimestamp: null}\n"
-			      "data: {a: null, b: eA==}\nstringData: {b: 'y', c: ''}\n");
+	cap_value *obj =
+	    yaml("apiVersion: v1\nkind: Secret\nmetadata: {name: s, creationTimestamp: null}\n"
+		 "data: {a: null, b: eA==}\nstringData: {b: 'y', c: ''}\n");
 	cap_diff_normalize_kind(obj, false);
 	assert_yaml(obj, "apiVersion: v1\nkind: Secret\nmetadata: {name: s}\n"
 			 "data: {a: '', b: eQ==, c: ''}\n");
@@ -115,9 +119,10 @@ static void status_modes(void **state)
 
 static void server_fields_are_stripped(void **state)
 {
-	cap_value *obj = yaml("metadata:\n  name: x\n  uid: u\n  resourceVersion: '1'\n  generation: 2\n"
-			      "  creationTimestamp: now\n  selfLink: /x\n  managedFields: []\n"
-			      "  annotations: {kubectl.kubernetes.io/last-applied-configuration: '{}'}\n");
+	cap_value *obj =
+	    yaml("metadata:\n  name: x\n  uid: u\n  resourceVersion: '1'\n  generation: 2\n"
+		 "  creationTimestamp: now\n  selfLink: /x\n  managedFields: []\n"
+		 "  annotations: {kubectl.kubernetes.io/last-applied-configuration: '{}'}\n");
 	cap_diff_strip_server_fields(obj);
 	assert_yaml(obj, "metadata: {name: x}\n");
 	cap_value_free(obj);
@@ -125,25 +130,29 @@ static void server_fields_are_stripped(void **state)
 
 static void defaults_fill_what_the_api_server_fills(void **state)
 {
-	cap_value *svc = yaml("apiVersion: v1\nkind: Service\nspec: {type: NodePort, ports: [{port: 80}]}\n");
+	cap_value *svc =
+	    yaml("apiVersion: v1\nkind: Service\nspec: {type: NodePort, ports: [{port: 80}]}\n");
 	cap_diff_apply_defaults(svc);
-	assert_yaml(svc, "apiVersion: v1\nkind: Service\nspec: {type: NodePort, sessionAffinity: None,\n"
-			 "  internalTrafficPolicy: Cluster, externalTrafficPolicy: Cluster,\n"
-			 "  ports: [{port: 80, protocol: TCP, targetPort: 80}]}\n");
+	assert_yaml(svc,
+		    "apiVersion: v1\nkind: Service\nspec: {type: NodePort, sessionAffinity: None,\n"
+		    "  internalTrafficPolicy: Cluster, externalTrafficPolicy: Cluster,\n"
+		    "  ports: [{port: 80, protocol: TCP, targetPort: 80}]}\n");
 	cap_value *pod = yaml("apiVersion: v1\nkind: Pod\nspec:\n  containers:\n"
 			      "  - {name: a, image: 'nginx'}\n  - {name: b, image: 'nginx:1.2',"
 			      " imagePullPolicy: Never, livenessProbe: {httpGet: {port: 80}}}\n");
 	cap_diff_apply_defaults(pod);
-	assert_yaml(pod, "apiVersion: v1\nkind: Pod\nspec:\n"
-			 "  restartPolicy: Always\n  dnsPolicy: ClusterFirst\n"
-			 "  schedulerName: default-scheduler\n  terminationGracePeriodSeconds: 30\n"
-			 "  securityContext: {}\n  containers:\n"
-			 "  - {name: a, image: nginx, imagePullPolicy: Always, resources: {},\n"
-			 "     terminationMessagePath: /dev/termination-log, terminationMessagePolicy: File}\n"
-			 "  - {name: b, image: 'nginx:1.2', imagePullPolicy: Never, resources: {},\n"
-			 "     terminationMessagePath: /dev/termination-log, terminationMessagePolicy: File,\n"
-			 "     livenessProbe: {httpGet: {port: 80, scheme: HTTP}, timeoutSeconds: 1,\n"
-			 "       periodSeconds: 10, successThreshold: 1, failureThreshold: 3}}\n");
+	assert_yaml(
+	    pod,
+	    "apiVersion: v1\nkind: Pod\nspec:\n"
+	    "  restartPolicy: Always\n  dnsPolicy: ClusterFirst\n"
+	    "  schedulerName: default-scheduler\n  terminationGracePeriodSeconds: 30\n"
+	    "  securityContext: {}\n  containers:\n"
+	    "  - {name: a, image: nginx, imagePullPolicy: Always, resources: {},\n"
+	    "     terminationMessagePath: /dev/termination-log, terminationMessagePolicy: File}\n"
+	    "  - {name: b, image: 'nginx:1.2', imagePullPolicy: Never, resources: {},\n"
+	    "     terminationMessagePath: /dev/termination-log, terminationMessagePolicy: File,\n"
+	    "     livenessProbe: {httpGet: {port: 80, scheme: HTTP}, timeoutSeconds: 1,\n"
+	    "       periodSeconds: 10, successThreshold: 1, failureThreshold: 3}}\n");
 	cap_value *cr = yaml("apiVersion: example.com/v1\nkind: Service\nspec: {}\n");
 	cap_diff_apply_defaults(cr);
 	assert_yaml(cr, "apiVersion: example.com/v1\nkind: Service\nspec: {}\n");
@@ -164,15 +173,15 @@ static void builtin_groups(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(remarshal_canonicalises_quantities_and_drops_nulls),
-		cmocka_unit_test(custom_resources_keep_nulls_and_other_maps),
-		cmocka_unit_test(secrets_fold_string_data_and_null_values),
-		cmocka_unit_test(roles_empty_rules_are_null_and_aggregated_rules_dropped),
-		cmocka_unit_test(endpoints_are_sorted),
-		cmocka_unit_test(status_modes),
-		cmocka_unit_test(server_fields_are_stripped),
-		cmocka_unit_test(defaults_fill_what_the_api_server_fills),
-		cmocka_unit_test(builtin_groups),
+	    cmocka_unit_test(remarshal_canonicalises_quantities_and_drops_nulls),
+	    cmocka_unit_test(custom_resources_keep_nulls_and_other_maps),
+	    cmocka_unit_test(secrets_fold_string_data_and_null_values),
+	    cmocka_unit_test(roles_empty_rules_are_null_and_aggregated_rules_dropped),
+	    cmocka_unit_test(endpoints_are_sorted),
+	    cmocka_unit_test(status_modes),
+	    cmocka_unit_test(server_fields_are_stripped),
+	    cmocka_unit_test(defaults_fill_what_the_api_server_fills),
+	    cmocka_unit_test(builtin_groups),
 	};
 	return cmocka_run_group_tests_name("diff/normalize", tests, NULL, NULL);
 }

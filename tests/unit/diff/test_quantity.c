@@ -7,15 +7,18 @@
 #include <string.h>
 
 static const char *const canonical[][2] = {
-	{"1000m", "1"},	     {"1500m", "1500m"},  {"0.5", "500m"},	{"1", "1"},
-	{"1024Mi", "1Gi"},   {"1536Mi", "1536Mi"}, {"0.5Gi", "512Mi"},	{"1000Ki", "1000Ki"},
-	{"1000", "1k"},	     {"1500", "1500"},	  {"100u", "100u"},	{"1e3", "1e3"},
-	{"1E6", "1e6"},	     {"0", "0"},	  {"0Gi", "0"},		{"512", "512"},
-	{"2048Ki", "2Mi"},   {"0.1", "100m"},	  {"1.5Gi", "1536Mi"},	{"1n", "1n"},
-	{"0.0000000001", "1n"}, {"-1Gi", "-1Gi"}, {"500Mi", "500Mi"},	{"+2", "2"},
-	{"1k", "1k"},	     {"2000k", "2M"},	  {"128974848", "128974848"}, {"129e6", "129e6"},
-	{"123Mi", "123Mi"},  {"100Ki", "100Ki"},  {"1Ki", "1Ki"},	{"0.5Ki", "512"},
-	{"10G", "10G"},	     {"1000E", "1000E"},  {".5", "500m"},	{"5.", "5"},
+    {"1000m", "1"},	 {"1500m", "1500m"},   {"0.5", "500m"},
+    {"1", "1"},		 {"1024Mi", "1Gi"},    {"1536Mi", "1536Mi"},
+    {"0.5Gi", "512Mi"},	 {"1000Ki", "1000Ki"}, {"1000", "1k"},
+    {"1500", "1500"},	 {"100u", "100u"},     {"1e3", "1e3"},
+    {"1E6", "1e6"},	 {"0", "0"},	       {"0Gi", "0"},
+    {"512", "512"},	 {"2048Ki", "2Mi"},    {"0.1", "100m"},
+    {"1.5Gi", "1536Mi"}, {"1n", "1n"},	       {"0.0000000001", "1n"},
+    {"-1Gi", "-1Gi"},	 {"500Mi", "500Mi"},   {"+2", "2"},
+    {"1k", "1k"},	 {"2000k", "2M"},      {"128974848", "128974848"},
+    {"129e6", "129e6"},	 {"123Mi", "123Mi"},   {"100Ki", "100Ki"},
+    {"1Ki", "1Ki"},	 {"0.5Ki", "512"},     {"10G", "10G"},
+    {"1000E", "1000E"},	 {".5", "500m"},       {"5.", "5"},
 };
 
 static void canonical_forms(void **state)
@@ -34,8 +37,8 @@ static void canonical_forms(void **state)
 
 static void not_quantities_are_refused(void **state)
 {
-	static const char *const bad[] = {"", "abc", "1.2.3", "1Zi", "Mi", "1 Gi", "--1", "1e",
-					  "1e+", "0x10", "1mi", "1Gb", "."};
+	static const char *const bad[] = {"",	"abc", "1.2.3", "1Zi", "Mi",  "1 Gi", "--1",
+					  "1e", "1e+", "0x10",	"1mi", "1Gb", "."};
 	cap_buf out = CAP_BUF_INIT;
 	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
 		if (cap_quantity_canonical(&out, bad[i], strlen(bad[i])))
@@ -47,8 +50,8 @@ static void not_quantities_are_refused(void **state)
 
 static void equal_amounts_share_one_form(void **state)
 {
-	static const char *const same[][2] = {{"1", "1000m"}, {"1Gi", "1024Mi"}, {"0.5", "500m"},
-					      {"1Mi", "1024Ki"}};
+	static const char *const same[][2] = {
+	    {"1", "1000m"}, {"1Gi", "1024Mi"}, {"0.5", "500m"}, {"1Mi", "1024Ki"}};
 	cap_buf a = CAP_BUF_INIT, b = CAP_BUF_INIT;
 	for (size_t i = 0; i < sizeof(same) / sizeof(same[0]); i++) {
 		cap_buf_clear(&a);
@@ -64,9 +67,9 @@ static void equal_amounts_share_one_form(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(canonical_forms),
-		cmocka_unit_test(not_quantities_are_refused),
-		cmocka_unit_test(equal_amounts_share_one_form),
+	    cmocka_unit_test(canonical_forms),
+	    cmocka_unit_test(not_quantities_are_refused),
+	    cmocka_unit_test(equal_amounts_share_one_form),
 	};
 	return cmocka_run_group_tests_name("diff/quantity", tests, NULL, NULL);
 }

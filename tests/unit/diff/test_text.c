@@ -33,8 +33,8 @@ static void normal_format_changes_adds_and_deletes(void **state)
 
 static void unified_format_has_context(void **state)
 {
-	check("1\n2\n3\n4\n5\n6\n7\n8\n9\n", "1\n2\n3\n4\nfive\n6\n7\n8\n9\n", CAP_DIFF_TEXT_UNIFIED,
-	      "@@ -2,7 +2,7 @@\n 2\n 3\n 4\n-5\n+five\n 6\n 7\n 8\n");
+	check("1\n2\n3\n4\n5\n6\n7\n8\n9\n", "1\n2\n3\n4\nfive\n6\n7\n8\n9\n",
+	      CAP_DIFF_TEXT_UNIFIED, "@@ -2,7 +2,7 @@\n 2\n 3\n 4\n-5\n+five\n 6\n 7\n 8\n");
 	check("a\n", "b\n", CAP_DIFF_TEXT_UNIFIED, "@@ -1 +1 @@\n-a\n+b\n");
 	check("", "a\n", CAP_DIFF_TEXT_UNIFIED, "@@ -0,0 +1 @@\n+a\n");
 }
@@ -93,8 +93,10 @@ static void agrees_with_diff_utility(void **state)
 static void objects_render_as_sorted_yaml(void **state)
 {
 	cap_value *live = NULL, *pred = NULL;
-	const char *l = "{\"kind\":\"ConfigMap\",\"apiVersion\":\"v1\",\"data\":{\"b\":\"1\",\"a\":\"x\"}}";
-	const char *p = "{\"apiVersion\":\"v1\",\"kind\":\"ConfigMap\",\"data\":{\"a\":\"z\",\"b\":\"1\"}}";
+	const char *l =
+	    "{\"kind\":\"ConfigMap\",\"apiVersion\":\"v1\",\"data\":{\"b\":\"1\",\"a\":\"x\"}}";
+	const char *p =
+	    "{\"apiVersion\":\"v1\",\"kind\":\"ConfigMap\",\"data\":{\"a\":\"z\",\"b\":\"1\"}}";
 	assert_int_equal(cap_json_parse(&live, l, strlen(l), "l", NULL), 0);
 	assert_int_equal(cap_json_parse(&pred, p, strlen(p), "p", NULL), 0);
 	cap_buf out = CAP_BUF_INIT;
@@ -111,10 +113,10 @@ static void objects_render_as_sorted_yaml(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(normal_format_changes_adds_and_deletes),
-		cmocka_unit_test(unified_format_has_context),
-		cmocka_unit_test(agrees_with_diff_utility),
-		cmocka_unit_test(objects_render_as_sorted_yaml),
+	    cmocka_unit_test(normal_format_changes_adds_and_deletes),
+	    cmocka_unit_test(unified_format_has_context),
+	    cmocka_unit_test(agrees_with_diff_utility),
+	    cmocka_unit_test(objects_render_as_sorted_yaml),
 	};
 	return cmocka_run_group_tests_name("diff/text", tests, NULL, NULL);
 }
