@@ -3,6 +3,7 @@
 
 #include "base/error.h"
 #include "base/hashmap.h"
+#include "git/creds.h"
 #include "git/semver.h"
 #include "git/url.h"
 #include "render/paths.h"
@@ -46,8 +47,74 @@ static void curl_init_once(void)
 }
 
 /* GETs url into body; messages quote the URL without credentials. */
+/* The host (and port) part of an http(s) URL, for the same-host rule of credentials. */
+static void host_of(cap_buf *out, const char *url)
+{
+	const char *p = strstr(url, "://");
+	p = p ? p + 3 : url;
+	size_t n = strcspn(p, "/?#");
+	const char *at = memchr(p, '@', n);
+	if (at) {
+		n -= (size_t)(at + 1 - p);
+		p = at + 1;
+	}
+	cap_buf_clear(out);
+	cap_buf_put(out, p, n);
+}
+
+static void set_creds(CURL *c, const cap_git_creds *cr)
+{
+	if (cr->bearer_token) {
+		curl_easy_setopt(c, CURLOPT_HTTPAUTH, (long)CURLAUTH_BEARER);
+		curl_easy_setopt(c, CURLOPT_XOAUTH2_BEARER, cr->bearer_token);
+	} else if (cr->password || cr->username) {
+		curl_easy_setopt(c, CURLOPT_HTTPAUTH, (long)CURLAUTH_BASIC);
+		curl_easy_setopt(c, CURLOPT_USERNAME, cr->username ? cr->username : "");
+		curl_easy_setopt(c, CURLOPT_PASSWORD, cr->password ? cr->password : "");
+	}
+	if (cr->tls_client_cert && cr->tls_client_key) {
+		struct curl_blob cert = {cr->tls_client_cert, strlen(cr->tls_client_cert),
+					 CURL_BLOB_COPY};
+		struct curl_blob key = {cr->tls_client_key, strlen(cr->tls_client_key),
+					CURL_BLOB_COPY};
+		curl_easy_setopt(c, CURLOPT_SSLCERT_BLOB, &cert);
+		curl_easy_setopt(c, CURLOPT_SSLKEY_BLOB, &key);
+	}
+}
+
+/* Proxy and TLS settings apply to every request to the repository; secrets only as allowed. */
+static void set_transport(CURL *c, const cap_git_creds *cr, bool send_secrets)
+{
+	if (!cr)
+		return;
+	if (cr->insecure) {
+		curl_easy_setopt(c, CURLOPT_SSL_VERIFYPEER, 0L);
+		curl_easy_setopt(c, CURLOPT_SSL_VERIFYHOST, 0L);
+	}
+	if (cr->proxy)
+		curl_easy_setopt(c, CURLOPT_PROXY, cr->proxy);
+	if (cr->no_proxy)
+		curl_easy_setopt(c, CURLOPT_NOPROXY, cr->no_proxy);
+	if (send_secrets)
+		set_creds(c, cr);
+}
+
+/*
+ * GETs url into body; messages quote the URL without credentials. Credentials go to the
+ * repository's own host, and elsewhere only when the source sets passCredentials, as Helm does.
+ */
 static int http_get(cap_buf *body, const char *url, size_t limit, const cap_render_ctx *ctx)
 {
+	const cap_git_creds *cr = ctx->req->chart_creds;
+	bool send = false;
+	if (cr) {
+		cap_buf a = CAP_BUF_INIT, b = CAP_BUF_INIT;
+		host_of(&a, url);
+		host_of(&b, ctx->req->source->repo_url ? ctx->req->source->repo_url : "");
+		send = !strcmp(a.ptr, b.ptr) || ctx->req->source->helm.pass_credentials;
+		cap_buf_release(&a);
+		cap_buf_release(&b);
+	}
 	cap_buf shown = CAP_BUF_INIT;
 	download d = {body, limit, false};
 	long status = 0;
@@ -65,6 +132,7 @@ static int http_get(cap_buf *body, const char *url, size_t limit, const cap_rend
 	curl_easy_setopt(c, CURLOPT_REDIR_PROTOCOLS_STR, "http,https");
 	curl_easy_setopt(c, CURLOPT_CONNECTTIMEOUT_MS, 10000L);
 	curl_easy_setopt(c, CURLOPT_TIMEOUT_MS, (long)ctx->opts.timeout_ms);
+	set_transport(c, cr, send);
 	CURLcode cc = curl_easy_perform(c);
 	curl_easy_getinfo(c, CURLINFO_RESPONSE_CODE, &status);
 	if (d.too_big)

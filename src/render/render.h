@@ -66,6 +66,9 @@ typedef struct cap_render_request {
 	cap_render_scope_fn scope;	/* may be NULL */
 	void *scope_ctx;
 	const char *charts_dir; /* where Helm repository charts are kept; NULL: a temporary dir */
+	/* credentials of the Helm repository (basic auth, bearer token, client certificate,
+	 * insecure, proxy); sent to chart URLs on other hosts only with helm.passCredentials */
+	const struct cap_git_creds *chart_creds;
 } cap_render_request;
 
 /*

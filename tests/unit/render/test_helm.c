@@ -2,6 +2,7 @@
  */
 #include "render_fixture.h"
 
+#include "git/creds.h"
 #include "value/yaml.h"
 
 #include <signal.h>
@@ -420,6 +421,23 @@ static pid_t server_pid;
 static int server_port;
 static cap_buf repo_dir = CAP_BUF_INIT;
 
+/* A server that wants basic auth user:pass for everything. */
+static bool server_auth;
+static const char auth_server[] =
+    "import http.server, base64, sys\n"
+    "want = 'Basic ' + base64.b64encode(b'user:pass').decode()\n"
+    "class H(http.server.SimpleHTTPRequestHandler):\n"
+    "    def do_GET(self):\n"
+    "        if self.headers.get('Authorization') != want:\n"
+    "            self.send_response(401)\n"
+    "            self.send_header('WWW-Authenticate', 'Basic realm=charts')\n"
+    "            self.end_headers()\n"
+    "            return\n"
+    "        super().do_GET()\n"
+    "    def log_message(self, *a):\n"
+    "        pass\n"
+    "http.server.ThreadingHTTPServer(('127.0.0.1', int(sys.argv[1])), H).serve_forever()\n";
+
 static int start_chart_repo(void **state)
 {
 	cap_buf chart = CAP_BUF_INIT, out = CAP_BUF_INIT;
@@ -446,12 +464,15 @@ static int start_chart_repo(void **state)
 			_exit(1);
 		freopen("/dev/null", "w", stderr);
 		freopen("/dev/null", "w", stdout);
-		execlp("python3", "python3", "-m", "http.server", port, "--bind", "127.0.0.1",
-		       NULL);
+		if (server_auth)
+			execlp("python3", "python3", "-c", auth_server, port, NULL);
+		else
+			execlp("python3", "python3", "-m", "http.server", port, "--bind",
+			       "127.0.0.1", NULL);
 		_exit(127);
 	}
 	for (int i = 0; i < 100; i++) {
-		if (cap_test_run(NULL, "curl -sf http://127.0.0.1:%d/charts/index.yaml >/dev/null",
+		if (cap_test_run(NULL, "curl -s http://127.0.0.1:%d/charts/index.yaml >/dev/null",
 				 server_port) == 0)
 			break;
 		usleep(50000);
@@ -463,6 +484,7 @@ static int start_chart_repo(void **state)
 
 static int stop_chart_repo(void **state)
 {
+	server_auth = false;
 	if (server_pid > 0) {
 		kill(server_pid, SIGTERM);
 		waitpid(server_pid, NULL, 0);
@@ -471,6 +493,14 @@ static int stop_chart_repo(void **state)
 	cap_buf_release(&repo_dir);
 	return 0;
 }
+
+static int start_auth_chart_repo(void **state)
+{
+	server_auth = true;
+	return start_chart_repo(state);
+}
+
+static const cap_git_creds *chart_creds;
 
 static int render_chart(cap_value **out, const char *version, const char *charts_dir)
 {
@@ -489,6 +519,7 @@ static int render_chart(cap_value **out, const char *version, const char *charts
 	req.app_name = "remote";
 	req.dest_namespace = "rns";
 	req.charts_dir = charts_dir;
+	req.chart_creds = chart_creds;
 	int rc = cap_render_manifests(out, &req);
 	cap_render_source_release(&src);
 	cap_value_free(raw);
@@ -527,6 +558,27 @@ static void chart_versions_resolve_constraints(void **state)
 	cap_test_rmtree(cache.ptr);
 	cap_buf_release(&cache);
 	cap_buf_release(&listing);
+}
+
+static void private_chart_repositories_take_credentials(void **state)
+{
+	cap_value *objs = NULL;
+	cap_git_creds good = CAP_GIT_CREDS_INIT, bad = CAP_GIT_CREDS_INIT;
+	good.username = "user";
+	good.password = "pass";
+	bad.username = "user";
+	bad.password = "wrong-secret";
+	chart_creds = NULL;
+	assert_int_equal(render_chart(&objs, "0.1.0", NULL), CAP_EAUTH);
+	FX_ERROR_HAS("HTTP 401");
+	chart_creds = &bad;
+	assert_int_equal(render_chart(&objs, "0.1.0", NULL), CAP_EAUTH);
+	assert_null(strstr(cap_error_last(), "wrong-secret"));
+	chart_creds = &good;
+	assert_int_equal(render_chart(&objs, "0.1.0", NULL), 0);
+	assert_non_null(fx_find(objs, "Deployment", "remote-web"));
+	cap_value_free(objs);
+	chart_creds = NULL;
 }
 
 static void unreachable_chart_repositories_are_errors(void **state)
@@ -569,6 +621,8 @@ int main(void)
 					    stop_chart_repo),
 	    cmocka_unit_test_setup_teardown(chart_versions_resolve_constraints, start_chart_repo,
 					    stop_chart_repo),
+	    cmocka_unit_test_setup_teardown(private_chart_repositories_take_credentials,
+					    start_auth_chart_repo, stop_chart_repo),
 	    cmocka_unit_test(unreachable_chart_repositories_are_errors),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
