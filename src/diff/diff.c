@@ -395,14 +395,11 @@ uint64_t cap_diff_key_hashed(uint64_t config_hash, const cap_value *live, const 
 	return h;
 }
 
-bool cap_diff_ignore_extraneous(const cap_value *live)
+bool cap_diff_has_option(const cap_value *obj, const char *annotation, const char *option)
 {
-	const char *opts = cap_value_dig_string(live, "metadata", "annotations",
-						"argocd.argoproj.io/compare-options", NULL);
-	if (!opts)
-		return false;
-	const char *p = opts;
-	while (*p) {
+	const char *opts = cap_value_dig_string(obj, "metadata", "annotations", annotation, NULL);
+	size_t want = strlen(option);
+	for (const char *p = opts; p && *p;) {
 		while (*p == ' ' || *p == ',')
 			p++;
 		const char *end = p;
@@ -411,10 +408,30 @@ bool cap_diff_ignore_extraneous(const cap_value *live)
 		const char *e = end;
 		while (e > p && e[-1] == ' ')
 			e--;
-		if ((size_t)(e - p) == strlen("IgnoreExtraneous") &&
-		    !memcmp(p, "IgnoreExtraneous", 16))
+		if ((size_t)(e - p) == want && !memcmp(p, option, want))
 			return true;
 		p = end;
 	}
 	return false;
+}
+
+bool cap_diff_ignore_extraneous(const cap_value *live)
+{
+	return cap_diff_has_option(live, "argocd.argoproj.io/compare-options", "IgnoreExtraneous");
+}
+
+cap_diff_mode cap_diff_choose_mode(const cap_value *config, bool app_server_side_diff,
+				   bool app_server_side_apply)
+{
+	static const char compare[] = "argocd.argoproj.io/compare-options";
+	static const char sync[] = "argocd.argoproj.io/sync-options";
+	if (cap_diff_has_option(config, compare, "ServerSideDiff=true"))
+		return CAP_DIFF_SERVER_SIDE;
+	if (app_server_side_diff && !cap_diff_has_option(config, compare, "ServerSideDiff=false"))
+		return CAP_DIFF_SERVER_SIDE;
+	if (cap_diff_has_option(config, sync, "ServerSideApply=true"))
+		return CAP_DIFF_STRUCTURED_MERGE;
+	if (app_server_side_apply && !cap_diff_has_option(config, sync, "ServerSideApply=false"))
+		return CAP_DIFF_STRUCTURED_MERGE;
+	return CAP_DIFF_CLIENT_SIDE;
 }

@@ -133,6 +133,23 @@ uint64_t cap_diff_key_hashed(uint64_t config_hash, const cap_value *live,
 bool cap_diff_ignore_extraneous(const cap_value *live);
 
 /*
+ * The mode Argo CD compares config with: server-side when the resource's
+ * argocd.argoproj.io/compare-options says ServerSideDiff=true, or the application enables it
+ * (app_server_side_diff) and the resource does not say ServerSideDiff=false; otherwise the
+ * structured-merge form of server-side apply when the resource's argocd.argoproj.io/sync-options
+ * or the application's sync options (app_server_side_apply) say ServerSideApply=true and the
+ * resource does not say ServerSideApply=false; otherwise client-side.
+ */
+cap_diff_mode cap_diff_choose_mode(const cap_value *config, bool app_server_side_diff,
+				   bool app_server_side_apply);
+
+/*
+ * True when the comma-separated options in annotation of obj include option exactly
+ * ("IgnoreExtraneous", "ServerSideDiff=true"); surrounding spaces are ignored.
+ */
+bool cap_diff_has_option(const cap_value *obj, const char *annotation, const char *option);
+
+/*
  * Removes from live and config the fields that differ between them and that one of the
  * managers (NULL-terminated) owns in live's managedFields, as Argo CD's
  * managedFieldsManagers does; both are changed in place. t is the structured-merge type of

@@ -208,6 +208,32 @@ static void ignore_extraneous_reads_compare_options(void **state)
 	cap_value_free(b);
 }
 
+static void modes_follow_annotations_and_app_options(void **state)
+{
+	cap_value *plain = yaml("metadata: {name: a}");
+	cap_value *ssd = yaml("metadata: {annotations: {argocd.argoproj.io/compare-options: "
+			      "'IgnoreExtraneous,ServerSideDiff=true'}}");
+	cap_value *no_ssd = yaml("metadata: {annotations: {argocd.argoproj.io/compare-options: "
+				 "ServerSideDiff=false}}");
+	cap_value *ssa = yaml("metadata: {annotations: {argocd.argoproj.io/sync-options: "
+			      "'Prune=false, ServerSideApply=true'}}");
+	cap_value *no_ssa = yaml("metadata: {annotations: {argocd.argoproj.io/sync-options: "
+				 "ServerSideApply=false}}");
+	assert_int_equal(cap_diff_choose_mode(plain, false, false), CAP_DIFF_CLIENT_SIDE);
+	assert_int_equal(cap_diff_choose_mode(ssd, false, false), CAP_DIFF_SERVER_SIDE);
+	assert_int_equal(cap_diff_choose_mode(plain, true, false), CAP_DIFF_SERVER_SIDE);
+	assert_int_equal(cap_diff_choose_mode(no_ssd, true, false), CAP_DIFF_CLIENT_SIDE);
+	assert_int_equal(cap_diff_choose_mode(ssa, false, false), CAP_DIFF_STRUCTURED_MERGE);
+	assert_int_equal(cap_diff_choose_mode(plain, false, true), CAP_DIFF_STRUCTURED_MERGE);
+	assert_int_equal(cap_diff_choose_mode(no_ssa, false, true), CAP_DIFF_CLIENT_SIDE);
+	assert_int_equal(cap_diff_choose_mode(ssa, true, false), CAP_DIFF_SERVER_SIDE);
+	cap_value_free(plain);
+	cap_value_free(ssd);
+	cap_value_free(no_ssd);
+	cap_value_free(ssa);
+	cap_value_free(no_ssa);
+}
+
 static void key_changes_with_config_and_live_revision(void **state)
 {
 	cap_value *c1 = yaml(cm_config),
@@ -241,6 +267,7 @@ int main(void)
 	    cmocka_unit_test(secret_string_data_equals_data),
 	    cmocka_unit_test(server_side_diff_asks_the_dry_runner),
 	    cmocka_unit_test(ignore_extraneous_reads_compare_options),
+	    cmocka_unit_test(modes_follow_annotations_and_app_options),
 	    cmocka_unit_test(key_changes_with_config_and_live_revision),
 	};
 	return cmocka_run_group_tests_name("diff/diff", tests, NULL, NULL);
