@@ -107,3 +107,22 @@ check "value file outside the repository" grep -q "resolved to outside repositor
 check_eq "--repo is required" 2 "$?"
 "$CAP" admin manifests --repo "$APPS" --helm-set novalue >/dev/null 2>&1
 check_eq "malformed --helm-set" 2 "$?"
+
+# A chart from a Helm repository served over loopback.
+charts="$E2E_TMP/charts"
+mkdir -p "$charts" && (cd "$charts" && helm package "$FIX/helm/chart" >/dev/null && helm repo index .)
+port="$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')"
+(cd "$charts" && exec python3 -m http.server "$port" --bind 127.0.0.1 >/dev/null 2>&1) &
+http_pid=$!
+e2e_cleanup_hooks+=("kill $http_pid 2>/dev/null")
+for _ in $(seq 50); do
+	curl -sf "http://127.0.0.1:$port/index.yaml" >/dev/null && break
+	sleep 0.1
+done
+out="$("$CAP" admin manifests --repo "http://127.0.0.1:$port" --chart demo --revision 0.1.x \
+	--values values-prod.yaml --dest-namespace shop 2>&1)"
+check "--chart renders from a Helm repository" grep -q 'name: demo-web' <<<"$out"
+check "value files of a repository chart come from the chart" grep -q 'tier: "prod"\|tier: prod' <<<"$out"
+err="$("$CAP" admin manifests --repo "http://127.0.0.1:$port" --chart demo --revision 7.0.0 2>&1)"
+check_eq "a missing chart version fails" 1 "$?"
+check "and says which" grep -q "chart 'demo' version '7.0.0' not found\|no version matching '7.0.0'" <<<"$err"
