@@ -42,7 +42,8 @@ static char *import_file(void *data, const char *base, const char *rel, char **f
 	if (rel[0] == '/' && !cap_render_path_is_within(ic->root, rel))
 		cap_buf_printf(&msg, "import '%s' resolved to outside repository root", rel);
 	for (size_t i = 0; !msg.len && i <= ic->jpaths.len && !result; i++) {
-		const char *dir = i == 0 ? base : ic->jpaths.items[i - 1];
+		/* like go-jsonnet: the importing file's folder, then the paths last to first */
+		const char *dir = i == 0 ? base : ic->jpaths.items[ic->jpaths.len - i];
 		const char *name = rel;
 		if (rel[0] == '/') /* absolute imports inside the checkout are fine */
 			name = rel + strlen(ic->root);
