@@ -6,6 +6,7 @@
 #include "base/error.h"
 #include "base/hashmap.h"
 #include "base/strvec.h"
+#include "diff/diff.h"
 #include "diff/normalize.h"
 #include "value/json.h"
 
@@ -109,4 +110,10 @@ void cap_diff_hide_secret_data(cap_value *target, cap_value *live,
 		}
 		cap_value_free(orig);
 	}
+}
+
+void cap_diff_result_hide_secrets(cap_diff_result *r)
+{
+	if (r)
+		cap_diff_hide_secret_data(r->predicted_live, r->normalized_live, NULL);
 }

@@ -17,3 +17,12 @@ void cap_diff_hide_secret_data(cap_value *target, cap_value *live,
 
 /* True for an object of kind Secret in the core group. */
 bool cap_diff_is_secret(const cap_value *obj);
+
+typedef struct cap_diff_result cap_diff_result;
+
+/*
+ * Masks the Secret values of both sides of a diff result in place, as Argo CD masks
+ * ResourceDiff's normalizedLiveState and predictedLiveState before they leave the controller.
+ * The modified flag is kept. Accepts NULL.
+ */
+void cap_diff_result_hide_secrets(cap_diff_result *r);

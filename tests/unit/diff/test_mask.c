@@ -2,6 +2,7 @@
 #include "cap_test.h"
 
 #include "base/error.h"
+#include "diff/diff.h"
 #include "diff/mask.h"
 #include "diff/normalize.h"
 #include "value/json.h"
@@ -106,6 +107,24 @@ static void other_kinds_are_untouched(void **state)
 	cap_value_free(sealed);
 }
 
+static void diff_results_are_masked_in_place(void **state)
+{
+	cap_value *config = parse("{\"apiVersion\":\"v1\",\"kind\":\"Secret\",\"metadata\":{"
+				  "\"name\":\"s\"},\"data\":{\"k\":\"bmV3\"}}");
+	cap_value *live = parse("{\"apiVersion\":\"v1\",\"kind\":\"Secret\",\"metadata\":{"
+				"\"name\":\"s\"},\"data\":{\"k\":\"b2xk\"}}");
+	cap_diff_result r = CAP_DIFF_RESULT_INIT;
+	assert_int_equal(cap_diff(&r, config, live, NULL), 0);
+	cap_diff_result_hide_secrets(&r);
+	assert_true(r.modified);
+	assert_string_equal(data(r.predicted_live, "k"), "++++++++");
+	assert_string_equal(data(r.normalized_live, "k"), "++++++++++++");
+	cap_diff_result_release(&r);
+	cap_diff_result_hide_secrets(NULL);
+	cap_value_free(config);
+	cap_value_free(live);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -114,6 +133,7 @@ int main(void)
 	    cmocka_unit_test(last_applied_configuration_is_masked),
 	    cmocka_unit_test(named_annotations_are_masked),
 	    cmocka_unit_test(other_kinds_are_untouched),
+	    cmocka_unit_test(diff_results_are_masked_in_place),
 	};
 	return cmocka_run_group_tests_name("diff/mask", tests, NULL, NULL);
 }
