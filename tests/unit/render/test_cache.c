@@ -288,7 +288,7 @@ static void renders_run_in_parallel_and_duplicates_wait(void **state)
 	double dt = run_slow(c, dir.ptr, helm.ptr, distinct, calls, 4);
 	for (int i = 0; i < 4; i++)
 		assert_int_equal(calls[i].rc, 0);
-	if (dt > 1.2)
+	if (dt > 1.4) /* one after another it would be 1.6 s at least */
 		fail_msg("4 renders of 0.4 s took %.2f s: they did not run in parallel", dt);
 	/* six callers of one uncached app: one render, everyone gets its result */
 	const char *same[] = {"c0", "c0", "c0", "c0", "c0", "c0"};
