@@ -108,6 +108,33 @@ int cap_git_cache_commit_info(cap_git_commit_info *out, cap_git_cache *c, const 
 			      const char *commit, const cap_git_creds *creds);
 void cap_git_commit_info_release(cap_git_commit_info *info);
 
+/* The verdict on a commit's GnuPG signature. */
+typedef enum cap_git_sig_status {
+	CAP_GIT_SIG_UNSIGNED,
+	CAP_GIT_SIG_GOOD,
+	CAP_GIT_SIG_BAD,	 /* the signature does not match the commit */
+	CAP_GIT_SIG_UNKNOWN_KEY, /* signed by a key the keyring lacks */
+	CAP_GIT_SIG_EXPIRED,	 /* good, but by an expired key or an expired signature */
+	CAP_GIT_SIG_REVOKED,	 /* good, but by a revoked key */
+} cap_git_sig_status;
+
+typedef struct cap_git_signature {
+	cap_git_sig_status status;
+	char key_id[17]; /* long key ID (16 hex digits) of the signing key; "" when unsigned */
+	char *signer;	 /* the signer's user ID for a good signature, else NULL; owned */
+} cap_git_signature;
+
+/*
+ * Checks the GnuPG signature of commit (40 hex) of url against the public keys in the keyring
+ * directory gnupg_home (where Argo CD's argocd-gpg-keys-cm keys are imported), fetching the
+ * commit when needed. The caller decides whether key_id is among the AppProject's
+ * signatureKeys. Needs the gpg program; release out with cap_git_signature_release.
+ */
+int cap_git_cache_verify_commit(cap_git_signature *out, cap_git_cache *c, const char *url,
+				const char *commit, const char *gnupg_home,
+				const cap_git_creds *creds);
+void cap_git_signature_release(cap_git_signature *sig);
+
 /* Counters since open, for benchmarks ("git requests per poll") and metrics. */
 typedef struct cap_git_cache_stats {
 	unsigned long ls_remotes;  /* ls-remote round trips */

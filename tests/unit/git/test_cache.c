@@ -449,6 +449,61 @@ static void submodules_are_filled_from_their_own_repositories(void **state)
 	fixture_free(&f);
 }
 
+static void signatures_are_checked_against_a_keyring(void **state)
+{
+	if (!cap_test_have_program("gpg"))
+		skip();
+	git_fixture f;
+	fixture_make(&f);
+	cap_buf fpr = CAP_BUF_INIT, home = CAP_BUF_INIT, empty = CAP_BUF_INIT;
+	assert_int_equal(
+	    cap_test_run(&fpr,
+			 "cd '%s' && mkdir -m 700 gpg-sign gpg-trust gpg-empty && "
+			 "export GNUPGHOME=\"$PWD/gpg-sign\" && "
+			 "gpg -q --batch --passphrase '' --quick-gen-key 'Capstan Test "
+			 "<test@capstan.invalid>' ed25519 sign never 2>/dev/null && "
+			 "gpg --export | GNUPGHOME=\"$PWD/gpg-trust\" gpg -q --batch --import "
+			 "2>/dev/null && cd src && git -c user.signingkey=test@capstan.invalid "
+			 "commit -q -S --allow-empty -m signed 2>/dev/null && "
+			 "gpg --list-keys --with-colons | sed -n 's/^fpr:*\\([0-9A-F]*\\):$/\\1/p' "
+			 "| head -1",
+			 f.dir.ptr),
+	    0);
+	assert_true(fpr.len >= 40);
+	char signed_commit[41];
+	fixture_sha(&f, "HEAD", signed_commit);
+	cap_buf_printf(&home, "%s/gpg-trust", f.dir.ptr);
+	cap_buf_printf(&empty, "%s/gpg-empty", f.dir.ptr);
+	cap_git_cache *c = open_cache(&f, 0, 0);
+	cap_git_signature sig;
+	if (cap_git_cache_verify_commit(&sig, c, f.url.ptr, signed_commit, home.ptr, NULL) != 0)
+		fail_msg("%s", cap_error_last());
+	assert_int_equal(sig.status, CAP_GIT_SIG_GOOD);
+	assert_memory_equal(sig.key_id, fpr.ptr + 24, 16);
+	assert_string_equal(sig.signer, "Capstan Test <test@capstan.invalid>");
+	cap_git_signature_release(&sig);
+	assert_int_equal(
+	    cap_git_cache_verify_commit(&sig, c, f.url.ptr, signed_commit, empty.ptr, NULL), 0);
+	assert_int_equal(sig.status, CAP_GIT_SIG_UNKNOWN_KEY);
+	assert_memory_equal(sig.key_id, fpr.ptr + 24, 16);
+	assert_null(sig.signer);
+	cap_git_signature_release(&sig);
+	assert_int_equal(cap_git_cache_verify_commit(&sig, c, f.url.ptr, f.c[1], home.ptr, NULL),
+			 0);
+	assert_int_equal(sig.status, CAP_GIT_SIG_UNSIGNED);
+	assert_string_equal(sig.key_id, "");
+	cap_git_signature_release(&sig);
+	cap_git_cache_free(c);
+	cap_test_run(NULL,
+		     "for h in gpg-sign gpg-trust gpg-empty; do GNUPGHOME='%s'/$h gpgconf --kill "
+		     "all 2>/dev/null; done",
+		     f.dir.ptr);
+	cap_buf_release(&fpr);
+	cap_buf_release(&home);
+	cap_buf_release(&empty);
+	fixture_free(&f);
+}
+
 static void *hung_worker(void *p)
 {
 	struct worker *w = p;
@@ -504,6 +559,7 @@ int main(void)
 	    cmocka_unit_test(symlinks_may_not_leave_the_repository),
 	    cmocka_unit_test(submodules_are_filled_from_their_own_repositories),
 	    cmocka_unit_test(describes_a_commit_with_its_tags),
+	    cmocka_unit_test(signatures_are_checked_against_a_keyring),
 	    cmocka_unit_test(a_hung_remote_does_not_block_other_repositories),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
