@@ -465,7 +465,8 @@ static void signatures_are_checked_against_a_keyring(void **state)
 			 "gpg --export | GNUPGHOME=\"$PWD/gpg-trust\" gpg -q --batch --import "
 			 "2>/dev/null && cd src && git -c user.signingkey=test@capstan.invalid "
 			 "commit -q -S --allow-empty -m signed 2>/dev/null && "
-			 "gpg --list-keys --with-colons | sed -n 's/^fpr:*\\([0-9A-F]*\\):$/\\1/p' "
+			 "gpg --list-keys --with-colons 2>/dev/null | sed -n "
+			 "'s/^fpr:*\\([0-9A-F]*\\):$/\\1/p' "
 			 "| head -1",
 			 f.dir.ptr),
 	    0);
