@@ -16,14 +16,14 @@
 
 /* One open sequence or mapping. */
 struct frame {
-	cap_value *node;   /* the array or object being filled */
-	char *anchor;      /* registered once the node is complete; NULL when none */
+	cap_value *node; /* the array or object being filled */
+	char *anchor;	 /* registered once the node is complete; NULL when none */
 	bool is_map;
 	/* mappings only */
 	bool have_key;
 	bool key_is_merge;
 	cap_buf key;
-	size_t key_line;   /* 1-based line and column of the pending key */
+	size_t key_line; /* 1-based line and column of the pending key */
 	size_t key_column;
 	size_t *key_lines; /* line of each key by insertion index; 0 when it came from `<<` */
 	size_t nkeys, key_lines_cap;
@@ -36,16 +36,16 @@ struct parser {
 	const cap_parse_limits *limits;
 	struct frame *frames;
 	size_t depth, frames_cap;
-	cap_value *root;	 /* the current document's value, once complete */
-	cap_value *anchors;	 /* object: anchor name -> completed value, for this document */
-	size_t alias_nodes;	 /* nodes produced through aliases so far */
-	unsigned flags;		 /* cap_yaml_parse_flags */
-	cap_buf decoded;	 /* scratch for !!binary */
+	cap_value *root;    /* the current document's value, once complete */
+	cap_value *anchors; /* object: anchor name -> completed value, for this document */
+	size_t alias_nodes; /* nodes produced through aliases so far */
+	unsigned flags;	    /* cap_yaml_parse_flags */
+	cap_buf decoded;    /* scratch for !!binary */
 };
 
 /* Formats "cannot parse 'source' line L column C: message" as the thread's error. */
 static int fail_at(struct parser *p, int code, size_t line, size_t column, const char *fmt, ...)
-	__attribute__((format(printf, 5, 6)));
+    __attribute__((format(printf, 5, 6)));
 
 static int fail_at(struct parser *p, int code, size_t line, size_t column, const char *fmt, ...)
 {
@@ -59,7 +59,7 @@ static int fail_at(struct parser *p, int code, size_t line, size_t column, const
 }
 
 static int fail_mark(struct parser *p, int code, yaml_mark_t mark, const char *fmt, ...)
-	__attribute__((format(printf, 4, 5)));
+    __attribute__((format(printf, 4, 5)));
 
 static int fail_mark(struct parser *p, int code, yaml_mark_t mark, const char *fmt, ...)
 {
@@ -94,9 +94,10 @@ static int fail_libyaml(struct parser *p, const yaml_parser_t *yp)
 		size_t line = 1, column = 1, off = yp->problem_offset;
 		/* point at the sequence's first byte, not the trailing byte that broke it */
 		bool trailing = strstr(problem, "trailing") || strstr(problem, "incomplete");
-		for (int back = 0; trailing && back < 3 && off > 0 && off <= p->len &&
-				   (off == p->len || ((unsigned char)p->text[off] & 0xc0) != 0xc0) &&
-				   ((unsigned char)p->text[off - 1] & 0x80);
+		for (int back = 0;
+		     trailing && back < 3 && off > 0 && off <= p->len &&
+		     (off == p->len || ((unsigned char)p->text[off] & 0xc0) != 0xc0) &&
+		     ((unsigned char)p->text[off - 1] & 0x80);
 		     back++)
 			off--;
 		for (size_t i = 0; i < off && i < p->len; i++) {
@@ -151,7 +152,7 @@ static size_t count_nodes(const cap_value *v)
 		size_t i;
 		cap_value *e;
 		CAP_VALUE_ARRAY_FOREACH(v, i, e)
-			n += count_nodes(e);
+		n += count_nodes(e);
 	} else if (cap_value_is_object(v)) {
 		const char *k;
 		cap_value *e;
@@ -258,7 +259,8 @@ static int add_value(struct parser *p, cap_value *v)
 			cap_value_free(v);
 			return fail_at(p, CAP_EINVALID, f->key_line, f->key_column,
 				       "mapping key \"%.*s\" already defined at line %zu",
-				       (int)(f->key.len > 200 ? 200 : f->key.len), f->key.ptr, *first);
+				       (int)(f->key.len > 200 ? 200 : f->key.len), f->key.ptr,
+				       *first);
 		}
 		if (!*first)
 			*first = f->key_line;
@@ -287,11 +289,16 @@ static int set_key(struct parser *p, struct frame *f, const cap_yaml_scalar *s, 
 static cap_value *scalar_value(const cap_yaml_scalar *s, const char *text, size_t len)
 {
 	switch (s->kind) {
-	case CAP_VALUE_NULL: return cap_value_null();
-	case CAP_VALUE_BOOL: return cap_value_bool(s->b);
-	case CAP_VALUE_INT: return cap_value_int(s->i);
-	case CAP_VALUE_REAL: return cap_value_real(s->d);
-	default: return cap_value_stringn(text, len);
+	case CAP_VALUE_NULL:
+		return cap_value_null();
+	case CAP_VALUE_BOOL:
+		return cap_value_bool(s->b);
+	case CAP_VALUE_INT:
+		return cap_value_int(s->i);
+	case CAP_VALUE_REAL:
+		return cap_value_real(s->d);
+	default:
+		return cap_value_stringn(text, len);
 	}
 }
 
@@ -351,7 +358,8 @@ static int on_alias(struct parser *p, const yaml_event_t *ev)
 		return fail_mark(p, CAP_EINVALID, ev->start_mark, "unknown anchor '%s' referenced",
 				 name);
 	size_t n = count_nodes(target);
-	if (n > p->limits->max_alias_nodes - p->alias_nodes || p->alias_nodes > p->limits->max_alias_nodes)
+	if (n > p->limits->max_alias_nodes - p->alias_nodes ||
+	    p->alias_nodes > p->limits->max_alias_nodes)
 		return fail_mark(p, CAP_ELIMIT, ev->start_mark,
 				 "aliases expand to more than %zu nodes (alias '%s')",
 				 p->limits->max_alias_nodes, name);
@@ -370,8 +378,8 @@ static int on_alias(struct parser *p, const yaml_event_t *ev)
 			       ev->start_mark);
 	}
 	cap_value *copy = cap_value_is_array(target) || cap_value_is_object(target)
-				  ? cap_value_deep_copy(target)
-				  : cap_value_ref(target);
+			      ? cap_value_deep_copy(target)
+			      : cap_value_ref(target);
 	return add_value(p, copy);
 }
 
@@ -380,7 +388,8 @@ static int on_start(struct parser *p, const yaml_event_t *ev, bool is_map)
 	struct frame *f = top(p);
 	if (f && f->is_map && !f->have_key)
 		return fail_mark(p, CAP_EINVALID, ev->start_mark,
-				 "invalid map key: a %s cannot be a key", is_map ? "mapping" : "sequence");
+				 "invalid map key: a %s cannot be a key",
+				 is_map ? "mapping" : "sequence");
 	if (p->depth >= p->limits->max_depth)
 		return fail_mark(p, CAP_ELIMIT, ev->start_mark, "nesting deeper than %u levels",
 				 p->limits->max_depth);
@@ -393,8 +402,8 @@ static int on_start(struct parser *p, const yaml_event_t *ev, bool is_map)
 	cap_buf_init(&f->key);
 	f->is_map = is_map;
 	f->node = is_map ? cap_value_object() : cap_value_array();
-	const yaml_char_t *anchor = is_map ? ev->data.mapping_start.anchor
-					   : ev->data.sequence_start.anchor;
+	const yaml_char_t *anchor =
+	    is_map ? ev->data.mapping_start.anchor : ev->data.sequence_start.anchor;
 	if (anchor)
 		f->anchor = cap_strdup((const char *)anchor);
 	return 0;
@@ -424,13 +433,19 @@ static int on_event(struct parser *p, const yaml_event_t *ev, cap_value *docs)
 		}
 		parser_reset_document(p);
 		return 0;
-	case YAML_SCALAR_EVENT: return on_scalar(p, ev);
-	case YAML_ALIAS_EVENT: return on_alias(p, ev);
-	case YAML_SEQUENCE_START_EVENT: return on_start(p, ev, false);
-	case YAML_MAPPING_START_EVENT: return on_start(p, ev, true);
+	case YAML_SCALAR_EVENT:
+		return on_scalar(p, ev);
+	case YAML_ALIAS_EVENT:
+		return on_alias(p, ev);
+	case YAML_SEQUENCE_START_EVENT:
+		return on_start(p, ev, false);
+	case YAML_MAPPING_START_EVENT:
+		return on_start(p, ev, true);
 	case YAML_SEQUENCE_END_EVENT:
-	case YAML_MAPPING_END_EVENT: return on_end(p);
-	default: return 0;
+	case YAML_MAPPING_END_EVENT:
+		return on_end(p);
+	default:
+		return 0;
 	}
 }
 
@@ -444,14 +459,15 @@ int cap_yaml_parse_stream_ext(cap_value **out_docs, const char *text, size_t len
 			      const char *source, const cap_parse_limits *limits, unsigned flags)
 {
 	struct parser p = {
-		.flags = flags,
-		.source = source ? source : "<input>",
-		.text = text,
-		.len = len,
-		.limits = limits ? limits : &cap_parse_limits_default,
+	    .flags = flags,
+	    .source = source ? source : "<input>",
+	    .text = text,
+	    .len = len,
+	    .limits = limits ? limits : &cap_parse_limits_default,
 	};
 	if (len > p.limits->max_bytes)
-		return cap_error_set(CAP_ELIMIT, "cannot parse '%s': %zu bytes is more than the limit of %zu",
+		return cap_error_set(CAP_ELIMIT,
+				     "cannot parse '%s': %zu bytes is more than the limit of %zu",
 				     p.source, len, p.limits->max_bytes);
 	yaml_parser_t yp;
 	if (!yaml_parser_initialize(&yp)) {

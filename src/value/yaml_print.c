@@ -9,7 +9,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-/* Keys longer than this are written as explicit `? key` entries: libyaml caps implicit keys at 1024. */
+/* Keys longer than this are written as explicit `? key` entries: libyaml caps implicit keys at
+ * 1024. */
 #define IMPLICIT_KEY_MAX 1000
 
 enum style { PLAIN, SINGLE, DOUBLE, LITERAL };
@@ -35,7 +36,8 @@ static size_t printable_char(const unsigned char *s, size_t len)
 		return s[1] >= 0xa0 ? 2 : 0; /* C1 controls and NEL (U+0085) are escaped */
 	if (c == 0xe2 && len >= 3 && s[1] == 0x80 && (s[2] == 0xa8 || s[2] == 0xa9))
 		return 0; /* line and paragraph separators */
-	if (c == 0xef && len >= 3 && ((s[1] == 0xbb && s[2] == 0xbf) || (s[1] == 0xbf && s[2] >= 0xbe)))
+	if (c == 0xef && len >= 3 &&
+	    ((s[1] == 0xbb && s[2] == 0xbf) || (s[1] == 0xbf && s[2] >= 0xbe)))
 		return 0; /* byte order mark, U+FFFE and U+FFFF */
 	size_t n = c >= 0xf0 ? 4 : c >= 0xe0 ? 3 : 2;
 	return n <= len ? n : 0;
@@ -89,7 +91,8 @@ static enum style choose_style(const char *s, size_t len, bool is_key)
 		     (is_key && len == 2 && s[0] == '<' && s[1] == '<');
 	if (is_indicator(s[0])) {
 		/* "-x", "?x" and ":x" read back as plain text; the rest start YAML syntax */
-		bool dash_like = (s[0] == '-' || s[0] == '?' || s[0] == ':') && len > 1 && s[1] != ' ';
+		bool dash_like =
+		    (s[0] == '-' || s[0] == '?' || s[0] == ':') && len > 1 && s[1] != ' ';
 		quote |= !dash_like;
 	}
 	if (len >= 3 && (!memcmp(s, "---", 3) || !memcmp(s, "...", 3)))
@@ -131,16 +134,36 @@ static void put_double_quoted(cap_buf *out, const char *s, size_t len)
 			continue;
 		}
 		switch (*u) {
-		case '\0': cap_buf_puts(out, "\\0"); break;
-		case '\a': cap_buf_puts(out, "\\a"); break;
-		case '\b': cap_buf_puts(out, "\\b"); break;
-		case '\t': cap_buf_puts(out, "\\t"); break;
-		case '\n': cap_buf_puts(out, "\\n"); break;
-		case '\v': cap_buf_puts(out, "\\v"); break;
-		case '\f': cap_buf_puts(out, "\\f"); break;
-		case '\r': cap_buf_puts(out, "\\r"); break;
-		case 0x1b: cap_buf_puts(out, "\\e"); break;
-		default: cap_buf_printf(out, "\\x%c%c", hex[*u >> 4], hex[*u & 15]); break;
+		case '\0':
+			cap_buf_puts(out, "\\0");
+			break;
+		case '\a':
+			cap_buf_puts(out, "\\a");
+			break;
+		case '\b':
+			cap_buf_puts(out, "\\b");
+			break;
+		case '\t':
+			cap_buf_puts(out, "\\t");
+			break;
+		case '\n':
+			cap_buf_puts(out, "\\n");
+			break;
+		case '\v':
+			cap_buf_puts(out, "\\v");
+			break;
+		case '\f':
+			cap_buf_puts(out, "\\f");
+			break;
+		case '\r':
+			cap_buf_puts(out, "\\r");
+			break;
+		case 0x1b:
+			cap_buf_puts(out, "\\e");
+			break;
+		default:
+			cap_buf_printf(out, "\\x%c%c", hex[*u >> 4], hex[*u & 15]);
+			break;
 		}
 		i++;
 	}
@@ -181,13 +204,22 @@ static void put_literal(cap_buf *out, const char *s, size_t len, unsigned conten
 	}
 }
 
-static void put_string(cap_buf *out, const char *s, size_t len, bool is_key, unsigned content_indent)
+static void put_string(cap_buf *out, const char *s, size_t len, bool is_key,
+		       unsigned content_indent)
 {
 	switch (choose_style(s, len, is_key)) {
-	case PLAIN: cap_buf_put(out, s, len); break;
-	case SINGLE: put_single_quoted(out, s, len); break;
-	case DOUBLE: put_double_quoted(out, s, len); break;
-	case LITERAL: put_literal(out, s, len, content_indent); break;
+	case PLAIN:
+		cap_buf_put(out, s, len);
+		break;
+	case SINGLE:
+		put_single_quoted(out, s, len);
+		break;
+	case DOUBLE:
+		put_double_quoted(out, s, len);
+		break;
+	case LITERAL:
+		put_literal(out, s, len, content_indent);
+		break;
 	}
 }
 
@@ -195,16 +227,28 @@ static void put_string(cap_buf *out, const char *s, size_t len, bool is_key, uns
 static void put_scalar(cap_buf *out, const cap_value *v, unsigned content_indent)
 {
 	switch (cap_value_kind_of(v)) {
-	case CAP_VALUE_NULL: cap_buf_puts(out, "null"); break;
-	case CAP_VALUE_BOOL: cap_buf_puts(out, cap_value_get_bool(v) ? "true" : "false"); break;
-	case CAP_VALUE_INT: cap_buf_printf(out, "%lld", (long long)cap_value_get_int(v)); break;
-	case CAP_VALUE_REAL: cap_number_format_real(out, cap_value_get_real(v)); break;
+	case CAP_VALUE_NULL:
+		cap_buf_puts(out, "null");
+		break;
+	case CAP_VALUE_BOOL:
+		cap_buf_puts(out, cap_value_get_bool(v) ? "true" : "false");
+		break;
+	case CAP_VALUE_INT:
+		cap_buf_printf(out, "%lld", (long long)cap_value_get_int(v));
+		break;
+	case CAP_VALUE_REAL:
+		cap_number_format_real(out, cap_value_get_real(v));
+		break;
 	case CAP_VALUE_STRING:
 		put_string(out, cap_value_get_string(v), cap_value_string_len(v), false,
 			   content_indent);
 		break;
-	case CAP_VALUE_ARRAY: cap_buf_puts(out, "[]"); break;
-	case CAP_VALUE_OBJECT: cap_buf_puts(out, "{}"); break;
+	case CAP_VALUE_ARRAY:
+		cap_buf_puts(out, "[]");
+		break;
+	case CAP_VALUE_OBJECT:
+		cap_buf_puts(out, "{}");
+		break;
 	}
 }
 

@@ -19,19 +19,19 @@ struct word {
 
 /* The only spellings go-yaml v2 resolves by table lookup. */
 static const struct word words[] = {
-	{"y", CAP_VALUE_BOOL, 1},	  {"Y", CAP_VALUE_BOOL, 1},	  {"yes", CAP_VALUE_BOOL, 1},
-	{"Yes", CAP_VALUE_BOOL, 1},	  {"YES", CAP_VALUE_BOOL, 1},	  {"true", CAP_VALUE_BOOL, 1},
-	{"True", CAP_VALUE_BOOL, 1},	  {"TRUE", CAP_VALUE_BOOL, 1},	  {"on", CAP_VALUE_BOOL, 1},
-	{"On", CAP_VALUE_BOOL, 1},	  {"ON", CAP_VALUE_BOOL, 1},	  {"n", CAP_VALUE_BOOL, 0},
-	{"N", CAP_VALUE_BOOL, 0},	  {"no", CAP_VALUE_BOOL, 0},	  {"No", CAP_VALUE_BOOL, 0},
-	{"NO", CAP_VALUE_BOOL, 0},	  {"false", CAP_VALUE_BOOL, 0},	  {"False", CAP_VALUE_BOOL, 0},
-	{"FALSE", CAP_VALUE_BOOL, 0},	  {"off", CAP_VALUE_BOOL, 0},	  {"Off", CAP_VALUE_BOOL, 0},
-	{"OFF", CAP_VALUE_BOOL, 0},	  {"~", CAP_VALUE_NULL, 0},	  {"null", CAP_VALUE_NULL, 0},
-	{"Null", CAP_VALUE_NULL, 0},	  {"NULL", CAP_VALUE_NULL, 0},	  {".nan", CAP_VALUE_REAL, 0},
-	{".NaN", CAP_VALUE_REAL, 0},	  {".NAN", CAP_VALUE_REAL, 0},	  {".inf", CAP_VALUE_REAL, 1},
-	{".Inf", CAP_VALUE_REAL, 1},	  {".INF", CAP_VALUE_REAL, 1},	  {"+.inf", CAP_VALUE_REAL, 1},
-	{"+.Inf", CAP_VALUE_REAL, 1},	  {"+.INF", CAP_VALUE_REAL, 1},	  {"-.inf", CAP_VALUE_REAL, -1},
-	{"-.Inf", CAP_VALUE_REAL, -1},	  {"-.INF", CAP_VALUE_REAL, -1},
+    {"y", CAP_VALUE_BOOL, 1},	   {"Y", CAP_VALUE_BOOL, 1},	  {"yes", CAP_VALUE_BOOL, 1},
+    {"Yes", CAP_VALUE_BOOL, 1},	   {"YES", CAP_VALUE_BOOL, 1},	  {"true", CAP_VALUE_BOOL, 1},
+    {"True", CAP_VALUE_BOOL, 1},   {"TRUE", CAP_VALUE_BOOL, 1},	  {"on", CAP_VALUE_BOOL, 1},
+    {"On", CAP_VALUE_BOOL, 1},	   {"ON", CAP_VALUE_BOOL, 1},	  {"n", CAP_VALUE_BOOL, 0},
+    {"N", CAP_VALUE_BOOL, 0},	   {"no", CAP_VALUE_BOOL, 0},	  {"No", CAP_VALUE_BOOL, 0},
+    {"NO", CAP_VALUE_BOOL, 0},	   {"false", CAP_VALUE_BOOL, 0},  {"False", CAP_VALUE_BOOL, 0},
+    {"FALSE", CAP_VALUE_BOOL, 0},  {"off", CAP_VALUE_BOOL, 0},	  {"Off", CAP_VALUE_BOOL, 0},
+    {"OFF", CAP_VALUE_BOOL, 0},	   {"~", CAP_VALUE_NULL, 0},	  {"null", CAP_VALUE_NULL, 0},
+    {"Null", CAP_VALUE_NULL, 0},   {"NULL", CAP_VALUE_NULL, 0},	  {".nan", CAP_VALUE_REAL, 0},
+    {".NaN", CAP_VALUE_REAL, 0},   {".NAN", CAP_VALUE_REAL, 0},	  {".inf", CAP_VALUE_REAL, 1},
+    {".Inf", CAP_VALUE_REAL, 1},   {".INF", CAP_VALUE_REAL, 1},	  {"+.inf", CAP_VALUE_REAL, 1},
+    {"+.Inf", CAP_VALUE_REAL, 1},  {"+.INF", CAP_VALUE_REAL, 1},  {"-.inf", CAP_VALUE_REAL, -1},
+    {"-.Inf", CAP_VALUE_REAL, -1}, {"-.INF", CAP_VALUE_REAL, -1},
 };
 
 static bool is_digit(char c)
@@ -45,7 +45,7 @@ static bool lookup_word(cap_yaml_scalar *out, const char *s, size_t len)
 		return false;
 	for (size_t i = 0; i < CAP_ARRAY_SIZE(words); i++) {
 		const struct word *w = &words[i];
-		if (strlen(w->text) != len || memcmp(w->text, s, len) != 0)
+		if (w->text[0] != s[0] || strlen(w->text) != len || memcmp(w->text, s, len) != 0)
 			continue;
 		out->kind = w->kind;
 		if (w->kind == CAP_VALUE_BOOL)
@@ -101,7 +101,8 @@ static bool parse_unsigned(const char *s, size_t len, uint64_t *out)
 	return true;
 }
 
-/* The float shape go-yaml v2 accepts after ints fail: [-+]?(\.[0-9]+|[0-9]+(\.[0-9]*)?)([eE][-+]?[0-9]+)? */
+/* The float shape go-yaml v2 accepts after ints fail:
+ * [-+]?(\.[0-9]+|[0-9]+(\.[0-9]*)?)([eE][-+]?[0-9]+)? */
 static bool yaml_float_shape(const char *s, size_t len)
 {
 	size_t i = 0;
@@ -187,7 +188,8 @@ static bool resolve_number(cap_yaml_scalar *out, const char *s, size_t len)
 static bool underscores_between_digits(const char *s, size_t len)
 {
 	for (size_t i = 0; i < len; i++)
-		if (s[i] == '_' && (i == 0 || i + 1 == len || !is_digit(s[i - 1]) || !is_digit(s[i + 1])))
+		if (s[i] == '_' &&
+		    (i == 0 || i + 1 == len || !is_digit(s[i - 1]) || !is_digit(s[i + 1])))
 			return false;
 	return true;
 }
@@ -315,11 +317,16 @@ bool cap_yaml_scalar_is_timestamp(const char *s, size_t len)
 static const char *short_kind(cap_value_kind k)
 {
 	switch (k) {
-	case CAP_VALUE_NULL: return "!!null";
-	case CAP_VALUE_BOOL: return "!!bool";
-	case CAP_VALUE_INT: return "!!int";
-	case CAP_VALUE_REAL: return "!!float";
-	default: return "!!str";
+	case CAP_VALUE_NULL:
+		return "!!null";
+	case CAP_VALUE_BOOL:
+		return "!!bool";
+	case CAP_VALUE_INT:
+		return "!!int";
+	case CAP_VALUE_REAL:
+		return "!!float";
+	default:
+		return "!!str";
 	}
 }
 
@@ -425,7 +432,8 @@ int cap_yaml_scalar_resolve_tagged(cap_yaml_scalar *out, cap_buf *decoded, const
 		cap_buf raw = CAP_BUF_INIT;
 		if (base64_decode(&raw, s, len) != 0) {
 			cap_buf_release(&raw);
-			return cap_error_set(CAP_EINVALID, "!!binary value contains invalid base64 data");
+			return cap_error_set(CAP_EINVALID,
+					     "!!binary value contains invalid base64 data");
 		}
 		cap_buf_clear(decoded);
 		utf8_sanitize(decoded, raw.ptr, raw.len);
@@ -464,8 +472,8 @@ int cap_yaml_scalar_resolve_tagged(cap_yaml_scalar *out, cap_buf *decoded, const
 		*out = r;
 		return 0;
 	}
-	return cap_error_set(CAP_EINVALID, "cannot decode %s `%.*s` as a !!%s",
-			     short_kind(r.kind), (int)(len > 64 ? 64 : len), s, name);
+	return cap_error_set(CAP_EINVALID, "cannot decode %s `%.*s` as a !!%s", short_kind(r.kind),
+			     (int)(len > 64 ? 64 : len), s, name);
 }
 
 /* Go's strconv.FormatFloat(f, 'g', -1, 32): shortest float32 digits, %e beyond exponent 6. */

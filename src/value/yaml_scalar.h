@@ -17,21 +17,25 @@
  *   ""  ~  null  Null  NULL                       null
  *   y Y yes Yes YES  true True TRUE  on On ON     bool    true
  *   n N no No NO  false False FALSE  off Off OFF  bool    false
- *   12  -3  +4  1_000  1__0_                       int     12, -3, 4, 1000, 10 ('_' dropped)
+ *   12  -3  +4  1_000  1__0_                      int     12, -3, 4, 1000, 10 ('_' dropped)
  *   0x1F 0X1f -0x10 0x_1F                         int     31, 31, -16, 31
  *   0o17 0O17 017  0b101 0B101                    int     15, 15, 15, 5, 5
  *   08  09  (not octal)                           real    8.0, 9.0 (read as a decimal float)
  *   9223372036854775808 .. 18446744073709551615   real    (uint64 in Go: no int64 can hold it)
  *   0xFFFFFFFFFFFFFFFF                            real    1.8446744073709552e19
  *   99999999999999999999                          real    1e20
- *   1.5  1.  -.5  +.5  1e3  1E-3  1.5e+3  .5e1    real    (regex [-+]?(\.[0-9]+|[0-9]+(\.[0-9]*)?)([eE][-+]?[0-9]+)?)
+ *   1.5  1.  -.5  +.5  1e3  1E-3  1.5e+3  .5e1    real    (see the float shape below)
  *   .inf .Inf .INF  +.inf …  -.inf -.Inf -.INF    real    ±infinity (JSON cannot carry these)
  *   .nan .NaN .NAN                                real    NaN (JSON cannot carry it)
  *   1e400  (overflows a double)                   string  "1e400"
  *   2001-12-14  2001-12-14T21:59:43Z              string  (timestamps stay strings)
- *   1_000.5_  (underscores go before the float test)  real    1000.5
- *   0x  0o  1e  +  -  _1  TRUE1  nULL  0o8         string
+ *   1_000.5_  ('_' goes before the float test)    real    1000.5
+ *   0x  0o  1e  +  -x  _1  TRUE1  nULL  0o8       string
  *   True? Yes! yEs tRUE  Nope  ONE                string  (only the spellings above count)
+ *
+ * The float shape go-yaml v2 accepts, tried after the integer forms, with '_' removed:
+ *   [-+]?(\.[0-9]+|[0-9]+(\.[0-9]*)?)([eE][-+]?[0-9]+)?   and, for text starting with '.',
+ *   Go's float syntax (where '_' may only stand between digits).
  *
  * Explicit tags (long form "tag:yaml.org,2002:…"): !!str and any unknown or local tag give the
  * text as a string; !!binary gives the base64-decoded bytes as a string (bytes that are not

@@ -1,4 +1,5 @@
-/* Round trips: every YAML and JSON file in the shared data, and tricky strings, print and read back equal. */
+/* Round trips: every YAML and JSON file in the shared data, and tricky strings, print and read back
+ * equal. */
 #include "cap_test.h"
 
 #include "base/alloc.h"
@@ -21,7 +22,8 @@ static void assert_round_trips(const cap_value *docs, const char *source, bool j
 		cap_value *back = NULL;
 		cap_yaml_print_stream(&out, docs, yaml_flags[f]);
 		if (cap_yaml_parse_stream(&back, out.ptr, out.len, source, NULL) != 0)
-			fail_msg("printed YAML of '%s' does not parse: %s", source, cap_error_last());
+			fail_msg("printed YAML of '%s' does not parse: %s", source,
+				 cap_error_last());
 		if (!cap_value_equal(docs, back))
 			fail_msg("printed YAML of '%s' reads back different", source);
 		cap_value_free(back);
@@ -34,16 +36,20 @@ static void assert_round_trips(const cap_value *docs, const char *source, bool j
 		char *json = cap_json_to_string(doc, CAP_JSON_INDENT);
 		cap_value *back = NULL;
 		if (cap_json_parse(&back, json, strlen(json), source, NULL) != 0)
-			fail_msg("printed JSON of '%s' does not parse: %s", source, cap_error_last());
+			fail_msg("printed JSON of '%s' does not parse: %s", source,
+				 cap_error_last());
 		if (!cap_value_equal(doc, back))
-			fail_msg("printed JSON of '%s' document %zu reads back different", source, i);
+			fail_msg("printed JSON of '%s' document %zu reads back different", source,
+				 i);
 		/*
-		 * JSON is YAML, as long as it holds no raw character YAML forbids (DEL, C1 controls,
-		 * which JSON leaves unescaped): the YAML reader must agree with the JSON reader.
+		 * JSON is YAML, as long as it holds no raw character YAML forbids (DEL, C1
+		 * controls, which JSON leaves unescaped): the YAML reader must agree with the JSON
+		 * reader.
 		 */
 		cap_value *as_yaml = NULL;
 		if (json_as_yaml && cap_yaml_parse(&as_yaml, json, strlen(json), source, NULL) != 0)
-			fail_msg("JSON of '%s' does not parse as YAML: %s", source, cap_error_last());
+			fail_msg("JSON of '%s' does not parse as YAML: %s", source,
+				 cap_error_last());
 		if (json_as_yaml && !cap_value_equal(doc, as_yaml))
 			fail_msg("JSON of '%s' reads differently as YAML", source);
 		cap_value_free(as_yaml);
@@ -98,17 +104,120 @@ static void every_shared_data_file_round_trips(void **state)
 }
 
 static const char *const tricky[] = {
-	"", " ", "  ", "yes", "Yes", "NO", "on", "off", "y", "n", "true", "False", "null", "Null",
-	"~", "0", "-0", "012", "08", "0x1F", "0o17", "0b101", "1_000", "1e3", "1E3", ".5", "-.5", "1.",
-	".inf", "-.Inf", ".nan", "1e400", "9223372036854775808", "2001-12-14", "12:30:00", "- x",
-	"-x", "-", "--", "---", "--- x", "...", "? x", "?x", ":", ":x", "x:", "x: y", "x:y", "x #y",
-	"x#y", "#x", "&a", "*a", "!a", "!!str", "|", "|-", ">", "'", "''", "\"", "\"x\"", "'x'",
-	"%TAG", "@x", "`x", "[", "]", "{", "}", "[a, b]", "{a: b}", ",", "a,b", "<<", "<<x", "=",
-	" lead", "trail ", "\ttab", "tab\t", "a\tb", "line\n", "two\nlines", "two\nlines\n",
-	"\nlead break", "trail breaks\n\n\n", "  indented\nblock\n", "a\n  b\n", "a \nb", "a\n \nb",
-	"cr\r\n", "\r", "nul\0x", "bell\a", "esc\x1b", "del\x7f", "nel\xc2\x85", "nbsp\xc2\xa0",
-	"ls\xe2\x80\xa8", "ps\xe2\x80\xa9", "bom\xef\xbb\xbf", "\xef\xbb\xbf" "first", "caf\xc3\xa9",
-	"\xf0\x9f\x9a\x80", "\xef\xbf\xbf\xef\xbf\xbe", "\\", "\\n", "a\\tb", "# comment\nnot", "key: |\n  x", "- a\n- b",
+    "",
+    " ",
+    "  ",
+    "yes",
+    "Yes",
+    "NO",
+    "on",
+    "off",
+    "y",
+    "n",
+    "true",
+    "False",
+    "null",
+    "Null",
+    "~",
+    "0",
+    "-0",
+    "012",
+    "08",
+    "0x1F",
+    "0o17",
+    "0b101",
+    "1_000",
+    "1e3",
+    "1E3",
+    ".5",
+    "-.5",
+    "1.",
+    ".inf",
+    "-.Inf",
+    ".nan",
+    "1e400",
+    "9223372036854775808",
+    "2001-12-14",
+    "12:30:00",
+    "- x",
+    "-x",
+    "-",
+    "--",
+    "---",
+    "--- x",
+    "...",
+    "? x",
+    "?x",
+    ":",
+    ":x",
+    "x:",
+    "x: y",
+    "x:y",
+    "x #y",
+    "x#y",
+    "#x",
+    "&a",
+    "*a",
+    "!a",
+    "!!str",
+    "|",
+    "|-",
+    ">",
+    "'",
+    "''",
+    "\"",
+    "\"x\"",
+    "'x'",
+    "%TAG",
+    "@x",
+    "`x",
+    "[",
+    "]",
+    "{",
+    "}",
+    "[a, b]",
+    "{a: b}",
+    ",",
+    "a,b",
+    "<<",
+    "<<x",
+    "=",
+    " lead",
+    "trail ",
+    "\ttab",
+    "tab\t",
+    "a\tb",
+    "line\n",
+    "two\nlines",
+    "two\nlines\n",
+    "\nlead break",
+    "trail breaks\n\n\n",
+    "  indented\nblock\n",
+    "a\n  b\n",
+    "a \nb",
+    "a\n \nb",
+    "cr\r\n",
+    "\r",
+    "nul\0x",
+    "bell\a",
+    "esc\x1b",
+    "del\x7f",
+    "nel\xc2\x85",
+    "nbsp\xc2\xa0",
+    "ls\xe2\x80\xa8",
+    "ps\xe2\x80\xa9",
+    "bom\xef\xbb\xbf",
+    "\xef\xbb\xbf"
+    "first",
+    "caf\xc3\xa9",
+    "\xf0\x9f\x9a\x80",
+    "\xef\xbf\xbf\xef\xbf\xbe",
+    "\\",
+    "\\n",
+    "a\\tb",
+    "# comment\nnot",
+    "key: |\n  x",
+    "- a\n- b",
 };
 
 static void tricky_strings_round_trip_as_values_and_keys(void **state)
@@ -134,8 +243,8 @@ static void tricky_strings_round_trip_as_values_and_keys(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(every_shared_data_file_round_trips),
-		cmocka_unit_test(tricky_strings_round_trip_as_values_and_keys),
+	    cmocka_unit_test(every_shared_data_file_round_trips),
+	    cmocka_unit_test(tricky_strings_round_trip_as_values_and_keys),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -18,7 +18,7 @@
  */
 
 static const char base_object[] =
-	"{\"apiVersion\":\"example.com/v1\",\"kind\":\"Thing\",\"metadata\":{\"name\":\"t\"}}";
+    "{\"apiVersion\":\"example.com/v1\",\"kind\":\"Thing\",\"metadata\":{\"name\":\"t\"}}";
 
 struct oracle {
 	cap_buf dir;
@@ -127,8 +127,10 @@ static void assert_same_reading(struct oracle *o, const char *patch)
 	{
 		cap_value *g = cap_value_object_get(got, k);
 		if (!cap_value_equal(g, w)) {
-			char *ws = cap_json_to_string(w, 0), *gs = g ? cap_json_to_string(g, 0) : NULL;
-			fail_msg("key %s: kubectl reads %s, Capstan %s", k, ws, gs ? gs : "nothing");
+			char *ws = cap_json_to_string(w, 0),
+			     *gs = g ? cap_json_to_string(g, 0) : NULL;
+			fail_msg("key %s: kubectl reads %s, Capstan %s", k, ws,
+				 gs ? gs : "nothing");
 		}
 	}
 	if (cap_value_object_len(got) != cap_value_object_len(want)) {
@@ -141,17 +143,108 @@ static void assert_same_reading(struct oracle *o, const char *patch)
 
 /* Plain, quoted and tagged scalars; each goes in as `data.kN: TEXT`. */
 static const char *const scalars[] = {
-	"", "~", "null", "Null", "NULL", "nULL", "y", "Y", "yes", "Yes", "YES", "yEs", "n", "N",
-	"no", "No", "NO", "true", "True", "TRUE", "tRUE", "false", "False", "FALSE", "on", "On",
-	"ON", "oN", "off", "Off", "OFF", "0", "12", "-3", "+4", "-0", "1_000", "1__0_", "0x1F",
-	"0X1f", "-0x10", "0x_1F", "0o17", "0O17", "017", "-017", "0b101", "0B11", "-0b11", "08",
-	"-09", "0x", "0o", "0o8", "0b2", "_1", "1_000_x", "+", "-x", "9223372036854775807",
-	"-9223372036854775808", "1.5", "1.", "-.5", "+.5", ".5", "1e3", "1E-3", "1.5e+3", ".5e1",
-	"6.02e23", "1_000.5_", "1e400", "1e", ".", ".e3", "1.5.5", "0x1p3", "inf", "NaN", ".Nan",
-	"1:30", "190:20:30", "1,000", "2001-12-14", "2001-12-14T21:59:43.10-05:00", "1.2.3",
-	"v1", "10Mi", "'12'", "\"yes\"", "''", "!!str 012", "!!int \"42\"", "!!float 1",
-	"!!bool \"yes\"", "!!binary aGVsbG8=", "!!binary /w==", "!custom 12", "!!timestamp 2001-12-14",
-	"[1, yes, '2']", "{a: on}",
+    "",
+    "~",
+    "null",
+    "Null",
+    "NULL",
+    "nULL",
+    "y",
+    "Y",
+    "yes",
+    "Yes",
+    "YES",
+    "yEs",
+    "n",
+    "N",
+    "no",
+    "No",
+    "NO",
+    "true",
+    "True",
+    "TRUE",
+    "tRUE",
+    "false",
+    "False",
+    "FALSE",
+    "on",
+    "On",
+    "ON",
+    "oN",
+    "off",
+    "Off",
+    "OFF",
+    "0",
+    "12",
+    "-3",
+    "+4",
+    "-0",
+    "1_000",
+    "1__0_",
+    "0x1F",
+    "0X1f",
+    "-0x10",
+    "0x_1F",
+    "0o17",
+    "0O17",
+    "017",
+    "-017",
+    "0b101",
+    "0B11",
+    "-0b11",
+    "08",
+    "-09",
+    "0x",
+    "0o",
+    "0o8",
+    "0b2",
+    "_1",
+    "1_000_x",
+    "+",
+    "-x",
+    "9223372036854775807",
+    "-9223372036854775808",
+    "1.5",
+    "1.",
+    "-.5",
+    "+.5",
+    ".5",
+    "1e3",
+    "1E-3",
+    "1.5e+3",
+    ".5e1",
+    "6.02e23",
+    "1_000.5_",
+    "1e400",
+    "1e",
+    ".",
+    ".e3",
+    "1.5.5",
+    "0x1p3",
+    "inf",
+    "NaN",
+    ".Nan",
+    "1:30",
+    "190:20:30",
+    "1,000",
+    "2001-12-14",
+    "2001-12-14T21:59:43.10-05:00",
+    "1.2.3",
+    "v1",
+    "10Mi",
+    "'12'",
+    "\"yes\"",
+    "''",
+    "!!str 012",
+    "!!int \"42\"",
+    "!!float 1",
+    "!!bool \"yes\"",
+    "!!binary aGVsbG8=",
+    "!!binary /w==",
+    "!custom 12",
+    "!!timestamp 2001-12-14",
+    "[1, yes, '2']",
+    "{a: on}",
 };
 
 static void scalars_read_as_kubectl_reads_them(void **state)
@@ -192,10 +285,9 @@ static void errors_are_errors_for_kubectl_too(void **state)
 {
 	struct oracle *o = oracle_or_skip(state);
 	const char *bad[] = {
-		"data: .inf\n",	       "data: -.Inf\n",		  "data: .nan\n",
-		"data: !!int abc\n",   "data: !!binary '***'\n", "data: [1, 2\n",
-		"data:\n\tx: 1\n",     "data: {<<: 1}\n",	  "data: *nowhere\n",
-		"data:\n  ~: 1\n",
+	    "data: .inf\n",	      "data: -.Inf\n",	 "data: .nan\n",    "data: !!int abc\n",
+	    "data: !!binary '***'\n", "data: [1, 2\n",	 "data:\n\tx: 1\n", "data: {<<: 1}\n",
+	    "data: *nowhere\n",	      "data:\n  ~: 1\n",
 	};
 	for (size_t i = 0; i < CAP_ARRAY_SIZE(bad); i++) {
 		cap_value *docs = NULL;
@@ -210,12 +302,15 @@ static void printed_yaml_matches_kubectl_output(void **state)
 {
 	struct oracle *o = oracle_or_skip(state);
 	const char *patch =
-		"{\"data\":{\"a\":\"yes\",\"b\":\"012\",\"c\":\"a: b\",\"d\":\"line1\\nline2\\n\",\"e\":\"\","
-		"\"f\":\"- x\",\"g\":\" lead\",\"h\":\"1e3\",\"i\":\"x #y\",\"j\":\"#c\",\"k\":\"it's\","
-		"\"l\":\"-x\",\"m\":\"null\",\"n\":\"one\\ntwo\",\"o\":\"trail \\nx\",\"p\":\"tab\\there\","
-		"\"r\":[],\"s\":{},\"t\":[[1,2],{\"a\":[3]}],\"u\":1.5,\"v\":\"x\\n\\n\","
-		"\"w\":\"caf\xc3\xa9\",\"y\":\"2001-12-14\",\"z\":\"?\",\"on\":true,\"i2\":-7,"
-		"\"ts\":\"2001-12-14 21:59:43Z\",\"q\":\"'q'\",\"nul\":null}}";
+	    "{\"data\":{\"a\":\"yes\",\"b\":\"012\",\"c\":\"a: "
+	    "b\",\"d\":\"line1\\nline2\\n\",\"e\":\"\","
+	    "\"f\":\"- x\",\"g\":\" lead\",\"h\":\"1e3\",\"i\":\"x "
+	    "#y\",\"j\":\"#c\",\"k\":\"it's\","
+	    "\"l\":\"-x\",\"m\":\"null\",\"n\":\"one\\ntwo\",\"o\":\"trail "
+	    "\\nx\",\"p\":\"tab\\there\","
+	    "\"r\":[],\"s\":{},\"t\":[[1,2],{\"a\":[3]}],\"u\":1.5,\"v\":\"x\\n\\n\","
+	    "\"w\":\"caf\xc3\xa9\",\"y\":\"2001-12-14\",\"z\":\"?\",\"on\":true,\"i2\":-7,"
+	    "\"ts\":\"2001-12-14 21:59:43Z\",\"q\":\"'q'\",\"nul\":null}}";
 	cap_buf want = CAP_BUF_INIT, got = CAP_BUF_INIT;
 	assert_int_equal(kubectl_patch(o, patch, "yaml", &want), 0);
 	cap_value *v = NULL;
@@ -229,12 +324,57 @@ static void printed_yaml_matches_kubectl_output(void **state)
 }
 
 static const char *const tricky[] = {
-	"yes", "NO", "~", "012", "08", "0x1F", "1e3", ".inf", "1e400", "9223372036854775808",
-	"2001-12-14", "- x", "-x", "---", "...", "? x", ":", "x: y", "x #y", "#x", "&a", "*a", "!a",
-	"|", ">", "'", "\"", "%TAG", "@x", "`x", "[a]", "{a: b}", "<<", " lead", "trail ",
-	"a\tb", "line\n", "two\nlines", "two\nlines\n", "trail breaks\n\n\n", "  indented\nx\n",
-	"a \nb", "cr\r\n", "bell\a", "del\x7f", "nel\xc2\x85", "ls\xe2\x80\xa8", "caf\xc3\xa9",
-	"\\n", "key: |\n  x", "",
+    "yes",
+    "NO",
+    "~",
+    "012",
+    "08",
+    "0x1F",
+    "1e3",
+    ".inf",
+    "1e400",
+    "9223372036854775808",
+    "2001-12-14",
+    "- x",
+    "-x",
+    "---",
+    "...",
+    "? x",
+    ":",
+    "x: y",
+    "x #y",
+    "#x",
+    "&a",
+    "*a",
+    "!a",
+    "|",
+    ">",
+    "'",
+    "\"",
+    "%TAG",
+    "@x",
+    "`x",
+    "[a]",
+    "{a: b}",
+    "<<",
+    " lead",
+    "trail ",
+    "a\tb",
+    "line\n",
+    "two\nlines",
+    "two\nlines\n",
+    "trail breaks\n\n\n",
+    "  indented\nx\n",
+    "a \nb",
+    "cr\r\n",
+    "bell\a",
+    "del\x7f",
+    "nel\xc2\x85",
+    "ls\xe2\x80\xa8",
+    "caf\xc3\xa9",
+    "\\n",
+    "key: |\n  x",
+    "",
 };
 
 static void kubectl_reads_printed_strings_back(void **state)
@@ -263,12 +403,12 @@ static void kubectl_reads_printed_strings_back(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(scalars_read_as_kubectl_reads_them),
-		cmocka_unit_test(keys_read_as_kubectl_reads_them),
-		cmocka_unit_test(anchors_merges_and_repeats_read_as_kubectl_reads_them),
-		cmocka_unit_test(errors_are_errors_for_kubectl_too),
-		cmocka_unit_test(printed_yaml_matches_kubectl_output),
-		cmocka_unit_test(kubectl_reads_printed_strings_back),
+	    cmocka_unit_test(scalars_read_as_kubectl_reads_them),
+	    cmocka_unit_test(keys_read_as_kubectl_reads_them),
+	    cmocka_unit_test(anchors_merges_and_repeats_read_as_kubectl_reads_them),
+	    cmocka_unit_test(errors_are_errors_for_kubectl_too),
+	    cmocka_unit_test(printed_yaml_matches_kubectl_output),
+	    cmocka_unit_test(kubectl_reads_printed_strings_back),
 	};
 	return cmocka_run_group_tests(tests, setup, teardown);
 }

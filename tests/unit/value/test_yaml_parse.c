@@ -1,4 +1,5 @@
-/* Tests for YAML parsing: streams, anchors and aliases, merge keys, styles, limits and error positions. */
+/* Tests for YAML parsing: streams, anchors and aliases, merge keys, styles, limits and error
+ * positions. */
 #include "cap_test.h"
 
 #include "base/alloc.h"
@@ -32,16 +33,18 @@ static void assert_error(const char *text, int code, const char *fragment, const
 	if (rc != code)
 		fail_msg("got code %d (%s), want %d for:\n%s", rc, cap_error_last(), code, text);
 	assert_null(docs);
-	if (!strstr(cap_error_last(), fragment) || (fragment2 && !strstr(cap_error_last(), fragment2)))
+	if (!strstr(cap_error_last(), fragment) ||
+	    (fragment2 && !strstr(cap_error_last(), fragment2)))
 		fail_msg("message '%s' lacks '%s'", cap_error_last(), fragment);
 }
 
 static void block_mapping_and_sequence_read_as_objects_and_arrays(void **state)
 {
-	assert_stream("apiVersion: v1\nkind: Pod\nspec:\n  containers:\n  - name: a\n    ports:\n"
-		      "    - containerPort: 80\n      protocol: TCP\n",
-		      "[{\"apiVersion\":\"v1\",\"kind\":\"Pod\",\"spec\":{\"containers\":[{\"name\":\"a\","
-		      "\"ports\":[{\"containerPort\":80,\"protocol\":\"TCP\"}]}]}}]");
+	assert_stream(
+	    "apiVersion: v1\nkind: Pod\nspec:\n  containers:\n  - name: a\n    ports:\n"
+	    "    - containerPort: 80\n      protocol: TCP\n",
+	    "[{\"apiVersion\":\"v1\",\"kind\":\"Pod\",\"spec\":{\"containers\":[{\"name\":\"a\","
+	    "\"ports\":[{\"containerPort\":80,\"protocol\":\"TCP\"}]}]}}]");
 }
 
 static void flow_style_reads_like_json(void **state)
@@ -109,7 +112,8 @@ static void aliases_copy_the_anchored_value(void **state)
 
 static void anchors_do_not_cross_documents(void **state)
 {
-	assert_error("a: &x 1\n---\nb: *x\n", CAP_EINVALID, "line 3 column 4", "unknown anchor 'x'");
+	assert_error("a: &x 1\n---\nb: *x\n", CAP_EINVALID, "line 3 column 4",
+		     "unknown anchor 'x'");
 }
 
 static void alias_can_be_a_key(void **state)
@@ -173,9 +177,10 @@ static void merge_of_a_scalar_is_an_error(void **state)
 
 static void block_scalars_keep_their_text(void **state)
 {
-	assert_stream("a: |\n  line 1\n  line 2\nb: >\n  folded\n  text\nc: |-\n  x\nd: |+\n  y\n\n",
-		      "[{\"a\":\"line 1\\nline 2\\n\",\"b\":\"folded text\\n\",\"c\":\"x\","
-		      "\"d\":\"y\\n\\n\"}]");
+	assert_stream(
+	    "a: |\n  line 1\n  line 2\nb: >\n  folded\n  text\nc: |-\n  x\nd: |+\n  y\n\n",
+	    "[{\"a\":\"line 1\\nline 2\\n\",\"b\":\"folded text\\n\",\"c\":\"x\","
+	    "\"d\":\"y\\n\\n\"}]");
 }
 
 static void duplicate_key_names_both_lines(void **state)
@@ -197,8 +202,9 @@ static void repeated_key_can_be_read_last_wins_as_argo_cd_does(void **state)
 	cap_test_read_file(&text, path.ptr);
 	assert_int_equal(cap_yaml_parse_stream(&docs, text.ptr, text.len, path.ptr, NULL),
 			 CAP_EINVALID);
-	assert_non_null(strstr(cap_error_last(),
-			       "line 94 column 3: mapping key \"updateStrategy\" already defined at line 30"));
+	assert_non_null(
+	    strstr(cap_error_last(),
+		   "line 94 column 3: mapping key \"updateStrategy\" already defined at line 30"));
 	assert_int_equal(cap_yaml_parse_stream_ext(&docs, text.ptr, text.len, path.ptr, NULL,
 						   CAP_YAML_DUPLICATE_KEYS_LAST_WINS),
 			 0);
@@ -211,7 +217,8 @@ static void repeated_key_can_be_read_last_wins_as_argo_cd_does(void **state)
 	assert_int_equal(cap_yaml_parse_stream_ext(&docs, again, strlen(again), "a.yaml", NULL,
 						   CAP_YAML_DUPLICATE_KEYS_LAST_WINS),
 			 0);
-	assert_int_equal(cap_value_get_int(cap_value_dig(cap_value_array_get(docs, 0), "a", NULL)), 3);
+	assert_int_equal(cap_value_get_int(cap_value_dig(cap_value_array_get(docs, 0), "a", NULL)),
+			 3);
 	assert_int_equal(cap_value_object_len(cap_value_array_get(docs, 0)), 2);
 	cap_value_free(docs);
 	cap_buf_release(&path);
@@ -337,35 +344,35 @@ static void crlf_line_endings_read_like_lf(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(block_mapping_and_sequence_read_as_objects_and_arrays),
-		cmocka_unit_test(flow_style_reads_like_json),
-		cmocka_unit_test(object_key_order_is_kept),
-		cmocka_unit_test(stream_yields_one_value_per_document),
-		cmocka_unit_test(empty_and_comment_only_documents_are_skipped),
-		cmocka_unit_test(single_document_parse_rejects_a_second_document),
-		cmocka_unit_test(aliases_copy_the_anchored_value),
-		cmocka_unit_test(anchors_do_not_cross_documents),
-		cmocka_unit_test(alias_can_be_a_key),
-		cmocka_unit_test(merge_key_takes_a_mapping),
-		cmocka_unit_test(merge_key_takes_a_sequence_of_mappings),
-		cmocka_unit_test(merge_applies_where_it_stands_as_kubectl_reads_it),
-		cmocka_unit_test(merged_key_written_twice_is_still_a_duplicate),
-		cmocka_unit_test(quoted_merge_key_is_an_ordinary_key),
-		cmocka_unit_test(merge_of_a_scalar_is_an_error),
-		cmocka_unit_test(block_scalars_keep_their_text),
-		cmocka_unit_test(duplicate_key_names_both_lines),
-		cmocka_unit_test(repeated_key_can_be_read_last_wins_as_argo_cd_does),
-		cmocka_unit_test(key_with_nul_is_an_error),
-		cmocka_unit_test(tab_indentation_is_an_error),
-		cmocka_unit_test(bad_utf8_is_an_error),
-		cmocka_unit_test(unterminated_structures_are_errors),
-		cmocka_unit_test(misplaced_structure_is_an_error),
-		cmocka_unit_test(billion_laughs_fails_fast),
-		cmocka_unit_test(alias_limit_is_configurable),
-		cmocka_unit_test(deep_nesting_hits_the_depth_limit),
-		cmocka_unit_test(input_size_limit_is_checked_first),
-		cmocka_unit_test(parse_file_names_the_path),
-		cmocka_unit_test(crlf_line_endings_read_like_lf),
+	    cmocka_unit_test(block_mapping_and_sequence_read_as_objects_and_arrays),
+	    cmocka_unit_test(flow_style_reads_like_json),
+	    cmocka_unit_test(object_key_order_is_kept),
+	    cmocka_unit_test(stream_yields_one_value_per_document),
+	    cmocka_unit_test(empty_and_comment_only_documents_are_skipped),
+	    cmocka_unit_test(single_document_parse_rejects_a_second_document),
+	    cmocka_unit_test(aliases_copy_the_anchored_value),
+	    cmocka_unit_test(anchors_do_not_cross_documents),
+	    cmocka_unit_test(alias_can_be_a_key),
+	    cmocka_unit_test(merge_key_takes_a_mapping),
+	    cmocka_unit_test(merge_key_takes_a_sequence_of_mappings),
+	    cmocka_unit_test(merge_applies_where_it_stands_as_kubectl_reads_it),
+	    cmocka_unit_test(merged_key_written_twice_is_still_a_duplicate),
+	    cmocka_unit_test(quoted_merge_key_is_an_ordinary_key),
+	    cmocka_unit_test(merge_of_a_scalar_is_an_error),
+	    cmocka_unit_test(block_scalars_keep_their_text),
+	    cmocka_unit_test(duplicate_key_names_both_lines),
+	    cmocka_unit_test(repeated_key_can_be_read_last_wins_as_argo_cd_does),
+	    cmocka_unit_test(key_with_nul_is_an_error),
+	    cmocka_unit_test(tab_indentation_is_an_error),
+	    cmocka_unit_test(bad_utf8_is_an_error),
+	    cmocka_unit_test(unterminated_structures_are_errors),
+	    cmocka_unit_test(misplaced_structure_is_an_error),
+	    cmocka_unit_test(billion_laughs_fails_fast),
+	    cmocka_unit_test(alias_limit_is_configurable),
+	    cmocka_unit_test(deep_nesting_hits_the_depth_limit),
+	    cmocka_unit_test(input_size_limit_is_checked_first),
+	    cmocka_unit_test(parse_file_names_the_path),
+	    cmocka_unit_test(crlf_line_endings_read_like_lf),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

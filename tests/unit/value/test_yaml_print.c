@@ -1,4 +1,5 @@
-/* Tests for YAML printing: kubectl's block layout, key order, quoting that reads back, literal blocks. */
+/* Tests for YAML printing: kubectl's block layout, key order, quoting that reads back, literal
+ * blocks. */
 #include "cap_test.h"
 
 #include "base/alloc.h"
@@ -34,29 +35,30 @@ static void assert_prints(const char *json, unsigned flags, const char *want)
 
 static void objects_print_in_kubectl_layout(void **state)
 {
-	assert_prints("{\"apiVersion\":\"apps/v1\",\"kind\":\"Deployment\",\"metadata\":{\"name\":\"web\","
-		      "\"labels\":{\"app\":\"web\"}},\"spec\":{\"replicas\":2,\"template\":{\"spec\":"
-		      "{\"containers\":[{\"name\":\"web\",\"image\":\"nginx:1.25\",\"args\":[\"-v\",\"2\"],"
-		      "\"ports\":[{\"containerPort\":80}]}]}}}}",
-		      0,
-		      "apiVersion: apps/v1\n"
-		      "kind: Deployment\n"
-		      "metadata:\n"
-		      "  name: web\n"
-		      "  labels:\n"
-		      "    app: web\n"
-		      "spec:\n"
-		      "  replicas: 2\n"
-		      "  template:\n"
-		      "    spec:\n"
-		      "      containers:\n"
-		      "      - name: web\n"
-		      "        image: nginx:1.25\n"
-		      "        args:\n"
-		      "        - -v\n"
-		      "        - \"2\"\n"
-		      "        ports:\n"
-		      "        - containerPort: 80\n");
+	assert_prints(
+	    "{\"apiVersion\":\"apps/v1\",\"kind\":\"Deployment\",\"metadata\":{\"name\":\"web\","
+	    "\"labels\":{\"app\":\"web\"}},\"spec\":{\"replicas\":2,\"template\":{\"spec\":"
+	    "{\"containers\":[{\"name\":\"web\",\"image\":\"nginx:1.25\",\"args\":[\"-v\",\"2\"],"
+	    "\"ports\":[{\"containerPort\":80}]}]}}}}",
+	    0,
+	    "apiVersion: apps/v1\n"
+	    "kind: Deployment\n"
+	    "metadata:\n"
+	    "  name: web\n"
+	    "  labels:\n"
+	    "    app: web\n"
+	    "spec:\n"
+	    "  replicas: 2\n"
+	    "  template:\n"
+	    "    spec:\n"
+	    "      containers:\n"
+	    "      - name: web\n"
+	    "        image: nginx:1.25\n"
+	    "        args:\n"
+	    "        - -v\n"
+	    "        - \"2\"\n"
+	    "        ports:\n"
+	    "        - containerPort: 80\n");
 }
 
 static void sort_keys_orders_by_bytes(void **state)
@@ -80,42 +82,46 @@ static void nested_sequences_share_the_dash_line(void **state)
 
 static void scalars_print_as_they_read_back(void **state)
 {
-	assert_prints("{\"n\":null,\"t\":true,\"f\":false,\"i\":-42,\"r\":1.0,\"s\":0.1,\"e\":1e+300}", 0,
-		      "\"n\": null\nt: true\nf: false\ni: -42\nr: 1.0\ns: 0.1\ne: 1e+300\n");
+	assert_prints(
+	    "{\"n\":null,\"t\":true,\"f\":false,\"i\":-42,\"r\":1.0,\"s\":0.1,\"e\":1e+300}", 0,
+	    "\"n\": null\nt: true\nf: false\ni: -42\nr: 1.0\ns: 0.1\ne: 1e+300\n");
 	assert_prints("\"hello\"", 0, "hello\n");
 	assert_prints("12", 0, "12\n");
 }
 
 static void strings_that_would_change_type_are_double_quoted(void **state)
 {
-	assert_prints("[\"yes\",\"No\",\"on\",\"y\",\"012\",\"0x1F\",\"08\",\"null\",\"~\",\"\",\"1e3\","
-		      "\"1.5\",\"-1\",\".inf\",\".NaN\",\"true\"]",
-		      0,
-		      "- \"yes\"\n- \"No\"\n- \"on\"\n- \"y\"\n- \"012\"\n- \"0x1F\"\n- \"08\"\n"
-		      "- \"null\"\n- \"~\"\n- \"\"\n- \"1e3\"\n- \"1.5\"\n- \"-1\"\n- \".inf\"\n"
-		      "- \".NaN\"\n- \"true\"\n");
+	assert_prints(
+	    "[\"yes\",\"No\",\"on\",\"y\",\"012\",\"0x1F\",\"08\",\"null\",\"~\",\"\",\"1e3\","
+	    "\"1.5\",\"-1\",\".inf\",\".NaN\",\"true\"]",
+	    0,
+	    "- \"yes\"\n- \"No\"\n- \"on\"\n- \"y\"\n- \"012\"\n- \"0x1F\"\n- \"08\"\n"
+	    "- \"null\"\n- \"~\"\n- \"\"\n- \"1e3\"\n- \"1.5\"\n- \"-1\"\n- \".inf\"\n"
+	    "- \".NaN\"\n- \"true\"\n");
 	assert_prints("{\"yes\":1,\"1\":2,\"\":3}", 0, "\"yes\": 1\n\"1\": 2\n\"\": 3\n");
 }
 
 static void strings_that_would_change_meaning_are_single_quoted(void **state)
 {
-	assert_prints("[\"- x\",\"a: b\",\"a #b\",\" lead\",\"trail \",\"key:\",\"#c\",\"&a\",\"*a\","
-		      "\"!t\",\"|\",\">\",\"[x]\",\"{x}\",\"'q'\",\"\\\"q\\\"\",\"%d\",\"@x\",\"`x\","
-		      "\"---\",\"...\",\",x\",\"?\",\"-\"]",
-		      0,
-		      "- '- x'\n- 'a: b'\n- 'a #b'\n- ' lead'\n- 'trail '\n- 'key:'\n- '#c'\n- '&a'\n"
-		      "- '*a'\n- '!t'\n- '|'\n- '>'\n- '[x]'\n- '{x}'\n- '''q'''\n- '\"q\"'\n- '%d'\n"
-		      "- '@x'\n- '`x'\n- '---'\n- '...'\n- ',x'\n- '?'\n- '-'\n");
+	assert_prints(
+	    "[\"- x\",\"a: b\",\"a #b\",\" lead\",\"trail \",\"key:\",\"#c\",\"&a\",\"*a\","
+	    "\"!t\",\"|\",\">\",\"[x]\",\"{x}\",\"'q'\",\"\\\"q\\\"\",\"%d\",\"@x\",\"`x\","
+	    "\"---\",\"...\",\",x\",\"?\",\"-\"]",
+	    0,
+	    "- '- x'\n- 'a: b'\n- 'a #b'\n- ' lead'\n- 'trail '\n- 'key:'\n- '#c'\n- '&a'\n"
+	    "- '*a'\n- '!t'\n- '|'\n- '>'\n- '[x]'\n- '{x}'\n- '''q'''\n- '\"q\"'\n- '%d'\n"
+	    "- '@x'\n- '`x'\n- '---'\n- '...'\n- ',x'\n- '?'\n- '-'\n");
 	assert_prints("{\"<<\":\"<<\"}", 0, "'<<': <<\n");
 }
 
 static void harmless_punctuation_stays_plain(void **state)
 {
-	assert_prints("[\"-x\",\"a:b\",\"a#b\",\"it's\",\"1.2.3\",\"10Mi\",\"http://x/y?z=1\",\"caf\u00e9\","
-		      "\"2001-12-14x\",\"a, b\",\"yEs\"]",
-		      0,
-		      "- -x\n- a:b\n- a#b\n- it's\n- 1.2.3\n- 10Mi\n- http://x/y?z=1\n- caf\xc3\xa9\n"
-		      "- 2001-12-14x\n- a, b\n- yEs\n");
+	assert_prints(
+	    "[\"-x\",\"a:b\",\"a#b\",\"it's\",\"1.2.3\",\"10Mi\",\"http://x/y?z=1\",\"caf\u00e9\","
+	    "\"2001-12-14x\",\"a, b\",\"yEs\"]",
+	    0,
+	    "- -x\n- a:b\n- a#b\n- it's\n- 1.2.3\n- 10Mi\n- http://x/y?z=1\n- caf\xc3\xa9\n"
+	    "- 2001-12-14x\n- a, b\n- yEs\n");
 }
 
 static void timestamps_are_quoted_as_kubectl_quotes_them(void **state)
@@ -131,9 +137,10 @@ static void timestamps_are_quoted_as_kubectl_quotes_them(void **state)
 
 static void multi_line_strings_use_literal_blocks(void **state)
 {
-	assert_prints("{\"a\":\"one\\ntwo\\n\",\"b\":\"one\\ntwo\",\"c\":\"x\\n\\n\",\"d\":[\"p\\n\\nq\\n\"]}",
-		      0,
-		      "a: |\n  one\n  two\nb: |-\n  one\n  two\nc: |+\n  x\n\nd:\n- |\n  p\n\n  q\n");
+	assert_prints(
+	    "{\"a\":\"one\\ntwo\\n\",\"b\":\"one\\ntwo\",\"c\":\"x\\n\\n\",\"d\":[\"p\\n\\nq\\n\"]"
+	    "}",
+	    0, "a: |\n  one\n  two\nb: |-\n  one\n  two\nc: |+\n  x\n\nd:\n- |\n  p\n\n  q\n");
 	assert_prints("{\"a\":{\"script\":\"set -e\\n  indented\\n\"}}", 0,
 		      "a:\n  script: |\n    set -e\n      indented\n");
 }
@@ -146,7 +153,8 @@ static void strings_a_literal_block_cannot_hold_are_escaped(void **state)
 		      0,
 		      "- \" lead\\nx\"\n- \"\\nfirst\"\n- \"trail \\nx\"\n- \"tab\\there\"\n"
 		      "- \"cr\\r\\n\"\n- \"nul\\0\"\n- \"bell\\a\"\n- \"nel\\N\"\n- \"ls\\L\"\n"
-		      "- \"bom\\uFEFF\"\n- \"del\\x7F\"\n- \"c1\\u0090\"\n- \"nonchar\\uFFFF\"\n- |\n  q\"\\\n");
+		      "- \"bom\\uFEFF\"\n- \"del\\x7F\"\n- \"c1\\u0090\"\n- \"nonchar\\uFFFF\"\n- "
+		      "|\n  q\"\\\n");
 }
 
 static void multi_line_keys_are_double_quoted(void **state)
@@ -193,20 +201,20 @@ static void stream_separates_documents(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(objects_print_in_kubectl_layout),
-		cmocka_unit_test(sort_keys_orders_by_bytes),
-		cmocka_unit_test(empty_containers_print_in_flow_style),
-		cmocka_unit_test(nested_sequences_share_the_dash_line),
-		cmocka_unit_test(scalars_print_as_they_read_back),
-		cmocka_unit_test(strings_that_would_change_type_are_double_quoted),
-		cmocka_unit_test(strings_that_would_change_meaning_are_single_quoted),
-		cmocka_unit_test(harmless_punctuation_stays_plain),
-		cmocka_unit_test(timestamps_are_quoted_as_kubectl_quotes_them),
-		cmocka_unit_test(multi_line_strings_use_literal_blocks),
-		cmocka_unit_test(strings_a_literal_block_cannot_hold_are_escaped),
-		cmocka_unit_test(multi_line_keys_are_double_quoted),
-		cmocka_unit_test(very_long_keys_use_explicit_entries),
-		cmocka_unit_test(stream_separates_documents),
+	    cmocka_unit_test(objects_print_in_kubectl_layout),
+	    cmocka_unit_test(sort_keys_orders_by_bytes),
+	    cmocka_unit_test(empty_containers_print_in_flow_style),
+	    cmocka_unit_test(nested_sequences_share_the_dash_line),
+	    cmocka_unit_test(scalars_print_as_they_read_back),
+	    cmocka_unit_test(strings_that_would_change_type_are_double_quoted),
+	    cmocka_unit_test(strings_that_would_change_meaning_are_single_quoted),
+	    cmocka_unit_test(harmless_punctuation_stays_plain),
+	    cmocka_unit_test(timestamps_are_quoted_as_kubectl_quotes_them),
+	    cmocka_unit_test(multi_line_strings_use_literal_blocks),
+	    cmocka_unit_test(strings_a_literal_block_cannot_hold_are_escaped),
+	    cmocka_unit_test(multi_line_keys_are_double_quoted),
+	    cmocka_unit_test(very_long_keys_use_explicit_entries),
+	    cmocka_unit_test(stream_separates_documents),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
