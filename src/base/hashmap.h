@@ -64,6 +64,34 @@ bool cap_hashmap_remove(cap_hashmap *m, const char *key, void **value_out);
 bool cap_hashmap_removen(cap_hashmap *m, const char *key, size_t key_len, void **value_out);
 
 /*
+ * 64-bit keys (object uids hashed, inode numbers, …) stored as their 8 bytes in the same map, so
+ * one implementation serves both. Do not mix string and integer keys in one map.
+ */
+static inline void *cap_hashmap_get_u64(const cap_hashmap *m, uint64_t key)
+{
+	return cap_hashmap_getn(m, (const char *)&key, sizeof(key));
+}
+static inline bool cap_hashmap_find_u64(const cap_hashmap *m, uint64_t key, void **value_out)
+{
+	return cap_hashmap_find(m, (const char *)&key, sizeof(key), value_out);
+}
+static inline void *cap_hashmap_put_u64(cap_hashmap *m, uint64_t key, void *value)
+{
+	return cap_hashmap_putn(m, (const char *)&key, sizeof(key), value, NULL);
+}
+static inline bool cap_hashmap_remove_u64(cap_hashmap *m, uint64_t key, void **value_out)
+{
+	return cap_hashmap_removen(m, (const char *)&key, sizeof(key), value_out);
+}
+/* The integer key of an entry of a u64 map, from the key pointer iteration returns. */
+static inline uint64_t cap_hashmap_key_u64(const char *key)
+{
+	uint64_t k;
+	__builtin_memcpy(&k, key, sizeof(k));
+	return k;
+}
+
+/*
  * Iteration in table order (unspecified, but stable while the map is unchanged):
  *   cap_hashmap_iter it = CAP_HASHMAP_ITER_INIT; const char *k; void *v;
  *   while (cap_hashmap_next(m, &it, &k, &v)) …
