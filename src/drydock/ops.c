@@ -204,17 +204,12 @@ static bool check_body(dd_cluster *c, const dd_rtype *t, cap_value *obj, const d
 	bool ok = true;
 	if (unknown.len && strcmp(fv, "Strict") == 0) {
 		cap_buf m = CAP_BUF_INIT;
-		if (t->crd) {
-			cap_buf_puts(&m, "strict decoding error: ");
-			for (size_t i = 0; i < unknown.len; i++)
-				cap_buf_printf(&m, "%sunknown field \"%s\"", i ? ", " : "",
-					       unknown.items[i] + 1);
-		} else {
-			cap_buf_puts(&m, "strict decoding error: ");
-			for (size_t i = 0; i < unknown.len; i++)
-				cap_buf_printf(&m, "%sunknown field \"%s\"", i ? ", " : "",
-					       unknown.items[i] + 1);
-		}
+		/* the API server's decoder wording, for built-in and custom kinds alike */
+		cap_buf_printf(&m, "%s in version \"%s\" cannot be handled as a %s: strict decoding "
+				   "error: ", t->kind, t->version, t->kind);
+		for (size_t i = 0; i < unknown.len; i++)
+			cap_buf_printf(&m, "%sunknown field \"%s\"", i ? ", " : "",
+				       unknown.items[i] + 1);
 		dd_status_bad_request(res, m.ptr);
 		cap_buf_release(&m);
 		ok = false;

@@ -580,6 +580,91 @@ static void not_found_resource(dd_response *res)
 				 "\"code\":404}");
 }
 
+/* Access and token reviews are answered, never stored: everyone may do everything here. */
+static bool is_review(const dd_rtype *t)
+{
+	return (strcmp(t->group, "authorization.k8s.io") == 0 ||
+		strcmp(t->group, "authentication.k8s.io") == 0) &&
+	       strstr(t->resource, "review") != NULL;
+}
+
+static void answer_review(dd_request *req, const dd_rtype *t, dd_response *res)
+{
+	/* typed clients send reviews as protobuf; the answer does not depend on the body */
+	cap_value *body = NULL;
+	dd_response scratch;
+	dd_response_init(&scratch);
+	if (!dd_body_decode(req, &body, &scratch) || !cap_value_is_object(body)) {
+		cap_value_free(body);
+		body = cap_value_object();
+	}
+	dd_response_release(&scratch);
+	cap_value *st = cap_value_object();
+	if (strcmp(t->group, "authorization.k8s.io") == 0) {
+		if (strstr(t->resource, "rules")) {
+			cap_value *rules = cap_value_array(), *rule = cap_value_object();
+			cap_value *verbs = cap_value_array(), *any = cap_value_array();
+			cap_value_array_append(verbs, cap_value_string("*"));
+			cap_value_array_append(any, cap_value_string("*"));
+			cap_value_object_set(rule, "verbs", verbs);
+			cap_value_object_set(rule, "apiGroups", cap_value_deep_copy(any));
+			cap_value_object_set(rule, "resources", any);
+			cap_value_array_append(rules, rule);
+			cap_value_object_set(st, "resourceRules", rules);
+			cap_value_object_set(st, "nonResourceRules", cap_value_array());
+			cap_value_object_set(st, "incomplete", cap_value_bool(false));
+		} else {
+			cap_value_object_set(st, "allowed", cap_value_bool(true));
+			cap_value_object_set(st, "reason", cap_value_string("drydock allows everything"));
+		}
+	} else {
+		cap_value *user = cap_value_object(), *groups = cap_value_array();
+		cap_value_object_set(user, "username", cap_value_string("drydock-admin"));
+		cap_value_array_append(groups, cap_value_string("system:masters"));
+		cap_value_array_append(groups, cap_value_string("system:authenticated"));
+		cap_value_object_set(user, "groups", groups);
+		if (strstr(t->resource, "tokenreview"))
+			cap_value_object_set(st, "authenticated", cap_value_bool(true));
+		cap_value_object_set(st, "user", user);
+		if (strstr(t->resource, "selfsubjectreview")) {
+			cap_value_object_set(st, "userInfo", cap_value_ref(user));
+			cap_value_object_del(st, "user");
+		}
+	}
+	cap_buf av = CAP_BUF_INIT;
+	dd_rtype_api_version(t, &av);
+	cap_value_object_set(body, "apiVersion", cap_value_string(av.ptr));
+	cap_value_object_set(body, "kind", cap_value_string(t->kind));
+	cap_value *meta = cap_value_object_get(body, "metadata");
+	if (!cap_value_is_object(meta))
+		cap_value_object_set(body, "metadata", cap_value_object());
+	cap_value_object_set(body, "status", st);
+	res->status = 201;
+	cap_json_print(&res->body, body, CAP_JSON_COMPACT);
+	cap_value_free(body);
+	cap_buf_release(&av);
+}
+
+/* pods/log: the simulated containers say who they are. */
+static void pod_log(dd_cluster *c, const dd_rtype *t, const dd_path *p, dd_response *res)
+{
+	dd_obj *o = dd_store_get(&c->store, "/pods", p->ns, p->name);
+	if (!o) {
+		dd_status_not_found(res, t, p->name);
+		return;
+	}
+	res->status = 200;
+	res->content_type = "text/plain";
+	size_t i;
+	cap_value *ct;
+	CAP_VALUE_ARRAY_FOREACH(cap_value_dig(o->v, "spec", "containers", NULL), i, ct)
+	{
+		cap_buf_printf(&res->body, "drydock: container %s of pod %s/%s runs image %s\n",
+			       cap_value_dig_string(ct, "name", NULL) ?: "",
+			       p->ns, p->name, cap_value_dig_string(ct, "image", NULL) ?: "");
+	}
+}
+
 void dd_resource_handle(dd_cluster *c, dd_request *req, const dd_path *p, dd_response *res)
 {
 	const char *m = req->method;
@@ -591,6 +676,10 @@ void dd_resource_handle(dd_cluster *c, dd_request *req, const dd_path *p, dd_res
 	}
 	if (*p->subresource) {
 		dd_subresource *s = dd_rtype_subresource(t, p->subresource);
+		if (s && strcmp(p->subresource, "log") == 0 && strcmp(m, "GET") == 0) {
+			pod_log(c, t, p, res);
+			goto out;
+		}
 		if (!s || (strcmp(p->subresource, "status") != 0 &&
 			   strcmp(p->subresource, "scale") != 0)) {
 			not_found_resource(res);
@@ -629,6 +718,10 @@ void dd_resource_handle(dd_cluster *c, dd_request *req, const dd_path *p, dd_res
 	}
 	dd_write_opts o;
 	write_opts_from(req, p, &o);
+	if (strcmp(m, "POST") == 0 && is_review(t)) {
+		answer_review(req, t, res);
+		goto out;
+	}
 	if (strcmp(m, "POST") == 0) {
 		if (*p->name || (t->namespaced && !*p->ns)) {
 			dd_status_method_not_allowed(res, m);

@@ -191,6 +191,29 @@ printf 'apiVersion: v1\nkind: Service\nmetadata:\n  name: websvc\nspec:\n  selec
 check "service gets a clusterIP" bash -c "kubectl --cache-dir '$CACHE' get svc websvc -o jsonpath='{.spec.clusterIP}' | grep -q '^10\\.96\\.'"
 check_eq "service targetPort defaults to port" "80" "$(jp svc/websvc '{.spec.ports[0].targetPort}')"
 
+# --- typed commands, validation, logs, auth
+check "create deployment (protobuf body)" k create deployment typed --image=nginx:1.27 --replicas=1 --port=8080
+check_eq "typed deployment defaulted" "RollingUpdate IfNotPresent TCP" "$(jp deploy/typed '{.spec.strategy.type} {.spec.template.spec.containers[0].imagePullPolicy} {.spec.template.spec.containers[0].ports[0].protocol}')"
+check "create secret (protobuf body)" k create secret generic creds --from-literal=user=admin
+check_eq "secret data and type" "YWRtaW4= Opaque" "$(jp secret/creds '{.data.user} {.type}')"
+out="$(sed 's/replicas: 2/replicas: 2\n  bogus: 1/' "$FIX/web-v1.yaml" | k apply -f - 2>&1)"
+check "strict validation names the unknown field" grep -q 'Deployment in version "v1" cannot be handled as a Deployment: strict decoding error: unknown field "spec.bogus"' <<<"$out"
+out="$(sed 's/replicas: 2/replicas: 2\n  bogus: 1/' "$FIX/web-v1.yaml" | k apply --validate=warn -f - 2>&1)"
+check "warn validation warns and applies" grep -q 'Warning: unknown field "spec.bogus"' <<<"$out"
+check_eq "auth can-i" "yes" "$(k auth can-i delete pods 2>&1)"
+check "auth whoami" bash -c "kubectl --cache-dir '$CACHE' auth whoami | grep -q drydock-admin"
+check "logs of a simulated pod" bash -c "kubectl --cache-dir '$CACHE' logs deploy/web | grep -q 'runs image nginx'"
+check "describe shows conditions" wait_until 10 bash -c "kubectl --cache-dir '$CACHE' describe deploy web | grep -q 'NewReplicaSetAvailable'"
+check "rollout history lists revisions" bash -c "kubectl --cache-dir '$CACHE' rollout history deploy/web | grep -q '^3 '"
+check "rollout undo" k rollout undo deploy/web
+check "undo rolls back the image" wait_until 10 bash -c "[[ \$(kubectl --cache-dir '$CACHE' get deploy web -o jsonpath='{.spec.template.spec.containers[0].image}') == nginx:1.26 ]]"
+check "get -o wide shows images" bash -c "kubectl --cache-dir '$CACHE' get deploy web -o wide | grep -q 'nginx:1.26'"
+printf 'apiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: crashy\n  annotations:\n    drydock.capstan.dev/simulate: crashloop\nspec:\n  selector:\n    matchLabels: {app: crashy}\n  template:\n    metadata:\n      labels: {app: crashy}\n    spec:\n      containers:\n      - name: c\n        image: busybox\n' | k apply -f - >/dev/null
+check "crashloop knob shows CrashLoopBackOff" wait_until 10 bash -c "kubectl --cache-dir '$CACHE' get pods -l app=crashy | grep -q CrashLoopBackOff"
+out="$(k rollout status deploy/crashy --timeout=2s 2>&1)"
+check "rollout status of a crashlooping deployment times out" grep -q 'timed out waiting' <<<"$out"
+check "wait --for=delete" bash -c "kubectl --cache-dir '$CACHE' delete deploy crashy --wait=false >/dev/null && kubectl --cache-dir '$CACHE' wait --for=delete deploy/crashy --timeout=10s"
+
 # --- token auth and TLS
 start_drydock auth --tls --token s3cret
 out="$(KUBECONFIG="$auth_KC" kubectl --cache-dir "$E2E_TMP/cache-auth" --token wrong get ns 2>&1)"

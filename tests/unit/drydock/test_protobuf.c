@@ -43,7 +43,7 @@ static void other_kinds_are_unsupported(void **state)
 {
 	unsigned char tm[48], env[128];
 	size_t t = field(tm, 1, "apps/v1", 7);
-	t += field(tm + t, 2, "Deployment", 10);
+	t += field(tm + t, 2, "StatefulSet", 11);
 	memcpy(env, "k8s\0", 4);
 	size_t n = 4 + field(env + 4, 1, tm, t);
 	n += field(env + n, 2, "", 0);
