@@ -64,6 +64,12 @@ enum {
 	OPT_REDIS,
 	OPT_HARD_REFRESH,
 	OPT_CACHE_STATS,
+	OPT_SKIP_TESTS,
+	OPT_SKIP_SCHEMA,
+	OPT_PASS_CREDS,
+	OPT_KVERSION,
+	OPT_KWITHOUT_SELECTOR,
+	OPT_KINCLUDE_TEMPLATES,
 	OPT_HELP,
 };
 
@@ -111,6 +117,12 @@ static const struct option options[] = {
     {"cache-dir", required_argument, NULL, OPT_CACHE_DIR},
     {"source", required_argument, NULL, OPT_SOURCE_JSON},
     {"redis", required_argument, NULL, OPT_REDIS},
+    {"helm-skip-tests", no_argument, NULL, OPT_SKIP_TESTS},
+    {"helm-skip-schema-validation", no_argument, NULL, OPT_SKIP_SCHEMA},
+    {"helm-pass-credentials", no_argument, NULL, OPT_PASS_CREDS},
+    {"kustomize-version", required_argument, NULL, OPT_KVERSION},
+    {"kustomize-label-without-selector", no_argument, NULL, OPT_KWITHOUT_SELECTOR},
+    {"kustomize-label-include-templates", no_argument, NULL, OPT_KINCLUDE_TEMPLATES},
     {"hard-refresh", no_argument, NULL, OPT_HARD_REFRESH},
     {"cache-stats", no_argument, NULL, OPT_CACHE_STATS},
     {"help", no_argument, NULL, 'h'},
@@ -129,13 +141,16 @@ static void usage(FILE *to)
 	    "  --values-literal-file FILE, --helm-set k=v, --helm-set-string k=v,\n"
 	    "  --helm-set-file k=path, --helm-skip-crds, --ignore-missing-value-files,\n"
 	    "  --helm-namespace, --helm-kube-version, --helm-api-versions,\n"
+	    "  --helm-skip-tests, --helm-skip-schema-validation, --helm-pass-credentials,\n"
 	    "  --directory-recurse, --directory-include GLOB, --directory-exclude GLOB,\n"
 	    "  --jsonnet-ext-var-str k=v, --jsonnet-ext-var-code k=v, --jsonnet-tla-str k=v,\n"
 	    "  --jsonnet-tla-code k=v, --jsonnet-libs PATH, --kustomize-image IMG,\n"
 	    "  --nameprefix P, --namesuffix S, --kustomize-namespace NS,\n"
 	    "  --kustomize-common-label k=v, --kustomize-common-annotation k=v,\n"
 	    "  --kustomize-replica name=N, --kustomize-component PATH,\n"
-	    "  --kustomize-force-common-label, --kustomize-force-common-annotation.\n"
+	    "  --kustomize-force-common-label, --kustomize-force-common-annotation,\n"
+	    "  --kustomize-label-without-selector, --kustomize-label-include-templates,\n"
+	    "  --kustomize-version V.\n"
 	    "Application: --app-name (default: the path's last folder), --dest-namespace,\n"
 	    "  --project, --tracking-method annotation|label|annotation+label, --label-key.\n"
 	    "Other: --source JSON (a whole spec.source), --kube-version, -o yaml|json,\n"
@@ -407,6 +422,29 @@ static int parse_flags(cap_value *src, cli_args *a, int argc, char **argv)
 		case OPT_KCOMPONENT:
 			cap_value_array_append(list(block(src, "kustomize"), "components"),
 					       cap_value_string(optarg));
+			break;
+		case OPT_SKIP_TESTS:
+			cap_value_object_set(block(src, "helm"), "skipTests", cap_value_bool(true));
+			break;
+		case OPT_SKIP_SCHEMA:
+			cap_value_object_set(block(src, "helm"), "skipSchemaValidation",
+					     cap_value_bool(true));
+			break;
+		case OPT_PASS_CREDS:
+			cap_value_object_set(block(src, "helm"), "passCredentials",
+					     cap_value_bool(true));
+			break;
+		case OPT_KVERSION:
+			cap_value_object_set(block(src, "kustomize"), "version",
+					     cap_value_string(optarg));
+			break;
+		case OPT_KWITHOUT_SELECTOR:
+			cap_value_object_set(block(src, "kustomize"), "labelWithoutSelector",
+					     cap_value_bool(true));
+			break;
+		case OPT_KINCLUDE_TEMPLATES:
+			cap_value_object_set(block(src, "kustomize"), "labelIncludeTemplates",
+					     cap_value_bool(true));
 			break;
 		case 'h':
 			usage(stdout);

@@ -126,3 +126,12 @@ check "value files of a repository chart come from the chart" grep -q 'tier: "pr
 err="$("$CAP" admin manifests --repo "http://127.0.0.1:$port" --chart demo --revision 7.0.0 2>&1)"
 check_eq "a missing chart version fails" 1 "$?"
 check "and says which" grep -q "chart 'demo' version '7.0.0' not found\|no version matching '7.0.0'" <<<"$err"
+
+# More source flags of `argocd app create`.
+out="$("$CAP" admin manifests --repo "$FIX" --path kustomize/base --kustomize-common-label team=x \
+	--kustomize-label-without-selector)"
+check_eq "--kustomize-label-without-selector leaves selectors alone" 1 "$(grep -c 'team: x' <<<"$out")"
+err="$("$CAP" admin manifests --repo "$FIX" --path kustomize/base --kustomize-version v0.0.1 2>&1)"
+check "--kustomize-version must be configured" grep -q "kustomize version 'v0.0.1' is not configured" <<<"$err"
+out="$("$CAP" admin manifests --repo "$FIX" --path helm/chart --helm-skip-crds)"
+check_eq "--helm-skip-crds" 0 "$(grep -c 'kind: CustomResourceDefinition' <<<"$out")"
