@@ -200,10 +200,16 @@ static int diff_lists(cap_value **add_out, cap_value **del_out, cap_value **orde
 		diff_lists_of_scalars(changes, deletions, original, modified, o);
 		if ((rc = cap_smp_order_by(&sorted, changes, modified, key, false)) < 0)
 			goto fail;
+		/*
+		 * Kubernetes sorts the original list in place before this comparison, so a list
+		 * that only changed order counts as unchanged and gets no order directive.
+		 */
+		cap_value *sorted_original = cap_smp_sorted(original, NULL);
 		if (o.set_element_order &&
 		    ((!o.ignore_deletions && cap_value_array_len(deletions)) ||
-		     (!o.ignore_changes && !cap_value_equal(original, modified))))
+		     (!o.ignore_changes && !cap_value_equal(sorted_original, modified))))
 			*order_out = cap_value_ref((cap_value *)modified);
+		cap_value_free(sorted_original);
 	}
 	cap_value_free(changes);
 	*add_out = sorted;

@@ -30,6 +30,9 @@ def semantic(v):
 
 def main():
     shared = sys.argv[1]
+    global STEPS
+    if len(sys.argv) > 2:
+        STEPS = sys.argv[2]
     tmp = tempfile.mkdtemp(prefix="capstan-3way-")
     stub = subprocess.Popen([sys.executable, os.path.join(HERE, "kube_stub.py"), tmp, shared])
     try:
