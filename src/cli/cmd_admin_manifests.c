@@ -522,7 +522,6 @@ static int render(cap_value **out, cli_args *a, cap_render_source *src, const ch
 	cap_render_request req = {0};
 	int rc;
 	opts.kube_version = a->kube_version;
-	opts.allow_remote_value_files = true;
 	if ((rc = cap_render_tracking_parse(&req.tracking, a->tracking)))
 		goto done;
 	if (a->app_name)

@@ -105,7 +105,7 @@ static int value_file(cap_strvec *args, const char *raw, cap_render_ctx *ctx)
 	}
 	cap_render__envsubst(&vf, raw, &ctx->env);
 	if (is_url(vf.ptr)) {
-		if (!ctx->opts.allow_remote_value_files ||
+		if (ctx->opts.deny_remote_value_files ||
 		    (strncmp(vf.ptr, "http://", 7) && strncmp(vf.ptr, "https://", 8)))
 			rc = cap_error_set(CAP_EPERM,
 					   "the URL scheme of value file '%.*s' is not "

@@ -35,7 +35,7 @@ typedef struct cap_render_options {
 	uint64_t max_tool_memory;	 /* address-space limit of a tool: 4 GiB */
 	const char *kube_version;	 /* the destination's version, for Helm: "1.32.0" */
 	const char *const *api_versions; /* NULL-terminated, for Helm's Capabilities */
-	bool allow_remote_value_files; /* http(s):// value files (Argo CD allows them by default) */
+	bool deny_remote_value_files; /* refuse http(s):// value files (Argo CD allows them) */
 } cap_render_options;
 
 /* A named source for `$name/values.yaml` value files of multi-source applications. */

@@ -448,7 +448,8 @@ static int start_chart_repo(void **state)
 		"cd '%s' && cp -r '%s' demo && sed -i 's/^version: .*/version: 0.2.0/' "
 		"demo/Chart.yaml && helm package demo >/dev/null && cp -r '%s' demo1 && "
 		"helm package demo1 >/dev/null && rm -rf demo demo1 && mkdir charts && mv *.tgz "
-		"charts/ && helm repo index charts --url http://127.0.0.1/charts-base-ignored "
+		"charts/ && echo 'tier: from-url' > remote-values.yaml && helm repo index charts "
+		"--url http://127.0.0.1/charts-base-ignored "
 		">/dev/null && sed -i 's#http://127.0.0.1/charts-base-ignored/##' "
 		"charts/index.yaml "
 		"&& python3 -c 'import socket; s=socket.socket(); s.bind((\"127.0.0.1\",0)); "
@@ -560,6 +561,28 @@ static void chart_versions_resolve_constraints(void **state)
 	cap_buf_release(&listing);
 }
 
+static void value_files_may_be_urls(void **state)
+{
+	cap_buf root = CAP_BUF_INIT, json = CAP_BUF_INIT;
+	cap_value *objs = NULL;
+	cap_render_options opts = {0};
+	fx_root(&root);
+	cap_buf_printf(&json,
+		       "{\"path\":\"helm/chart\",\"helm\":{\"valueFiles\":[\"http://127.0.0.1:%d/"
+		       "remote-values.yaml\"]}}",
+		       server_port);
+	assert_int_equal(fx_render(&objs, root.ptr, json.ptr), 0);
+	assert_string_equal(dep_meta(objs, "app-web", "labels", "tier"), "from-url");
+	cap_value_free(objs);
+	opts.deny_remote_value_files = true;
+	assert_int_equal(
+	    fx_render_full(&objs, root.ptr, json.ptr, "a", "n", CAP_TRACK_ANNOTATION, &opts),
+	    CAP_EPERM);
+	FX_ERROR_HAS("URL scheme of value file 'http' is not allowed");
+	cap_buf_release(&root);
+	cap_buf_release(&json);
+}
+
 static void private_chart_repositories_take_credentials(void **state)
 {
 	cap_value *objs = NULL;
@@ -620,6 +643,8 @@ int main(void)
 	    cmocka_unit_test_setup_teardown(charts_come_from_helm_repositories, start_chart_repo,
 					    stop_chart_repo),
 	    cmocka_unit_test_setup_teardown(chart_versions_resolve_constraints, start_chart_repo,
+					    stop_chart_repo),
+	    cmocka_unit_test_setup_teardown(value_files_may_be_urls, start_chart_repo,
 					    stop_chart_repo),
 	    cmocka_unit_test_setup_teardown(private_chart_repositories_take_credentials,
 					    start_auth_chart_repo, stop_chart_repo),
