@@ -4,6 +4,7 @@
 
 #include "base/buf.h"
 #include "base/error.h"
+#include "value/value.h"
 #include "diff/ignore.h"
 #include "diff/text.h"
 #include "value/yaml.h"
@@ -24,6 +25,62 @@ static const struct option long_options[] = {
     {"help", no_argument, NULL, 'h'},
     {NULL, 0, NULL, 0},
 };
+
+/*
+ * How argocd-cm configures overrides for "group/Kind" (or "Kind" for the core group): 0 none,
+ * 1 some override (health, actions, …) without ignoreDifferences pointers or jq paths, 2 with
+ * them. Keys are resource.customizations.<type>.<group>_<Kind> and the older
+ * resource.customizations map.
+ */
+static int override_state(const cap_value *cm, const char *gk)
+{
+	static const char prefix[] = "resource.customizations.";
+	static const char idiff[] = "ignoreDifferences.";
+	const cap_value *data = cap_value_object_get(cm, "data");
+	const char *key;
+	cap_value *v;
+	cap_buf want = CAP_BUF_INIT;
+	int state = 0;
+
+	/* "apps/Deployment" is written apps_Deployment in key names */
+	cap_buf_sets(&want, gk);
+	char *slash = strchr(want.ptr, '/');
+	if (slash)
+		*slash = '_';
+	CAP_VALUE_OBJECT_FOREACH(data, key, v)
+	{
+		if (!strcmp(key, "resource.customizations")) {
+			cap_value *map = NULL;
+			const char *text = cap_value_get_string(v);
+			if (!text || cap_yaml_parse(&map, text, strlen(text), key, NULL)) {
+				cap_error_clear();
+				continue;
+			}
+			const cap_value *custom = cap_value_object_get(map, gk);
+			if (custom && state < 1)
+				state = 1;
+			const char *body = cap_value_dig_string(custom, "ignoreDifferences", NULL);
+			if (body &&
+			    (strstr(body, "jsonPointers") || strstr(body, "jqPathExpressions")))
+				state = 2;
+			cap_value_free(map);
+			continue;
+		}
+		if (strncmp(key, prefix, sizeof(prefix) - 1))
+			continue;
+		const char *type = key + sizeof(prefix) - 1, *dot = strchr(type, '.');
+		if (!dot || strcmp(dot + 1, want.ptr))
+			continue;
+		if (state < 1)
+			state = 1;
+		const char *body = cap_value_get_string(v);
+		if (!strncmp(type, idiff, sizeof(idiff) - 1) && body &&
+		    (strstr(body, "jsonPointers") || strstr(body, "jqPathExpressions")))
+			state = 2;
+	}
+	cap_buf_release(&want);
+	return state;
+}
 
 static int fail(void)
 {
@@ -67,7 +124,18 @@ int cap_cmd_admin_ignore_differences(int argc, char **argv)
 		const char *slash = av ? strchr(av, '/') : NULL;
 		int glen = slash ? (int)(slash - av) : 0;
 		const char *kind = cap_value_dig_string(res, "kind", NULL) ?: "";
-		if (!cap_diff_ignore_matches(ig, res)) {
+		cap_buf gk = CAP_BUF_INIT;
+		if (slash)
+			cap_buf_printf(&gk, "%.*s/", glen, av);
+		cap_buf_puts(&gk, kind);
+		int state = override_state(cap_value_array_get(cm_docs, 0), gk.ptr);
+		cap_buf_release(&gk);
+		if (state == 0) {
+			printf("No overrides configured for '%.*s/%s'\n", glen, slash ? av : "",
+			       kind);
+			continue;
+		}
+		if (state == 1) {
 			printf("Ignore differences are not configured for '%.*s/%s'\n", glen,
 			       slash ? av : "", kind);
 			continue;

@@ -76,3 +76,16 @@ spec:
 YAML
 status_is "argocd-cm rules hide replicas and the sidecar" 0 capstan admin diff --argocd-cm-path "$T/argocd-cm.yaml" "$T/deployment.yaml" "$E2E_TMP/live-deploy.yaml"
 status_is "without the rules they differ" 1 capstan admin diff "$T/deployment.yaml" "$E2E_TMP/live-deploy.yaml"
+out="$(capstan admin settings resource-overrides ignore-differences "$T/service.yaml" --argocd-cm-path "$T/argocd-cm.yaml")"
+check_eq "kinds without their own override say so" "No overrides configured for '/Service'" "$out"
+cat >"$E2E_TMP/cm-health.yaml" <<'YAML'
+apiVersion: v1
+kind: ConfigMap
+metadata: {name: argocd-cm}
+data:
+  resource.customizations.health.apps_Deployment: |
+    hs = {status = "Healthy"}
+    return hs
+YAML
+out="$(capstan admin settings resource-overrides ignore-differences "$T/deployment.yaml" --argocd-cm-path "$E2E_TMP/cm-health.yaml")"
+check_eq "overrides without ignoreDifferences say so" "Ignore differences are not configured for 'apps/Deployment'" "$out"
