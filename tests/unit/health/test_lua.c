@@ -6,6 +6,7 @@
 #include "health/lua.h"
 #include "value/json.h"
 
+#include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -225,6 +226,43 @@ static void non_table_results_are_errors(void **state)
 	cap_value_free(obj);
 }
 
+static void *eval_many(void *arg)
+{
+	long id = (long)arg;
+	cap_value *obj = cap_value_object();
+	cap_value_object_set(obj, "n", cap_value_int(id));
+	cap_health_lua_limits limits = cap_health_lua_limits_default;
+	limits.timeout_ms = 50;
+	long ok = 0;
+	for (int i = 0; i < 40; i++) {
+		cap_value *out = NULL;
+		if (i % 10 == 9) {
+			/* Limits are per call: one thread timing out leaves the others running. */
+			if (cap_health_lua_run(&out, "while true do end", obj, &limits) == CAP_ETIMEOUT)
+				ok++;
+			continue;
+		}
+		if (cap_health_lua_run(&out, "return obj.n * 2", obj, &limits) == 0 &&
+		    cap_value_get_int(out) == id * 2)
+			ok++;
+		cap_value_free(out);
+	}
+	cap_value_free(obj);
+	return (void *)ok;
+}
+
+static void scripts_run_concurrently_on_threads(void **state)
+{
+	pthread_t t[4];
+	for (long i = 0; i < 4; i++)
+		pthread_create(&t[i], NULL, eval_many, (void *)(i + 1));
+	for (int i = 0; i < 4; i++) {
+		void *ok;
+		pthread_join(t[i], &ok);
+		assert_int_equal((long)ok, 40);
+	}
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -241,6 +279,7 @@ int main(void)
 		cmocka_unit_test(memory_hog_stops_at_the_memory_limit),
 		cmocka_unit_test(health_tables_become_statuses),
 		cmocka_unit_test(non_table_results_are_errors),
+		cmocka_unit_test(scripts_run_concurrently_on_threads),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
