@@ -378,6 +378,8 @@ uint64_t cap_diff_key(const cap_value *config, const cap_value *live, const cap_
 uint64_t cap_diff_key_hashed(uint64_t config_hash, const cap_value *live, const cap_diff_options *o)
 {
 	uint64_t h = config_hash;
+	if (!o)
+		o = &default_options;
 	const char *uid = cap_value_dig_string(live, "metadata", "uid", NULL);
 	const char *rv = cap_value_dig_string(live, "metadata", "resourceVersion", NULL);
 	if (live && uid && rv) {
@@ -386,13 +388,10 @@ uint64_t cap_diff_key_hashed(uint64_t config_hash, const cap_value *live, const 
 	} else if (live) {
 		h ^= cap_value_hash(live) * 0x100000001b3ull;
 	}
-	if (o) {
-		unsigned flags = (unsigned)o->mode | (unsigned)o->status << 4 |
-				 (unsigned)o->ignore_aggregated_roles << 8 |
-				 (unsigned)o->include_mutation_webhook << 9;
-		h ^= cap_hash_bytes(&flags, sizeof(flags)) + (uint64_t)(uintptr_t)o->ignore;
-	}
-	return h;
+	unsigned flags = (unsigned)o->mode | (unsigned)o->status << 4 |
+			 (unsigned)o->ignore_aggregated_roles << 8 |
+			 (unsigned)o->include_mutation_webhook << 9;
+	return h ^ (cap_hash_bytes(&flags, sizeof(flags)) + (uint64_t)(uintptr_t)o->ignore);
 }
 
 bool cap_diff_has_option(const cap_value *obj, const char *annotation, const char *option)

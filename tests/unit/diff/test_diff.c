@@ -246,6 +246,7 @@ static void key_changes_with_config_and_live_revision(void **state)
 	assert_true(k != cap_diff_key(c2, l1, NULL));
 	assert_true(k != cap_diff_key(c1, l2, NULL));
 	cap_diff_options o = CAP_DIFF_OPTIONS_INIT;
+	assert_true(k == cap_diff_key(c1, l1, &o)); /* NULL options are the defaults */
 	o.status = CAP_DIFF_STATUS_OFF;
 	assert_true(k != cap_diff_key(c1, l1, &o));
 	cap_value_free(c1);
