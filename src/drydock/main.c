@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "base/error.h"
+#include "base/log.h"
 #include "drydock/cluster.h"
 #include "drydock/faults.h"
 #include "drydock/kubeconfig.h"
@@ -37,7 +38,7 @@ int main(int argc, char **argv)
 {
 	const char *listen = "127.0.0.1:0", *kubeconfig = NULL, *token = NULL, *faults_spec = NULL;
 	const char *data = default_data_dir();
-	bool tls = false, controllers = true, debug = false;
+	bool tls = false, controllers = true;
 	unsigned latency = 0, ctl_delay = 500;
 	for (int i = 1; i < argc; i++) {
 		const char *a = argv[i];
@@ -59,8 +60,14 @@ int main(int argc, char **argv)
 			ctl_delay = (unsigned)atoi(v);
 		else if (TAKE("--data"))
 			data = v;
-		else if (TAKE("--log-level"))
-			debug = strcmp(v, "debug") == 0;
+		else if (TAKE("--log-level")) {
+			cap_log_level level;
+			if (cap_log_level_parse(&level, v) < 0) {
+				fprintf(stderr, "drydock: %s\n", cap_error_last());
+				return 2;
+			}
+			cap_log_set_level(level);
+		}
 		else if (strcmp(a, "--tls") == 0)
 			tls = true;
 		else if (strcmp(a, "-h") == 0 || strcmp(a, "--help") == 0) {
@@ -73,8 +80,6 @@ int main(int argc, char **argv)
 		}
 #undef TAKE
 	}
-	if (getenv("DRYDOCK_LOG") && strcmp(getenv("DRYDOCK_LOG"), "debug") == 0)
-		debug = true;
 
 	sigset_t set;
 	sigemptyset(&set);
@@ -102,7 +107,7 @@ int main(int argc, char **argv)
 	}
 	dd_server_options so = {.listen = listen, .token = token, .tls_cert = cert,
 				.tls_key = key, .faults = faults, .latency_ms = latency,
-				.debug = debug};
+				.debug = false};
 	dd_server *srv;
 	if (dd_server_start(&srv, &c, &so) < 0) {
 		fprintf(stderr, "drydock: %s\n", cap_error_last());
@@ -118,9 +123,10 @@ int main(int argc, char **argv)
 		dd_server_stop(srv);
 		return 1;
 	}
-	fprintf(stderr, "time=- level=info msg=listening url=%s\n", url);
+	cap_log_info("listening", "url", url, "kubeconfig", kubeconfig ? kubeconfig : "");
 	int sig;
 	sigwait(&set, &sig);
+	cap_log_info("stopping", "signal", sig == SIGTERM ? "SIGTERM" : "SIGINT");
 	dd_server_stop(srv);
 	dd_cluster_release(&c);
 	dd_faults_free(faults);

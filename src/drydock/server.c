@@ -12,6 +12,7 @@
 
 #include "base/alloc.h"
 #include "base/error.h"
+#include "base/log.h"
 #include "base/time.h"
 #include "drydock/faults.h"
 #include "drydock/status.h"
@@ -96,15 +97,15 @@ static enum MHD_Result each_arg(void *cls, enum MHD_ValueKind kind, const char *
 static void log_request(dd_server *s, const dd_request *req, const dd_response *res,
 			uint64_t start_ns)
 {
-	if (!s->debug)
+	if (!s->debug && !cap_log_enabled(CAP_LOG_DEBUG))
 		return;
-	char ts[CAP_RFC3339_LEN];
-	cap_time_format_rfc3339(ts, cap_time_wall_s());
-	fprintf(stderr,
-		"time=%s level=debug msg=request method=%s path=%s status=%d bytes=%zu "
-		"duration_ms=%.2f watch=%s\n",
-		ts, req->method, req->path, res->status, res->body.len,
-		(double)(cap_time_now_ns() - start_ns) / 1e6, res->watch ? "true" : "false");
+	char status[16], bytes[32], ms[32];
+	snprintf(status, sizeof(status), "%d", res->status);
+	snprintf(bytes, sizeof(bytes), "%zu", res->body.len);
+	snprintf(ms, sizeof(ms), "%.2f", (double)(cap_time_now_ns() - start_ns) / 1e6);
+	cap_log(s->debug ? CAP_LOG_INFO : CAP_LOG_DEBUG, "request", "method", req->method, "path",
+		req->path, "status", status, "bytes", bytes, "duration_ms", ms, "watch",
+		res->watch ? "true" : "false", "agent", req->user_agent, (char *)0);
 }
 
 static enum MHD_Result send_response(struct MHD_Connection *conn, dd_server *s, dd_response *res)

@@ -62,8 +62,10 @@ void dd_store_release(dd_store *s)
 {
 	if (!s)
 		return;
-	for (uint64_t q = s->first_seq; q < s->next_seq; q++)
+	for (uint64_t q = s->first_seq; q < s->next_seq; q++) {
 		dd_obj_unref(s->ring[q % s->ring_cap].obj);
+		dd_obj_unref(s->ring[q % s->ring_cap].prev);
+	}
 	free(s->ring);
 	cap_hashmap_release(&s->buckets, free_bucket);
 	pthread_cond_destroy(&s->changed);
@@ -113,19 +115,22 @@ dd_obj *dd_store_get(dd_store *s, const char *bkt, const char *ns, const char *n
 	return o;
 }
 
-static void record(dd_store *s, dd_event_type type, dd_obj *o)
+static void record(dd_store *s, dd_event_type type, dd_obj *o, dd_obj *prev)
 {
 	if (s->next_seq - s->first_seq == s->ring_cap) {
 		dd_event *old = &s->ring[s->first_seq % s->ring_cap];
 		s->expired_rv = old->rv;
 		dd_obj_unref(old->obj);
+		dd_obj_unref(old->prev);
 		old->obj = NULL;
+		old->prev = NULL;
 		s->first_seq++;
 	}
 	dd_event *e = &s->ring[s->next_seq % s->ring_cap];
 	e->rv = o->rv;
 	e->type = type;
 	e->obj = dd_obj_ref(o);
+	e->prev = dd_obj_ref(prev);
 	s->next_seq++;
 	pthread_cond_broadcast(&s->changed);
 }
@@ -161,11 +166,10 @@ dd_obj *dd_store_put(dd_store *s, const char *bkt, const char *ns, const char *n
 	obj_key(&k, ns, name);
 	dd_obj *old = cap_hashmap_putn(m, k.ptr, k.len, o, NULL);
 	cap_buf_release(&k);
-	if (old)
-		dd_obj_unref(old);
-	else
+	if (!old)
 		s->objects++;
-	record(s, old ? DD_MODIFIED : DD_ADDED, o);
+	record(s, old ? DD_MODIFIED : DD_ADDED, o, old);
+	dd_obj_unref(old);
 	return o;
 }
 
@@ -185,7 +189,7 @@ dd_obj *dd_store_remove(dd_store *s, const char *bkt, const char *ns, const char
 	s->objects--;
 	dd_obj *last = revision(s, bkt, ns, name, cap_value_deep_copy(old->v));
 	dd_obj_unref(old);
-	record(s, DD_DELETED, last);
+	record(s, DD_DELETED, last, NULL);
 	dd_obj_unref(last); /* the event keeps it */
 	return last;
 }

@@ -32,7 +32,9 @@ typedef enum dd_event_type { DD_ADDED, DD_MODIFIED, DD_DELETED } dd_event_type;
 typedef struct dd_event {
 	uint64_t rv;
 	dd_event_type type;
-	dd_obj *obj; /* holds a reference */
+	dd_obj *obj;  /* holds a reference */
+	dd_obj *prev; /* MODIFIED: the revision before, referenced, so watches with selectors can
+		       * tell objects that start or stop matching; NULL otherwise */
 } dd_event;
 
 /*

@@ -171,10 +171,24 @@ bool dd_watch_read(dd_watch *w, cap_buf *out)
 		}
 		for (size_t n = 0; n < MAX_BATCH && w->seq < s->next_seq; n++, w->seq++) {
 			dd_event *e = dd_store_event(s, w->seq);
-			if (!e || strcmp(e->obj->bucket, w->bucket) != 0 || !matches(w, e->obj))
+			if (!e || strcmp(e->obj->bucket, w->bucket) != 0)
 				continue;
 			static const char *const names[] = {"ADDED", "MODIFIED", "DELETED"};
-			write_event(w, out, names[e->type], e->obj);
+			const char *type = names[e->type];
+			bool now_in = matches(w, e->obj);
+			if (e->type == DD_MODIFIED && e->prev) {
+				/* objects entering or leaving the selection are added or deleted */
+				bool was_in = matches(w, e->prev);
+				if (!now_in && !was_in)
+					continue;
+				if (now_in && !was_in)
+					type = "ADDED";
+				else if (!now_in)
+					type = "DELETED";
+			} else if (!now_in) {
+				continue;
+			}
+			write_event(w, out, type, e->obj);
 			wrote = true;
 		}
 		if (wrote)
