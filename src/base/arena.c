@@ -110,7 +110,8 @@ void *cap_arena_alloc(cap_arena *a, size_t size)
 void *cap_arena_calloc(cap_arena *a, size_t count, size_t size)
 {
 	if (size && count > SIZE_MAX / size) {
-		fprintf(stderr, "fatal: arena allocation of %zu x %zu bytes overflows\n", count, size);
+		fprintf(stderr, "fatal: arena allocation of %zu x %zu bytes overflows\n", count,
+			size);
 		abort();
 	}
 	void *p = cap_arena_alloc(a, count * size);

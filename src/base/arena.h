@@ -15,11 +15,14 @@ typedef struct cap_arena_chunk cap_arena_chunk;
 typedef struct cap_arena {
 	cap_arena_chunk *head; /* current chunk, newest first */
 	size_t chunk_size;     /* usable bytes of an ordinary chunk */
-	size_t used;           /* bytes handed out, for accounting */
+	size_t used;	       /* bytes handed out, for accounting */
 } cap_arena;
 
 #define CAP_ARENA_DEFAULT_CHUNK 16384
-#define CAP_ARENA_INIT {NULL, CAP_ARENA_DEFAULT_CHUNK, 0}
+#define CAP_ARENA_INIT                                                                             \
+	{                                                                                          \
+		NULL, CAP_ARENA_DEFAULT_CHUNK, 0                                                   \
+	}
 
 /* Sets up an empty arena; chunk_size 0 means CAP_ARENA_DEFAULT_CHUNK. Allocates nothing. */
 void cap_arena_init(cap_arena *a, size_t chunk_size);
@@ -37,4 +40,5 @@ char *cap_arena_strdup(cap_arena *a, const char *s);
 char *cap_arena_strndup(cap_arena *a, const char *s, size_t len);
 void *cap_arena_memdup(cap_arena *a, const void *data, size_t len);
 char *cap_arena_sprintf(cap_arena *a, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
-char *cap_arena_vsprintf(cap_arena *a, const char *fmt, va_list ap) __attribute__((format(printf, 2, 0)));
+char *cap_arena_vsprintf(cap_arena *a, const char *fmt, va_list ap)
+    __attribute__((format(printf, 2, 0)));

@@ -24,7 +24,10 @@ typedef struct cap_hashmap {
 	size_t len;
 } cap_hashmap;
 
-#define CAP_HASHMAP_INIT {NULL, 0, 0}
+#define CAP_HASHMAP_INIT                                                                           \
+	{                                                                                          \
+		NULL, 0, 0                                                                         \
+	}
 
 /* A fast, stable 64-bit hash of bytes (the same on every run and machine). */
 uint64_t cap_hash_bytes(const void *data, size_t len);
@@ -103,7 +106,10 @@ typedef struct cap_hashmap_iter {
 	size_t cur;
 } cap_hashmap_iter;
 
-#define CAP_HASHMAP_ITER_INIT {SIZE_MAX, 0, 0}
+#define CAP_HASHMAP_ITER_INIT                                                                      \
+	{                                                                                          \
+		SIZE_MAX, 0, 0                                                                     \
+	}
 
 bool cap_hashmap_next(const cap_hashmap *m, cap_hashmap_iter *it, const char **key_out,
 		      void **value_out);

@@ -115,11 +115,21 @@ static void put_quoted(cap_buf *b, const char *s)
 	for (; *s; s++) {
 		unsigned char c = (unsigned char)*s;
 		switch (c) {
-		case '"': cap_buf_puts(b, "\\\""); break;
-		case '\\': cap_buf_puts(b, "\\\\"); break;
-		case '\n': cap_buf_puts(b, "\\n"); break;
-		case '\r': cap_buf_puts(b, "\\r"); break;
-		case '\t': cap_buf_puts(b, "\\t"); break;
+		case '"':
+			cap_buf_puts(b, "\\\"");
+			break;
+		case '\\':
+			cap_buf_puts(b, "\\\\");
+			break;
+		case '\n':
+			cap_buf_puts(b, "\\n");
+			break;
+		case '\r':
+			cap_buf_puts(b, "\\r");
+			break;
+		case '\t':
+			cap_buf_puts(b, "\\t");
+			break;
 		default:
 			if (c < 0x20 || c == 0x7f) {
 				cap_buf_puts(b, "\\u00");

@@ -47,6 +47,6 @@ bool cap_log_enabled(cap_log_level level);
 void cap_log(cap_log_level level, const char *msg, ...) __attribute__((sentinel));
 
 #define cap_log_debug(msg, ...) cap_log(CAP_LOG_DEBUG, (msg), ##__VA_ARGS__, (char *)0)
-#define cap_log_info(msg, ...)  cap_log(CAP_LOG_INFO, (msg), ##__VA_ARGS__, (char *)0)
-#define cap_log_warn(msg, ...)  cap_log(CAP_LOG_WARN, (msg), ##__VA_ARGS__, (char *)0)
+#define cap_log_info(msg, ...)	cap_log(CAP_LOG_INFO, (msg), ##__VA_ARGS__, (char *)0)
+#define cap_log_warn(msg, ...)	cap_log(CAP_LOG_WARN, (msg), ##__VA_ARGS__, (char *)0)
 #define cap_log_error(msg, ...) cap_log(CAP_LOG_ERROR, (msg), ##__VA_ARGS__, (char *)0)

@@ -19,7 +19,10 @@ typedef struct cap_strvec {
 } cap_strvec;
 
 extern char *cap_strvec__empty[];
-#define CAP_STRVEC_INIT {cap_strvec__empty, 0, 0}
+#define CAP_STRVEC_INIT                                                                            \
+	{                                                                                          \
+		cap_strvec__empty, 0, 0                                                            \
+	}
 
 void cap_strvec_init(cap_strvec *v);
 /* Frees every string and the array. Accepts NULL. */
@@ -27,7 +30,8 @@ void cap_strvec_release(cap_strvec *v);
 /* Appends a copy of s and returns the copy (owned by the vector). */
 const char *cap_strvec_push(cap_strvec *v, const char *s);
 const char *cap_strvec_pushn(cap_strvec *v, const char *s, size_t len);
-const char *cap_strvec_pushf(cap_strvec *v, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+const char *cap_strvec_pushf(cap_strvec *v, const char *fmt, ...)
+    __attribute__((format(printf, 2, 3)));
 /* Appends s itself; the vector takes ownership (it must come from malloc). */
 void cap_strvec_push_owned(cap_strvec *v, char *s);
 /* Appends copies of every string of a NULL-terminated array. */

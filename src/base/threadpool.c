@@ -18,10 +18,10 @@ struct task {
 
 struct cap_threadpool {
 	pthread_mutex_t lock;
-	pthread_cond_t work;  /* a task was queued, or stopping */
-	pthread_cond_t idle;  /* the pool became idle */
+	pthread_cond_t work; /* a task was queued, or stopping */
+	pthread_cond_t idle; /* the pool became idle */
 	CAP_VEC_OF(struct task) tasks;
-	size_t head;          /* tasks before head were taken */
+	size_t head; /* tasks before head were taken */
 	size_t running;
 	bool stopping;
 	unsigned nthreads;

@@ -100,8 +100,8 @@ int cap_time_parse_rfc3339(int64_t *out, const char *text)
 	if (*p != 'T' && *p != 't' && *p != ' ')
 		goto bad;
 	p++;
-	if (!digits(&p, 2, &hour) || !expect(&p, ':') || !digits(&p, 2, &min) ||
-	    !expect(&p, ':') || !digits(&p, 2, &sec))
+	if (!digits(&p, 2, &hour) || !expect(&p, ':') || !digits(&p, 2, &min) || !expect(&p, ':') ||
+	    !digits(&p, 2, &sec))
 		goto bad;
 	if (*p == '.') {
 		p++;

@@ -14,7 +14,10 @@ typedef struct cap_vec {
 	size_t cap;
 } cap_vec;
 
-#define CAP_VEC_INIT {NULL, 0, 0}
+#define CAP_VEC_INIT                                                                               \
+	{                                                                                          \
+		NULL, 0, 0                                                                         \
+	}
 
 void cap_vec_init(cap_vec *v);
 /* Frees the array (not the items); the vector is empty and reusable. Accepts NULL. */
@@ -34,7 +37,8 @@ void cap_vec_insert(cap_vec *v, size_t i, void *item);
 void *cap_vec_remove(cap_vec *v, size_t i);
 /* Empties the vector, keeping its allocation (items are not freed). */
 void cap_vec_clear(cap_vec *v);
-/* Sorts items with cmp, which receives two items (not pointers to slots). Stable is not promised. */
+/* Sorts items with cmp, which receives two items (not pointers to slots). Stable is not promised.
+ */
 void cap_vec_sort(cap_vec *v, int (*cmp)(const void *a, const void *b));
 /* Index of the first item equal to item (pointer identity), or -1. */
 long cap_vec_index(const cap_vec *v, const void *item);
@@ -43,7 +47,7 @@ long cap_vec_index(const cap_vec *v, const void *item);
  * A typed vector of T: `CAP_VEC_OF(struct pair) pairs = CAP_VEC_INIT;` then CAP_VEC_PUSH(&pairs,
  * p) and pairs.items[i]. Released with CAP_VEC_RELEASE (the elements themselves are values).
  */
-#define CAP_VEC_OF(T)                                                                             \
+#define CAP_VEC_OF(T)                                                                              \
 	struct {                                                                                   \
 		T *items;                                                                          \
 		size_t len;                                                                        \
@@ -53,14 +57,14 @@ long cap_vec_index(const cap_vec *v, const void *item);
 /* Grows *items (element size elem) so that need elements fit; used by the CAP_VEC_ macros. */
 void cap_vec__grow(void **items, size_t *cap, size_t need, size_t elem);
 
-#define CAP_VEC_RESERVE(v, extra)                                                                 \
+#define CAP_VEC_RESERVE(v, extra)                                                                  \
 	cap_vec__grow((void **)&(v)->items, &(v)->cap, (v)->len + (extra), sizeof(*(v)->items))
-#define CAP_VEC_PUSH(v, x)                                                                        \
+#define CAP_VEC_PUSH(v, x)                                                                         \
 	do {                                                                                       \
 		CAP_VEC_RESERVE(v, 1);                                                             \
 		(v)->items[(v)->len++] = (x);                                                      \
 	} while (0)
-#define CAP_VEC_RELEASE(v)                                                                        \
+#define CAP_VEC_RELEASE(v)                                                                         \
 	do {                                                                                       \
 		free((v)->items);                                                                  \
 		(v)->items = NULL;                                                                 \

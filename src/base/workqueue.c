@@ -14,7 +14,7 @@
 #include <time.h>
 
 enum {
-	DIRTY = 1 << 0,      /* queued, not yet handed out */
+	DIRTY = 1 << 0,	     /* queued, not yet handed out */
 	PROCESSING = 1 << 1, /* handed out, done not yet called */
 };
 
@@ -34,9 +34,9 @@ struct delayed {
 
 struct cap_workqueue {
 	pthread_mutex_t lock;
-	pthread_cond_t ready;   /* a key became ready, a delay changed, or shutdown */
-	pthread_cond_t idle;    /* nothing queued or processing */
-	cap_hashmap entries;    /* key → struct entry */
+	pthread_cond_t ready; /* a key became ready, a delay changed, or shutdown */
+	pthread_cond_t idle;  /* nothing queued or processing */
+	cap_hashmap entries;  /* key → struct entry */
 	CAP_VEC_OF(struct entry *) fifo;
 	size_t head;
 	CAP_VEC_OF(struct delayed) heap;

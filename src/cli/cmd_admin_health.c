@@ -11,17 +11,17 @@
 #include <string.h>
 
 static const char usage_text[] =
-	"usage: capstan admin settings resource-overrides health RESOURCE_YAML_PATH\n"
-	"                                                   [--argocd-cm-path ARGOCD_CM_PATH]\n"
-	"\n"
-	"Assesses the health of each object in the file with the built-in checks and the Lua\n"
-	"health customizations of the argocd-cm ConfigMap, and prints STATUS and MESSAGE.\n"
-	"Without --argocd-cm-path only the built-in checks apply.\n";
+    "usage: capstan admin settings resource-overrides health RESOURCE_YAML_PATH\n"
+    "                                                   [--argocd-cm-path ARGOCD_CM_PATH]\n"
+    "\n"
+    "Assesses the health of each object in the file with the built-in checks and the Lua\n"
+    "health customizations of the argocd-cm ConfigMap, and prints STATUS and MESSAGE.\n"
+    "Without --argocd-cm-path only the built-in checks apply.\n";
 
 static const struct option long_options[] = {
-	{"argocd-cm-path", required_argument, NULL, 'c'},
-	{"help", no_argument, NULL, 'h'},
-	{NULL, 0, NULL, 0},
+    {"argocd-cm-path", required_argument, NULL, 'c'},
+    {"help", no_argument, NULL, 'h'},
+    {NULL, 0, NULL, 0},
 };
 
 static int fail(void)
@@ -40,8 +40,8 @@ static bool report(const cap_value *obj, const cap_health_overrides *ov)
 	bool ok = !h.failed;
 	if (h.failed) {
 		const char *ns = cap_value_dig_string(obj, "metadata", "namespace", NULL) ?: "";
-		cap_error_set(CAP_EINVALID, "failed to get resource health for '%s/%s': %s", ns, name,
-			      h.message);
+		cap_error_set(CAP_EINVALID, "failed to get resource health for '%s/%s': %s", ns,
+			      name, h.message);
 	} else if (h.status == CAP_HEALTH_NONE) {
 		/* Go prints a GroupKind as "Kind.group", or "Kind" for the core group. */
 		const char *av = cap_value_dig_string(obj, "apiVersion", NULL) ?: "";
@@ -91,8 +91,8 @@ int cap_cmd_admin_health(int argc, char **argv)
 	for (size_t i = 0; i < cap_value_array_len(docs) && rc == 0; i++) {
 		const cap_value *obj = cap_value_array_get(docs, i);
 		if (!cap_value_is_object(obj)) {
-			cap_error_set(CAP_EINVALID, "'%s' document %zu is not an object", argv[optind],
-				      i + 1);
+			cap_error_set(CAP_EINVALID, "'%s' document %zu is not an object",
+				      argv[optind], i + 1);
 			rc = fail();
 		} else if (!report(obj, ov)) {
 			rc = fail();

@@ -43,8 +43,9 @@ void cap_health_aggregate(cap_health_status *out, cap_health_resource *resources
 		if (r->live)
 			contains_live = true;
 		const char *ignore =
-			r->live ? cap_health_annotation(r->live, "argocd.argoproj.io/ignore-healthcheck")
-				: NULL;
+		    r->live
+			? cap_health_annotation(r->live, "argocd.argoproj.io/ignore-healthcheck")
+			: NULL;
 		if (ignore && strcmp(ignore, "true") == 0)
 			continue;
 		if (!r->live) {

@@ -7,13 +7,14 @@
 #include "health/overrides.h"
 #include "value/value.h"
 
-/* One managed resource of an application: its desired and live forms and, after aggregation, its health. */
+/* One managed resource of an application: its desired and live forms and, after aggregation, its
+ * health. */
 typedef struct cap_health_resource {
-	const char *group;       /* "" for the core group */
+	const char *group; /* "" for the core group */
 	const char *kind;
 	const cap_value *target; /* desired object, NULL when only live (e.g. to be pruned) */
-	const cap_value *live;   /* live object, NULL when missing from the cluster */
-	cap_health health;       /* filled by cap_health_aggregate; release it */
+	const cap_value *live;	 /* live object, NULL when missing from the cluster */
+	cap_health health;	 /* filled by cap_health_aggregate; release it */
 } cap_health_resource;
 
 /*

@@ -1,4 +1,4 @@
-/* Dispatch to built-in checks, and the checks for Service, Ingress, PVC, Job, APIService, Workflow. */
+/* Built-in check dispatch, and the checks for Service, Ingress, PVC, Job, APIService, Workflow. */
 #include "health/builtin.h"
 
 #include <stdarg.h>
@@ -14,20 +14,20 @@ struct entry {
 };
 
 static const struct entry checks[] = {
-	{"apps", "Deployment", cap_health_check_deployment},
-	{"apps", "StatefulSet", cap_health_check_statefulset},
-	{"apps", "ReplicaSet", cap_health_check_replicaset},
-	{"apps", "DaemonSet", cap_health_check_daemonset},
-	{"extensions", "Ingress", cap_health_check_ingress},
-	{"networking.k8s.io", "Ingress", cap_health_check_ingress},
-	{"argoproj.io", "Workflow", cap_health_check_workflow},
-	{"apiregistration.k8s.io", "APIService", cap_health_check_apiservice},
-	{"apiextensions.k8s.io", "CustomResourceDefinition", cap_health_check_crd},
-	{"", "Service", cap_health_check_service},
-	{"", "PersistentVolumeClaim", cap_health_check_pvc},
-	{"", "Pod", cap_health_check_pod},
-	{"batch", "Job", cap_health_check_job},
-	{"autoscaling", "HorizontalPodAutoscaler", cap_health_check_hpa},
+    {"apps", "Deployment", cap_health_check_deployment},
+    {"apps", "StatefulSet", cap_health_check_statefulset},
+    {"apps", "ReplicaSet", cap_health_check_replicaset},
+    {"apps", "DaemonSet", cap_health_check_daemonset},
+    {"extensions", "Ingress", cap_health_check_ingress},
+    {"networking.k8s.io", "Ingress", cap_health_check_ingress},
+    {"argoproj.io", "Workflow", cap_health_check_workflow},
+    {"apiregistration.k8s.io", "APIService", cap_health_check_apiservice},
+    {"apiextensions.k8s.io", "CustomResourceDefinition", cap_health_check_crd},
+    {"", "Service", cap_health_check_service},
+    {"", "PersistentVolumeClaim", cap_health_check_pvc},
+    {"", "Pod", cap_health_check_pod},
+    {"batch", "Job", cap_health_check_job},
+    {"autoscaling", "HorizontalPodAutoscaler", cap_health_check_hpa},
 };
 
 cap_health_check_fn cap_health_builtin_find(const char *group, const char *kind)
@@ -76,7 +76,8 @@ void cap_health_check_service(cap_health *out, const cap_value *obj, const cap_h
 	}
 	cap_health_status s = CAP_HEALTH_HEALTHY;
 	if (strcmp(cap_health_str(obj, "spec", "type", NULL), "LoadBalancer") == 0) {
-		const cap_value *ing = cap_value_dig(obj, "status", "loadBalancer", "ingress", NULL);
+		const cap_value *ing =
+		    cap_value_dig(obj, "status", "loadBalancer", "ingress", NULL);
 		s = cap_value_array_len(ing) > 0 ? CAP_HEALTH_HEALTHY : CAP_HEALTH_PROGRESSING;
 	}
 	cap_health_set(out, s, "");
@@ -85,8 +86,8 @@ void cap_health_check_service(cap_health *out, const cap_value *obj, const cap_h
 void cap_health_check_ingress(cap_health *out, const cap_value *obj, const cap_health_gvk *gvk)
 {
 	const cap_value *ing = cap_value_dig(obj, "status", "loadBalancer", "ingress", NULL);
-	cap_health_set(out, cap_value_array_len(ing) > 0 ? CAP_HEALTH_HEALTHY : CAP_HEALTH_PROGRESSING,
-		       "");
+	cap_health_set(
+	    out, cap_value_array_len(ing) > 0 ? CAP_HEALTH_HEALTHY : CAP_HEALTH_PROGRESSING, "");
 }
 
 void cap_health_check_pvc(cap_health *out, const cap_value *obj, const cap_health_gvk *gvk)
@@ -156,7 +157,8 @@ void cap_health_check_apiservice(cap_health *out, const cap_value *obj, const ca
 	if (c) {
 		bool ok = strcmp(cap_health_str(c, "status", NULL), "True") == 0;
 		cap_health_setf(out, ok ? CAP_HEALTH_HEALTHY : CAP_HEALTH_PROGRESSING, "%s: %s",
-				cap_health_str(c, "reason", NULL), cap_health_str(c, "message", NULL));
+				cap_health_str(c, "reason", NULL),
+				cap_health_str(c, "message", NULL));
 		return;
 	}
 	cap_health_set(out, CAP_HEALTH_PROGRESSING, "Waiting to be processed");

@@ -13,7 +13,7 @@ cap_health_check_fn cap_health_builtin_find(const char *group, const char *kind)
 
 /* Sets out to status with a printf-style message. */
 void cap_health_setf(cap_health *out, cap_health_status status, const char *fmt, ...)
-	__attribute__((format(printf, 3, 4)));
+    __attribute__((format(printf, 3, 4)));
 /* Marks out failed for an apiVersion the check does not know: "unsupported <label> GVK: …". */
 void cap_health_unsupported(cap_health *out, const char *label, const cap_health_gvk *gvk);
 

@@ -46,7 +46,8 @@ void cap_health_check_crd(cap_health *out, const cap_value *obj, const cap_healt
 	if (terminating)
 		cap_health_setf(out, CAP_HEALTH_PROGRESSING, "CRD is being terminated: %s", msg);
 	else if (names_refused)
-		cap_health_setf(out, CAP_HEALTH_DEGRADED, "CRD names have not been accepted: %s", msg);
+		cap_health_setf(out, CAP_HEALTH_DEGRADED, "CRD names have not been accepted: %s",
+				msg);
 	else if (!established)
 		cap_health_setf(out, CAP_HEALTH_DEGRADED, "CRD is not established: %s", msg);
 	else if (violations)

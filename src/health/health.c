@@ -11,8 +11,8 @@
 #include "health/object.h"
 #include "health/overrides.h"
 
-static const char *const names[] = {"", "Healthy", "Suspended", "Progressing", "Missing",
-				    "Degraded", "Unknown"};
+static const char *const names[] = {"",	       "Healthy",  "Suspended", "Progressing",
+				    "Missing", "Degraded", "Unknown"};
 
 const char *cap_health_status_name(cap_health_status status)
 {
@@ -61,7 +61,8 @@ void cap_health_set(cap_health *h, cap_health_status status, const char *message
 int cap_health_assess(cap_health *out, const cap_value *obj, const cap_health_overrides *overrides)
 {
 	if (!cap_value_is_object(obj))
-		return cap_error_set(CAP_EINVALID, "cannot assess health: the resource is not an object");
+		return cap_error_set(CAP_EINVALID,
+				     "cannot assess health: the resource is not an object");
 	cap_health h;
 	cap_health_init(&h);
 

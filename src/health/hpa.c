@@ -11,14 +11,14 @@ static const char *const WAITING = "Waiting to Autoscale";
 static bool is_degraded(const cap_value *c)
 {
 	static const char *const states[][2] = {
-		{"AbleToScale", "FailedGetScale"},
-		{"AbleToScale", "FailedUpdateScale"},
-		{"ScalingActive", "FailedGetResourceMetric"},
-		{"ScalingActive", "FailedGetObjectMetric"},
-		{"ScalingActive", "FailedGetPodsMetric"},
-		{"ScalingActive", "FailedGetExternalMetric"},
-		{"ScalingActive", "FailedComputeMetricsReplicas"},
-		{"ScalingActive", "InvalidSelector"},
+	    {"AbleToScale", "FailedGetScale"},
+	    {"AbleToScale", "FailedUpdateScale"},
+	    {"ScalingActive", "FailedGetResourceMetric"},
+	    {"ScalingActive", "FailedGetObjectMetric"},
+	    {"ScalingActive", "FailedGetPodsMetric"},
+	    {"ScalingActive", "FailedGetExternalMetric"},
+	    {"ScalingActive", "FailedComputeMetricsReplicas"},
+	    {"ScalingActive", "InvalidSelector"},
 	};
 	const char *type = cap_health_str(c, "type", NULL);
 	const char *reason = cap_health_str(c, "reason", NULL);
@@ -43,7 +43,8 @@ static void check_conditions(cap_health *out, const cap_value *conds)
 	CAP_VALUE_ARRAY_FOREACH(conds, i, c)
 	{
 		if (is_degraded(c)) {
-			cap_health_set(out, CAP_HEALTH_DEGRADED, cap_health_str(c, "message", NULL));
+			cap_health_set(out, CAP_HEALTH_DEGRADED,
+				       cap_health_str(c, "message", NULL));
 			return;
 		}
 	}

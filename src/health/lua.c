@@ -13,9 +13,9 @@
 #include "health/lua_value.h"
 
 const cap_health_lua_limits cap_health_lua_limits_default = {
-	.timeout_ms = 1000,
-	.max_memory = 256u << 20,
-	.open_libs = false,
+    .timeout_ms = 1000,
+    .max_memory = 256u << 20,
+    .open_libs = false,
 };
 
 /* The hook runs on the calling thread, so the limits of the script in flight live here. */
@@ -166,9 +166,9 @@ int cap_health_lua_run(cap_value **out, const char *script, const cap_value *obj
 	open_sandbox(L, limits->open_libs);
 
 	struct run_state rs = {
-		.deadline = cap_deadline_in_ms(limits->timeout_ms),
-		.max_kb = limits->max_memory >> 10,
-		.timeout_ms = limits->timeout_ms,
+	    .deadline = cap_deadline_in_ms(limits->timeout_ms),
+	    .max_kb = limits->max_memory >> 10,
+	    .timeout_ms = limits->timeout_ms,
 	};
 	struct run_state *saved = current;
 	current = &rs;
@@ -208,11 +208,15 @@ int cap_health_lua_run(cap_value **out, const char *script, const cap_value *obj
 static const char *kind_word(const cap_value *v)
 {
 	switch (cap_value_kind_of(v)) {
-	case CAP_VALUE_BOOL: return "boolean";
+	case CAP_VALUE_BOOL:
+		return "boolean";
 	case CAP_VALUE_INT:
-	case CAP_VALUE_REAL: return "number";
-	case CAP_VALUE_STRING: return "string";
-	default: return "table";
+	case CAP_VALUE_REAL:
+		return "number";
+	case CAP_VALUE_STRING:
+		return "string";
+	default:
+		return "table";
 	}
 }
 

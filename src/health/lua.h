@@ -8,9 +8,9 @@
 #include "value/value.h"
 
 typedef struct cap_health_lua_limits {
-	unsigned timeout_ms;    /* wall time for the whole script */
-	size_t max_memory;      /* bytes the Lua heap may reach */
-	bool open_libs;         /* also open string, math, coroutine and bit (useOpenLibs) */
+	unsigned timeout_ms; /* wall time for the whole script */
+	size_t max_memory;   /* bytes the Lua heap may reach */
+	bool open_libs;	     /* also open string, math, coroutine and bit (useOpenLibs) */
 } cap_health_lua_limits;
 
 /* 1000 ms (Argo CD's limit), 256 MiB, no extra libraries. */

@@ -64,8 +64,8 @@ static cap_value *number_value(lua_Number n)
 static int to_value(cap_value **out, lua_State *L, int idx, int depth)
 {
 	if (depth > MAX_DEPTH)
-		return cap_error_set(CAP_EINVALID, "lua value nests deeper than %d levels (a cycle?)",
-				     MAX_DEPTH);
+		return cap_error_set(CAP_EINVALID,
+				     "lua value nests deeper than %d levels (a cycle?)", MAX_DEPTH);
 	if (idx < 0)
 		idx = lua_gettop(L) + idx + 1;
 	switch (lua_type(L, idx)) {

@@ -91,8 +91,8 @@ const cap_value *cap_health_condition(const cap_value *conds, const char *type)
 /* Counts the hook types in the argocd.argoproj.io/hook annotation and whether one is Skip. */
 static size_t hook_types(const char *ann, bool *has_skip)
 {
-	static const char *const known[] = {"PreSync", "Sync", "PostSync", "SyncFail", "PostDelete",
-					    "Skip"};
+	static const char *const known[] = {"PreSync",	"Sync",	      "PostSync",
+					    "SyncFail", "PostDelete", "Skip"};
 	size_t n = 0;
 	*has_skip = false;
 	cap_slice rest = cap_slice_from_cstr(ann), part;

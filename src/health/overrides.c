@@ -69,8 +69,9 @@ static int read_old_form(override_vec *v, const char *text)
 		const cap_value *open = cap_value_object_get(entry, "health.lua.useOpenLibs");
 		if (script && !cap_value_is_string(script)) {
 			cap_value_free(doc);
-			return cap_error_set(CAP_EINVALID, "'%s' key '%s': health.lua must be a string",
-					     PREFIX, key);
+			return cap_error_set(CAP_EINVALID,
+					     "'%s' key '%s': health.lua must be a string", PREFIX,
+					     key);
 		}
 		cap_health_override *o = get_or_add(v, key);
 		set_script(o, cap_value_get_string(script));
@@ -149,7 +150,8 @@ int cap_health_overrides_from_configmap(cap_health_overrides **out, const cap_va
 {
 	const cap_value *data = cm;
 	if (cap_value_object_get(cm, "kind") || cap_value_object_get(cm, "apiVersion") ||
-	    cap_value_object_get(cm, "metadata") || cap_value_is_object(cap_value_object_get(cm, "data")))
+	    cap_value_object_get(cm, "metadata") ||
+	    cap_value_is_object(cap_value_object_get(cm, "data")))
 		data = cap_value_object_get(cm, "data");
 	override_vec v = CAP_VEC_INIT;
 	int rc = 0;
@@ -168,8 +170,8 @@ int cap_health_overrides_from_configmap(cap_health_overrides **out, const cap_va
 			if (strncmp(key, PREFIX ".", strlen(PREFIX ".")) != 0)
 				continue;
 			if (!cap_value_is_string(value)) {
-				rc = cap_error_set(CAP_EINVALID, "argocd-cm key '%s' must be a string",
-						   key);
+				rc = cap_error_set(CAP_EINVALID,
+						   "argocd-cm key '%s' must be a string", key);
 				break;
 			}
 			rc = read_split_key(&v, key, cap_value_get_string(value));

@@ -1,4 +1,5 @@
-/* Custom health checks from argocd-cm: resource.customizations.health.<group>_<kind> and the old form. */
+/* Custom health checks from argocd-cm: resource.customizations.health.<group>_<kind> and the old
+ * form. */
 #pragma once
 
 #include <stdbool.h>

@@ -35,7 +35,7 @@ static void fail_message(cap_buf *out, const cap_value *ctr)
 static bool pod_ready(const cap_value *pod)
 {
 	const cap_value *c =
-		cap_health_condition(cap_value_dig(pod, "status", "conditions", NULL), "Ready");
+	    cap_health_condition(cap_value_dig(pod, "status", "conditions", NULL), "Ready");
 	return c && strcmp(cap_health_str(c, "status", NULL), "True") == 0;
 }
 
@@ -72,8 +72,9 @@ void cap_health_check_pod(cap_health *out, const cap_value *pod, const cap_healt
 	const char *phase = cap_health_str(pod, "status", "phase", NULL);
 	bool always = strcmp(policy, "Always") == 0;
 	/* Hooks keep their finite-life treatment even when annotated. */
-	bool ignore_policy = cap_health_annotation(pod, "argocd.argoproj.io/ignore-restart-policy") &&
-			     !cap_health_is_hook(pod);
+	bool ignore_policy =
+	    cap_health_annotation(pod, "argocd.argoproj.io/ignore-restart-policy") &&
+	    !cap_health_is_hook(pod);
 
 	/*
 	 * Only long-running pods turn Degraded on a waiting error: a hook pod that waits on an
@@ -88,7 +89,8 @@ void cap_health_check_pod(cap_health *out, const cap_value *pod, const cap_healt
 		if (cap_value_is_array(statuses)) {
 			CAP_VALUE_ARRAY_FOREACH(statuses, i, s)
 			{
-				const cap_value *waiting = cap_value_dig(s, "state", "waiting", NULL);
+				const cap_value *waiting =
+				    cap_value_dig(s, "state", "waiting", NULL);
 				if (!waiting || cap_value_is_null(waiting))
 					continue;
 				if (!is_error_reason(cap_health_str(waiting, "reason", NULL)))

@@ -1,4 +1,4 @@
-/* Built-in checks for apps/v1 Deployment, StatefulSet, DaemonSet and ReplicaSet (rollout status). */
+/* Built-in checks for apps/v1 Deployment, StatefulSet, DaemonSet and ReplicaSet rollouts. */
 #include "health/builtin.h"
 
 #include <inttypes.h>
@@ -9,7 +9,7 @@ static bool is_apps_v1(const cap_health_gvk *gvk)
 	return strcmp(gvk->version, "v1") == 0;
 }
 
-#define GEN(obj) cap_health_int(obj, "metadata", "generation", NULL)
+#define GEN(obj)	       cap_health_int(obj, "metadata", "generation", NULL)
 #define STATUS_INT(obj, field) cap_health_int(obj, "status", field, NULL)
 
 void cap_health_check_deployment(cap_health *out, const cap_value *obj, const cap_health_gvk *gvk)
@@ -29,7 +29,7 @@ void cap_health_check_deployment(cap_health *out, const cap_value *obj, const ca
 		return;
 	}
 	const cap_value *progressing =
-		cap_health_condition(cap_value_dig(obj, "status", "conditions", NULL), "Progressing");
+	    cap_health_condition(cap_value_dig(obj, "status", "conditions", NULL), "Progressing");
 	int64_t updated = STATUS_INT(obj, "updatedReplicas");
 	int64_t replicas = STATUS_INT(obj, "replicas");
 	int64_t available = STATUS_INT(obj, "availableReplicas");
@@ -77,20 +77,22 @@ void cap_health_check_statefulset(cap_health *out, const cap_value *obj, const c
 	int64_t ready = STATUS_INT(obj, "readyReplicas");
 	int64_t updated = STATUS_INT(obj, "updatedReplicas");
 	if (has_spec && ready < spec) {
-		cap_health_setf(out, CAP_HEALTH_PROGRESSING, "Waiting for %" PRId64 " pods to be ready...",
-				spec - ready);
+		cap_health_setf(out, CAP_HEALTH_PROGRESSING,
+				"Waiting for %" PRId64 " pods to be ready...", spec - ready);
 		return;
 	}
 	const char *strategy = cap_health_str(obj, "spec", "updateStrategy", "type", NULL);
-	const cap_value *rolling = cap_value_dig(obj, "spec", "updateStrategy", "rollingUpdate", NULL);
+	const cap_value *rolling =
+	    cap_value_dig(obj, "spec", "updateStrategy", "rollingUpdate", NULL);
 	if (strcmp(strategy, "RollingUpdate") == 0 && rolling && !cap_value_is_null(rolling)) {
 		if (has_spec && cap_health_has(rolling, "partition", NULL)) {
 			int64_t want = spec - cap_health_int(rolling, "partition", NULL);
 			if (updated < want) {
-				cap_health_setf(out, CAP_HEALTH_PROGRESSING,
-						"Waiting for partitioned roll out to finish: %" PRId64
-						" out of %" PRId64 " new pods have been updated...",
-						updated, want);
+				cap_health_setf(
+				    out, CAP_HEALTH_PROGRESSING,
+				    "Waiting for partitioned roll out to finish: %" PRId64
+				    " out of %" PRId64 " new pods have been updated...",
+				    updated, want);
 				return;
 			}
 		}
@@ -147,8 +149,8 @@ void cap_health_check_daemonset(cap_health *out, const cap_value *obj, const cap
 				name, updated, desired);
 	} else if (available < desired) {
 		cap_health_setf(out, CAP_HEALTH_PROGRESSING,
-				"Waiting for daemon set \"%s\" rollout to finish: %" PRId64 " of %" PRId64
-				" updated pods are available...",
+				"Waiting for daemon set \"%s\" rollout to finish: %" PRId64
+				" of %" PRId64 " updated pods are available...",
 				name, available, desired);
 	} else {
 		cap_health_set(out, CAP_HEALTH_HEALTHY, "");
@@ -162,13 +164,14 @@ void cap_health_check_replicaset(cap_health *out, const cap_value *obj, const ca
 		return;
 	}
 	if (GEN(obj) > STATUS_INT(obj, "observedGeneration")) {
-		cap_health_set(out, CAP_HEALTH_PROGRESSING,
-			       "Waiting for rollout to finish: observed replica set generation less "
-			       "than desired generation");
+		cap_health_set(
+		    out, CAP_HEALTH_PROGRESSING,
+		    "Waiting for rollout to finish: observed replica set generation less "
+		    "than desired generation");
 		return;
 	}
 	const cap_value *failure = cap_health_condition(
-		cap_value_dig(obj, "status", "conditions", NULL), "ReplicaFailure");
+	    cap_value_dig(obj, "status", "conditions", NULL), "ReplicaFailure");
 	int64_t available = STATUS_INT(obj, "availableReplicas");
 	if (failure && strcmp(cap_health_str(failure, "status", NULL), "True") == 0) {
 		cap_health_set(out, CAP_HEALTH_DEGRADED, cap_health_str(failure, "message", NULL));

@@ -81,11 +81,11 @@ static void reset_reuses_memory(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(allocations_are_aligned_and_distinct),
-		cmocka_unit_test(big_allocation_gets_its_own_chunk),
-		cmocka_unit_test(strings_are_copied_and_terminated),
-		cmocka_unit_test(long_sprintf_spills_into_new_chunk),
-		cmocka_unit_test(reset_reuses_memory),
+	    cmocka_unit_test(allocations_are_aligned_and_distinct),
+	    cmocka_unit_test(big_allocation_gets_its_own_chunk),
+	    cmocka_unit_test(strings_are_copied_and_terminated),
+	    cmocka_unit_test(long_sprintf_spills_into_new_chunk),
+	    cmocka_unit_test(reset_reuses_memory),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

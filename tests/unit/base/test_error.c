@@ -77,13 +77,13 @@ static void errors_are_per_thread(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(set_returns_code_and_keeps_message),
-		cmocka_unit_test(prefix_adds_context_in_front),
-		cmocka_unit_test(prefix_without_error_reports_generic),
-		cmocka_unit_test(clear_forgets_the_error),
-		cmocka_unit_test(long_messages_are_truncated_safely),
-		cmocka_unit_test(every_code_has_a_name),
-		cmocka_unit_test(errors_are_per_thread),
+	    cmocka_unit_test(set_returns_code_and_keeps_message),
+	    cmocka_unit_test(prefix_adds_context_in_front),
+	    cmocka_unit_test(prefix_without_error_reports_generic),
+	    cmocka_unit_test(clear_forgets_the_error),
+	    cmocka_unit_test(long_messages_are_truncated_safely),
+	    cmocka_unit_test(every_code_has_a_name),
+	    cmocka_unit_test(errors_are_per_thread),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -218,17 +218,17 @@ static void hash_is_stable(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(put_then_get_finds_values),
-		cmocka_unit_test(put_existing_key_returns_old_value),
-		cmocka_unit_test(keys_are_copied),
-		cmocka_unit_test(null_values_are_found_with_find),
-		cmocka_unit_test(keys_with_embedded_nul_are_distinct),
-		cmocka_unit_test(many_inserts_and_removes_stay_consistent),
-		cmocka_unit_test(iteration_visits_each_entry_once),
-		cmocka_unit_test(removing_during_iteration_visits_the_rest_once),
-		cmocka_unit_test(release_frees_values_with_callback),
-		cmocka_unit_test(integer_keys_share_the_map),
-		cmocka_unit_test(hash_is_stable),
+	    cmocka_unit_test(put_then_get_finds_values),
+	    cmocka_unit_test(put_existing_key_returns_old_value),
+	    cmocka_unit_test(keys_are_copied),
+	    cmocka_unit_test(null_values_are_found_with_find),
+	    cmocka_unit_test(keys_with_embedded_nul_are_distinct),
+	    cmocka_unit_test(many_inserts_and_removes_stay_consistent),
+	    cmocka_unit_test(iteration_visits_each_entry_once),
+	    cmocka_unit_test(removing_during_iteration_visits_the_rest_once),
+	    cmocka_unit_test(release_frees_values_with_callback),
+	    cmocka_unit_test(integer_keys_share_the_map),
+	    cmocka_unit_test(hash_is_stable),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -38,7 +38,7 @@ static void text_line_has_time_level_msg_and_pairs(void **state)
 	cap_log_info("sync started", "app", "guestbook", "revision", "abc123");
 	drain(&out);
 	assert_non_null(strstr(out.ptr, " level=info msg=\"sync started\" app=guestbook "
-					 "revision=abc123\n"));
+					"revision=abc123\n"));
 	assert_memory_equal(out.ptr, "time=", 5);
 	assert_int_equal(out.ptr[5 + 20], ' '); /* time=2026-11-24T17:01:11Z */
 	assert_int_equal(out.ptr[5 + 19], 'Z');
@@ -78,7 +78,7 @@ static void json_format_is_one_object_per_line(void **state)
 	drain(&out);
 	assert_memory_equal(out.ptr, "{\"time\":\"", 9);
 	assert_non_null(
-		strstr(out.ptr, "\",\"level\":\"error\",\"msg\":\"failed\",\"app\":\"a\\\"b\"}\n"));
+	    strstr(out.ptr, "\",\"level\":\"error\",\"msg\":\"failed\",\"app\":\"a\\\"b\"}\n"));
 	cap_buf_release(&out);
 }
 
@@ -146,12 +146,12 @@ static void lines_from_threads_never_interleave(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test_setup(text_line_has_time_level_msg_and_pairs, setup),
-		cmocka_unit_test_setup(values_needing_quotes_are_escaped, setup),
-		cmocka_unit_test_setup(messages_below_level_are_dropped, setup),
-		cmocka_unit_test_setup(json_format_is_one_object_per_line, setup),
-		cmocka_unit_test_setup(level_and_format_names_parse, setup),
-		cmocka_unit_test_setup(lines_from_threads_never_interleave, setup),
+	    cmocka_unit_test_setup(text_line_has_time_level_msg_and_pairs, setup),
+	    cmocka_unit_test_setup(values_needing_quotes_are_escaped, setup),
+	    cmocka_unit_test_setup(messages_below_level_are_dropped, setup),
+	    cmocka_unit_test_setup(json_format_is_one_object_per_line, setup),
+	    cmocka_unit_test_setup(level_and_format_names_parse, setup),
+	    cmocka_unit_test_setup(lines_from_threads_never_interleave, setup),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -72,12 +72,12 @@ static void integers_parse_strictly(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(equality_compares_bytes_and_length),
-		cmocka_unit_test(prefix_and_suffix),
-		cmocka_unit_test(trim_drops_surrounding_whitespace),
-		cmocka_unit_test(split_yields_every_part_including_empty_ones),
-		cmocka_unit_test(index_finds_first_byte),
-		cmocka_unit_test(integers_parse_strictly),
+	    cmocka_unit_test(equality_compares_bytes_and_length),
+	    cmocka_unit_test(prefix_and_suffix),
+	    cmocka_unit_test(trim_drops_surrounding_whitespace),
+	    cmocka_unit_test(split_yields_every_part_including_empty_ones),
+	    cmocka_unit_test(index_finds_first_byte),
+	    cmocka_unit_test(integers_parse_strictly),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

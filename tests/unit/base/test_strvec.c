@@ -88,11 +88,11 @@ static void sort_uniq_and_find(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(empty_vector_is_a_valid_argv),
-		cmocka_unit_test(push_copies_and_stays_null_terminated),
-		cmocka_unit_test(split_keeps_or_skips_empty_parts),
-		cmocka_unit_test(join_puts_separator_between),
-		cmocka_unit_test(sort_uniq_and_find),
+	    cmocka_unit_test(empty_vector_is_a_valid_argv),
+	    cmocka_unit_test(push_copies_and_stays_null_terminated),
+	    cmocka_unit_test(split_keeps_or_skips_empty_parts),
+	    cmocka_unit_test(join_puts_separator_between),
+	    cmocka_unit_test(sort_uniq_and_find),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -78,10 +78,10 @@ static void zero_threads_means_one_per_cpu(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(every_submitted_task_runs_once),
-		cmocka_unit_test(free_runs_queued_tasks_first),
-		cmocka_unit_test(wait_covers_tasks_submitted_by_tasks),
-		cmocka_unit_test(zero_threads_means_one_per_cpu),
+	    cmocka_unit_test(every_submitted_task_runs_once),
+	    cmocka_unit_test(free_runs_queued_tasks_first),
+	    cmocka_unit_test(wait_covers_tasks_submitted_by_tasks),
+	    cmocka_unit_test(zero_threads_means_one_per_cpu),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -50,8 +50,13 @@ static void parses_utc_offsets_and_fractions(void **state)
 
 static void rejects_malformed_times(void **state)
 {
-	const char *bad[] = {"", "2026-11-24", "2026-11-24T17:01:11", "2026-13-24T17:01:11Z",
-			     "2026-11-24T17:01:11Zjunk", "2026-11-24T17:01:11.Z", "yesterday"};
+	const char *bad[] = {"",
+			     "2026-11-24",
+			     "2026-11-24T17:01:11",
+			     "2026-13-24T17:01:11Z",
+			     "2026-11-24T17:01:11Zjunk",
+			     "2026-11-24T17:01:11.Z",
+			     "yesterday"};
 	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
 		int64_t t = 42;
 		assert_int_equal(cap_time_parse_rfc3339(&t, bad[i]), CAP_EINVALID);
@@ -63,11 +68,11 @@ static void rejects_malformed_times(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(monotonic_clock_advances_across_sleep),
-		cmocka_unit_test(deadline_expires_after_its_time),
-		cmocka_unit_test(formats_like_kubernetes),
-		cmocka_unit_test(parses_utc_offsets_and_fractions),
-		cmocka_unit_test(rejects_malformed_times),
+	    cmocka_unit_test(monotonic_clock_advances_across_sleep),
+	    cmocka_unit_test(deadline_expires_after_its_time),
+	    cmocka_unit_test(formats_like_kubernetes),
+	    cmocka_unit_test(parses_utc_offsets_and_fractions),
+	    cmocka_unit_test(rejects_malformed_times),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

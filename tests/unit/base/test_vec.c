@@ -110,12 +110,12 @@ static void typed_vector_holds_structs_by_value(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(push_and_get_keep_order_across_growth),
-		cmocka_unit_test(pop_returns_last_then_null),
-		cmocka_unit_test(insert_and_remove_shift_items),
-		cmocka_unit_test(sort_passes_items_to_comparator),
-		cmocka_unit_test(release_with_frees_every_item),
-		cmocka_unit_test(typed_vector_holds_structs_by_value),
+	    cmocka_unit_test(push_and_get_keep_order_across_growth),
+	    cmocka_unit_test(pop_returns_last_then_null),
+	    cmocka_unit_test(insert_and_remove_shift_items),
+	    cmocka_unit_test(sort_passes_items_to_comparator),
+	    cmocka_unit_test(release_with_frees_every_item),
+	    cmocka_unit_test(typed_vector_holds_structs_by_value),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -249,15 +249,15 @@ static void shutdown_wakes_blocked_getters(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(duplicate_adds_before_start_are_merged),
-		cmocka_unit_test(key_added_while_processing_is_held_until_done),
-		cmocka_unit_test(delayed_add_arrives_after_its_delay),
-		cmocka_unit_test(earlier_delay_replaces_later_one),
-		cmocka_unit_test(rate_limited_adds_back_off_until_forgotten),
-		cmocka_unit_test(many_producers_never_process_one_key_concurrently),
-		cmocka_unit_test(cancel_drops_queued_keys_and_waits_for_running),
-		cmocka_unit_test(drain_processes_everything_queued),
-		cmocka_unit_test(shutdown_wakes_blocked_getters),
+	    cmocka_unit_test(duplicate_adds_before_start_are_merged),
+	    cmocka_unit_test(key_added_while_processing_is_held_until_done),
+	    cmocka_unit_test(delayed_add_arrives_after_its_delay),
+	    cmocka_unit_test(earlier_delay_replaces_later_one),
+	    cmocka_unit_test(rate_limited_adds_back_off_until_forgotten),
+	    cmocka_unit_test(many_producers_never_process_one_key_concurrently),
+	    cmocka_unit_test(cancel_drops_queued_keys_and_waits_for_running),
+	    cmocka_unit_test(drain_processes_everything_queued),
+	    cmocka_unit_test(shutdown_wakes_blocked_getters),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -25,7 +25,8 @@ static cap_value *yaml(const char *text)
 	"apiVersion: v1\nkind: Pod\nmetadata: {name: p}\nspec: {restartPolicy: Always}\n"          \
 	"status:\n  phase: Running\n  containerStatuses:\n"                                        \
 	"  - state: {waiting: {reason: CrashLoopBackOff, message: back-off}}\n"
-#define SUSPENDED_DEPLOY "apiVersion: apps/v1\nkind: Deployment\nmetadata: {name: s}\nspec: {paused: true}\n"
+#define SUSPENDED_DEPLOY                                                                           \
+	"apiVersion: apps/v1\nkind: Deployment\nmetadata: {name: s}\nspec: {paused: true}\n"
 #define CONFIGMAP "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: cm}\n"
 
 struct fixture {
@@ -189,14 +190,14 @@ static void failed_checks_are_marked_unknown(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(worst_status_wins),
-		cmocka_unit_test(kinds_without_checks_leave_the_app_healthy),
-		cmocka_unit_test(missing_resource_does_not_lower_health_while_others_exist),
-		cmocka_unit_test(app_is_missing_when_nothing_exists),
-		cmocka_unit_test(hooks_and_ignored_resources_do_not_count),
-		cmocka_unit_test(child_application_missing_or_unknown_is_ignored),
-		cmocka_unit_test(app_managing_itself_ignores_its_own_object),
-		cmocka_unit_test(failed_checks_are_marked_unknown),
+	    cmocka_unit_test(worst_status_wins),
+	    cmocka_unit_test(kinds_without_checks_leave_the_app_healthy),
+	    cmocka_unit_test(missing_resource_does_not_lower_health_while_others_exist),
+	    cmocka_unit_test(app_is_missing_when_nothing_exists),
+	    cmocka_unit_test(hooks_and_ignored_resources_do_not_count),
+	    cmocka_unit_test(child_application_missing_or_unknown_is_ignored),
+	    cmocka_unit_test(app_managing_itself_ignores_its_own_object),
+	    cmocka_unit_test(failed_checks_are_marked_unknown),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -68,7 +68,8 @@ static void every_argo_cd_fixture_row_matches(void **state)
 		cap_value *obj = load(path.ptr);
 		cap_health h;
 		assert_int_equal(cap_health_assess(&h, obj, NULL), 0);
-		const char *got = h.status == CAP_HEALTH_NONE ? "none" : cap_health_status_name(h.status);
+		const char *got =
+		    h.status == CAP_HEALTH_NONE ? "none" : cap_health_status_name(h.status);
 		if (strcmp(got, status) != 0) {
 			print_message("%s: expected status %s, got %s (%s)\n", file, status, got,
 				      h.message);
@@ -200,10 +201,11 @@ static void pod_failure_messages(void **state)
 	expect("apiVersion: v1\nkind: Pod\nspec: {restartPolicy: Never}\nstatus:\n  phase: Failed\n"
 	       "  containerStatuses:\n  - name: main\n    state: {terminated: {exitCode: 3}}\n",
 	       CAP_HEALTH_DEGRADED, "container \"main\" failed with exit code 3");
-	expect("apiVersion: v1\nkind: Pod\nspec: {restartPolicy: Never}\nstatus:\n  phase: Failed\n"
-	       "  initContainerStatuses:\n  - name: init\n    state: {terminated: {reason: OOMKilled, "
-	       "exitCode: 137}}\n",
-	       CAP_HEALTH_DEGRADED, "OOMKilled");
+	expect(
+	    "apiVersion: v1\nkind: Pod\nspec: {restartPolicy: Never}\nstatus:\n  phase: Failed\n"
+	    "  initContainerStatuses:\n  - name: init\n    state: {terminated: {reason: OOMKilled, "
+	    "exitCode: 137}}\n",
+	    CAP_HEALTH_DEGRADED, "OOMKilled");
 	expect("apiVersion: v1\nkind: Pod\nspec: {restartPolicy: Always}\nstatus:\n"
 	       "  phase: Pending\n  containerStatuses:\n"
 	       "  - state: {waiting: {reason: ErrImagePull, message: a}}\n"
@@ -244,26 +246,35 @@ static void crd_must_be_established_and_accepted(void **state)
 	const char *head = "apiVersion: apiextensions.k8s.io/v1\nkind: CustomResourceDefinition\n";
 	char buf[512];
 	expect(head, CAP_HEALTH_PROGRESSING, "Status conditions not found");
-	snprintf(buf, sizeof(buf), "%sstatus:\n  conditions:\n"
-		 "  - {type: NamesAccepted, status: 'True'}\n  - {type: Established, status: 'True'}\n",
-		 head);
+	snprintf(
+	    buf, sizeof(buf),
+	    "%sstatus:\n  conditions:\n"
+	    "  - {type: NamesAccepted, status: 'True'}\n  - {type: Established, status: 'True'}\n",
+	    head);
 	expect(buf, CAP_HEALTH_HEALTHY, "CRD is healthy");
-	snprintf(buf, sizeof(buf), "%sstatus:\n  conditions:\n"
+	snprintf(buf, sizeof(buf),
+		 "%sstatus:\n  conditions:\n"
 		 "  - {type: NamesAccepted, status: 'False', message: 'plural is taken'}\n"
 		 "  - {type: Established, status: 'False', message: 'not yet'}\n",
 		 head);
 	expect(buf, CAP_HEALTH_DEGRADED, "CRD names have not been accepted: not yet");
-	snprintf(buf, sizeof(buf), "%sstatus:\n  conditions:\n"
-		 "  - {type: Established, status: 'False', message: 'installing'}\n", head);
-	expect(buf, CAP_HEALTH_DEGRADED, "CRD is not established: installing");
-	snprintf(buf, sizeof(buf), "%sstatus:\n  conditions:\n"
-		 "  - {type: Established, status: 'True'}\n"
-		 "  - {type: Terminating, status: 'True', message: 'instances remain'}\n", head);
-	expect(buf, CAP_HEALTH_PROGRESSING, "CRD is being terminated: instances remain");
-	snprintf(buf, sizeof(buf), "%sstatus:\n  conditions:\n"
-		 "  - {type: Established, status: 'True'}\n"
-		 "  - {type: NonStructuralSchema, status: 'True', message: 'spec.x: type missing'}\n",
+	snprintf(buf, sizeof(buf),
+		 "%sstatus:\n  conditions:\n"
+		 "  - {type: Established, status: 'False', message: 'installing'}\n",
 		 head);
+	expect(buf, CAP_HEALTH_DEGRADED, "CRD is not established: installing");
+	snprintf(buf, sizeof(buf),
+		 "%sstatus:\n  conditions:\n"
+		 "  - {type: Established, status: 'True'}\n"
+		 "  - {type: Terminating, status: 'True', message: 'instances remain'}\n",
+		 head);
+	expect(buf, CAP_HEALTH_PROGRESSING, "CRD is being terminated: instances remain");
+	snprintf(
+	    buf, sizeof(buf),
+	    "%sstatus:\n  conditions:\n"
+	    "  - {type: Established, status: 'True'}\n"
+	    "  - {type: NonStructuralSchema, status: 'True', message: 'spec.x: type missing'}\n",
+	    head);
 	expect(buf, CAP_HEALTH_DEGRADED, "Schema violations found: spec.x: type missing");
 }
 
@@ -338,21 +349,21 @@ static void status_names_order_and_parse(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(every_argo_cd_fixture_row_matches),
-		cmocka_unit_test(argo_workflow_follows_its_phase),
-		cmocka_unit_test(deployment_messages_name_the_rollout_step),
-		cmocka_unit_test(statefulset_and_daemonset_messages),
-		cmocka_unit_test(replicaset_failure_condition_is_degraded),
-		cmocka_unit_test(pod_failure_messages),
-		cmocka_unit_test(load_balancers_wait_for_an_address),
-		cmocka_unit_test(apiservice_reports_reason_and_message),
-		cmocka_unit_test(crd_must_be_established_and_accepted),
-		cmocka_unit_test(hpa_messages_and_bad_annotation),
-		cmocka_unit_test(unsupported_versions_are_unknown_with_the_gvk),
-		cmocka_unit_test(deleting_objects_are_pending_deletion_unless_hook_finalized),
-		cmocka_unit_test(kinds_without_checks_have_no_health),
-		cmocka_unit_test(non_objects_are_refused),
-		cmocka_unit_test(status_names_order_and_parse),
+	    cmocka_unit_test(every_argo_cd_fixture_row_matches),
+	    cmocka_unit_test(argo_workflow_follows_its_phase),
+	    cmocka_unit_test(deployment_messages_name_the_rollout_step),
+	    cmocka_unit_test(statefulset_and_daemonset_messages),
+	    cmocka_unit_test(replicaset_failure_condition_is_degraded),
+	    cmocka_unit_test(pod_failure_messages),
+	    cmocka_unit_test(load_balancers_wait_for_an_address),
+	    cmocka_unit_test(apiservice_reports_reason_and_message),
+	    cmocka_unit_test(crd_must_be_established_and_accepted),
+	    cmocka_unit_test(hpa_messages_and_bad_annotation),
+	    cmocka_unit_test(unsupported_versions_are_unknown_with_the_gvk),
+	    cmocka_unit_test(deleting_objects_are_pending_deletion_unless_hook_finalized),
+	    cmocka_unit_test(kinds_without_checks_have_no_health),
+	    cmocka_unit_test(non_objects_are_refused),
+	    cmocka_unit_test(status_names_order_and_parse),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

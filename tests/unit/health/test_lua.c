@@ -43,7 +43,8 @@ static void objects_round_trip_through_lua(void **state)
 
 static void null_members_are_absent_in_lua(void **state)
 {
-	char *s = run("return {isnil = obj.x == nil, count = obj.y}", "{\"x\":null,\"y\":3}", false);
+	char *s =
+	    run("return {isnil = obj.x == nil, count = obj.y}", "{\"x\":null,\"y\":3}", false);
 	assert_string_equal(s, "{\"count\":3,\"isnil\":true}");
 	free(s);
 }
@@ -143,21 +144,25 @@ static void endless_loop_stops_at_the_time_limit(void **state)
 	assert_true(took >= 100 && took < 900);
 	assert_non_null(strstr(cap_error_last(), "timed out after 100 ms"));
 	/* A loop the JIT would compile, and loops that catch the limit error, are stopped too. */
-	assert_int_equal(cap_health_lua_run(&out, "local n = 0 for i = 1, 1e12 do n = n + i end",
+	assert_int_equal(
+	    cap_health_lua_run(&out, "local n = 0 for i = 1, 1e12 do n = n + i end", obj, &limits),
+	    CAP_ETIMEOUT);
+	assert_int_equal(cap_health_lua_run(&out,
+					    "while true do pcall(function() "
+					    "while true do end end) end",
 					    obj, &limits),
 			 CAP_ETIMEOUT);
-	assert_int_equal(cap_health_lua_run(&out, "while true do pcall(function() "
-						  "while true do end end) end",
+	assert_int_equal(cap_health_lua_run(&out,
+					    "while true do xpcall(function() "
+					    "while true do end end, function(e) return e end) end",
 					    obj, &limits),
 			 CAP_ETIMEOUT);
-	assert_int_equal(cap_health_lua_run(&out, "while true do xpcall(function() "
-						  "while true do end end, function(e) return e end) end",
-					    obj, &limits),
-			 CAP_ETIMEOUT);
-	assert_int_equal(cap_health_lua_run(&out, "while true do coroutine.resume("
-						  "coroutine.create(function() while true do end end)) end",
-					    obj, &limits),
-			 CAP_ETIMEOUT);
+	assert_int_equal(
+	    cap_health_lua_run(&out,
+			       "while true do coroutine.resume("
+			       "coroutine.create(function() while true do end end)) end",
+			       obj, &limits),
+	    CAP_ETIMEOUT);
 	assert_null(out);
 	cap_value_free(obj);
 }
@@ -181,9 +186,9 @@ static void memory_hog_stops_at_the_memory_limit(void **state)
 	cap_value *out = NULL;
 	cap_health_lua_limits limits = cap_health_lua_limits_default;
 	limits.max_memory = 8u << 20;
-	assert_int_equal(cap_health_lua_run(&out, "local t = {} for i = 1, 1e9 do t[i] = {i} end",
-					    obj, &limits),
-			 CAP_ELIMIT);
+	assert_int_equal(
+	    cap_health_lua_run(&out, "local t = {} for i = 1, 1e9 do t[i] = {i} end", obj, &limits),
+	    CAP_ELIMIT);
 	assert_non_null(strstr(cap_error_last(), "8 MiB"));
 	cap_value_free(obj);
 }
@@ -238,7 +243,8 @@ static void *eval_many(void *arg)
 		cap_value *out = NULL;
 		if (i % 10 == 9) {
 			/* Limits are per call: one thread timing out leaves the others running. */
-			if (cap_health_lua_run(&out, "while true do end", obj, &limits) == CAP_ETIMEOUT)
+			if (cap_health_lua_run(&out, "while true do end", obj, &limits) ==
+			    CAP_ETIMEOUT)
 				ok++;
 			continue;
 		}
@@ -266,20 +272,20 @@ static void scripts_run_concurrently_on_threads(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(objects_round_trip_through_lua),
-		cmocka_unit_test(null_members_are_absent_in_lua),
-		cmocka_unit_test(arrays_are_one_based_sequences),
-		cmocka_unit_test(empty_table_and_nothing_convert),
-		cmocka_unit_test(unconvertible_results_are_errors),
-		cmocka_unit_test(sandbox_hides_files_and_extra_libraries),
-		cmocka_unit_test(open_libs_add_string_and_math),
-		cmocka_unit_test(lua_errors_carry_lua_message_and_line),
-		cmocka_unit_test(endless_loop_stops_at_the_time_limit),
-		cmocka_unit_test(default_limit_is_one_second),
-		cmocka_unit_test(memory_hog_stops_at_the_memory_limit),
-		cmocka_unit_test(health_tables_become_statuses),
-		cmocka_unit_test(non_table_results_are_errors),
-		cmocka_unit_test(scripts_run_concurrently_on_threads),
+	    cmocka_unit_test(objects_round_trip_through_lua),
+	    cmocka_unit_test(null_members_are_absent_in_lua),
+	    cmocka_unit_test(arrays_are_one_based_sequences),
+	    cmocka_unit_test(empty_table_and_nothing_convert),
+	    cmocka_unit_test(unconvertible_results_are_errors),
+	    cmocka_unit_test(sandbox_hides_files_and_extra_libraries),
+	    cmocka_unit_test(open_libs_add_string_and_math),
+	    cmocka_unit_test(lua_errors_carry_lua_message_and_line),
+	    cmocka_unit_test(endless_loop_stops_at_the_time_limit),
+	    cmocka_unit_test(default_limit_is_one_second),
+	    cmocka_unit_test(memory_hog_stops_at_the_memory_limit),
+	    cmocka_unit_test(health_tables_become_statuses),
+	    cmocka_unit_test(non_table_results_are_errors),
+	    cmocka_unit_test(scripts_run_concurrently_on_threads),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -50,21 +50,21 @@ struct hook_case {
 static void hook_annotations_follow_argo_cd(void **state)
 {
 	static const struct hook_case cases[] = {
-		{"{}", false, false},
-		{"{argocd.argoproj.io/hook: PreSync}", true, false},
-		{"{argocd.argoproj.io/hook: 'PreSync, PostSync'}", true, false},
-		{"{argocd.argoproj.io/hook: Skip}", false, true},
-		{"{argocd.argoproj.io/hook: 'Skip,PreSync'}", true, false},
-		{"{argocd.argoproj.io/hook: Unknown}", true, false},
-		{"{helm.sh/hook: pre-install}", true, false},
-		{"{helm.sh/hook: crd-install}", false, false},
+	    {"{}", false, false},
+	    {"{argocd.argoproj.io/hook: PreSync}", true, false},
+	    {"{argocd.argoproj.io/hook: 'PreSync, PostSync'}", true, false},
+	    {"{argocd.argoproj.io/hook: Skip}", false, true},
+	    {"{argocd.argoproj.io/hook: 'Skip,PreSync'}", true, false},
+	    {"{argocd.argoproj.io/hook: Unknown}", true, false},
+	    {"{helm.sh/hook: pre-install}", true, false},
+	    {"{helm.sh/hook: crd-install}", false, false},
 	};
 	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
 		cap_value *obj = with_annotations(cases[i].annotations);
 		if (cap_health_is_hook(obj) != cases[i].hook ||
 		    cap_health_is_skip_hook(obj) != cases[i].skip)
-			fail_msg("%s: hook %d skip %d", cases[i].annotations, cap_health_is_hook(obj),
-				 cap_health_is_skip_hook(obj));
+			fail_msg("%s: hook %d skip %d", cases[i].annotations,
+				 cap_health_is_hook(obj), cap_health_is_skip_hook(obj));
 		cap_value_free(obj);
 	}
 }
@@ -84,13 +84,15 @@ static void hook_finalizer_is_recognised(void **state)
 
 static void field_helpers_tolerate_wrong_types(void **state)
 {
-	const char *yaml = "status: {replicas: '3', ready: 2, name: 7, conditions: {type: Ready}}\n";
+	const char *yaml =
+	    "status: {replicas: '3', ready: 2, name: 7, conditions: {type: Ready}}\n";
 	cap_value *obj = NULL;
 	assert_int_equal(cap_yaml_parse(&obj, yaml, strlen(yaml), "inline", NULL), 0);
 	assert_int_equal(cap_health_int(obj, "status", "replicas", NULL), 0);
 	assert_int_equal(cap_health_int(obj, "status", "ready", NULL), 2);
 	assert_string_equal(cap_health_str(obj, "status", "name", NULL), "");
-	assert_null(cap_health_condition(cap_value_dig(obj, "status", "conditions", NULL), "Ready"));
+	assert_null(
+	    cap_health_condition(cap_value_dig(obj, "status", "conditions", NULL), "Ready"));
 	assert_false(cap_health_has(obj, "status", "missing", NULL));
 	assert_true(cap_health_has(obj, "status", "ready", NULL));
 	cap_value_free(obj);
@@ -99,10 +101,10 @@ static void field_helpers_tolerate_wrong_types(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(api_version_splits_into_group_and_version),
-		cmocka_unit_test(hook_annotations_follow_argo_cd),
-		cmocka_unit_test(hook_finalizer_is_recognised),
-		cmocka_unit_test(field_helpers_tolerate_wrong_types),
+	    cmocka_unit_test(api_version_splits_into_group_and_version),
+	    cmocka_unit_test(hook_annotations_follow_argo_cd),
+	    cmocka_unit_test(hook_finalizer_is_recognised),
+	    cmocka_unit_test(field_helpers_tolerate_wrong_types),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -1,4 +1,4 @@
-/* argocd-cm health customisations: key forms, wildcards, and the scripts in tests/fixtures/health. */
+/* argocd-cm health customisations: key forms, wildcards, and the fixture scripts. */
 #include "cap_test.h"
 
 #include "base/error.h"
@@ -28,15 +28,15 @@ static cap_health_overrides *from_yaml(const char *text)
 
 static void per_key_form_maps_group_and_kind(void **state)
 {
-	cap_health_overrides *ov = from_yaml(
-		"apiVersion: v1\nkind: ConfigMap\ndata:\n"
-		"  resource.customizations.health.cert-manager.io_Certificate: return nil\n"
-		"  resource.customizations.useOpenLibs.cert-manager.io_Certificate: 'true'\n"
-		"  resource.customizations.health.ConfigMap: return {}\n"
-		"  resource.customizations.actions.apps_Deployment: 'discovery.lua: x'\n"
-		"  url: https://argocd.example.com\n");
-	const cap_health_override *o = cap_health_overrides_find(ov, "cert-manager.io",
-								 "Certificate");
+	cap_health_overrides *ov =
+	    from_yaml("apiVersion: v1\nkind: ConfigMap\ndata:\n"
+		      "  resource.customizations.health.cert-manager.io_Certificate: return nil\n"
+		      "  resource.customizations.useOpenLibs.cert-manager.io_Certificate: 'true'\n"
+		      "  resource.customizations.health.ConfigMap: return {}\n"
+		      "  resource.customizations.actions.apps_Deployment: 'discovery.lua: x'\n"
+		      "  url: https://argocd.example.com\n");
+	const cap_health_override *o =
+	    cap_health_overrides_find(ov, "cert-manager.io", "Certificate");
 	assert_non_null(o);
 	assert_string_equal(o->key, "cert-manager.io/Certificate");
 	assert_string_equal(o->health_lua, "return nil");
@@ -53,15 +53,15 @@ static void per_key_form_maps_group_and_kind(void **state)
 
 static void old_form_is_read_and_per_key_form_wins(void **state)
 {
-	cap_health_overrides *ov = from_yaml(
-		"data:\n"
-		"  resource.customizations: |\n"
-		"    example.com/Widget:\n"
-		"      health.lua: return 'old'\n"
-		"      health.lua.useOpenLibs: true\n"
-		"    example.com/Gadget:\n"
-		"      health.lua: return 'gadget'\n"
-		"  resource.customizations.health.example.com_Widget: return 'new'\n");
+	cap_health_overrides *ov =
+	    from_yaml("data:\n"
+		      "  resource.customizations: |\n"
+		      "    example.com/Widget:\n"
+		      "      health.lua: return 'old'\n"
+		      "      health.lua.useOpenLibs: true\n"
+		      "    example.com/Gadget:\n"
+		      "      health.lua: return 'gadget'\n"
+		      "  resource.customizations.health.example.com_Widget: return 'new'\n");
 	const cap_health_override *o = cap_health_overrides_find(ov, "example.com", "Widget");
 	assert_string_equal(o->health_lua, "return 'new'");
 	assert_true(o->use_open_libs);
@@ -73,18 +73,20 @@ static void old_form_is_read_and_per_key_form_wins(void **state)
 static void exact_keys_win_over_wildcards(void **state)
 {
 	cap_health_overrides *ov = from_yaml(
-		"data:\n"
-		"  resource.customizations.health.*.crossplane.io_*: return 'wild'\n"
-		"  resource.customizations.health.pkg.crossplane.io_Provider: return 'exact'\n"
-		"  resource.customizations.health.all: return 'all'\n");
-	assert_string_equal(cap_health_overrides_find(ov, "pkg.crossplane.io", "Provider")->health_lua,
-			    "return 'exact'");
+	    "data:\n"
+	    "  resource.customizations.health.*.crossplane.io_*: return 'wild'\n"
+	    "  resource.customizations.health.pkg.crossplane.io_Provider: return 'exact'\n"
+	    "  resource.customizations.health.all: return 'all'\n");
 	assert_string_equal(
-		cap_health_overrides_find(ov, "apiextensions.crossplane.io", "Composition")->health_lua,
-		"return 'wild'");
+	    cap_health_overrides_find(ov, "pkg.crossplane.io", "Provider")->health_lua,
+	    "return 'exact'");
+	assert_string_equal(
+	    cap_health_overrides_find(ov, "apiextensions.crossplane.io", "Composition")->health_lua,
+	    "return 'wild'");
 	assert_string_equal(cap_health_overrides_find(ov, "apps", "Deployment")->health_lua,
 			    "return 'all'");
-	/* "all" matches group/kind keys only: core kinds are keyed without a group, as in Argo CD. */
+	/* "all" matches group/kind keys only: core kinds are keyed without a group, as in Argo CD.
+	 */
 	assert_null(cap_health_overrides_find(ov, "", "Pod"));
 	cap_health_overrides_free(ov);
 }
@@ -92,11 +94,11 @@ static void exact_keys_win_over_wildcards(void **state)
 static void malformed_entries_are_refused_with_the_key(void **state)
 {
 	const char *bad[] = {
-		"data:\n  resource.customizations.health.a_b_c: x\n",
-		"data:\n  resource.customizations.useOpenLibs.apps_Deployment: maybe\n",
-		"data:\n  resource.customizations.colour.apps_Deployment: red\n",
-		"data:\n  resource.customizations: '[1, 2'\n",
-		"data:\n  resource.customizations.health.apps_Deployment: [x]\n",
+	    "data:\n  resource.customizations.health.a_b_c: x\n",
+	    "data:\n  resource.customizations.useOpenLibs.apps_Deployment: maybe\n",
+	    "data:\n  resource.customizations.colour.apps_Deployment: red\n",
+	    "data:\n  resource.customizations: '[1, 2'\n",
+	    "data:\n  resource.customizations.health.apps_Deployment: [x]\n",
 	};
 	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
 		cap_value *cm = yaml(bad[i]);
@@ -127,9 +129,9 @@ static void glob_matches_like_argo_cd(void **state)
 
 static void custom_script_replaces_the_builtin_check(void **state)
 {
-	cap_health_overrides *ov = from_yaml(
-		"data:\n  resource.customizations.health.apps_Deployment: |\n"
-		"    return {status = 'Suspended', message = 'held by policy'}\n");
+	cap_health_overrides *ov =
+	    from_yaml("data:\n  resource.customizations.health.apps_Deployment: |\n"
+		      "    return {status = 'Suspended', message = 'held by policy'}\n");
 	cap_value *obj = yaml("apiVersion: apps/v1\nkind: Deployment\nmetadata: {name: web}\n");
 	cap_health h;
 	assert_int_equal(cap_health_assess(&h, obj, ov), 0);
@@ -143,9 +145,9 @@ static void custom_script_replaces_the_builtin_check(void **state)
 
 static void failing_script_is_unknown_with_the_lua_error(void **state)
 {
-	cap_health_overrides *ov = from_yaml(
-		"data:\n  resource.customizations.health.example.com_Widget: |\n"
-		"    return {status = obj.status.phase}\n");
+	cap_health_overrides *ov =
+	    from_yaml("data:\n  resource.customizations.health.example.com_Widget: |\n"
+		      "    return {status = obj.status.phase}\n");
 	cap_value *obj = yaml("apiVersion: example.com/v1\nkind: Widget\nmetadata: {name: w}\n");
 	cap_health h;
 	assert_int_equal(cap_health_assess(&h, obj, ov), 0);
@@ -214,15 +216,15 @@ static void missing_file_is_named(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(per_key_form_maps_group_and_kind),
-		cmocka_unit_test(old_form_is_read_and_per_key_form_wins),
-		cmocka_unit_test(exact_keys_win_over_wildcards),
-		cmocka_unit_test(malformed_entries_are_refused_with_the_key),
-		cmocka_unit_test(glob_matches_like_argo_cd),
-		cmocka_unit_test(custom_script_replaces_the_builtin_check),
-		cmocka_unit_test(failing_script_is_unknown_with_the_lua_error),
-		cmocka_unit_test(fixture_scripts_give_expected_health),
-		cmocka_unit_test(missing_file_is_named),
+	    cmocka_unit_test(per_key_form_maps_group_and_kind),
+	    cmocka_unit_test(old_form_is_read_and_per_key_form_wins),
+	    cmocka_unit_test(exact_keys_win_over_wildcards),
+	    cmocka_unit_test(malformed_entries_are_refused_with_the_key),
+	    cmocka_unit_test(glob_matches_like_argo_cd),
+	    cmocka_unit_test(custom_script_replaces_the_builtin_check),
+	    cmocka_unit_test(failing_script_is_unknown_with_the_lua_error),
+	    cmocka_unit_test(fixture_scripts_give_expected_health),
+	    cmocka_unit_test(missing_file_is_named),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
