@@ -288,6 +288,63 @@ static void app_paths_must_exist_inside_the_repository(void **state)
 	cap_buf_release(&root);
 }
 
+/* Random bytes and mangled manifests: every render ends with objects or an error, never a crash. */
+static void garbage_never_crashes(void **state)
+{
+	static const char *const pieces[] = {"apiVersion: v1\n",
+					     "kind: ConfigMap\n",
+					     "metadata:\n",
+					     "  name: x\n",
+					     "---\n",
+					     "- a\n",
+					     "&a [*a]\n",
+					     "{",
+					     "}",
+					     "[",
+					     "]",
+					     ": ",
+					     "\t",
+					     "\"",
+					     "'",
+					     "\xff\xfe",
+					     "\0",
+					     "items:\n",
+					     "kind: List\n",
+					     "!!binary ",
+					     "<<: *b\n",
+					     "? x\n",
+					     "%YAML 1.1\n",
+					     "#c\n"};
+	cap_buf dir = CAP_BUF_INIT, text = CAP_BUF_INIT, path = CAP_BUF_INIT;
+	unsigned seed = 12345;
+	int ok = 0, failed = 0;
+	cap_test_mkdtemp(&dir);
+	cap_buf_printf(&path, "%s/app/f.yaml", dir.ptr);
+	fx_write(dir.ptr, "app/f.yaml", "");
+	for (int round = 0; round < 300; round++) {
+		cap_buf_clear(&text);
+		int n = (int)(rand_r(&seed) % 40);
+		for (int i = 0; i < n; i++) {
+			const char *p = pieces[rand_r(&seed) % (sizeof(pieces) / sizeof(*pieces))];
+			cap_buf_put(&text, p, p[0] ? strlen(p) : 1);
+		}
+		assert_int_equal(cap_buf_write_file_atomic(&text, path.ptr), 0);
+		cap_value *objs = NULL;
+		if (fx_render(&objs, dir.ptr, "{\"path\":\"app\"}") == 0) {
+			ok++;
+			cap_value_free(objs);
+		} else {
+			failed++;
+			assert_true(strlen(cap_error_last()) > 0);
+		}
+	}
+	assert_int_equal(ok + failed, 300);
+	cap_test_rmtree(dir.ptr);
+	cap_buf_release(&dir);
+	cap_buf_release(&text);
+	cap_buf_release(&path);
+}
+
 static void detects_tools_like_argo_cd(void **state)
 {
 	cap_buf p = CAP_BUF_INIT;
@@ -331,6 +388,7 @@ int main(void)
 	    cmocka_unit_test(oversized_apps_are_refused),
 	    cmocka_unit_test(out_of_bounds_symlinks_are_refused),
 	    cmocka_unit_test(app_paths_must_exist_inside_the_repository),
+	    cmocka_unit_test(garbage_never_crashes),
 	    cmocka_unit_test(detects_tools_like_argo_cd),
 	    cmocka_unit_test(explicit_directory_block_beats_detection),
 	};
