@@ -358,11 +358,28 @@ int cap_render_source_explicit_tool(cap_render_tool *out, const cap_render_sourc
 	 */
 	cap_render_tool tool = CAP_RENDER_AUTO;
 	int blocks = s->has_kustomize + s->has_helm + s->has_directory + s->has_plugin;
-	if (blocks > 1)
-		return cap_error_set(
-		    CAP_EINVALID, "multiple application sources defined:%s%s%s%s",
-		    s->has_kustomize ? " Kustomize" : "", s->has_helm ? " Helm" : "",
-		    s->has_directory ? " Directory" : "", s->has_plugin ? " Plugin" : "");
+	if (blocks > 1) {
+		/* Argo CD's wording and order: "multiple application sources defined:
+		 * Kustomize,Helm" */
+		char names[64] = "";
+		const char *sep = "";
+		const struct {
+			bool on;
+			const char *name;
+		} kinds[] = {{s->has_kustomize, "Kustomize"},
+			     {s->has_helm, "Helm"},
+			     {s->has_directory, "Directory"},
+			     {s->has_plugin, "Plugin"}};
+		for (size_t i = 0; i < sizeof(kinds) / sizeof(*kinds); i++) {
+			if (!kinds[i].on)
+				continue;
+			strcat(names, sep);
+			strcat(names, kinds[i].name);
+			sep = ",";
+		}
+		return cap_error_set(CAP_EINVALID, "multiple application sources defined: %s",
+				     names);
+	}
 	if (s->has_plugin)
 		return cap_error_set(CAP_EUNSUPPORTED,
 				     "config management plugins are not supported");

@@ -140,7 +140,8 @@ static void several_tool_blocks_are_an_error(void **state)
 	assert_int_equal(parse(&s, "{\"helm\":{},\"kustomize\":{}}"), 0);
 	cap_render_tool t = CAP_RENDER_AUTO;
 	assert_int_equal(cap_render_source_explicit_tool(&t, &s), CAP_EINVALID);
-	assert_non_null(strstr(cap_error_last(), "multiple application sources defined"));
+	assert_string_equal(cap_error_last(),
+			    "multiple application sources defined: Kustomize,Helm");
 	cap_render_source_release(&s);
 }
 
