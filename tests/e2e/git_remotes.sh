@@ -72,7 +72,7 @@ check_eq "the submodule has a cached repository of its own" 2 "$(ls "$E2E_TMP/c2
 
 # Smart HTTP through git http-backend.
 python3 "$CAP_SOURCE_DIR/tests/lib/git_http_server.py" --root "$E2E_TMP/srv" \
-	--port-file "$E2E_TMP/http.port" --log "$E2E_TMP/http.log" >/dev/null 2>&1 &
+	--port-file "$E2E_TMP/http.port" --log "$E2E_TMP/http.log" --watch-pid $$ >/dev/null 2>&1 &
 http_pid=$!
 e2e_cleanup_hooks+=("kill $http_pid 2>/dev/null")
 for _ in $(seq 200); do [[ -s "$E2E_TMP/http.port" ]] && break; sleep 0.05; done

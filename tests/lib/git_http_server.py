@@ -7,6 +7,8 @@ import http.server
 import os
 import subprocess
 import sys
+import threading
+import time
 
 
 def make_handler(root, user, password, token, log):
@@ -87,6 +89,8 @@ def main():
     p.add_argument("--user")
     p.add_argument("--password")
     p.add_argument("--token")
+    p.add_argument("--watch-pid", type=int,
+                   help="exit when this process is gone (the test that started the server)")
     a = p.parse_args()
     log = open(a.log, "a")
     server = http.server.ThreadingHTTPServer(
@@ -95,6 +99,15 @@ def main():
         f.write(str(server.server_address[1]))
     os.rename(a.port_file + ".tmp", a.port_file)
     sys.stdout.flush()
+    if a.watch_pid:
+        def watch():
+            while True:
+                time.sleep(0.5)
+                try:
+                    os.kill(a.watch_pid, 0)
+                except ProcessLookupError:
+                    os._exit(0)
+        threading.Thread(target=watch, daemon=True).start()
     server.serve_forever()
 
 

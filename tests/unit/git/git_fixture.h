@@ -130,23 +130,25 @@ static FIXTURE_UNUSED int fixture_connectable(int port)
 	return 0;
 }
 
-/* Starts `git daemon` serving the fixture directory; returns its port. Stop with fixture_kill. */
+/*
+ * Starts `git daemon` serving the fixture directory; returns its port. Stop with fixture_kill;
+ * a watcher stops it anyway once the test process is gone, so a failed test leaks nothing.
+ */
 static FIXTURE_UNUSED int fixture_daemon_start(git_fixture *f, pid_t *pid_out)
 {
 	int port = fixture_free_port();
-	if (cap_test_run(NULL,
+	cap_buf out = CAP_BUF_INIT;
+	if (cap_test_run(&out,
 			 "git daemon --reuseaddr --export-all --base-path='%s' --listen=127.0.0.1 "
-			 "--port=%d --pid-file='%s/daemon.pid' --detach '%s'",
-			 f->dir.ptr, port, f->dir.ptr, f->dir.ptr) != 0)
+			 "--port=%d '%s' >/dev/null 2>&1 & d=$!; "
+			 "(while kill -0 %d 2>/dev/null && kill -0 $d 2>/dev/null; do sleep 0.5; "
+			 "done; kill $d 2>/dev/null) >/dev/null 2>&1 & echo $d",
+			 f->dir.ptr, port, f->dir.ptr, (int)getpid()) != 0)
 		fail_msg("cannot start git daemon");
+	*pid_out = (pid_t)atoi(out.ptr);
+	cap_buf_release(&out);
 	if (!fixture_connectable(port))
 		fail_msg("git daemon does not listen");
-	cap_buf pid = CAP_BUF_INIT, path = CAP_BUF_INIT;
-	cap_buf_printf(&path, "%s/daemon.pid", f->dir.ptr);
-	cap_test_read_file(&pid, path.ptr);
-	*pid_out = (pid_t)atoi(pid.ptr);
-	cap_buf_release(&pid);
-	cap_buf_release(&path);
 	return port;
 }
 
@@ -167,9 +169,9 @@ static FIXTURE_UNUSED int fixture_http_start(git_fixture *f, const char *user, c
 	const char *src = getenv("CAP_SOURCE_DIR");
 	if (cap_test_run(&out,
 			 "python3 '%s/tests/lib/git_http_server.py' --root '%s' --port-file '%s' "
-			 "--log '%s/http.log' %s >/dev/null 2>&1 & echo $!",
+			 "--log '%s/http.log' --watch-pid %d %s >/dev/null 2>&1 & echo $!",
 			 src && *src ? src : CAP_SOURCE_DIR, f->dir.ptr, portfile.ptr, f->dir.ptr,
-			 auth.ptr) != 0)
+			 (int)getpid(), auth.ptr) != 0)
 		fail_msg("cannot start the http server");
 	*pid_out = (pid_t)atoi(out.ptr);
 	cap_buf port = CAP_BUF_INIT;
