@@ -93,7 +93,7 @@ static void remove_namespace(cap_value *copy)
 {
 	cap_value *meta = cap_value_object_get(copy, "metadata");
 	if (cap_value_is_object(meta)) {
-		cap_value_object_del(meta, "namespace");
+		cap_diff_drop(meta, "namespace");
 		cap_value *ann = cap_value_object_get(meta, "annotations");
 		if (ann && (cap_value_is_null(ann) ||
 			    (cap_value_is_object(ann) && cap_value_object_len(ann) == 0)))

@@ -25,6 +25,12 @@ bool cap_diff_builtin_group(const char *api_version)
 	return n > 7 && !memcmp(api_version + n - 7, ".k8s.io", 7);
 }
 
+void cap_diff_drop(cap_value *obj, const char *key)
+{
+	if (cap_value_object_get(obj, key))
+		cap_value_object_del(obj, key);
+}
+
 static void canonical_quantities(cap_value *map)
 {
 	const char *key;
@@ -167,7 +173,7 @@ static void normalize_secret(cap_value *obj)
 			else
 				cap_value_object_setn(data, key, klen, cap_value_ref(v));
 		}
-		cap_value_object_del(obj, "stringData");
+		cap_diff_drop(obj, "stringData");
 	}
 	/* A null or empty value reads back as "" (Argo CD issue 943). */
 	cap_value *data = cap_value_object_get(obj, "data");
@@ -255,7 +261,7 @@ void cap_diff_normalize_kind(cap_value *obj, bool ignore_aggregated_roles)
 {
 	cap_value *meta = cap_value_object_get(obj, "metadata");
 	if (cap_value_is_object(meta))
-		cap_value_object_del(meta, "creationTimestamp");
+		cap_diff_drop(meta, "creationTimestamp");
 	if (is_kind(obj, "", "Secret"))
 		normalize_secret(obj);
 	else if (is_kind(obj, "rbac.authorization.k8s.io", "ClusterRole") ||
@@ -271,11 +277,11 @@ void cap_diff_normalize_status(cap_value *obj, cap_diff_status_mode mode)
 	if (crd) {
 		cap_value *spec = cap_value_object_get(obj, "spec");
 		if (cap_value_is_object(spec))
-			cap_value_object_del(spec, "preserveUnknownFields");
+			cap_diff_drop(spec, "preserveUnknownFields");
 	}
 	if (mode == CAP_DIFF_STATUS_ALL || (mode == CAP_DIFF_STATUS_CRD && crd))
 		if (cap_value_is_object(obj))
-			cap_value_object_del(obj, "status");
+			cap_diff_drop(obj, "status");
 }
 
 void cap_diff_strip_server_fields(cap_value *obj)
@@ -287,11 +293,11 @@ void cap_diff_strip_server_fields(cap_value *obj)
 	if (!cap_value_is_object(meta))
 		return;
 	for (size_t i = 0; i < sizeof(fields) / sizeof(fields[0]); i++)
-		cap_value_object_del(meta, fields[i]);
+		cap_diff_drop(meta, fields[i]);
 	cap_value *ann = cap_value_object_get(meta, "annotations");
 	if (cap_value_is_object(ann)) {
-		cap_value_object_del(ann, CAP_DIFF_LAST_APPLIED);
+		cap_diff_drop(ann, CAP_DIFF_LAST_APPLIED);
 		if (cap_value_object_len(ann) == 0)
-			cap_value_object_del(meta, "annotations");
+			cap_diff_drop(meta, "annotations");
 	}
 }

@@ -57,5 +57,8 @@ void cap_diff_strip_server_fields(cap_value *obj);
  */
 void cap_diff_apply_defaults(cap_value *obj);
 
+/* Removes member key of obj when obj is an object holding it; quietly does nothing otherwise. */
+void cap_diff_drop(cap_value *obj, const char *key);
+
 /* True for the built-in API groups (core, apps, batch, rbac, …): kinds with a typed form. */
 bool cap_diff_builtin_group(const char *api_version);
