@@ -251,23 +251,22 @@ static int add_value(struct parser *p, cap_value *v)
 	f->have_key = false;
 	if (f->key_is_merge)
 		return add_merge(p, f, v);
-	bool exists = cap_value_object_getn(f->node, f->key.ptr, f->key.len) != NULL;
-	if (exists) {
-		size_t *first = &f->key_lines[key_index(f->node, f->key.ptr, f->key.len)];
-		/* a key that came from `<<` may be written again; one written twice is an error */
-		if (*first && !(p->flags & CAP_YAML_DUPLICATE_KEYS_LAST_WINS)) {
-			cap_value_free(v);
-			return fail_at(p, CAP_EINVALID, f->key_line, f->key_column,
-				       "mapping key \"%.*s\" already defined at line %zu",
-				       (int)(f->key.len > 200 ? 200 : f->key.len), f->key.ptr,
-				       *first);
-		}
-		if (!*first)
-			*first = f->key_line;
-	} else {
+	/* one hash lookup per key: a set that does not grow the object replaced an existing key */
+	size_t before = cap_value_object_len(f->node);
+	cap_value_object_setn(f->node, f->key.ptr, f->key.len, v);
+	if (cap_value_object_len(f->node) > before) {
 		remember_key_line(f, f->key_line);
+		return 0;
 	}
-	return cap_value_object_setn(f->node, f->key.ptr, f->key.len, v);
+	size_t *first = &f->key_lines[key_index(f->node, f->key.ptr, f->key.len)];
+	/* a key that came from `<<` may be written again; one written twice is an error */
+	if (*first && !(p->flags & CAP_YAML_DUPLICATE_KEYS_LAST_WINS))
+		return fail_at(p, CAP_EINVALID, f->key_line, f->key_column,
+			       "mapping key \"%.*s\" already defined at line %zu",
+			       (int)(f->key.len > 200 ? 200 : f->key.len), f->key.ptr, *first);
+	if (!*first)
+		*first = f->key_line;
+	return 0;
 }
 
 /* Sets the pending key of the mapping on top from a resolved scalar. */
