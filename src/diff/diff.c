@@ -47,10 +47,45 @@ static cap_value *prepare_owned(cap_value *copy, const cap_diff_options *o)
 	return copy;
 }
 
+/*
+ * A private copy of obj without what the comparison drops anyway and need not be copied:
+ * status when every status is ignored, and managedFields when only the client-side form runs
+ * (no trusted managers, no server-side apply).
+ */
+static cap_value *copy_for_diff(const cap_value *obj, const cap_diff_options *o)
+{
+	bool keep_status = o->status != CAP_DIFF_STATUS_ALL;
+	bool keep_managed = o->mode != CAP_DIFF_CLIENT_SIDE || o->ignore;
+	cap_value *copy = cap_value_object(), *v;
+	const char *key;
+	CAP_VALUE_OBJECT_FOREACH(obj, key, v)
+	{
+		size_t klen = cap_value_object_iter_key_len(cap__it);
+		if (!keep_status && !strcmp(key, "status"))
+			continue;
+		if (keep_managed || strcmp(key, "metadata") || !cap_value_is_object(v)) {
+			cap_value_object_setn(copy, key, klen, cap_value_deep_copy(v));
+			continue;
+		}
+		cap_value *meta = cap_value_object(), *mv;
+		const char *mkey;
+		for (void *it = cap_value_object_iter(v); it;
+		     it = cap_value_object_iter_next(v, it)) {
+			mkey = cap_value_object_iter_key(it);
+			mv = cap_value_object_iter_value(it);
+			if (strcmp(mkey, "managedFields"))
+				cap_value_object_setn(meta, mkey, cap_value_object_iter_key_len(it),
+						      cap_value_deep_copy(mv));
+		}
+		cap_value_object_setn(copy, key, klen, meta);
+	}
+	return copy;
+}
+
 /* The same on a private copy. */
 static cap_value *prepare(const cap_value *obj, const cap_diff_options *o)
 {
-	return obj ? prepare_owned(cap_value_deep_copy(obj), o) : NULL;
+	return obj ? prepare_owned(copy_for_diff(obj, o), o) : NULL;
 }
 
 static void set_tracking(cap_value *config, const cap_diff_options *o)
@@ -332,10 +367,9 @@ int cap_diff(cap_diff_result *out, const cap_value *config, const cap_value *liv
 
 	cap_value *c = NULL, *l = prepare(live, o), *pred = NULL;
 	if (config) {
-		cap_value *tracked = cap_value_deep_copy(config);
-		set_tracking(tracked, o);
-		c = prepare(tracked, o);
-		cap_value_free(tracked);
+		c = copy_for_diff(config, o);
+		set_tracking(c, o);
+		c = prepare_owned(c, o);
 	}
 	int rc = 0;
 	if (c && l && o->ignore)
