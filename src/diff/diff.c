@@ -106,6 +106,32 @@ static void set_tracking(cap_value *config, const cap_diff_options *o)
 	cap_value_object_set(m, o->tracking_key, cap_value_string(o->tracking_value));
 }
 
+#define TRACKING_ID "argocd.argoproj.io/tracking-id"
+
+/* Argo CD's resourceTracking.Normalize on the private copies. */
+static void backfill_tracking(cap_value *config, cap_value *live, const char *label)
+{
+	const char *have = cap_value_dig_string(live, "metadata", "labels", label, NULL);
+	if (!have || !*have)
+		return;
+	const char *id = cap_value_dig_string(config, "metadata", "annotations", TRACKING_ID, NULL);
+	cap_value *meta = cap_value_object_get(live, "metadata");
+	if (id) {
+		cap_value *ann = cap_value_object_get(meta, "annotations");
+		if (!cap_value_is_object(ann)) {
+			ann = cap_value_object();
+			cap_value_object_set(meta, "annotations", ann);
+		}
+		cap_value_object_set(ann, TRACKING_ID, cap_value_string(id));
+	}
+	if (!cap_value_dig_string(config, "metadata", "labels", label, NULL)) {
+		cap_value *labels = cap_value_object_get(meta, "labels");
+		cap_diff_drop(labels, label);
+		if (cap_value_object_len(labels) == 0)
+			cap_diff_drop(meta, "labels");
+	}
+}
+
 /* The last-applied configuration recorded on live, normalised like config; NULL when none. */
 static cap_value *last_applied(const cap_value *live, const cap_diff_options *o)
 {
@@ -372,6 +398,8 @@ int cap_diff(cap_diff_result *out, const cap_value *config, const cap_value *liv
 		c = prepare_owned(c, o);
 	}
 	int rc = 0;
+	if (c && l && o->instance_label)
+		backfill_tracking(c, l, o->instance_label);
 	if (c && l && o->ignore)
 		trust_managers(l, c, o);
 	if (c && l) {

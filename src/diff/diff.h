@@ -67,6 +67,14 @@ typedef struct cap_diff_options {
 	const char *tracking_key;
 	const char *tracking_value;
 	bool tracking_label;
+	/*
+	 * The label of label-based tracking (Argo CD's application.instanceLabelKey, usually
+	 * app.kubernetes.io/instance). When set, a live object still carrying that label gets
+	 * config's argocd.argoproj.io/tracking-id annotation back-filled, and loses the label when
+	 * config has none, so changing the tracking method shows no difference (Argo CD's
+	 * resource tracking Normalize).
+	 */
+	const char *instance_label;
 } cap_diff_options;
 
 /* The options Argo CD's controller uses by default: client-side, status ignored. */

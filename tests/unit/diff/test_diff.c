@@ -156,6 +156,31 @@ static void tracking_annotation_is_written_into_config(void **state)
 	assert_false(modified(cm_config, cm_config, NULL));
 }
 
+static void tracking_is_back_filled_on_labelled_live_objects(void **state)
+{
+	const char *cfg = "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: c\n"
+			  "  annotations: {argocd.argoproj.io/tracking-id: 'app:/ConfigMap:n/c'}\n"
+			  "data: {a: '1'}\n";
+	const char *live =
+	    "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: c\n"
+	    "  labels: {app.kubernetes.io/instance: app}\n"
+	    "  annotations:\n"
+	    "    kubectl.kubernetes.io/last-applied-configuration: '{\"apiVersion\":\"v1\","
+	    "\"kind\":\"ConfigMap\",\"metadata\":{\"name\":\"c\",\"labels\":{"
+	    "\"app.kubernetes.io/instance\":\"app\"}},\"data\":{\"a\":\"1\"}}'\n"
+	    "data: {a: '1'}\n";
+	cap_diff_options o = CAP_DIFF_OPTIONS_INIT;
+	/* without the rule: the label is deleted and the annotation added */
+	assert_true(modified(cfg, live, &o));
+	o.instance_label = "app.kubernetes.io/instance";
+	cap_diff_result r = CAP_DIFF_RESULT_INIT;
+	assert_false(run(&r, cfg, live, &o));
+	assert_non_null(cap_value_dig(r.normalized_live, "metadata", "annotations",
+				      "argocd.argoproj.io/tracking-id", NULL));
+	assert_null(cap_value_dig(r.normalized_live, "metadata", "labels", NULL));
+	cap_diff_result_release(&r);
+}
+
 static void secret_string_data_equals_data(void **state)
 {
 	assert_false(modified("apiVersion: v1\nkind: Secret\nmetadata: {name: s}\n"
@@ -265,6 +290,7 @@ int main(void)
 	    cmocka_unit_test(quantities_and_defaults_match_the_api_server),
 	    cmocka_unit_test(only_config_or_only_live),
 	    cmocka_unit_test(tracking_annotation_is_written_into_config),
+	    cmocka_unit_test(tracking_is_back_filled_on_labelled_live_objects),
 	    cmocka_unit_test(secret_string_data_equals_data),
 	    cmocka_unit_test(server_side_diff_asks_the_dry_runner),
 	    cmocka_unit_test(ignore_extraneous_reads_compare_options),
