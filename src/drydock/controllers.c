@@ -124,6 +124,56 @@ static void create(dd_cluster *c, dd_rtype *t, const char *ns, cap_value *v)
 	dd_response_release(&r);
 }
 
+/* Records an Event about obj, as the named component would (core/v1, like kubectl describe reads). */
+static void event(dd_cluster *c, const cap_value *obj, const char *api_version, const char *kind,
+		  const char *component, const char *type_, const char *reason,
+		  const char *message)
+{
+	dd_rtype *et = type(c, "", "events");
+	const char *ns = mstr(obj, "namespace");
+	if (!et || !ns)
+		return;
+	char name[600], ts[CAP_RFC3339_LEN];
+	snprintf(name, sizeof(name), "%s.%llx", mstr(obj, "name") ?: "x",
+		 (unsigned long long)cap_time_now_ns() ^ (unsigned long long)rand());
+	now_ts(ts);
+	cap_value *e = cap_value_object();
+	cap_value_object_set(e, "apiVersion", cap_value_string("v1"));
+	cap_value_object_set(e, "kind", cap_value_string("Event"));
+	cap_value *meta = cap_value_object();
+	cap_value_object_set(meta, "name", cap_value_string(name));
+	cap_value_object_set(meta, "namespace", cap_value_string(ns));
+	cap_value_object_set(e, "metadata", meta);
+	cap_value *io = cap_value_object();
+	cap_value_object_set(io, "apiVersion", cap_value_string(api_version));
+	cap_value_object_set(io, "kind", cap_value_string(kind));
+	cap_value_object_set(io, "name", cap_value_string(mstr(obj, "name") ?: ""));
+	cap_value_object_set(io, "namespace", cap_value_string(ns));
+	cap_value_object_set(io, "uid", cap_value_string(mstr(obj, "uid") ?: ""));
+	cap_value_object_set(io, "resourceVersion", cap_value_string(mstr(obj, "resourceVersion") ?: ""));
+	cap_value_object_set(e, "involvedObject", io);
+	cap_value_object_set(e, "reason", cap_value_string(reason));
+	cap_value_object_set(e, "message", cap_value_string(message));
+	cap_value *src = cap_value_object();
+	cap_value_object_set(src, "component", cap_value_string(component));
+	if (strcmp(component, "kubelet") == 0)
+		cap_value_object_set(src, "host", cap_value_string("drydock"));
+	cap_value_object_set(e, "source", src);
+	cap_value_object_set(e, "firstTimestamp", cap_value_string(ts));
+	cap_value_object_set(e, "lastTimestamp", cap_value_string(ts));
+	cap_value_object_set(e, "count", cap_value_int(1));
+	cap_value_object_set(e, "type", cap_value_string(type_));
+	cap_value_object_set(e, "eventTime", cap_value_null());
+	cap_value_object_set(e, "reportingComponent", cap_value_string(component));
+	cap_value_object_set(e, "reportingInstance",
+			     cap_value_string(strcmp(component, "kubelet") == 0 ? "drydock" : ""));
+	dd_write_opts wo = {.field_manager = component};
+	dd_response r;
+	dd_response_init(&r);
+	dd_op_create(c, et, ns, e, &wo, &r);
+	dd_response_release(&r);
+}
+
 static void delete(dd_cluster *c, dd_rtype *t, const dd_obj *o)
 {
 	dd_delete_opts d = {.propagation = "Background", .grace_period_seconds = -1};
@@ -278,9 +328,24 @@ static void scale_pods(dd_cluster *c, const dd_obj *owner, const char *api_versi
 		create(c, pt, owner->ns,
 		       pod_from_template(tmpl, name, owner->ns, owner_ref(owner->v, api_version, kind),
 					 sim, ordinal ? name : NULL));
+		char msg[600];
+		snprintf(msg, sizeof(msg), "%s Pod %s in %s %s successful", "create", name, kind,
+			 owner->name);
+		if (!ordinal)
+			snprintf(msg, sizeof(msg), "Created pod: %s", name);
+		event(c, owner->v, api_version, kind,
+		      strcmp(kind, "ReplicaSet") == 0    ? "replicaset-controller"
+		      : strcmp(kind, "StatefulSet") == 0 ? "statefulset-controller"
+		      : strcmp(kind, "DaemonSet") == 0   ? "daemonset-controller"
+							 : "job-controller",
+		      "Normal", "SuccessfulCreate", msg);
 		have++;
 	}
 	for (size_t i = pods.len; have > count && i-- > 0;) {
+		char msg[600];
+		snprintf(msg, sizeof(msg), "Deleted pod: %s", ((dd_obj *)pods.items[i])->name);
+		event(c, owner->v, api_version, kind, "replicaset-controller", "Normal",
+		      "SuccessfulDelete", msg);
 		delete(c, pt, pods.items[i]);
 		have--;
 	}
@@ -389,11 +454,22 @@ static void reconcile_deployment(dd_cluster *c, dd_obj *d)
 		cap_value_object_set(spec, "template", t2);
 		cap_value_object_set(rs, "spec", spec);
 		create(c, rst, d->ns, rs);
+		char msg[700];
+		snprintf(msg, sizeof(msg), "Scaled up replica set %s from 0 to %lld", name,
+			 (long long)want);
+		event(c, d->v, "apps/v1", "Deployment", "deployment-controller", "Normal",
+		      "ScalingReplicaSet", msg);
 	} else {
 		const char *rev = cap_value_dig_string(cur->v, "metadata", "annotations",
 						       "deployment.kubernetes.io/revision", NULL);
 		snprintf(revbuf, sizeof(revbuf), "%s", rev ? rev : "1");
-		if (cap_value_get_int(cap_value_dig(cur->v, "spec", "replicas", NULL)) != want) {
+		int64_t had = cap_value_get_int(cap_value_dig(cur->v, "spec", "replicas", NULL));
+		if (had != want) {
+			char msg[700];
+			snprintf(msg, sizeof(msg), "Scaled %s replica set %s from %lld to %lld",
+				 want > had ? "up" : "down", cur->name, (long long)had, (long long)want);
+			event(c, d->v, "apps/v1", "Deployment", "deployment-controller", "Normal",
+			      "ScalingReplicaSet", msg);
 			cap_value *next = cap_value_deep_copy(cur->v);
 			cap_value_object_set(obj_at(next, "spec"), "replicas", cap_value_int(want));
 			write_main(c, rst, cur, next);
@@ -415,7 +491,13 @@ static void reconcile_deployment(dd_cluster *c, dd_obj *d)
 			updated_ready = ready;
 			continue;
 		}
-		if (cap_value_get_int(cap_value_dig(rs->v, "spec", "replicas", NULL)) != 0) {
+		int64_t old_want = cap_value_get_int(cap_value_dig(rs->v, "spec", "replicas", NULL));
+		if (old_want != 0) {
+			char msg[700];
+			snprintf(msg, sizeof(msg), "Scaled down replica set %s from %lld to 0", rs->name,
+				 (long long)old_want);
+			event(c, d->v, "apps/v1", "Deployment", "deployment-controller", "Normal",
+			      "ScalingReplicaSet", msg);
 			cap_value *next = cap_value_deep_copy(rs->v);
 			cap_value_object_set(obj_at(next, "spec"), "replicas", cap_value_int(0));
 			write_main(c, rst, rs, next);
@@ -666,6 +748,18 @@ static cap_value *container_statuses(const cap_value *spec, const char *sim, boo
 	return arr;
 }
 
+static bool condition_true(const cap_value *v, const char *type_)
+{
+	size_t i;
+	cap_value *cd;
+	CAP_VALUE_ARRAY_FOREACH(cap_value_dig((cap_value *)v, "status", "conditions", NULL), i, cd)
+	{
+		if (strcmp(cap_value_dig_string(cd, "type", NULL) ?: "", type_) == 0)
+			return strcmp(cap_value_dig_string(cd, "status", NULL) ?: "", "True") == 0;
+	}
+	return false;
+}
+
 static void reconcile_pod(dd_cluster *c, dd_obj *p, uint64_t now_ms)
 {
 	if (deleting(p->v))
@@ -677,6 +771,9 @@ static void reconcile_pod(dd_cluster *c, dd_obj *p, uint64_t now_ms)
 	if (!cap_hashmap_find(&first_seen, uid, strlen(uid), &seen)) {
 		cap_hashmap_put(&first_seen, uid, (void *)(uintptr_t)now_ms);
 		seen = (void *)(uintptr_t)now_ms;
+		char msg[600];
+		snprintf(msg, sizeof(msg), "Successfully assigned %s/%s to drydock", p->ns, p->name);
+		event(c, p->v, "v1", "Pod", "default-scheduler", "Normal", "Scheduled", msg);
 	}
 	const char *sim = simulate_of(p->v);
 	uint64_t delay = c->controller_delay_ms;
@@ -686,6 +783,33 @@ static void reconcile_pod(dd_cluster *c, dd_obj *p, uint64_t now_ms)
 	const char *phase_now = cap_value_dig_string(p->v, "status", "phase", NULL) ?: "";
 	if (strcmp(phase_now, "Succeeded") == 0 || strcmp(phase_now, "Failed") == 0)
 		return;
+	if (started && !condition_true(p->v, "PodReadyToStartContainers")) {
+		size_t ci;
+		cap_value *ct;
+		CAP_VALUE_ARRAY_FOREACH(cap_value_dig(p->v, "spec", "containers", NULL), ci, ct)
+		{
+			const char *cn = cap_value_dig_string(ct, "name", NULL) ?: "";
+			const char *im = cap_value_dig_string(ct, "image", NULL) ?: "";
+			char msg[700];
+			if (strcmp(sim, "imagepull") == 0) {
+				snprintf(msg, sizeof(msg), "Failed to pull image \"%s\": not found", im);
+				event(c, p->v, "v1", "Pod", "kubelet", "Warning", "Failed", msg);
+				continue;
+			}
+			snprintf(msg, sizeof(msg), "Container image \"%s\" already present on machine",
+				 im);
+			event(c, p->v, "v1", "Pod", "kubelet", "Normal", "Pulled", msg);
+			snprintf(msg, sizeof(msg), "Created container: %s", cn);
+			event(c, p->v, "v1", "Pod", "kubelet", "Normal", "Created", msg);
+			snprintf(msg, sizeof(msg), "Started container %s", cn);
+			event(c, p->v, "v1", "Pod", "kubelet", "Normal", "Started", msg);
+			if (strcmp(sim, "crashloop") == 0) {
+				snprintf(msg, sizeof(msg), "Back-off restarting failed container %s in "
+							   "pod %s_%s", cn, p->name, p->ns);
+				event(c, p->v, "v1", "Pod", "kubelet", "Warning", "BackOff", msg);
+			}
+		}
+	}
 	const char *restart = cap_value_dig_string(p->v, "spec", "restartPolicy", NULL) ?: "Always";
 	bool run_once = strcmp(restart, "Always") != 0;
 	const char *owner_kind = cap_value_dig_string(

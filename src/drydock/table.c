@@ -114,6 +114,9 @@ static const col ds_cols[] = {NAME, {"Desired", "integer", "", 0}, {"Current", "
 	{"Available", "integer", "", 0}, {"Node Selector", "string", "", 0}, AGE, {0}};
 static const col job_cols[] = {NAME, {"Status", "string", "", 0},
 	{"Completions", "string", "", 0}, {"Duration", "string", "", 0}, AGE, {0}};
+static const col event_cols[] = {{"Last Seen", "string", "", 0}, {"Type", "string", "", 0},
+	{"Reason", "string", "", 0}, {"Object", "string", "", 0}, {"Message", "string", "", 0},
+	{0}};
 static const col crd_cols[] = {NAME, {"Created At", "date", "", 0}, {0}};
 static const col default_cols[] = {NAME, AGE, {0}};
 
@@ -138,6 +141,8 @@ static const col *columns_for(const dd_rtype *t)
 		return default_cols;
 	if (!strcmp(r, "pods"))
 		return pod_cols;
+	if (!strcmp(r, "events"))
+		return event_cols;
 	if (!strcmp(r, "services"))
 		return svc_cols;
 	if (!strcmp(r, "configmaps"))
@@ -443,6 +448,25 @@ static void cells(cap_buf *out, const dd_rtype *t, const cap_value *v)
 			cell_str(out, "");
 		}
 		cell_str(out, age);
+	} else if (cols == event_cols) {
+		const char *last = cap_value_dig_string((cap_value *)v, "lastTimestamp", NULL);
+		int64_t ts;
+		if (last && cap_time_parse_rfc3339(&ts, last) == 0)
+			dd_table_age(buf, sizeof(buf), cap_time_wall_s() - ts);
+		else
+			snprintf(buf, sizeof(buf), "%s", age);
+		cell_str(out, buf);
+		cell_str(out, cap_value_dig_string((cap_value *)v, "type", NULL));
+		cell_str(out, cap_value_dig_string((cap_value *)v, "reason", NULL));
+		const char *k = cap_value_dig_string((cap_value *)v, "involvedObject", "kind", NULL) ?: "";
+		char obj[600];
+		snprintf(obj, sizeof(obj), "%c%s/%s", k[0] ? k[0] - 'A' + 'a' : ' ', k[0] ? k + 1 : "",
+			 cap_value_dig_string((cap_value *)v, "involvedObject", "name", NULL) ?: "");
+		for (char *q = obj; *q && *q != '/'; q++)
+			if (*q >= 'A' && *q <= 'Z')
+				*q = (char)(*q - 'A' + 'a');
+		cell_str(out, obj);
+		cell_str(out, cap_value_dig_string((cap_value *)v, "message", NULL));
 	} else if (cols == crd_cols) {
 		cell_str(out, cap_value_dig_string((cap_value *)v, "metadata", "creationTimestamp",
 						   NULL));
@@ -500,8 +524,16 @@ void dd_table_row(cap_buf *out, const dd_rtype *t, const dd_obj *o, dd_table_obj
 		  const char *api_version)
 {
 	cap_buf_puts(out, "{\"cells\":[");
-	dd_json_quote(out, o->name);
-	cells(out, t, o->v);
+	if (columns_for(t) == event_cols) {
+		/* events lead with Last Seen, not the name */
+		cap_buf tmp = CAP_BUF_INIT;
+		cells(&tmp, t, o->v);
+		cap_buf_put(out, tmp.ptr + 1, tmp.len - 1);
+		cap_buf_release(&tmp);
+	} else {
+		dd_json_quote(out, o->name);
+		cells(out, t, o->v);
+	}
 	cap_buf_puts(out, "]");
 	if (include == DD_TABLE_METADATA) {
 		cap_value *meta = cap_value_deep_copy(cap_value_object_get(o->v, "metadata"));

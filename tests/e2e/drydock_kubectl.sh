@@ -203,6 +203,7 @@ check "warn validation warns and applies" grep -q 'Warning: unknown field "spec.
 check_eq "auth can-i" "yes" "$(k auth can-i delete pods 2>&1)"
 check "auth whoami" bash -c "kubectl --cache-dir '$CACHE' auth whoami | grep -q drydock-admin"
 check "logs of a simulated pod" bash -c "kubectl --cache-dir '$CACHE' logs deploy/web | grep -q 'runs image nginx'"
+check "events record scaling" bash -c "kubectl --cache-dir '$CACHE' get events --field-selector involvedObject.kind=Deployment,involvedObject.name=web -o name | grep -q event"
 check "describe shows conditions" wait_until 10 bash -c "kubectl --cache-dir '$CACHE' describe deploy web | grep -q 'NewReplicaSetAvailable'"
 check "rollout history lists revisions" bash -c "kubectl --cache-dir '$CACHE' rollout history deploy/web | grep -q '^3 '"
 check "rollout undo" k rollout undo deploy/web
