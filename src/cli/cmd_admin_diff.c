@@ -31,7 +31,8 @@ static const char usage_text[] =
     "  --include-mutation-webhook  keep changes a mutating webhook made in the dry-run answer\n"
     "  --ignore-aggregated-roles   ignore the rules of aggregated ClusterRoles\n"
     "  --status all|crd|off        which status fields are ignored (default all)\n"
-    "  --argocd-cm-path FILE       argocd-cm: ignoreDifferences overrides and compare options\n"
+    "  --argocd-cm-path FILE       argocd-cm: ignoreDifferences overrides, compare options and\n"
+    "                              the tracking label (application.instanceLabelKey)\n"
     "  --ignore-differences FILE   an Application, or its spec.ignoreDifferences list\n"
     "  --openapi FILE              OpenAPI v2/v3 document with strategic merge information\n"
     "  -u, --unified               unified diff instead of diff(1)'s normal format\n";
@@ -150,6 +151,10 @@ static int load_ignore(cap_diff_ignore *ig, cap_diff_options *o, const char *cm_
 		rc = cap_diff_ignore_add_argocd_cm(ig, cm);
 		if (!rc)
 			rc = cap_diff_compare_options(&o->ignore_aggregated_roles, &o->status, cm);
+		/* resource tracking is normalised with the label Argo CD tracks by */
+		const char *label =
+		    cap_value_dig_string(cm, "data", "application.instanceLabelKey", NULL);
+		o->instance_label = strdup(label && *label ? label : "app.kubernetes.io/instance");
 		cap_value_free(docs);
 		docs = NULL;
 	}
@@ -257,6 +262,7 @@ int cap_cmd_admin_diff(int argc, char **argv)
 		cap_value_free(configs);
 		cap_value_free(lives);
 		cap_schema_release(&schema);
+		free((char *)o.instance_label);
 		return 2;
 	}
 	if (cap_diff_ignore_count(ig))
@@ -308,5 +314,6 @@ int cap_cmd_admin_diff(int argc, char **argv)
 	cap_value_free(preds);
 	cap_diff_ignore_free(ig);
 	cap_schema_release(&schema);
+	free((char *)o.instance_label);
 	return status ? status : modified ? 1 : 0;
 }
