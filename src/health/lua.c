@@ -6,6 +6,7 @@
 #include <luajit.h>
 #include <lualib.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "base/error.h"
@@ -18,16 +19,43 @@ const cap_health_lua_limits cap_health_lua_limits_default = {
     .open_libs = false,
 };
 
-/* The hook runs on the calling thread, so the limits of the script in flight live here. */
+/* The hook and allocator of the script in flight; the hook runs on the calling thread. */
 struct run_state {
 	cap_deadline deadline;
-	size_t max_kb;
-	int stopped; /* 0, CAP_ETIMEOUT or CAP_ELIMIT */
 	unsigned timeout_ms;
+	size_t used;	  /* bytes the Lua heap holds */
+	size_t max_bytes; /* limit once armed */
+	bool armed;	  /* the script runs: the memory limit applies */
+	int stopped;	  /* 0, CAP_ETIMEOUT or CAP_ELIMIT */
 	char reason[96];
 };
 
 static _Thread_local struct run_state *current;
+
+/* Counts every byte the state holds and refuses growth past the limit while the script runs. */
+static void *limited_alloc(void *ud, void *ptr, size_t osize, size_t nsize)
+{
+	struct run_state *rs = ud;
+	size_t old = ptr ? osize : 0;
+	if (nsize == 0) {
+		free(ptr);
+		rs->used -= old;
+		return NULL;
+	}
+	if (rs->armed && nsize > old && rs->used + (nsize - old) > rs->max_bytes) {
+		if (!rs->stopped) {
+			rs->stopped = CAP_ELIMIT;
+			snprintf(rs->reason, sizeof(rs->reason),
+				 "health script used more than %zu MiB of memory",
+				 rs->max_bytes >> 20);
+		}
+		return NULL;
+	}
+	void *p = realloc(ptr, nsize);
+	if (p)
+		rs->used = rs->used - old + nsize;
+	return p;
+}
 
 static void limit_hook(lua_State *L, lua_Debug *ar)
 {
@@ -39,12 +67,7 @@ static void limit_hook(lua_State *L, lua_Debug *ar)
 		snprintf(rs->reason, sizeof(rs->reason), "health script timed out after %u ms",
 			 rs->timeout_ms);
 	}
-	if (!rs->stopped && (size_t)lua_gc(L, LUA_GCCOUNT, 0) > rs->max_kb) {
-		rs->stopped = CAP_ELIMIT;
-		snprintf(rs->reason, sizeof(rs->reason),
-			 "health script used more than %u MiB of memory",
-			 (unsigned)(rs->max_kb >> 10));
-	}
+	/* Once stopped, every hook raises again so that no handler can keep the script alive. */
 	if (rs->stopped)
 		luaL_error(L, "%s", rs->reason);
 }
@@ -160,16 +183,17 @@ int cap_health_lua_run(cap_value **out, const char *script, const cap_value *obj
 {
 	if (!limits)
 		limits = &cap_health_lua_limits_default;
-	lua_State *L = luaL_newstate();
+	struct run_state rs = {
+	    .timeout_ms = limits->timeout_ms,
+	    .max_bytes = limits->max_memory,
+	};
+	lua_State *L = lua_newstate(limited_alloc, &rs);
 	if (!L)
 		return cap_error_set(CAP_ELIMIT, "cannot create a lua state");
 	open_sandbox(L, limits->open_libs);
+	cap_health_lua_push(L, obj);
+	lua_setglobal(L, "obj");
 
-	struct run_state rs = {
-	    .deadline = cap_deadline_in_ms(limits->timeout_ms),
-	    .max_kb = limits->max_memory >> 10,
-	    .timeout_ms = limits->timeout_ms,
-	};
 	struct run_state *saved = current;
 	current = &rs;
 	lua_sethook(L, limit_hook, LUA_MASKCOUNT, 1000);
@@ -180,17 +204,18 @@ int cap_health_lua_run(cap_value **out, const char *script, const cap_value *obj
 	 */
 	luaJIT_setmode(L, 0, LUAJIT_MODE_ENGINE | LUAJIT_MODE_OFF);
 
-	cap_health_lua_push(L, obj);
-	lua_setglobal(L, "obj");
-
 	int rc = 0;
 	int base = lua_gettop(L);
+	rs.deadline = cap_deadline_in_ms(limits->timeout_ms);
+	rs.armed = true;
 	if (luaL_loadbuffer(L, script, strlen(script), "=<string>") != 0 ||
 	    lua_pcall(L, 0, LUA_MULTRET, 0) != 0) {
-		const char *msg = lua_tostring(L, -1);
+		rs.armed = false;
+		const char *msg = rs.stopped ? rs.reason : lua_tostring(L, -1);
 		rc = cap_error_set(rs.stopped ? rs.stopped : CAP_EINVALID, "%s",
 				   msg ? msg : "lua error without a message");
 	} else {
+		rs.armed = false;
 		lua_sethook(L, NULL, 0, 0);
 		cap_value *result = NULL;
 		if (lua_gettop(L) > base)
