@@ -176,6 +176,7 @@ int cap_git_cache_open(cap_git_cache **out, const cap_git_cache_options *opts)
 	    (cap_git_transport){.known_hosts = c->known_hosts, .tls_certs_dir = c->tls_certs_dir};
 	pthread_mutex_init(&c->mu, NULL);
 	pthread_cond_init(&c->cond, NULL);
+	pthread_cond_init(&c->slot_cond, NULL);
 	cap_hashmap_init(&c->repos);
 	cap_hashmap_init(&c->trees);
 	scan_existing(c);
@@ -191,6 +192,7 @@ void cap_git_cache_free(cap_git_cache *c)
 	cap_hashmap_release(&c->trees, free);
 	pthread_mutex_destroy(&c->mu);
 	pthread_cond_destroy(&c->cond);
+	pthread_cond_destroy(&c->slot_cond);
 	free(c->known_hosts);
 	free(c->tls_certs_dir);
 	free(c->root);
@@ -202,6 +204,25 @@ void cap_git_cache_stats_get(cap_git_cache *c, cap_git_cache_stats *out)
 	pthread_mutex_lock(&c->mu);
 	*out = c->stats;
 	out->bytes = c->bytes;
+	pthread_mutex_unlock(&c->mu);
+}
+
+void cap_git_cache__remote_begin(cap_git_cache *c)
+{
+	pthread_mutex_lock(&c->mu);
+	while (c->opts.max_remote_ops && c->remote_ops >= c->opts.max_remote_ops)
+		pthread_cond_wait(&c->slot_cond, &c->mu);
+	c->remote_ops++;
+	if (c->remote_ops > c->stats.remote_ops_peak)
+		c->stats.remote_ops_peak = c->remote_ops;
+	pthread_mutex_unlock(&c->mu);
+}
+
+void cap_git_cache__remote_end(cap_git_cache *c)
+{
+	pthread_mutex_lock(&c->mu);
+	c->remote_ops--;
+	pthread_cond_signal(&c->slot_cond);
 	pthread_mutex_unlock(&c->mu);
 }
 
@@ -285,11 +306,13 @@ int cap_git_cache__fetch(cap_git_cache *c, repo *r, const char *url, const cap_g
 		cap_strvec_push(&s.argv, "+refs/heads/*:refs/heads/*");
 		cap_strvec_push(&s.argv, "+refs/tags/*:refs/tags/*");
 	}
+	cap_git_cache__remote_begin(c);
 	pthread_mutex_lock(&c->mu);
 	c->stats.fetches++;
 	pthread_mutex_unlock(&c->mu);
 	rc = cap_git_session_run(&s, NULL, "cannot fetch", url, creds, r->dir,
 				 cap_git_cache__timeout(c));
+	cap_git_cache__remote_end(c);
 	cap_git_session_release(&s);
 	return rc;
 }

@@ -14,8 +14,9 @@
  *                                         lock (a mutex in the process, flock across processes)
  *   trees/<commit>/                       the commit's files, extracted once, read-only, shared
  *                                         by every reader without a lock
- * Different repositories are fetched in parallel; one repository is fetched by one thread at a
- * time, and callers asking for the same commit wait for the one extraction in flight.
+ * Different repositories are fetched in parallel (up to max_remote_ops at once); one repository is
+ * fetched by one thread at a time, and callers asking for the same commit wait for the one
+ * extraction in flight.
  *
  * Every function is thread-safe. Errors never show credentials (URLs are scrubbed).
  */
@@ -29,6 +30,7 @@ typedef struct cap_git_cache_options {
 				    negative: forever until cap_git_cache_refresh */
 	const char *known_hosts; /* ssh known_hosts file for non-insecure SSH; NULL: ssh default */
 	const char *tls_certs_dir; /* extra CA certificates per host name (argocd-tls-certs-cm) */
+	unsigned max_remote_ops;   /* git processes talking to remotes at once; 0: unlimited */
 	bool skip_submodules;	   /* leave submodules empty (ARGOCD_GIT_MODULES_ENABLED=false) */
 	bool allow_oob_symlinks;   /* keep trees whose symlinks point outside them (Argo CD's
 				      reposerver.allow.oob.symlinks); refused by default */
@@ -143,7 +145,8 @@ typedef struct cap_git_cache_stats {
 	unsigned long refs_shared; /* resolves answered from shared refs without a round trip */
 	unsigned long evicted_trees;
 	unsigned long evicted_repos;
-	uint64_t bytes; /* disk use accounted for repos and trees now */
+	unsigned remote_ops_peak; /* most remote operations running at once */
+	uint64_t bytes;		  /* disk use accounted for repos and trees now */
 } cap_git_cache_stats;
 
 void cap_git_cache_stats_get(cap_git_cache *c, cap_git_cache_stats *out);

@@ -26,7 +26,8 @@ typedef struct repo {
 	unsigned long long last_used;
 	uint64_t bytes;
 	/* Shared ls-remote answer (guarded by the cache mutex). */
-	bool refs_valid, refs_inflight;
+	bool refs_valid, refs_inflight, refs_failed;
+	long long refs_failed_at;
 	long long refs_at;
 	unsigned long refs_gen;
 	int refs_rc;
@@ -56,9 +57,11 @@ struct cap_git_cache {
 	char *tls_certs_dir;
 	cap_git_transport transport;
 	pthread_mutex_t mu;
-	pthread_cond_t cond; /* tree extractions and ls-remotes finishing */
-	cap_hashmap repos;   /* key -> repo */
-	cap_hashmap trees;   /* commit -> tree_entry */
+	pthread_cond_t cond;	  /* tree extractions and ls-remotes finishing */
+	pthread_cond_t slot_cond; /* a remote operation finishing, when they are limited */
+	unsigned remote_ops;	  /* git processes talking to remotes now */
+	cap_hashmap repos;	  /* key -> repo */
+	cap_hashmap trees;	  /* commit -> tree_entry */
 	unsigned long long tick;
 	uint64_t bytes;
 	cap_git_cache_stats stats;
@@ -108,3 +111,7 @@ int cap_git_cache__write_tree(cap_git_cache *c, const char *git_dir, const char 
 int cap_git_cache__write_submodules(cap_git_cache *c, repo *r, const char *url,
 				    const cap_git_creds *creds, const char *commit,
 				    const char *dest, int depth);
+
+/* Takes (waiting while max_remote_ops are busy) and gives back a slot for a remote operation. */
+void cap_git_cache__remote_begin(cap_git_cache *c);
+void cap_git_cache__remote_end(cap_git_cache *c);

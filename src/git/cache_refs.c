@@ -41,11 +41,35 @@ static void refs_put(cap_git_cache *c, shared_refs *sr)
  * url's refs without a copy: the shared answer while fresh, the one in flight, or a new
  * ls-remote. Give the hold back with refs_put.
  */
+/* Failures of the remote itself, the same whoever asks: shared and briefly remembered. */
+static bool remote_down(int rc)
+{
+	return rc == CAP_ETIMEOUT || rc == CAP_EUNAVAILABLE;
+}
+
+/*
+ * While a remote is down, callers within this window get its error at once instead of each
+ * waiting for a deadline of their own: a hung server then costs one timeout per window, and
+ * workers stay free for other repositories.
+ */
+static bool failure_fresh(const cap_git_cache *c, const repo *r)
+{
+	int ttl = c->opts.refs_ttl_ms;
+	long long window = ttl < 0 || ttl > 30000 ? 30000 : ttl;
+	return r->refs_failed && remote_down(r->refs_rc) &&
+	       cap_git_cache__now_ms() - r->refs_failed_at < window;
+}
+
 static int refs_get(shared_refs **out, cap_git_cache *c, repo *r, const char *url,
 		    const cap_git_creds *creds)
 {
 	pthread_mutex_lock(&c->mu);
 	for (;;) {
+		if (!r->refs_inflight && failure_fresh(c, r)) {
+			int rc = cap_error_set(r->refs_rc, "%s", r->refs_err);
+			pthread_mutex_unlock(&c->mu);
+			return rc;
+		}
 		if (r->refs && refs_fresh(c, r)) {
 			*out = refs_hold(r->refs);
 			c->stats.refs_shared++;
@@ -63,9 +87,10 @@ static int refs_get(shared_refs **out, cap_git_cache *c, repo *r, const char *ur
 			if (rc == 0 && r->refs) {
 				*out = refs_hold(r->refs);
 				c->stats.refs_shared++;
+			} else if (remote_down(rc)) {
+				rc = cap_error_set(rc, "%s", r->refs_err);
 			} else {
-				rc = cap_error_set(rc ? rc : CAP_EGENERIC, "%s",
-						   r->refs_err ? r->refs_err : "ls-remote failed");
+				continue; /* maybe their credentials: ask with ours */
 			}
 			pthread_mutex_unlock(&c->mu);
 			return rc;
@@ -79,8 +104,10 @@ static int refs_get(shared_refs **out, cap_git_cache *c, repo *r, const char *ur
 	cap_git_session s;
 	int rc = cap_git_session_init(&s, url, creds, &c->transport);
 	if (rc == 0) {
+		cap_git_cache__remote_begin(c);
 		rc = cap_git_session_ls_remote(&fresh->refs, &s, url, creds,
 					       cap_git_cache__timeout(c));
+		cap_git_cache__remote_end(c);
 		cap_git_session_release(&s);
 	}
 
@@ -90,6 +117,8 @@ static int refs_get(shared_refs **out, cap_git_cache *c, repo *r, const char *ur
 	r->refs_rc = rc;
 	free(r->refs_err);
 	r->refs_err = rc ? cap_strdup(cap_error_last()) : NULL;
+	r->refs_failed = rc != 0;
+	r->refs_failed_at = cap_git_cache__now_ms();
 	if (rc == 0) {
 		if (r->refs && --r->refs->holders == 0) {
 			cap_git_refs_release(&r->refs->refs);
@@ -129,8 +158,10 @@ void cap_git_cache_refresh(cap_git_cache *c, const char *url)
 	cap_git_cache__repo_key(key, url);
 	pthread_mutex_lock(&c->mu);
 	repo *r = cap_hashmap_get(&c->repos, key);
-	if (r)
+	if (r) {
 		r->refs_valid = false;
+		r->refs_failed = false;
+	}
 	pthread_mutex_unlock(&c->mu);
 }
 

@@ -547,6 +547,86 @@ static void a_hung_remote_does_not_block_other_repositories(void **state)
 	fixture_free(&f);
 }
 
+static double seconds_since(const struct timespec *t0)
+{
+	struct timespec t1;
+	clock_gettime(CLOCK_MONOTONIC, &t1);
+	return (double)(t1.tv_sec - t0->tv_sec) + (double)(t1.tv_nsec - t0->tv_nsec) / 1e9;
+}
+
+static void a_down_remote_costs_one_deadline_per_interval(void **state)
+{
+	git_fixture f;
+	fixture_make(&f);
+	int s = socket(AF_INET, SOCK_STREAM, 0);
+	struct sockaddr_in a = {.sin_family = AF_INET, .sin_addr.s_addr = htonl(INADDR_LOOPBACK)};
+	socklen_t len = sizeof(a);
+	assert_int_equal(bind(s, (struct sockaddr *)&a, sizeof(a)), 0);
+	assert_int_equal(listen(s, 16), 0);
+	getsockname(s, (struct sockaddr *)&a, &len);
+	cap_buf hung = CAP_BUF_INIT, root = CAP_BUF_INIT;
+	cap_buf_printf(&hung, "git://127.0.0.1:%d/repo", ntohs(a.sin_port));
+	cap_buf_printf(&root, "%s/cache", f.dir.ptr);
+	cap_git_cache_options o = {.root = root.ptr, .timeout_ms = 500, .refs_ttl_ms = 60000};
+	cap_git_cache *c = NULL;
+	assert_int_equal(cap_git_cache_open(&c, &o), 0);
+	char out[41];
+	assert_int_equal(cap_git_cache_resolve(out, c, hung.ptr, "main", NULL), CAP_ETIMEOUT);
+	struct timespec t0;
+	clock_gettime(CLOCK_MONOTONIC, &t0);
+	for (int i = 0; i < 20; i++)
+		assert_int_equal(cap_git_cache_resolve(out, c, hung.ptr, "main", NULL),
+				 CAP_ETIMEOUT);
+	assert_true(seconds_since(&t0) < 0.4);
+	assert_non_null(strstr(cap_error_last(), "did not finish"));
+	cap_git_cache_stats st;
+	cap_git_cache_stats_get(c, &st);
+	assert_int_equal(st.ls_remotes, 1);
+	/* A refresh (a webhook, a user) asks again. */
+	cap_git_cache_refresh(c, hung.ptr);
+	assert_int_equal(cap_git_cache_resolve(out, c, hung.ptr, "main", NULL), CAP_ETIMEOUT);
+	cap_git_cache_stats_get(c, &st);
+	assert_int_equal(st.ls_remotes, 2);
+	cap_git_cache_free(c);
+	close(s);
+	cap_buf_release(&hung);
+	cap_buf_release(&root);
+	fixture_free(&f);
+}
+
+static void remote_operations_respect_the_parallel_limit(void **state)
+{
+	enum { N = 4 };
+	git_fixture f[N];
+	for (int i = 0; i < N; i++)
+		fixture_make(&f[i]);
+	cap_buf root = CAP_BUF_INIT;
+	cap_buf_printf(&root, "%s/cache", f[0].dir.ptr);
+	cap_git_cache_options o = {.root = root.ptr, .max_remote_ops = 1};
+	cap_git_cache *c = NULL;
+	assert_int_equal(cap_git_cache_open(&c, &o), 0);
+	struct worker w[N];
+	pthread_t th[N];
+	for (int i = 0; i < N; i++) {
+		w[i] = (struct worker){.c = c, .url = f[i].url.ptr, .rev = "feature"};
+		pthread_create(&th[i], NULL, checkout_worker, &w[i]);
+	}
+	for (int i = 0; i < N; i++) {
+		pthread_join(th[i], NULL);
+		if (w[i].rc)
+			fail_msg("worker %d: %s", i, w[i].err);
+		cap_git_tree_release(w[i].tree);
+	}
+	cap_git_cache_stats st;
+	cap_git_cache_stats_get(c, &st);
+	assert_int_equal(st.remote_ops_peak, 1);
+	assert_int_equal(st.ls_remotes + st.fetches, 2 * N);
+	cap_git_cache_free(c);
+	cap_buf_release(&root);
+	for (int i = 0; i < N; i++)
+		fixture_free(&f[i]);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -562,6 +642,8 @@ int main(void)
 	    cmocka_unit_test(describes_a_commit_with_its_tags),
 	    cmocka_unit_test(signatures_are_checked_against_a_keyring),
 	    cmocka_unit_test(a_hung_remote_does_not_block_other_repositories),
+	    cmocka_unit_test(a_down_remote_costs_one_deadline_per_interval),
+	    cmocka_unit_test(remote_operations_respect_the_parallel_limit),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
