@@ -5,6 +5,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "base/strvec.h"
+
 #include "kube/client.h"
 #include "kube/key.h"
 
