@@ -78,7 +78,7 @@ static int read_objects(cap_value **out, const char *path)
 		cap_value *d = cap_value_array_get(docs, i);
 		const char *kind = cap_value_dig_string(d, "kind", NULL);
 		cap_value *items = cap_value_object_get(d, "items");
-		if (kind && strlen(kind) > 4 && !strcmp(kind + strlen(kind) - 4, "List") &&
+		if (kind && strlen(kind) >= 4 && !strcmp(kind + strlen(kind) - 4, "List") &&
 		    cap_value_is_array(items)) {
 			for (size_t j = 0; j < cap_value_array_len(items); j++)
 				cap_value_array_append(

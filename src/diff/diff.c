@@ -348,6 +348,9 @@ static int server_side(cap_value **out, const cap_value *config, const cap_value
 		cap_value_free(pred);
 		pred = kept;
 	}
+	/* a real API server answers in canonical form already; emulators may not */
+	cap_diff_remarshal(pred,
+			   cap_diff_builtin_group(cap_value_dig_string(pred, "apiVersion", NULL)));
 	cap_diff_normalize_kind(pred, o->ignore_aggregated_roles);
 	normalize_rules(pred, o);
 	*out = pred;
