@@ -530,6 +530,7 @@ dd_obj *dd_op_update(dd_cluster *c, const dd_rtype *t, const char *ns, const cha
 		goto done;
 	}
 	const char *sub = o->subresource ? o->subresource : "";
+	bool explicit_fields = false;
 	if (strcmp(sub, "status") == 0) {
 		next = cap_value_deep_copy(cur->v);
 		copy_member(next, obj, "status");
@@ -540,6 +541,11 @@ dd_obj *dd_op_update(dd_cluster *c, const dd_rtype *t, const char *ns, const cha
 		obj = NULL;
 		cap_value *meta = meta_of(next);
 		cap_value *cm = cap_value_object_get(cur->v, "metadata");
+		/* managedFields a client sets on purpose (kubectl's client-side to server-side apply
+		 * upgrade does) are taken as they are, as the API server takes them */
+		cap_value *given = cap_value_object_get(meta, "managedFields");
+		explicit_fields = given && !cap_value_equal(given, cap_value_object_get(cm,
+										      "managedFields"));
 		copy_member(meta, cm, "uid");
 		copy_member(meta, cm, "creationTimestamp");
 		copy_member(meta, cm, "deletionTimestamp");
@@ -565,7 +571,11 @@ dd_obj *dd_op_update(dd_cluster *c, const dd_rtype *t, const char *ns, const cha
 		int64_t g = cap_value_get_int(cap_value_dig(cur->v, "metadata", "generation", NULL));
 		cap_value_object_set(meta_of(next), "generation", cap_value_int(g + 1));
 	}
-	dd_fields_track(c, t, next, cur->v, manager_of(o, "unknown"), o->operation ?: "Update", sub);
+	if (!explicit_fields)
+		dd_fields_track(c, t, next, cur->v, manager_of(o, "unknown"),
+				o->operation ?: "Update", sub);
+	else if (cap_value_array_len(cap_value_dig(next, "metadata", "managedFields", NULL)) == 0)
+		cap_value_object_del(meta_of(next), "managedFields");
 	if (equal_ignoring_rv(next, cur->v)) {
 		out = cur;
 		goto done;

@@ -141,6 +141,10 @@ check "apply --server-side reports the conflict" grep -q 'Apply failed with 1 co
 check "apply --server-side --force-conflicts" k apply --server-side --force-conflicts -f "$E2E_TMP/api.yaml"
 check_eq "forced value wins" "2" "$(jp deploy/api '{.spec.replicas}')"
 
+sed 's/name: web$/name: mig/; s/app: web/app: mig/g' "$FIX/web-v1.yaml" | k apply -f - >/dev/null
+check "server-side apply takes over from client-side apply" k apply --server-side -f <(sed 's/name: web$/name: mig/; s/app: web/app: mig/g' "$FIX/web-v2.yaml")
+check_eq "the applier now owns the fields" "kubectl Apply nginx:1.26" "$(jp deploy/mig '{.metadata.managedFields[0].manager} {.metadata.managedFields[0].operation} {.spec.template.spec.containers[0].image}')"
+
 # --- deletion
 check "delete background cascade" k delete deploy api --cascade=background
 check "background cascade removes replicasets" wait_until 10 bash -c "[[ -z \$(kubectl --cache-dir '$CACHE' get rs -l app=api -o name) ]]"
