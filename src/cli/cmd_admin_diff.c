@@ -6,6 +6,7 @@
 #include "base/error.h"
 #include "diff/diff.h"
 #include "diff/ignore.h"
+#include "diff/mask.h"
 #include "diff/text.h"
 #include "schema/schema.h"
 #include "value/yaml.h"
@@ -15,6 +16,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 static const char usage_text[] =
     "usage: capstan admin diff [options] CONFIG LIVE\n"
@@ -35,7 +37,10 @@ static const char usage_text[] =
     "                              the tracking label (application.instanceLabelKey)\n"
     "  --ignore-differences FILE   an Application, or its spec.ignoreDifferences list\n"
     "  --openapi FILE              OpenAPI v2/v3 document with strategic merge information\n"
-    "  -u, --unified               unified diff instead of diff(1)'s normal format\n";
+    "  -u, --unified               unified diff instead of diff(1)'s normal format\n"
+    "\n"
+    "When KUBECTL_EXTERNAL_DIFF is set, that tool is run on the masked YAML of each pair\n"
+    "(live first), as `argocd app diff` does.\n";
 
 enum {
 	OPT_SSD = 256,
@@ -139,6 +144,63 @@ static void header(cap_buf *out, const cap_value *obj)
 	cap_buf_printf(out, "\n===== %s %s/%s ======\n", gk.ptr, ns ? ns : "",
 		       cap_value_dig_string(obj, "metadata", "name", NULL) ?: "");
 	cap_buf_release(&gk);
+}
+
+/*
+ * Appends the masked diff of one object to out, or, when KUBECTL_EXTERNAL_DIFF names a tool (as
+ * for `argocd app diff`), flushes out and runs the tool on the masked YAML of both sides.
+ */
+static void print_diff(cap_buf *out, const cap_value *live, const cap_value *target,
+		       cap_diff_text_format format)
+{
+	const char *tool = getenv("KUBECTL_EXTERNAL_DIFF");
+	if (!tool || !*tool) {
+		cap_diff_text_masked(out, live, target, format);
+		return;
+	}
+	cap_value *l = live ? cap_value_deep_copy(live) : NULL;
+	cap_value *t = target ? cap_value_deep_copy(target) : NULL;
+	cap_diff_hide_secret_data(t, l, NULL);
+	char dir[] = "/tmp/capstan-diff-XXXXXX";
+	if (!mkdtemp(dir)) {
+		cap_value_free(l);
+		cap_value_free(t);
+		return;
+	}
+	const char *name = cap_value_dig_string(target ? target : live, "metadata", "name", NULL);
+	cap_buf lp = CAP_BUF_INIT, tp = CAP_BUF_INIT, text = CAP_BUF_INIT, cmd = CAP_BUF_INIT;
+	/* file names from object names, kept to characters the shell and paths take literally */
+	cap_buf safe = CAP_BUF_INIT;
+	for (const char *p = name && *name ? name : "object"; *p; p++)
+		cap_buf_putc(&safe, (strchr("._-", *p) || (*p >= '0' && *p <= '9') ||
+				     (*p >= 'a' && *p <= 'z') || (*p >= 'A' && *p <= 'Z'))
+					? *p
+					: '_');
+	cap_buf_printf(&lp, "%s/%s-live.yaml", dir, safe.ptr);
+	cap_buf_printf(&tp, "%s/%s", dir, safe.ptr);
+	cap_buf_release(&safe);
+	if (l)
+		cap_yaml_print(&text, l, CAP_YAML_SORT_KEYS);
+	cap_buf_write_file_atomic(&text, lp.ptr);
+	cap_buf_clear(&text);
+	if (t)
+		cap_yaml_print(&text, t, CAP_YAML_SORT_KEYS);
+	cap_buf_write_file_atomic(&text, tp.ptr);
+	fwrite(out->ptr, 1, out->len, stdout);
+	fflush(stdout);
+	cap_buf_clear(out);
+	cap_buf_printf(&cmd, "%s '%s' '%s'", tool, lp.ptr, tp.ptr);
+	if (system(cmd.ptr) == -1)
+		fprintf(stderr, "capstan admin diff: cannot run '%s'\n", tool);
+	unlink(lp.ptr);
+	unlink(tp.ptr);
+	rmdir(dir);
+	cap_buf_release(&lp);
+	cap_buf_release(&tp);
+	cap_buf_release(&text);
+	cap_buf_release(&cmd);
+	cap_value_free(l);
+	cap_value_free(t);
 }
 
 static int load_ignore(cap_diff_ignore *ig, cap_diff_options *o, const char *cm_path,
@@ -289,7 +351,7 @@ int cap_cmd_admin_diff(int argc, char **argv)
 		if (res.modified) {
 			modified = true;
 			header(&out, config);
-			cap_diff_text_masked(&out, res.normalized_live, res.predicted_live, format);
+			print_diff(&out, res.normalized_live, res.predicted_live, format);
 		}
 		cap_diff_result_release(&res);
 	}
@@ -302,7 +364,7 @@ int cap_cmd_admin_diff(int argc, char **argv)
 		if (cap_diff(&res, NULL, live, &o) == 0) {
 			modified = true;
 			header(&out, live);
-			cap_diff_text_masked(&out, res.normalized_live, NULL, format);
+			print_diff(&out, res.normalized_live, NULL, format);
 		}
 		cap_diff_result_release(&res);
 	}

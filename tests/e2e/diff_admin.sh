@@ -42,6 +42,10 @@ check "secret diff masks values" bash -c "! grep -Eq 'hunter2|aHVudGVyMg|b2xkLXB
 check "secret diff shows the changed key" grep -qx -- '-  password: ++++++++++++' "$E2E_TMP/out"
 check "secret diff keeps the unchanged key equal" grep -q '^   user: ++++++++' "$E2E_TMP/out"
 
+KUBECTL_EXTERNAL_DIFF="diff -u" capstan admin diff "$E2E_TMP/secret-config.yaml" "$E2E_TMP/secret-live.yaml" >"$E2E_TMP/out" 2>&1
+check "KUBECTL_EXTERNAL_DIFF runs the tool on masked files" grep -q '^+++ .*/db' "$E2E_TMP/out"
+check "the external tool sees masked values only" bash -c "grep -qx -- '-  password: ++++++++++++' '$E2E_TMP/out' && ! grep -q b2xkLXBhc3N3b3Jk '$E2E_TMP/out'"
+
 # Extraneous live objects count unless they ask to be ignored.
 cat >"$E2E_TMP/live-extra.yaml" <<'YAML'
 apiVersion: v1
