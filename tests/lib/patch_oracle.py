@@ -4,6 +4,7 @@
 # in the fixture as "expect" / "expect_error" for the unit tests.
 import json
 import os
+import random
 import subprocess
 import sys
 import tempfile
@@ -49,11 +50,64 @@ def capstan(case, base_path, patch_path):
                 patch_path])
 
 
+def random_patch(rng):
+    """A Deployment patch mixing directives; never one whose kubectl result depends on Go's map
+    order (a primitive list added to and deleted from without $setElementOrder)."""
+    names, envs = ["app", "sidecar", "log"], ["MODE", "LOG", "DB", "NEW"]
+    spec = {}
+    containers = []
+    for _ in range(rng.randint(0, 3)):
+        c = {"name": rng.choice(names)}
+        if rng.random() < 0.15:
+            c["$patch"] = "delete"
+        if rng.random() < 0.5:
+            c["image"] = rng.choice(["i:1", "i:2", None])
+        if rng.random() < 0.5:
+            c["env"] = [{"name": rng.choice(envs), "value": rng.choice(["1", None])}
+                        if rng.random() < 0.8 else {"name": rng.choice(envs), "$patch": "delete"}
+                        for _ in range(rng.randint(0, 3))]
+            if rng.random() < 0.3:
+                c["$setElementOrder/env"] = [{"name": n} for n in rng.sample(envs, rng.randint(0, 4))]
+        if rng.random() < 0.3:
+            c["ports"] = [{"containerPort": rng.choice([80, 8080, 9090]), "name": rng.choice("ab")}]
+        containers.append(c)
+    if containers or rng.random() < 0.5:
+        spec["containers"] = containers
+    if rng.random() < 0.3:
+        spec["$setElementOrder/containers"] = [{"name": n} for n in rng.sample(names, rng.randint(0, 3))]
+    if rng.random() < 0.3:
+        spec["volumes"] = [{"name": rng.choice(["data", "config", "new"]), "emptyDir": {}}]
+    metadata = {}
+    fins = ["example.com/a", "example.com/b", "example.com/c"]
+    if rng.random() < 0.4:
+        metadata["finalizers"] = rng.sample(fins, rng.randint(0, 3))
+    elif rng.random() < 0.4:
+        metadata["$deleteFromPrimitiveList/finalizers"] = rng.sample(fins, rng.randint(0, 2))
+    if rng.random() < 0.3:
+        metadata["labels"] = {"app": rng.choice([None, "x"]), "tier": None}
+    patch = {"spec": {"template": {"spec": spec}}}
+    if metadata:
+        patch["metadata"] = metadata
+    if rng.random() < 0.2:
+        patch["spec"]["strategy"] = rng.choice([{"type": "Recreate", "$retainKeys": ["type"]},
+                                                {"$patch": "delete"}])
+    return patch
+
+
+def random_cases(count):
+    rng = random.Random(20261124)
+    return [{"name": "random_%02d" % i, "type": "strategic", "base": "deployment",
+             "patch": random_patch(rng)} for i in range(count)]
+
+
 def main():
     mode = sys.argv[1] if len(sys.argv) > 1 else "check"
     path = os.path.join(FIXTURES, "apply_cases.json")
     with open(path) as f:
         cases = json.load(f)
+    if mode == "check":
+        # seeded random cases beside the written ones: kubectl is the only expectation
+        cases = cases + random_cases(int(os.environ.get("CAP_PATCH_RANDOM_CASES", "30")))
     tmp = tempfile.mkdtemp(prefix="capstan-patch-")
     for case in cases:
         base_path = os.path.join(FIXTURES, "bases", case["base"] + ".json")
