@@ -36,14 +36,14 @@ typedef enum cap_kube_apply_mode {
 
 typedef struct cap_kube_apply_options {
 	cap_kube_apply_mode mode;
-	bool dry_run;              /* server dry run (dryRun=All): nothing is stored */
+	bool dry_run; /* server dry run (dryRun=All): nothing is stored */
 	/*
 	 * CLIENT: when the patch is refused as invalid or conflicting, delete and recreate (as
 	 * `kubectl apply --force`); SERVER: force conflicts; REPLACE: delete then create.
 	 */
 	bool force;
 	const char *field_manager; /* SERVER (and fieldManager of other writes); NULL: default */
-	const char *namespace;     /* for namespaced objects without one; NULL: the config's */
+	const char *namespace;	   /* for namespaced objects without one; NULL: the config's */
 	/*
 	 * Types for strategic merge patches; NULL: cap_schema_default(). Kinds it does not know
 	 * get JSON merge patches, as kubectl does for custom resources.

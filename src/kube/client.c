@@ -1,4 +1,5 @@
-/* The REST client on libcurl: a handle pool, a token-bucket rate limiter and typed Status errors. */
+/* The REST client on libcurl: a handle pool, a token-bucket rate limiter and typed Status errors.
+ */
 #include "kube/client.h"
 
 #include <curl/curl.h>
@@ -20,8 +21,8 @@
 
 struct cap_kube_client {
 	cap_kube_config cfg;
-	char *base_url;    /* scheme://host:port, without a trailing slash */
-	char *connect_to;  /* CURLOPT_CONNECT_TO entry when tls_server_name differs */
+	char *base_url;	  /* scheme://host:port, without a trailing slash */
+	char *connect_to; /* CURLOPT_CONNECT_TO entry when tls_server_name differs */
 	char *user_agent;
 	unsigned timeout_ms, connect_timeout_ms;
 
@@ -192,7 +193,8 @@ static void rate_wait(cap_kube_client *c)
 	if (deficit > 0) {
 		uint64_t wait_ns = (uint64_t)(deficit / c->qps * 1e9);
 		atomic_fetch_add(&c->throttled_ns, wait_ns);
-		struct timespec ts = {(time_t)(wait_ns / 1000000000u), (long)(wait_ns % 1000000000u)};
+		struct timespec ts = {(time_t)(wait_ns / 1000000000u),
+				      (long)(wait_ns % 1000000000u)};
 		while (nanosleep(&ts, &ts) != 0)
 			;
 	}
@@ -280,7 +282,8 @@ static size_t on_header(char *data, size_t size, size_t n, void *arg)
 	if (len > 5 && memcmp(data, "HTTP/", 5) == 0) {
 		const char *sp = memchr(data, ' ', len);
 		long code = sp ? strtol(sp + 1, NULL, 10) : 0;
-		/* 0 while successful so on_body streams; the real status is read after the transfer */
+		/* 0 while successful so on_body streams; the real status is read after the transfer
+		 */
 		t->out->status = code >= 200 && code < 300 ? 0 : code;
 	}
 	return len;
@@ -373,7 +376,8 @@ int cap_kube__perform(cap_kube_client *c, const cap_kube__request *req, cap_kube
 		curl_easy_setopt(h, CURLOPT_CAINFO_BLOB, &blob);
 	}
 	if (c->cfg.cert_pem && c->cfg.key_pem) {
-		struct curl_blob cert = {c->cfg.cert_pem, strlen(c->cfg.cert_pem), CURL_BLOB_NOCOPY};
+		struct curl_blob cert = {c->cfg.cert_pem, strlen(c->cfg.cert_pem),
+					 CURL_BLOB_NOCOPY};
 		struct curl_blob key = {c->cfg.key_pem, strlen(c->cfg.key_pem), CURL_BLOB_NOCOPY};
 		curl_easy_setopt(h, CURLOPT_SSLCERT_BLOB, &cert);
 		curl_easy_setopt(h, CURLOPT_SSLCERTTYPE, "PEM");
@@ -432,7 +436,8 @@ int cap_kube__status_error(const cap_kube_response *r)
 		const char *kind = cap_value_get_string(cap_value_object_get(v, "kind"));
 		if (kind && strcmp(kind, "Status") == 0) {
 			message = cap_value_get_string(cap_value_object_get(v, "message"));
-			const char *reason = cap_value_get_string(cap_value_object_get(v, "reason"));
+			const char *reason =
+			    cap_value_get_string(cap_value_object_get(v, "reason"));
 			if (reason)
 				snprintf(st.reason, sizeof(st.reason), "%s", reason);
 		}
@@ -502,8 +507,8 @@ static int json_call(cap_kube_client *c, cap_value **out, const char *method, co
 {
 	char *text = body ? cap_json_to_string(body, CAP_JSON_COMPACT) : NULL;
 	cap_kube_response r;
-	int rc = cap_kube_request(c, &r, method, path, content_type, text,
-				  text ? strlen(text) : 0, NULL);
+	int rc = cap_kube_request(c, &r, method, path, content_type, text, text ? strlen(text) : 0,
+				  NULL);
 	free(text);
 	if (rc)
 		return rc;
@@ -564,8 +569,8 @@ int cap_kube_resolve(cap_kube_client *c, cap_kube_key *key, const char *default_
 	if (!r.namespaced)
 		cap_kube_key_set_member(&key->namespace, "");
 	else if (!key->namespace[0] && key->name[0])
-		cap_kube_key_set_member(&key->namespace, default_namespace ? default_namespace
-									   : c->cfg.namespace);
+		cap_kube_key_set_member(&key->namespace,
+					default_namespace ? default_namespace : c->cfg.namespace);
 	cap_kube_api_resource_release(&r);
 	return 0;
 }
@@ -742,7 +747,8 @@ static int write_object(cap_kube_client *c, cap_value **out, const cap_value *ob
 		cap_kube_key_release(&k);
 		return cap_error_set(CAP_EINVALID, "object of kind '%s' has no name", k.kind);
 	}
-	/* namespaced objects without one land in the default; resolve clears it when cluster-scoped */
+	/* namespaced objects without one land in the default; resolve clears it when cluster-scoped
+	 */
 	if (!k.namespace[0])
 		cap_kube_key_set_member(&k.namespace,
 					opts->namespace ? opts->namespace : c->cfg.namespace);
@@ -830,8 +836,8 @@ int cap_kube_delete(cap_kube_client *c, const cap_kube_key *key,
 						     cap_value_string(opts->precondition_uid));
 			if (opts->precondition_resource_version)
 				cap_value_object_set(
-					pre, "resourceVersion",
-					cap_value_string(opts->precondition_resource_version));
+				    pre, "resourceVersion",
+				    cap_value_string(opts->precondition_resource_version));
 			cap_value_object_set(body, "preconditions", pre);
 		}
 		if (opts->dry_run) {

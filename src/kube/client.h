@@ -40,11 +40,11 @@ typedef struct cap_kube_client cap_kube_client;
 typedef struct cap_kube_discovery cap_kube_discovery;
 
 typedef struct cap_kube_client_options {
-	double qps;                  /* requests per second; 0: 200; negative: unlimited */
-	unsigned burst;              /* bucket size; 0: 400 (or qps*2 when qps is set) */
-	unsigned timeout_ms;         /* whole-request limit for non-watch requests; 0: 60000 */
+	double qps;		     /* requests per second; 0: 200; negative: unlimited */
+	unsigned burst;		     /* bucket size; 0: 400 (or qps*2 when qps is set) */
+	unsigned timeout_ms;	     /* whole-request limit for non-watch requests; 0: 60000 */
 	unsigned connect_timeout_ms; /* 0: 10000 */
-	const char *user_agent;      /* NULL: "capstan/<version>" */
+	const char *user_agent;	     /* NULL: "capstan/<version>" */
 } cap_kube_client_options;
 
 /*
@@ -66,8 +66,9 @@ cap_kube_discovery *cap_kube_client_discovery(cap_kube_client *c);
 
 /* The server's Status of the calling thread's last failed request. */
 typedef struct cap_kube_status {
-	long code;          /* HTTP status; 0 for transport failures */
-	char reason[64];    /* "NotFound", "AlreadyExists", "Conflict", "Invalid", "Expired", … or "" */
+	long code; /* HTTP status; 0 for transport failures */
+	char
+	    reason[64]; /* "NotFound", "AlreadyExists", "Conflict", "Invalid", "Expired", … or "" */
 } cap_kube_status;
 /* Copies the calling thread's last Status to *out (zeroed when the last request succeeded). */
 void cap_kube_last_status(cap_kube_status *out);
@@ -115,10 +116,10 @@ int cap_kube_get(cap_kube_client *c, cap_value **out, const cap_kube_key *key);
 typedef struct cap_kube_list_options {
 	const char *label_selector;   /* labelSelector, e.g. "app=web,tier!=db" */
 	const char *field_selector;   /* fieldSelector, e.g. "metadata.name=x" */
-	unsigned limit;               /* page size; 0: 500 */
+	unsigned limit;		      /* page size; 0: 500 */
 	const char *continue_token;   /* start from this page (single-page listing) */
 	const char *resource_version; /* resourceVersion ("0": any cached state) */
-	bool single_page;             /* return one page and its continue token */
+	bool single_page;	      /* return one page and its continue token */
 } cap_kube_list_options;
 
 /* A list result: items, a new array; resource_version and continue_token malloc'd or NULL. */
@@ -141,12 +142,14 @@ int cap_kube_list(cap_kube_client *c, cap_kube_object_list *out, const cap_kube_
 
 /* Options shared by writes. Every member may be left zero. */
 typedef struct cap_kube_write_options {
-	bool dry_run;                /* dryRun=All: the server validates and answers, stores nothing */
-	const char *field_manager;   /* fieldManager= (server-side apply: NULL is "argocd-controller") */
-	bool force;                  /* force=true for server-side apply conflicts */
-	const char *field_validation; /* fieldValidation= "Strict", "Warn" or "Ignore"; NULL unset */
-	const char *subresource;     /* "status", "scale", …; NULL: the object itself */
-	const char *namespace;       /* for namespaced objects without metadata.namespace */
+	bool dry_run; /* dryRun=All: the server validates and answers, stores nothing */
+	const char
+	    *field_manager; /* fieldManager= (server-side apply: NULL is "argocd-controller") */
+	bool force;	    /* force=true for server-side apply conflicts */
+	const char
+	    *field_validation;	 /* fieldValidation= "Strict", "Warn" or "Ignore"; NULL unset */
+	const char *subresource; /* "status", "scale", …; NULL: the object itself */
+	const char *namespace;	 /* for namespaced objects without metadata.namespace */
 } cap_kube_write_options;
 
 /*
@@ -164,10 +167,10 @@ int cap_kube_update(cap_kube_client *c, cap_value **out, const cap_value *obj,
 		    const cap_kube_write_options *opts);
 
 typedef enum cap_kube_patch_type {
-	CAP_KUBE_PATCH_JSON,      /* application/json-patch+json (RFC 6902 array) */
-	CAP_KUBE_PATCH_MERGE,     /* application/merge-patch+json (RFC 7386) */
+	CAP_KUBE_PATCH_JSON,	  /* application/json-patch+json (RFC 6902 array) */
+	CAP_KUBE_PATCH_MERGE,	  /* application/merge-patch+json (RFC 7386) */
 	CAP_KUBE_PATCH_STRATEGIC, /* application/strategic-merge-patch+json */
-	CAP_KUBE_PATCH_APPLY,     /* application/apply-patch+yaml (server-side apply; JSON is YAML) */
+	CAP_KUBE_PATCH_APPLY, /* application/apply-patch+yaml (server-side apply; JSON is YAML) */
 } cap_kube_patch_type;
 
 /* The Content-Type of a patch type. */
@@ -183,10 +186,11 @@ int cap_kube_patch(cap_kube_client *c, cap_value **out, const cap_kube_key *key,
 		   const cap_kube_write_options *opts);
 
 typedef struct cap_kube_delete_options {
-	const char *propagation_policy; /* "Foreground", "Background", "Orphan"; NULL: the server's */
-	bool grace_period_set;          /* send grace_period_seconds */
+	const char
+	    *propagation_policy; /* "Foreground", "Background", "Orphan"; NULL: the server's */
+	bool grace_period_set;	 /* send grace_period_seconds */
 	int64_t grace_period_seconds;
-	const char *precondition_uid;   /* preconditions.uid */
+	const char *precondition_uid;		   /* preconditions.uid */
 	const char *precondition_resource_version; /* preconditions.resourceVersion */
 	bool dry_run;
 } cap_kube_delete_options;
@@ -200,7 +204,7 @@ int cap_kube_delete(cap_kube_client *c, const cap_kube_key *key,
 
 /* Counters since the client was made, for tests and metrics. */
 typedef struct cap_kube_client_stats {
-	uint64_t requests;      /* requests sent (retries count each) */
-	uint64_t throttled_ns;  /* total time spent waiting for rate-limit tokens */
+	uint64_t requests;     /* requests sent (retries count each) */
+	uint64_t throttled_ns; /* total time spent waiting for rate-limit tokens */
 } cap_kube_client_stats;
 void cap_kube_client_stats_get(cap_kube_client *c, cap_kube_client_stats *out);

@@ -1,4 +1,5 @@
-/* Kubeconfig loading and merging as kubectl does it, in-cluster service accounts, Argo CD Secrets. */
+/* Kubeconfig loading and merging as kubectl does it, in-cluster service accounts, Argo CD Secrets.
+ */
 #include "kube/config.h"
 
 #include <libgen.h>
@@ -78,9 +79,9 @@ typedef struct entry {
 
 typedef struct merged {
 	cap_hashmap clusters, users, contexts;
-	char *current; /* current-context */
+	char *current;	 /* current-context */
 	cap_value *docs; /* every parsed file, kept alive */
-	bool any;        /* at least one file was read */
+	bool any;	 /* at least one file was read */
 } merged;
 
 static void entry_free(void *p)
@@ -216,8 +217,10 @@ static int data_or_file(char **out, const cap_value *o, const char *data_key, co
 	if (data) {
 		if (cap_kube__base64_decode(&b, data, strlen(data)) != 0) {
 			cap_buf_release(&b);
-			return cap_error_set(CAP_EINVALID, "cannot load kubeconfig: '%s' of '%s' is "
-							   "not valid base64", data_key, owner);
+			return cap_error_set(CAP_EINVALID,
+					     "cannot load kubeconfig: '%s' of '%s' is "
+					     "not valid base64",
+					     data_key, owner);
 		}
 	} else if (file) {
 		cap_buf path = CAP_BUF_INIT;
@@ -245,8 +248,8 @@ static int read_token_file(char **out, const char *path)
 		cap_buf_release(&b);
 		return rc;
 	}
-	while (b.len && (b.ptr[b.len - 1] == '\n' || b.ptr[b.len - 1] == '\r' ||
-			 b.ptr[b.len - 1] == ' '))
+	while (b.len &&
+	       (b.ptr[b.len - 1] == '\n' || b.ptr[b.len - 1] == '\r' || b.ptr[b.len - 1] == ' '))
 		cap_buf_truncate(&b, b.len - 1);
 	cap_kube__free_secret(*out);
 	*out = cap_buf_detach(&b, NULL);
@@ -282,7 +285,8 @@ static int fill_user(cap_kube_config *c, const entry *e, const char *name)
 	if (cap_value_object_get(o, "exec") || cap_value_object_get(o, "auth-provider"))
 		return cap_error_set(CAP_EUNSUPPORTED,
 				     "kubeconfig user '%s' uses an exec or auth-provider plugin, "
-				     "which capstan does not run", name);
+				     "which capstan does not run",
+				     name);
 	if (str_member(o, "token"))
 		c->token = cap_strdup(str_member(o, "token"));
 	if (str_member(o, "tokenFile")) {
@@ -318,14 +322,14 @@ static int load_from(cap_kube_config *c, merged *m, const cap_kube_config_option
 		c->context = cap_strdup(ctx_name);
 	}
 	const char *cluster_name = opts && opts->cluster && *opts->cluster
-					   ? opts->cluster
-					   : (ctx ? str_member(ctx->body, "cluster") : NULL);
+				       ? opts->cluster
+				       : (ctx ? str_member(ctx->body, "cluster") : NULL);
 	const char *user_name = opts && opts->user && *opts->user
-					? opts->user
-					: (ctx ? str_member(ctx->body, "user") : NULL);
+				    ? opts->user
+				    : (ctx ? str_member(ctx->body, "user") : NULL);
 	const char *ns = opts && opts->namespace && *opts->namespace
-				 ? opts->namespace
-				 : (ctx ? str_member(ctx->body, "namespace") : NULL);
+			     ? opts->namespace
+			     : (ctx ? str_member(ctx->body, "namespace") : NULL);
 	if (opts && opts->server && *opts->server)
 		c->server = cap_strdup(opts->server);
 	if (cluster_name) {
@@ -432,8 +436,10 @@ int cap_kube_config_load_in_cluster(cap_kube_config *out, const char *sa_dir)
 	int rc = read_token_file(&c.token, c.token_file);
 	if (rc) {
 		cap_kube_config_release(&c);
-		return cap_error_set(CAP_ENOTFOUND, "not running in a cluster: cannot read the "
-						    "service account token in '%s'", sa_dir);
+		return cap_error_set(CAP_ENOTFOUND,
+				     "not running in a cluster: cannot read the "
+				     "service account token in '%s'",
+				     sa_dir);
 	}
 	cap_buf_printf(&b, "%s/ca.crt", sa_dir);
 	cap_buf ca = CAP_BUF_INIT;
@@ -464,8 +470,10 @@ static int decode_pem(char **out, const cap_value *tls, const char *key, const c
 	cap_buf b = CAP_BUF_INIT;
 	if (cap_kube__base64_decode(&b, s, strlen(s)) != 0) {
 		cap_buf_release(&b);
-		return cap_error_set(CAP_EINVALID, "cluster '%s': tlsClientConfig.%s is not valid "
-						   "base64", server, key);
+		return cap_error_set(CAP_EINVALID,
+				     "cluster '%s': tlsClientConfig.%s is not valid "
+				     "base64",
+				     server, key);
 	}
 	*out = cap_buf_detach(&b, NULL);
 	return 0;
@@ -479,12 +487,14 @@ int cap_kube_config_from_argocd(cap_kube_config *out, const char *server, const 
 	    cap_value_object_get(config, "awsAuthConfig"))
 		return cap_error_set(CAP_EUNSUPPORTED,
 				     "cluster '%s' uses execProviderConfig or awsAuthConfig, which "
-				     "capstan does not run", server);
+				     "capstan does not run",
+				     server);
 	const cap_value *tls = cap_value_object_get(config, "tlsClientConfig");
 	const char *token = cap_value_get_string(cap_value_object_get(config, "bearerToken"));
 	const char *user = cap_value_get_string(cap_value_object_get(config, "username"));
 	bool has_creds = (token && *token) || (user && *user) ||
-			 cap_value_object_get(tls, "certData") || cap_value_object_get(tls, "caData");
+			 cap_value_object_get(tls, "certData") ||
+			 cap_value_object_get(tls, "caData");
 	/* Argo CD's own cluster, registered without credentials: the pod's service account. */
 	if (strcmp(server, CAP_KUBE_IN_CLUSTER_SERVER) == 0 && !has_creds &&
 	    getenv("KUBERNETES_SERVICE_HOST"))
@@ -531,8 +541,10 @@ static int secret_field(cap_buf *out, const cap_value *secret, const char *key, 
 	if (!enc)
 		return 0;
 	if (cap_kube__base64_decode(out, enc, strlen(enc)) != 0)
-		return cap_error_set(CAP_EINVALID, "cluster secret '%s': field '%s' is not valid "
-						   "base64", name, key);
+		return cap_error_set(CAP_EINVALID,
+				     "cluster secret '%s': field '%s' is not valid "
+				     "base64",
+				     name, key);
 	return 1;
 }
 
@@ -554,8 +566,10 @@ int cap_kube_config_from_argocd_secret(cap_kube_config *out, const cap_value *se
 	if (rc == 1 && config.len) {
 		rc = cap_json_parse(&cfg, config.ptr, config.len, NULL, NULL);
 		if (rc) {
-			rc = cap_error_set(CAP_EINVALID, "cluster secret '%s': field 'config' is not "
-							 "valid JSON", name);
+			rc = cap_error_set(CAP_EINVALID,
+					   "cluster secret '%s': field 'config' is not "
+					   "valid JSON",
+					   name);
 			goto done;
 		}
 	}

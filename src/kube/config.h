@@ -14,21 +14,21 @@
  * key into an error message.
  */
 typedef struct cap_kube_config {
-	char *server;          /* "https://10.0.0.1:6443"; never NULL after a successful load */
+	char *server;	       /* "https://10.0.0.1:6443"; never NULL after a successful load */
 	char *tls_server_name; /* SNI and verification name, when it differs from the host */
-	char *ca_pem;          /* PEM CA bundle; NULL: the system's trust store */
-	bool insecure;         /* insecure-skip-tls-verify: no server certificate check at all */
-	char *cert_pem;        /* client certificate (PEM) */
-	char *key_pem;         /* client key (PEM) */
-	char *token;           /* bearer token */
+	char *ca_pem;	       /* PEM CA bundle; NULL: the system's trust store */
+	bool insecure;	       /* insecure-skip-tls-verify: no server certificate check at all */
+	char *cert_pem;	       /* client certificate (PEM) */
+	char *key_pem;	       /* client key (PEM) */
+	char *token;	       /* bearer token */
 	char *token_file;      /* file holding the bearer token; read at load and by the client */
-	char *username;        /* basic auth */
+	char *username;	       /* basic auth */
 	char *password;
-	char *proxy_url;       /* cluster proxy-url */
-	char *namespace;       /* the context's namespace; "default" when it names none */
-	char *context;         /* the context used; NULL for in-cluster and Argo CD configs */
-	char *cluster_name;    /* the kubeconfig cluster's name, when loaded from one */
-	char *user_name;       /* the kubeconfig user's name, when loaded from one */
+	char *proxy_url;    /* cluster proxy-url */
+	char *namespace;    /* the context's namespace; "default" when it names none */
+	char *context;	    /* the context used; NULL for in-cluster and Argo CD configs */
+	char *cluster_name; /* the kubeconfig cluster's name, when loaded from one */
+	char *user_name;    /* the kubeconfig user's name, when loaded from one */
 } cap_kube_config;
 
 void cap_kube_config_init(cap_kube_config *c);
@@ -39,11 +39,11 @@ void cap_kube_config_copy(cap_kube_config *out, const cap_kube_config *src);
 
 typedef struct cap_kube_config_options {
 	const char *kubeconfig; /* --kubeconfig: this one file, ignoring KUBECONFIG; NULL: unset */
-	const char *context;    /* --context: instead of current-context */
-	const char *cluster;    /* --cluster: overrides the context's cluster */
-	const char *user;       /* --user: overrides the context's user */
-	const char *namespace;  /* --namespace: overrides the context's namespace */
-	const char *server;     /* --server: overrides the cluster's server URL */
+	const char *context;	/* --context: instead of current-context */
+	const char *cluster;	/* --cluster: overrides the context's cluster */
+	const char *user;	/* --user: overrides the context's user */
+	const char *namespace;	/* --namespace: overrides the context's namespace */
+	const char *server;	/* --server: overrides the cluster's server URL */
 } cap_kube_config_options;
 
 /*

@@ -1,4 +1,5 @@
-/* API discovery: aggregated (apidiscovery v2) with a legacy fallback, cached and refreshed on misses. */
+/* API discovery: aggregated (apidiscovery v2) with a legacy fallback, cached and refreshed on
+ * misses. */
 #include "kube/discovery.h"
 
 #include <pthread.h>
@@ -121,10 +122,11 @@ static unsigned parse_verbs(const cap_value *verbs)
 	static const struct {
 		const char *name;
 		unsigned bit;
-	} table[] = {{"get", CAP_KUBE_VERB_GET},       {"list", CAP_KUBE_VERB_LIST},
-		     {"watch", CAP_KUBE_VERB_WATCH},   {"create", CAP_KUBE_VERB_CREATE},
-		     {"update", CAP_KUBE_VERB_UPDATE}, {"patch", CAP_KUBE_VERB_PATCH},
-		     {"delete", CAP_KUBE_VERB_DELETE}, {"deletecollection", CAP_KUBE_VERB_DELETECOLLECTION}};
+	} table[] = {
+	    {"get", CAP_KUBE_VERB_GET},	      {"list", CAP_KUBE_VERB_LIST},
+	    {"watch", CAP_KUBE_VERB_WATCH},   {"create", CAP_KUBE_VERB_CREATE},
+	    {"update", CAP_KUBE_VERB_UPDATE}, {"patch", CAP_KUBE_VERB_PATCH},
+	    {"delete", CAP_KUBE_VERB_DELETE}, {"deletecollection", CAP_KUBE_VERB_DELETECOLLECTION}};
 	unsigned bits = 0;
 	size_t i;
 	cap_value *v;
@@ -170,7 +172,8 @@ static void add_aggregated_group(resource_vec *out, const cap_value *group)
 		const cap_value *resources = cap_value_object_get(ver, "resources");
 		CAP_VALUE_ARRAY_FOREACH(resources, j, res)
 		{
-			const char *plural = cap_value_get_string(cap_value_object_get(res, "resource"));
+			const char *plural =
+			    cap_value_get_string(cap_value_object_get(res, "resource"));
 			const char *kind = cap_value_dig_string(res, "responseKind", "kind", NULL);
 			if (!plural || !kind || strchr(plural, '/'))
 				continue;
@@ -181,8 +184,9 @@ static void add_aggregated_group(resource_vec *out, const cap_value *group)
 			set_str(&r.kind, kind);
 			set_str(&r.resource, plural);
 			set_str(&r.singular, cap_value_get_string(
-						     cap_value_object_get(res, "singularResource")));
-			const char *scope = cap_value_get_string(cap_value_object_get(res, "scope"));
+						 cap_value_object_get(res, "singularResource")));
+			const char *scope =
+			    cap_value_get_string(cap_value_object_get(res, "scope"));
 			r.namespaced = scope && strcmp(scope, "Namespaced") == 0;
 			r.preferred = i == 0; /* the first version listed is the preferred one */
 			r.verbs = parse_verbs(cap_value_object_get(res, "verbs"));
@@ -211,7 +215,8 @@ static void add_legacy_list(resource_vec *out, const cap_value *list, const char
 		set_str(&r.version, version);
 		set_str(&r.kind, kind);
 		set_str(&r.resource, name);
-		set_str(&r.singular, cap_value_get_string(cap_value_object_get(res, "singularName")));
+		set_str(&r.singular,
+			cap_value_get_string(cap_value_object_get(res, "singularName")));
 		r.namespaced = cap_value_get_bool(cap_value_object_get(res, "namespaced"));
 		r.preferred = preferred;
 		r.verbs = parse_verbs(cap_value_object_get(res, "verbs"));
@@ -298,12 +303,14 @@ static int fetch_all(cap_kube_client *c, resource_vec *out)
 		CAP_VALUE_ARRAY_FOREACH(cap_value_object_get(doc, "groups"), i, it)
 		{
 			const char *g = cap_value_get_string(cap_value_object_get(it, "name"));
-			const char *pref = cap_value_dig_string(it, "preferredVersion", "version", NULL);
+			const char *pref =
+			    cap_value_dig_string(it, "preferredVersion", "version", NULL);
 			size_t j;
 			cap_value *ver;
 			CAP_VALUE_ARRAY_FOREACH(cap_value_object_get(it, "versions"), j, ver)
 			{
-				const char *v = cap_value_get_string(cap_value_object_get(ver, "version"));
+				const char *v =
+				    cap_value_get_string(cap_value_object_get(ver, "version"));
 				if (!g || !v)
 					continue;
 				bool preferred = pref ? strcmp(pref, v) == 0 : j == 0;
@@ -416,8 +423,8 @@ static bool find_locked(cap_kube_discovery *d, cap_kube_api_resource *out, match
 }
 
 /* Looks up with match, refreshing once on a miss. */
-static int find(cap_kube_discovery *d, cap_kube_api_resource *out, match_fn match,
-		const void *arg, bool core_first)
+static int find(cap_kube_discovery *d, cap_kube_api_resource *out, match_fn match, const void *arg,
+		bool core_first)
 {
 	int rc = ensure_loaded(d);
 	if (rc)

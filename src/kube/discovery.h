@@ -24,14 +24,14 @@ enum {
 
 /* One served resource type (subresources such as pods/log are not listed). Owns its strings. */
 typedef struct cap_kube_api_resource {
-	char *group;     /* "" for core */
+	char *group; /* "" for core */
 	char *version;
 	char *kind;
-	char *resource;  /* plural, "deployments" */
-	char *singular;  /* "deployment" ("" when the server gives none) */
+	char *resource; /* plural, "deployments" */
+	char *singular; /* "deployment" ("" when the server gives none) */
 	bool namespaced;
-	bool preferred;  /* version is the group's preferred version */
-	unsigned verbs;  /* CAP_KUBE_VERB_* */
+	bool preferred; /* version is the group's preferred version */
+	unsigned verbs; /* CAP_KUBE_VERB_* */
 	cap_strvec short_names;
 	cap_strvec categories;
 } cap_kube_api_resource;

@@ -31,8 +31,10 @@ typedef struct cap_kube_key {
 
 extern char cap_kube_key__empty[];
 #define CAP_KUBE_KEY_INIT                                                                          \
-	{cap_kube_key__empty, cap_kube_key__empty, cap_kube_key__empty,                           \
-	 cap_kube_key__empty, cap_kube_key__empty, cap_kube_key__empty}
+	{                                                                                          \
+		cap_kube_key__empty, cap_kube_key__empty, cap_kube_key__empty,                     \
+		    cap_kube_key__empty, cap_kube_key__empty, cap_kube_key__empty                  \
+	}
 
 /* Sets every member to "". Allocates nothing. */
 void cap_kube_key_init(cap_kube_key *key);

@@ -33,13 +33,13 @@ typedef struct cap_kube_event {
 typedef void (*cap_kube_event_fn)(void *ctx, const cap_kube_event *event);
 
 typedef struct cap_kube_reflector_options {
-	const char *label_selector;   /* NULL: every object */
+	const char *label_selector; /* NULL: every object */
 	const char *field_selector;
-	unsigned page_size;           /* list page size; 0: 500 */
-	unsigned watch_timeout_s;     /* timeoutSeconds of each watch; 0: 300 to 600, randomised */
-	unsigned backoff_initial_ms;  /* first reconnect delay; 0: 200 (doubles up to the max) */
-	unsigned backoff_max_ms;      /* 0: 30000 */
-	cap_kube_event_fn fn;         /* required */
+	unsigned page_size;	     /* list page size; 0: 500 */
+	unsigned watch_timeout_s;    /* timeoutSeconds of each watch; 0: 300 to 600, randomised */
+	unsigned backoff_initial_ms; /* first reconnect delay; 0: 200 (doubles up to the max) */
+	unsigned backoff_max_ms;     /* 0: 30000 */
+	cap_kube_event_fn fn;	     /* required */
 	void *ctx;
 	/* Optional: told about each failure it will retry (for logs), on the reflector's thread. */
 	void (*on_error)(void *ctx, int code, const char *message);
@@ -76,7 +76,7 @@ bool cap_kube_reflector_synced(cap_kube_reflector *r);
 
 /* Counters for tests and metrics. */
 typedef struct cap_kube_reflector_stats {
-	uint64_t lists;     /* full lists done (1 + re-lists) */
+	uint64_t lists;	    /* full lists done (1 + re-lists) */
 	uint64_t watches;   /* watch requests made */
 	uint64_t events;    /* events delivered (SYNCED included) */
 	uint64_t bookmarks; /* bookmarks received */

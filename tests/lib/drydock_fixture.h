@@ -7,19 +7,19 @@
 #include "base/buf.h"
 
 typedef struct cap_drydock_options {
-	bool tls;              /* --tls: HTTPS with a generated CA in the kubeconfig */
-	const char *token;     /* --token: require this bearer token (written to the kubeconfig) */
-	const char *faults;    /* --faults SPEC (see src/drydock/faults.h) */
-	bool controllers;      /* run the simulated workload controllers (off by default: faster) */
+	bool tls;	    /* --tls: HTTPS with a generated CA in the kubeconfig */
+	const char *token;  /* --token: require this bearer token (written to the kubeconfig) */
+	const char *faults; /* --faults SPEC (see src/drydock/faults.h) */
+	bool controllers;   /* run the simulated workload controllers (off by default: faster) */
 	const char *extra_args; /* more arguments, split at spaces */
 } cap_drydock_options;
 
 typedef struct cap_drydock {
 	pid_t pid;
-	cap_buf dir;        /* a temporary directory owned by the fixture */
+	cap_buf dir;	    /* a temporary directory owned by the fixture */
 	cap_buf kubeconfig; /* path of the kubeconfig drydock wrote */
-	cap_buf server;     /* the server URL read back from the kubeconfig */
-	cap_buf log;        /* path of drydock's stderr */
+	cap_buf server;	    /* the server URL read back from the kubeconfig */
+	cap_buf log;	    /* path of drydock's stderr */
 } cap_drydock;
 
 /*
@@ -35,4 +35,4 @@ void cap_drydock_stop(cap_drydock *d);
  * stdout into out (may be NULL); returns the exit status. Uses a per-fixture cache directory.
  */
 int cap_drydock_kubectl(cap_drydock *d, cap_buf *out, const char *fmt, ...)
-	__attribute__((format(printf, 3, 4)));
+    __attribute__((format(printf, 3, 4)));

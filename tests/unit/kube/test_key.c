@@ -108,12 +108,12 @@ static void test_hash_separates_members(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_from_object_reads_group_version_kind_namespace_name),
-		cmocka_unit_test(test_core_group_is_empty),
-		cmocka_unit_test(test_missing_kind_is_invalid_and_leaves_key),
-		cmocka_unit_test(test_format_reads_group_kind_namespace_name),
-		cmocka_unit_test(test_identity_ignores_version_and_resource),
-		cmocka_unit_test(test_hash_separates_members),
+	    cmocka_unit_test(test_from_object_reads_group_version_kind_namespace_name),
+	    cmocka_unit_test(test_core_group_is_empty),
+	    cmocka_unit_test(test_missing_kind_is_invalid_and_leaves_key),
+	    cmocka_unit_test(test_format_reads_group_kind_namespace_name),
+	    cmocka_unit_test(test_identity_ignores_version_and_resource),
+	    cmocka_unit_test(test_hash_separates_members),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
