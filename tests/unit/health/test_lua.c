@@ -128,6 +128,10 @@ static void lua_errors_carry_lua_message_and_line(void **state)
 	assert_int_equal(cap_health_lua_run(&out, "error('custom failure')", obj, NULL),
 			 CAP_EINVALID);
 	assert_string_equal(cap_error_last(), "<string>:1: custom failure");
+	assert_int_equal(
+	    cap_health_lua_run(&out, "local function f() return 1 + f() end f()", obj, NULL),
+	    CAP_EINVALID);
+	assert_non_null(strstr(cap_error_last(), "stack overflow"));
 	assert_null(out);
 	cap_value_free(obj);
 }
@@ -190,6 +194,16 @@ static void memory_hog_stops_at_the_memory_limit(void **state)
 	    cap_health_lua_run(&out, "local t = {} for i = 1, 1e9 do t[i] = {i} end", obj, &limits),
 	    CAP_ELIMIT);
 	assert_non_null(strstr(cap_error_last(), "8 MiB"));
+	/* Doubling a string, and catching the memory error to try again, end the same way. */
+	assert_int_equal(
+	    cap_health_lua_run(&out, "local s = 'x' while true do s = s .. s end", obj, &limits),
+	    CAP_ELIMIT);
+	assert_int_equal(cap_health_lua_run(&out,
+					    "local t = {} while true do pcall(function() "
+					    "for i = 1, 1e9 do t[#t + 1] = {i} end end) end",
+					    obj, &limits),
+			 CAP_ELIMIT);
+	assert_null(out);
 	cap_value_free(obj);
 }
 
