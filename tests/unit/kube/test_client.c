@@ -1,5 +1,4 @@
-/* The REST client against drydock: CRUD, typed errors with server messages, paging, rate limits. */
-*rate limits.* /
+/* The REST client against drydock: CRUD, typed errors, server messages, paging, rate limits. */
 #include "cap_test.h"
 
 #include <stdio.h>
@@ -14,7 +13,7 @@
 #include "kube/discovery.h"
 #include "value/json.h"
 
-    typedef struct fixture {
+typedef struct fixture {
 	cap_drydock dd;
 	cap_kube_client *client;
 } fixture;

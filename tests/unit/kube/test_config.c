@@ -1,5 +1,4 @@
-/* Kubeconfig variants against drydock over TLS: tokens, CAs, client certs, merges, in-cluster,
- * Secrets. */
+/* Kubeconfig variants against a TLS drydock: tokens, CAs, client certs, merges, in-cluster. */
 #include "cap_test.h"
 
 #include <stdio.h>
