@@ -9,6 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <unistd.h>
 
 #define MAX_DEPTH 8
 
@@ -46,10 +47,13 @@ static void parse_gitlinks(gitlink_vec *out, const cap_buf *ls)
 	}
 }
 
-/* `git config -z --get-regexp` records: "submodule.<name>.<key>\n<value>\0". */
-static void parse_gitmodules(gitlink_vec *links, const cap_buf *cfg)
+/*
+ * `git config -z --get-regexp` records: "submodule.<name>.<key>\n<value>\0", gathered per name
+ * into aligned paths and urls.
+ */
+static void parse_gitmodules(cap_strvec *paths, cap_strvec *urls, const cap_buf *cfg)
 {
-	cap_strvec names = CAP_STRVEC_INIT, paths = CAP_STRVEC_INIT, urls = CAP_STRVEC_INIT;
+	cap_strvec names = CAP_STRVEC_INIT;
 	const char *p = cfg->ptr, *end = cfg->ptr + cfg->len;
 	while (p < end) {
 		size_t n = strnlen(p, (size_t)(end - p));
@@ -65,24 +69,18 @@ static void parse_gitmodules(gitlink_vec *links, const cap_buf *cfg)
 					idx = (long)i;
 			if (idx < 0) {
 				cap_strvec_pushn(&names, name, name_len);
-				cap_strvec_push(&paths, "");
-				cap_strvec_push(&urls, "");
+				cap_strvec_push(paths, "");
+				cap_strvec_push(urls, "");
 				idx = (long)names.len - 1;
 			}
-			char **slot =
-			    strncmp(dot, ".path\n", 6) == 0 ? &paths.items[idx] : &urls.items[idx];
+			char **slot = strncmp(dot, ".path\n", 6) == 0 ? &paths->items[idx]
+								      : &urls->items[idx];
 			free(*slot);
 			*slot = cap_strndup(nl + 1, (size_t)(p + n - nl - 1));
 		}
 		p += n + 1;
 	}
-	for (size_t i = 0; i < links->len; i++)
-		for (size_t j = 0; j < names.len; j++)
-			if (strcmp(paths.items[j], links->items[i].path) == 0 && *urls.items[j])
-				links->items[i].url = cap_strdup(urls.items[j]);
 	cap_strvec_release(&names);
-	cap_strvec_release(&paths);
-	cap_strvec_release(&urls);
 }
 
 /* git's rule for "./x" and "../x" submodule URLs: relative to the superproject's URL. */
@@ -204,10 +202,37 @@ int cap_git_cache__write_submodules(cap_git_cache *c, repo *r, const char *url,
 				    const cap_git_creds *creds, const char *commit,
 				    const char *dest, int depth)
 {
+	/* The tree is written already: without a .gitmodules there is nothing to fill. */
+	cap_buf blob = CAP_BUF_INIT;
+	cap_buf_printf(&blob, "%s/.gitmodules", dest);
+	bool any = access(blob.ptr, F_OK) == 0;
+	cap_buf_clear(&blob);
+	if (!any) {
+		cap_buf_release(&blob);
+		return 0;
+	}
 	cap_proc_result ls = CAP_PROC_RESULT_INIT, cfg = CAP_PROC_RESULT_INIT;
+	cap_strvec paths = CAP_STRVEC_INIT, urls = CAP_STRVEC_INIT;
+	cap_strvec ls_args = CAP_STRVEC_INIT;
 	gitlink_vec links = {0};
-	const char *ls_args[] = {"ls-tree", "-r", "-z", "--full-tree", commit, NULL};
-	int rc = cap_git_cache__local_git(c, r, &ls, ls_args, "cannot list the tree of");
+	int rc = 0;
+	cap_buf_printf(&blob, "%s:.gitmodules", commit);
+	const char *cfg_args[] = {"config", "--blob",	    blob.ptr,
+				  "-z",	    "--get-regexp", "^submodule\\..*\\.(path|url)$",
+				  NULL};
+	if (cap_git_cache__local_git(c, r, &cfg, cfg_args, "cannot read .gitmodules of") == 0)
+		parse_gitmodules(&paths, &urls, &cfg.out);
+	cap_error_clear();
+	if (paths.len == 0)
+		goto out;
+	/* Only the paths .gitmodules names: listing a whole monorepo would cost more. */
+	const char *ls_head[] = {"ls-tree", "-z", "--full-tree", commit, "--", NULL};
+	cap_strvec_pushv(&ls_args, ls_head);
+	for (size_t i = 0; i < paths.len; i++)
+		if (*paths.items[i])
+			cap_strvec_push(&ls_args, paths.items[i]);
+	rc = cap_git_cache__local_git(c, r, &ls, (const char *const *)ls_args.items,
+				      "cannot list the tree of");
 	if (rc == 0)
 		parse_gitlinks(&links, &ls.out);
 	if (rc || links.len == 0)
@@ -216,19 +241,18 @@ int cap_git_cache__write_submodules(cap_git_cache *c, repo *r, const char *url,
 		rc = cap_error_set(CAP_ELIMIT, "submodules nest deeper than %d levels", MAX_DEPTH);
 		goto out;
 	}
-	cap_buf blob = CAP_BUF_INIT;
-	cap_buf_printf(&blob, "%s:.gitmodules", commit);
-	const char *cfg_args[] = {"config", "--blob",	    blob.ptr,
-				  "-z",	    "--get-regexp", "^submodule\\..*\\.(path|url)$",
-				  NULL};
-	if (cap_git_cache__local_git(c, r, &cfg, cfg_args, "cannot read .gitmodules of") == 0)
-		parse_gitmodules(&links, &cfg.out);
-	cap_error_clear();
-	cap_buf_release(&blob);
+	for (size_t i = 0; i < links.len; i++)
+		for (size_t j = 0; j < paths.len && !links.items[i].url; j++)
+			if (strcmp(paths.items[j], links.items[i].path) == 0 && *urls.items[j])
+				links.items[i].url = cap_strdup(urls.items[j]);
 	for (size_t i = 0; i < links.len && rc == 0; i++)
 		rc = fill_one(c, url, creds, &links.items[i], dest, depth);
 out:
 	gitlinks_release(&links);
+	cap_strvec_release(&paths);
+	cap_strvec_release(&urls);
+	cap_strvec_release(&ls_args);
+	cap_buf_release(&blob);
 	cap_proc_result_release(&ls);
 	cap_proc_result_release(&cfg);
 	return rc;
