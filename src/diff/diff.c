@@ -37,11 +37,32 @@ static void normalize_rules(cap_value *obj, const cap_diff_options *o)
 		o->normalize(obj, o->normalize_ctx);
 }
 
+/* The strategic-merge schema the options name, or the default one; NULL when none loads. */
+static const cap_schema *schema_of(const cap_diff_options *o)
+{
+	const cap_schema *schema = o->schema;
+	if (!schema && cap_schema_default(&schema)) {
+		cap_error_clear(); /* no type information: merge patch semantics for every kind */
+		schema = NULL;
+	}
+	return schema;
+}
+
+/* gitops-engine's remarshal: Kubernetes' typed round trip, for built-in kinds. */
+static void remarshal(cap_value *obj, const cap_diff_options *o)
+{
+	const char *av = cap_value_dig_string(obj, "apiVersion", NULL);
+	bool builtin = cap_diff_builtin_group(av);
+	const cap_schema_type *t =
+	    builtin ? cap_schema_lookup(schema_of(o), av, cap_value_dig_string(obj, "kind", NULL))
+		    : NULL;
+	cap_diff_remarshal(obj, builtin, t && !t->custom ? t : NULL);
+}
+
 /* gitops-engine's remarshal and Normalize on obj, which the caller owns; returns it. */
 static cap_value *prepare_owned(cap_value *copy, const cap_diff_options *o)
 {
-	cap_diff_remarshal(copy,
-			   cap_diff_builtin_group(cap_value_dig_string(copy, "apiVersion", NULL)));
+	remarshal(copy, o);
 	cap_diff_normalize_kind(copy, o->ignore_aggregated_roles);
 	normalize_rules(copy, o);
 	return copy;
@@ -291,9 +312,7 @@ static int three_way(cap_value **out, cap_value *orig, cap_value *config, const 
 static int client_side(cap_value **out, cap_value *config, const cap_value *live,
 		       const cap_diff_options *o)
 {
-	const cap_schema *schema = o->schema;
-	if (!schema && cap_schema_default(&schema))
-		cap_error_clear(); /* no type information: merge patch semantics for every kind */
+	const cap_schema *schema = schema_of(o);
 	cap_value *orig = last_applied(live, o);
 	int rc = CAP_EINVALID;
 	if (orig)
@@ -349,8 +368,7 @@ static int server_side(cap_value **out, const cap_value *config, const cap_value
 		pred = kept;
 	}
 	/* a real API server answers in canonical form already; emulators may not */
-	cap_diff_remarshal(pred,
-			   cap_diff_builtin_group(cap_value_dig_string(pred, "apiVersion", NULL)));
+	remarshal(pred, o);
 	cap_diff_normalize_kind(pred, o->ignore_aggregated_roles);
 	normalize_rules(pred, o);
 	*out = pred;

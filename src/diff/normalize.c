@@ -77,7 +77,25 @@ static bool quantity_map(const char *parent, const char *key, bool builtin)
 	return false;
 }
 
-static void remarshal_walk(cap_value *v, const char *parent, bool builtin, unsigned depth)
+/* A map type (additionalProperties): any member name has a type. */
+static bool is_map_type(const cap_schema_type *t)
+{
+	return t && t->kind == CAP_SCHEMA_OBJECT && cap_schema_field(t, "\x01", 1) != NULL;
+}
+
+/* Lists Kubernetes marshals even when empty (no omitempty in the Go types). */
+static bool list_kept_empty(const char *key)
+{
+	static const char *const kept[] = {"rules", "verbs", "containers", "nodeSelectorTerms",
+					   "paths"};
+	for (size_t i = 0; i < sizeof(kept) / sizeof(kept[0]); i++)
+		if (!strcmp(key, kept[i]))
+			return true;
+	return false;
+}
+
+static void remarshal_walk(cap_value *v, const char *parent, bool builtin, const cap_schema_type *t,
+			   unsigned depth)
 {
 	const char *key;
 	cap_value *child;
@@ -86,8 +104,9 @@ static void remarshal_walk(cap_value *v, const char *parent, bool builtin, unsig
 	if (depth > 200)
 		return;
 	if (cap_value_is_array(v)) {
+		const cap_schema_type *it = cap_schema_items(t);
 		CAP_VALUE_ARRAY_FOREACH(v, i, child)
-		remarshal_walk(child, NULL, builtin, depth + 1);
+		remarshal_walk(child, NULL, builtin, it, depth + 1);
 		return;
 	}
 	if (!cap_value_is_object(v))
@@ -111,13 +130,21 @@ static void remarshal_walk(cap_value *v, const char *parent, bool builtin, unsig
 			cap_value_free(holder);
 			continue;
 		}
-		remarshal_walk(child, key, builtin, depth + 1);
+		const cap_schema_type *ct = cap_schema_field(t, key, strlen(key));
+		remarshal_walk(child, key, builtin, ct, depth + 1);
+		/* omitempty: empty lists and maps read back as absent */
+		if (builtin && cap_value_is_array(child) && cap_value_array_len(child) == 0 &&
+		    !list_kept_empty(key))
+			cap_value_object_del(v, key);
+		else if (cap_value_is_object(child) && cap_value_object_len(child) == 0 &&
+			 builtin && is_map_type(ct))
+			cap_value_object_del(v, key);
 	}
 }
 
-void cap_diff_remarshal(cap_value *obj, bool builtin)
+void cap_diff_remarshal(cap_value *obj, bool builtin, const cap_schema_type *type)
 {
-	remarshal_walk(obj, NULL, builtin, 0);
+	remarshal_walk(obj, NULL, builtin, type, 0);
 }
 
 static bool is_kind(const cap_value *obj, const char *group, const char *kind)

@@ -3,6 +3,7 @@
 
 #include <stdbool.h>
 
+#include "schema/schema.h"
 #include "value/value.h"
 
 /* The last-applied configuration annotation `kubectl apply` keeps on live objects. */
@@ -17,12 +18,16 @@ typedef enum cap_diff_status_mode {
 
 /*
  * Rewrites the value forms the API server would rewrite, on obj in place (obj is owned by the
- * caller): resource quantities under resources.requests/limits, ResourceQuota hard, LimitRange
- * limits, emptyDir sizeLimit, overhead, capacity and allocatable to canonical text ("1000m" to
- * "1", "1024Mi" to "1Gi", numbers to strings), and null members dropped from built-in kinds
- * (a null reads back as absent through the typed API). Unknown quantity text is left alone.
+ * caller), as reading a manifest into Kubernetes' Go types and writing it back does: resource
+ * quantities under resources.requests/limits, ResourceQuota hard, LimitRange limits, emptyDir
+ * sizeLimit, overhead, capacity and allocatable to canonical text ("1000m" to "1", "1024Mi" to
+ * "1Gi", numbers to strings); and for built-in kinds, null members, empty lists (except the few
+ * Kubernetes always writes: rules, verbs, containers, nodeSelectorTerms, paths) and, where type
+ * (the kind's top-level type; may be NULL) says a member is a map (labels, nodeSelector, a
+ * Service's selector), empty maps dropped, as omitempty drops them. Empty structs stay.
+ * Unknown quantity text is left alone.
  */
-void cap_diff_remarshal(cap_value *obj, bool builtin);
+void cap_diff_remarshal(cap_value *obj, bool builtin, const cap_schema_type *type);
 
 /*
  * gitops-engine's Normalize on obj in place: metadata.creationTimestamp removed; for a Secret,

@@ -3,6 +3,7 @@
 
 #include "base/error.h"
 #include "diff/normalize.h"
+#include "schema/schema.h"
 #include "value/json.h"
 #include "value/yaml.h"
 
@@ -36,7 +37,7 @@ static void remarshal_canonicalises_quantities_and_drops_nulls(void **state)
 		 "  volumes: [{name: v, emptyDir: {sizeLimit: 1024Mi}}]\n"
 		 "  containers:\n  - name: c\n"
 		 "    resources: {requests: {cpu: 0.25, memory: 1048576Ki}, limits: {cpu: 2}}\n");
-	cap_diff_remarshal(obj, true);
+	cap_diff_remarshal(obj, true, NULL);
 	assert_yaml(obj,
 		    "apiVersion: v1\nkind: Pod\nmetadata: {name: p}\n"
 		    "spec:\n  overhead: {cpu: '1'}\n"
@@ -46,12 +47,46 @@ static void remarshal_canonicalises_quantities_and_drops_nulls(void **state)
 	cap_value_free(obj);
 }
 
+static const cap_schema_type *type_of(const char *api_version, const char *kind)
+{
+	const cap_schema *schema = NULL;
+	if (cap_schema_default(&schema))
+		fail_msg("no schema: %s", cap_error_last());
+	return cap_schema_lookup(schema, api_version, kind);
+}
+
+static void empty_lists_and_maps_read_back_as_absent(void **state)
+{
+	cap_value *d = yaml("apiVersion: apps/v1\nkind: Deployment\n"
+			    "metadata: {name: d, annotations: {}, labels: {}}\n"
+			    "spec:\n  selector: {matchLabels: {a: b}}\n  template:\n    spec:\n"
+			    "      nodeSelector: {}\n      tolerations: []\n      affinity: {}\n"
+			    "      securityContext: {}\n      imagePullSecrets: []\n"
+			    "      containers: [{name: c, image: x, env: [], resources: {}}]\n");
+	cap_diff_remarshal(d, true, type_of("apps/v1", "Deployment"));
+	assert_yaml(d, "apiVersion: apps/v1\nkind: Deployment\nmetadata: {name: d}\n"
+		       "spec:\n  selector: {matchLabels: {a: b}}\n  template:\n    spec:\n"
+		       "      affinity: {}\n      securityContext: {}\n"
+		       "      containers: [{name: c, image: x, resources: {}}]\n");
+	cap_value *svc = yaml("apiVersion: v1\nkind: Service\nspec: {selector: {}, ports: []}\n");
+	cap_diff_remarshal(svc, true, type_of("v1", "Service"));
+	assert_yaml(svc, "apiVersion: v1\nkind: Service\nspec: {}\n");
+	cap_value *role = yaml("apiVersion: rbac.authorization.k8s.io/v1\nkind: ClusterRole\n"
+			       "rules: [{verbs: [], apiGroups: []}]\n");
+	cap_diff_remarshal(role, true, type_of("rbac.authorization.k8s.io/v1", "ClusterRole"));
+	assert_yaml(role, "apiVersion: rbac.authorization.k8s.io/v1\nkind: ClusterRole\n"
+			  "rules: [{verbs: []}]\n");
+	cap_value_free(d);
+	cap_value_free(svc);
+	cap_value_free(role);
+}
+
 static void custom_resources_keep_nulls_and_other_maps(void **state)
 {
 	cap_value *obj =
 	    yaml("apiVersion: example.com/v1\nkind: W\nspec: {a: null, hard: {x: '1000'},\n"
 		 "  resources: {limits: {cpu: 1000m}}}\n");
-	cap_diff_remarshal(obj, false);
+	cap_diff_remarshal(obj, false, NULL);
 	assert_yaml(obj, "apiVersion: example.com/v1\nkind: W\nspec: {a: null, hard: {x: '1000'},\n"
 			 "  resources: {limits: {cpu: '1'}}}\n");
 	cap_value_free(obj);
@@ -174,6 +209,7 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 	    cmocka_unit_test(remarshal_canonicalises_quantities_and_drops_nulls),
+	    cmocka_unit_test(empty_lists_and_maps_read_back_as_absent),
 	    cmocka_unit_test(custom_resources_keep_nulls_and_other_maps),
 	    cmocka_unit_test(secrets_fold_string_data_and_null_values),
 	    cmocka_unit_test(roles_empty_rules_are_null_and_aggregated_rules_dropped),
