@@ -63,9 +63,6 @@ static int load(dd_cluster *c, dd_openapi *o)
 	int rc = cap_buf_read_file(&o->v2_text, path);
 	if (rc < 0)
 		return rc;
-	rc = cap_json_parse(&o->v2, o->v2_text.ptr, o->v2_text.len, path, NULL);
-	if (rc < 0)
-		return rc;
 	o->loaded = true;
 	return 0;
 }
@@ -301,6 +298,11 @@ static cap_buf *generate(dd_cluster *c, dd_openapi *o, const char *gv)
 	if (!g->crd && cap_buf_read_file(out, path) == 0)
 		return out;
 	cap_buf_clear(out);
+	if (!o->v2 && cap_json_parse(&o->v2, o->v2_text.ptr, o->v2_text.len, "swagger.json", NULL) < 0) {
+		cap_buf_release(out);
+		free(out);
+		return NULL;
+	}
 	cap_value *doc = new_doc();
 	cap_value *defs = cap_value_object_get(o->v2, "definitions");
 	cap_value *schemas = cap_value_dig(doc, "components", "schemas", NULL);
@@ -353,23 +355,28 @@ static cap_buf *doc_for(dd_cluster *c, dd_openapi *o, const char *gv)
 	return b;
 }
 
-static void index_doc(dd_cluster *c, dd_openapi *o, cap_buf *out)
+/*
+ * The index names each document with a hash of what decides its content (the group-version and
+ * the registry generation), so clients cache them and no document is built before it is asked.
+ */
+static void index_doc(dd_cluster *c, cap_buf *out)
 {
 	cap_buf_puts(out, "{\"paths\":{");
 	bool first = true;
 	for (size_t i = 0; i < c->reg.groups.len; i++) {
 		dd_group *g = c->reg.groups.items[i];
 		for (size_t v = 0; v < g->versions.len; v++) {
-			char gv[512];
+			char gv[512], key[600], h[33];
 			if (*g->name)
 				snprintf(gv, sizeof(gv), "apis/%s/%s", g->name, g->versions.items[v]);
 			else
 				snprintf(gv, sizeof(gv), "api/%s", g->versions.items[v]);
-			cap_buf *d = doc_for(c, o, gv);
-			if (!d)
-				continue;
-			char h[33];
-			hash_of(d, h);
+			snprintf(key, sizeof(key), "%s@%llu", gv,
+				 (unsigned long long)(g->crd ? c->reg.generation : 0));
+			cap_buf kb = CAP_BUF_INIT;
+			cap_buf_puts(&kb, key);
+			hash_of(&kb, h);
+			cap_buf_release(&kb);
 			cap_buf_printf(out, "%s\"%s\":{\"serverRelativeURL\":\"/openapi/v3/%s?hash=%s\"}",
 				       first ? "" : ",", gv, gv, h);
 			first = false;
@@ -408,7 +415,7 @@ void dd_openapi_handle(dd_cluster *c, dd_request *req, dd_response *res)
 		cap_buf_put(&res->body, o->v2_text.ptr, o->v2_text.len);
 	} else if (strcmp(path, "/openapi/v3") == 0 || strcmp(path, "/openapi/v3/") == 0) {
 		res->status = 200;
-		index_doc(c, o, &res->body);
+		index_doc(c, &res->body);
 	} else if (strncmp(path, "/openapi/v3/", 12) == 0) {
 		cap_buf *d = doc_for(c, o, path + 12);
 		if (!d) {

@@ -480,7 +480,7 @@ dd_obj *dd_op_update(dd_cluster *c, const dd_rtype *t, const char *ns, const cha
 		     cap_value *obj, const dd_write_opts *o, dd_response *res)
 {
 	dd_obj *out = NULL;
-	cap_value *next = NULL;
+	cap_value *next = NULL, *curv = NULL;
 	cap_buf bucket = CAP_BUF_INIT;
 	if (!t->namespaced)
 		ns = "";
@@ -531,16 +531,17 @@ dd_obj *dd_op_update(dd_cluster *c, const dd_rtype *t, const char *ns, const cha
 	}
 	const char *sub = o->subresource ? o->subresource : "";
 	bool explicit_fields = false;
+	curv = dd_obj_full(cur);
 	if (strcmp(sub, "status") == 0) {
-		next = cap_value_deep_copy(cur->v);
+		next = cap_value_deep_copy(curv);
 		copy_member(next, obj, "status");
 	} else if (strcmp(sub, "scale") == 0) {
-		next = apply_scale(t, cur->v, obj);
+		next = apply_scale(t, curv, obj);
 	} else {
 		next = obj;
 		obj = NULL;
 		cap_value *meta = meta_of(next);
-		cap_value *cm = cap_value_object_get(cur->v, "metadata");
+		cap_value *cm = cap_value_object_get(curv, "metadata");
 		/* managedFields a client sets on purpose (kubectl's client-side to server-side apply
 		 * upgrade does) are taken as they are, as the API server takes them */
 		cap_value *given = cap_value_object_get(meta, "managedFields");
@@ -560,23 +561,23 @@ dd_obj *dd_op_update(dd_cluster *c, const dd_rtype *t, const char *ns, const cha
 			drop(meta, "namespace");
 		cap_value_object_set(meta, "name", cap_value_string(name));
 		if (has_status_sub(t))
-			copy_member(next, cur->v, "status");
+			copy_member(next, curv, "status");
 	}
 	if (!cap_value_get_bool(cap_value_dig(next, "metadata", "deletionTimestamp", NULL)) &&
-	    cap_value_dig(cur->v, "metadata", "deletionTimestamp", NULL)) {
+	    cap_value_dig(curv, "metadata", "deletionTimestamp", NULL)) {
 		/* a finalizer may not be added once deletion started, but may be removed */
 	}
-	dd_defaults_apply(c, t, next, cur->v);
-	if (dd_defaults_has_generation(t) && spec_changed(cur->v, next)) {
-		int64_t g = cap_value_get_int(cap_value_dig(cur->v, "metadata", "generation", NULL));
+	dd_defaults_apply(c, t, next, curv);
+	if (dd_defaults_has_generation(t) && spec_changed(curv, next)) {
+		int64_t g = cap_value_get_int(cap_value_dig(curv, "metadata", "generation", NULL));
 		cap_value_object_set(meta_of(next), "generation", cap_value_int(g + 1));
 	}
 	if (!explicit_fields)
-		dd_fields_track(c, t, next, cur->v, manager_of(o, "unknown"),
+		dd_fields_track(c, t, next, curv, manager_of(o, "unknown"),
 				o->operation ?: "Update", sub);
 	else if (cap_value_array_len(cap_value_dig(next, "metadata", "managedFields", NULL)) == 0)
 		cap_value_object_del(meta_of(next), "managedFields");
-	if (equal_ignoring_rv(next, cur->v)) {
+	if (equal_ignoring_rv(next, curv)) {
 		out = cur;
 		goto done;
 	}
@@ -605,6 +606,7 @@ dd_obj *dd_op_update(dd_cluster *c, const dd_rtype *t, const char *ns, const cha
 done:
 	cap_value_free(obj);
 	cap_value_free(next);
+	cap_value_free(curv);
 	cap_buf_release(&bucket);
 	return out;
 }
@@ -685,7 +687,7 @@ dd_obj *dd_op_delete(dd_cluster *c, const dd_rtype *t, const char *ns, const cha
 		*gone = true;
 		goto done;
 	}
-	cap_value *next = cap_value_deep_copy(cur->v);
+	cap_value *next = dd_obj_full(cur);
 	cap_value *meta = meta_of(next);
 	if (!cap_value_object_get(meta, "deletionTimestamp")) {
 		char ts[CAP_RFC3339_LEN];

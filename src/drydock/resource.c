@@ -438,8 +438,10 @@ static void do_patch(dd_cluster *c, dd_request *req, const dd_rtype *t, const dd
 			}
 			cap_value_object_set(m, "name", cap_value_string(p->name));
 		}
-		rc = dd_apply_merge(&next, c, t, cur ? cur->v : NULL, patch, o.field_manager,
-				    req->query.force, p->subresource, res);
+		cap_value *live = cur ? dd_obj_full(cur) : NULL;
+		rc = dd_apply_merge(&next, c, t, live, patch, o.field_manager, req->query.force,
+				    p->subresource, res);
+		cap_value_free(live);
 		cap_value_free(patch);
 		if (rc < 0)
 			return;
@@ -464,7 +466,7 @@ static void do_patch(dd_cluster *c, dd_request *req, const dd_rtype *t, const dd
 		return;
 	}
 	const char *sub = p->subresource;
-	cap_value *base = cap_value_ref(cur->v);
+	cap_value *base = dd_obj_full(cur);
 	if (sub && strcmp(sub, "scale") == 0) {
 		cap_buf sb = CAP_BUF_INIT;
 		write_scale(t, cur, &sb);

@@ -152,6 +152,10 @@ static dd_obj *revision(dd_store *s, const char *bkt, const char *ns, const char
 	o->v = v;
 	o->json = cap_json_to_string(v, CAP_JSON_COMPACT);
 	o->json_len = strlen(o->json);
+	if (cap_value_object_get(meta, "managedFields")) {
+		cap_value_object_del(meta, "managedFields");
+		o->stripped = true;
+	}
 	o->bucket = cap_strdup(bkt);
 	o->ns = cap_strdup(ns ? ns : "");
 	o->name = cap_strdup(name);
@@ -187,7 +191,7 @@ dd_obj *dd_store_remove(dd_store *s, const char *bkt, const char *ns, const char
 		return NULL;
 	dd_obj *old = val;
 	s->objects--;
-	dd_obj *last = revision(s, bkt, ns, name, cap_value_deep_copy(old->v));
+	dd_obj *last = revision(s, bkt, ns, name, dd_obj_full(old));
 	dd_obj_unref(old);
 	record(s, DD_DELETED, last, NULL);
 	dd_obj_unref(last); /* the event keeps it */
@@ -278,8 +282,16 @@ void dd_obj_write(cap_buf *out, const dd_obj *o, const char *api_version)
 		cap_buf_put(out, o->json, o->json_len);
 		return;
 	}
-	cap_value *copy = cap_value_deep_copy(o->v);
+	cap_value *copy = dd_obj_full(o);
 	cap_value_object_set(copy, "apiVersion", cap_value_string(api_version));
 	cap_json_print(out, copy, CAP_JSON_COMPACT);
 	cap_value_free(copy);
+}
+
+cap_value *dd_obj_full(const dd_obj *o)
+{
+	cap_value *v = NULL;
+	if (o->stripped && cap_json_parse(&v, o->json, o->json_len, "stored object", NULL) == 0)
+		return v;
+	return cap_value_deep_copy(o->v);
 }

@@ -19,7 +19,9 @@
 typedef struct dd_obj {
 	unsigned refs;
 	uint64_t rv;
-	cap_value *v;  /* the whole object, metadata.resourceVersion included */
+	cap_value *v;  /* the object, metadata.resourceVersion included, without managedFields
+			* (they stay in json only, to keep memory small: see dd_obj_full) */
+	bool stripped; /* managedFields were dropped from v */
 	char *json;    /* its compact JSON */
 	size_t json_len;
 	char *bucket;  /* "group/resource" */
@@ -90,6 +92,9 @@ void dd_store_list(dd_store *s, const char *bucket, const char *ns, const char *
 		   cap_vec *out);
 /* Calls fn on every current object of every bucket (the store must not change meanwhile). */
 void dd_store_each(dd_store *s, void (*fn)(dd_obj *o, void *ctx), void *ctx);
+
+/* The whole object managedFields included: a new reference (parsed from json when stripped). */
+cap_value *dd_obj_full(const dd_obj *o);
 
 /* Takes and drops references to a revision (lock held). */
 dd_obj *dd_obj_ref(dd_obj *o);
