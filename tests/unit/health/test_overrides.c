@@ -1,10 +1,13 @@
 /* argocd-cm health customisations: key forms, wildcards, and the fixture scripts. */
 #include "cap_test.h"
 
+#include "base/alloc.h"
 #include "base/error.h"
 #include "health/health.h"
 #include "health/overrides.h"
 #include "value/yaml.h"
+
+#include "fixture_table.h"
 
 #include <string.h>
 
@@ -160,49 +163,54 @@ static void failing_script_is_unknown_with_the_lua_error(void **state)
 	cap_health_overrides_free(ov);
 }
 
-/* Every row of tests/fixtures/health/custom/expected.tsv under the fixture argocd-cm. */
-static void fixture_scripts_give_expected_health(void **state)
+/* The fixture argocd-cm, loaded once for the table's rows. */
+static cap_health_overrides *fixture_cm;
+
+static int load_fixture_cm(void **state)
 {
-	cap_buf path = CAP_BUF_INIT, tsv = CAP_BUF_INIT;
+	cap_buf path = CAP_BUF_INIT;
 	cap_test_fixture_path(&path, "health/argocd-cm.yaml");
-	cap_health_overrides *ov = NULL;
-	if (cap_health_overrides_load_file(&ov, path.ptr) != 0)
-		fail_msg("%s", cap_error_last());
-	assert_true(ov->len >= 12);
-	cap_test_fixture_path(&path, "health/custom/expected.tsv");
-	cap_test_read_file(&tsv, path.ptr);
-	int rows = 0, failures = 0;
-	for (char *line = strtok(tsv.ptr, "\n"); line; line = strtok(NULL, "\n")) {
-		if (line[0] == '#' || strncmp(line, "file\t", 5) == 0)
-			continue;
-		char *file = line, *status = strchr(line, '\t');
-		assert_non_null(status);
-		*status++ = '\0';
-		char *message = strchr(status, '\t');
-		assert_non_null(message);
-		*message++ = '\0';
-		rows++;
-		cap_test_fixture_path(&path, "health/custom/");
-		cap_buf_puts(&path, file);
-		cap_value *docs = NULL;
-		if (cap_yaml_parse_file(&docs, path.ptr, NULL) != 0)
-			fail_msg("%s", cap_error_last());
-		cap_health h;
-		assert_int_equal(cap_health_assess(&h, cap_value_array_get(docs, 0), ov), 0);
-		if (strcmp(cap_health_status_name(h.status), status) != 0 ||
-		    strcmp(h.message, message) != 0) {
-			print_message("%s: expected %s '%s', got %s '%s'\n", file, status, message,
-				      cap_health_status_name(h.status), h.message);
-			failures++;
-		}
-		cap_health_release(&h);
-		cap_value_free(docs);
-	}
-	assert_true(rows >= 30);
-	assert_int_equal(failures, 0);
-	cap_health_overrides_free(ov);
+	int rc = cap_health_overrides_load_file(&fixture_cm, path.ptr);
+	if (rc)
+		fprintf(stderr, "%s\n", cap_error_last());
 	cap_buf_release(&path);
-	cap_buf_release(&tsv);
+	return rc;
+}
+
+static int free_fixture_cm(void **state)
+{
+	cap_health_overrides_free(fixture_cm);
+	fixture_cm = NULL;
+	return 0;
+}
+
+static void fixture_cm_holds_every_script(void **state)
+{
+	size_t scripts = 0;
+	for (size_t i = 0; i < fixture_cm->len; i++)
+		scripts += fixture_cm->items[i].health_lua != NULL;
+	assert_int_equal(scripts, 12);
+}
+
+/* One row of tests/fixtures/health/custom/expected.tsv under the fixture argocd-cm. */
+static void fixture_script_row(void **state)
+{
+	const struct fixture_row *row = *state;
+	cap_buf path = CAP_BUF_INIT;
+	cap_test_fixture_path(&path, "health/custom/");
+	cap_buf_puts(&path, row->file);
+	cap_value *docs = NULL;
+	if (cap_yaml_parse_file(&docs, path.ptr, NULL) != 0)
+		fail_msg("%s", cap_error_last());
+	cap_health h;
+	assert_int_equal(cap_health_assess(&h, cap_value_array_get(docs, 0), fixture_cm), 0);
+	if (strcmp(cap_health_status_name(h.status), row->status) != 0 ||
+	    strcmp(h.message, row->message) != 0)
+		fail_msg("expected %s '%s', got %s '%s'", row->status, row->message,
+			 cap_health_status_name(h.status), h.message);
+	cap_health_release(&h);
+	cap_value_free(docs);
+	cap_buf_release(&path);
 }
 
 static void missing_file_is_named(void **state)
@@ -215,7 +223,7 @@ static void missing_file_is_named(void **state)
 
 int main(void)
 {
-	const struct CMUnitTest tests[] = {
+	static const struct CMUnitTest fixed[] = {
 	    cmocka_unit_test(per_key_form_maps_group_and_kind),
 	    cmocka_unit_test(old_form_is_read_and_per_key_form_wins),
 	    cmocka_unit_test(exact_keys_win_over_wildcards),
@@ -223,8 +231,22 @@ int main(void)
 	    cmocka_unit_test(glob_matches_like_argo_cd),
 	    cmocka_unit_test(custom_script_replaces_the_builtin_check),
 	    cmocka_unit_test(failing_script_is_unknown_with_the_lua_error),
-	    cmocka_unit_test(fixture_scripts_give_expected_health),
 	    cmocka_unit_test(missing_file_is_named),
+	    cmocka_unit_test(fixture_cm_holds_every_script),
 	};
-	return cmocka_run_group_tests(tests, NULL, NULL);
+	fixture_cases cases = CAP_VEC_INIT;
+	for (size_t i = 0; i < CAP_ARRAY_SIZE(fixed); i++)
+		CAP_VEC_PUSH(&cases, fixed[i]);
+	cap_buf tsv = CAP_BUF_INIT;
+	cap_test_fixture_path(&tsv, "health/custom/expected.tsv");
+	size_t rows = fixture_table_add(&cases, tsv.ptr, fixture_script_row, 1);
+	if (rows < 30) {
+		fprintf(stderr, "%s: only %zu rows\n", tsv.ptr, rows);
+		return 1;
+	}
+	int rc = _cmocka_run_group_tests("health_overrides", cases.items, cases.len,
+					 load_fixture_cm, free_fixture_cm);
+	fixture_table_free(&cases);
+	cap_buf_release(&tsv);
+	return rc;
 }
