@@ -105,7 +105,8 @@ typedef struct cap_diff_result {
  * whether they differ. With only live, modified is false (pruning is the caller's business);
  * with only config, modified is true. CAP_EINVALID when both are NULL or not objects, or a mode
  * cannot run (server-side without a dry-run answer); *out is untouched on failure and is
- * released with cap_diff_result_release.
+ * released with cap_diff_result_release. Thread-safe: several threads may diff at once with
+ * shared options, schemas and rule sets, which are only read (jq evaluations take turns).
  */
 int cap_diff(cap_diff_result *out, const cap_value *config, const cap_value *live,
 	     const cap_diff_options *opts);
