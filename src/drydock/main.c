@@ -16,7 +16,8 @@ static void usage(FILE *f)
 {
 	fprintf(f, "usage: drydock [--listen 127.0.0.1:0] [--kubeconfig FILE] [--tls] [--token T]\n"
 		   "               [--faults SPEC] [--controllers on|off] [--latency-ms N]\n"
-		   "               [--controller-delay-ms N] [--data DIR] [--log-level debug|info]\n");
+		   "               [--controller-delay-ms N] [--data DIR] [--log-level debug|info]\n"
+		   "               [--watch-history EVENTS]\n");
 }
 
 static const char *default_data_dir(void)
@@ -40,6 +41,7 @@ int main(int argc, char **argv)
 	const char *data = default_data_dir();
 	bool tls = false, controllers = true;
 	unsigned latency = 0, ctl_delay = 500;
+	size_t history = 0; /* events kept for watch resumption; 0: the store's default */
 	for (int i = 1; i < argc; i++) {
 		const char *a = argv[i];
 		const char *v = i + 1 < argc ? argv[i + 1] : NULL;
@@ -60,6 +62,8 @@ int main(int argc, char **argv)
 			ctl_delay = (unsigned)atoi(v);
 		else if (TAKE("--data"))
 			data = v;
+		else if (TAKE("--watch-history"))
+			history = (size_t)strtoull(v, NULL, 10);
 		else if (TAKE("--log-level")) {
 			cap_log_level level;
 			if (cap_log_level_parse(&level, v) < 0) {
@@ -100,7 +104,7 @@ int main(int argc, char **argv)
 	}
 	dd_cluster c;
 	dd_cluster_options co = {.data_dir = data, .controllers = controllers,
-				 .controller_delay_ms = ctl_delay, .ca_pem = ca};
+				 .controller_delay_ms = ctl_delay, .ca_pem = ca, .history = history};
 	if (dd_cluster_init(&c, &co) < 0) {
 		fprintf(stderr, "drydock: %s\n", cap_error_last());
 		return 1;
