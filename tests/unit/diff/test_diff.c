@@ -3,9 +3,11 @@
 
 #include "base/error.h"
 #include "diff/diff.h"
+#include "diff/ignore.h"
 #include "value/json.h"
 #include "value/yaml.h"
 
+#include <pthread.h>
 #include <string.h>
 
 static cap_value *yaml(const char *text)
@@ -259,6 +261,50 @@ static void modes_follow_annotations_and_app_options(void **state)
 	cap_value_free(no_ssa);
 }
 
+typedef struct shared_inputs {
+	const cap_value *config, *live;
+	const cap_diff_options *o;
+	int wrong;
+} shared_inputs;
+
+static void *diff_many(void *arg)
+{
+	shared_inputs *in = arg;
+	for (int i = 0; i < 100; i++) {
+		cap_diff_result r = CAP_DIFF_RESULT_INIT;
+		if (cap_diff(&r, in->config, in->live, in->o) || !r.modified ||
+		    cap_value_dig(r.predicted_live, "spec", "replicas", NULL))
+			__atomic_add_fetch(&in->wrong, 1, __ATOMIC_RELAXED);
+		cap_diff_result_release(&r);
+	}
+	return NULL;
+}
+
+static void threads_share_inputs_options_and_rules(void **state)
+{
+	cap_value *config = yaml("apiVersion: apps/v1\nkind: Deployment\nmetadata: {name: d}\n"
+				 "spec: {replicas: 3, paused: true}\n");
+	cap_value *live = yaml("apiVersion: apps/v1\nkind: Deployment\nmetadata: {name: d}\n"
+			       "spec: {replicas: 1, paused: false}\n");
+	cap_diff_ignore *ig = cap_diff_ignore_new();
+	cap_value *rules =
+	    yaml("- {group: apps, kind: Deployment, jqPathExpressions: [.spec.replicas]}\n");
+	assert_int_equal(cap_diff_ignore_add_app(ig, rules), 0);
+	cap_diff_options o = CAP_DIFF_OPTIONS_INIT;
+	o.ignore = ig;
+	shared_inputs in = {config, live, &o, 0};
+	pthread_t t[4];
+	for (int i = 0; i < 4; i++)
+		assert_int_equal(pthread_create(&t[i], NULL, diff_many, &in), 0);
+	for (int i = 0; i < 4; i++)
+		pthread_join(t[i], NULL);
+	assert_int_equal(in.wrong, 0);
+	cap_value_free(rules);
+	cap_value_free(config);
+	cap_value_free(live);
+	cap_diff_ignore_free(ig);
+}
+
 static void key_changes_with_config_and_live_revision(void **state)
 {
 	cap_value *c1 = yaml(cm_config),
@@ -295,6 +341,7 @@ int main(void)
 	    cmocka_unit_test(server_side_diff_asks_the_dry_runner),
 	    cmocka_unit_test(ignore_extraneous_reads_compare_options),
 	    cmocka_unit_test(modes_follow_annotations_and_app_options),
+	    cmocka_unit_test(threads_share_inputs_options_and_rules),
 	    cmocka_unit_test(key_changes_with_config_and_live_revision),
 	};
 	return cmocka_run_group_tests_name("diff/diff", tests, NULL, NULL);
