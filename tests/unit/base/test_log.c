@@ -8,6 +8,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 static int fds[2];
@@ -30,6 +31,33 @@ static int setup(void **state)
 	cap_log_set_level(CAP_LOG_INFO);
 	cap_log_set_format(CAP_LOG_TEXT);
 	return 0;
+}
+
+/* Runs first, before anything in this process read the environment: a child reads it fresh. */
+static void level_and_format_come_from_the_environment(void **state)
+{
+	int p[2];
+	assert_int_equal(pipe(p), 0);
+	pid_t pid = fork();
+	assert_true(pid >= 0);
+	if (pid == 0) {
+		close(p[0]);
+		setenv("CAPSTAN_LOG_LEVEL", "Warn", 1);
+		setenv("CAPSTAN_LOG_FORMAT", "json", 1);
+		cap_log_set_fd(p[1]);
+		cap_log_info("dropped");
+		cap_log_warn("kept", "k", "v");
+		_exit(0);
+	}
+	close(p[1]);
+	int status;
+	waitpid(pid, &status, 0);
+	cap_buf out = CAP_BUF_INIT;
+	assert_int_equal(cap_buf_read_fd(&out, p[0]), 0);
+	close(p[0]);
+	assert_null(strstr(out.ptr, "dropped"));
+	assert_non_null(strstr(out.ptr, "\"level\":\"warn\",\"msg\":\"kept\",\"k\":\"v\"}\n"));
+	cap_buf_release(&out);
 }
 
 static void text_line_has_time_level_msg_and_pairs(void **state)
@@ -146,6 +174,7 @@ static void lines_from_threads_never_interleave(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
+	    cmocka_unit_test(level_and_format_come_from_the_environment),
 	    cmocka_unit_test_setup(text_line_has_time_level_msg_and_pairs, setup),
 	    cmocka_unit_test_setup(values_needing_quotes_are_escaped, setup),
 	    cmocka_unit_test_setup(messages_below_level_are_dropped, setup),
