@@ -527,7 +527,7 @@ static void a_hung_remote_does_not_block_other_repositories(void **state)
 	cap_buf hung = CAP_BUF_INIT, root = CAP_BUF_INIT;
 	cap_buf_printf(&hung, "git://127.0.0.1:%d/repo", ntohs(a.sin_port));
 	cap_buf_printf(&root, "%s/cache", f.dir.ptr);
-	cap_git_cache_options o = {.root = root.ptr, .timeout_ms = 4000};
+	cap_git_cache_options o = {.root = root.ptr, .timeout_ms = 30000};
 	cap_git_cache *c = NULL;
 	assert_int_equal(cap_git_cache_open(&c, &o), 0);
 	struct worker w = {.c = c, .url = hung.ptr};
@@ -537,11 +537,13 @@ static void a_hung_remote_does_not_block_other_repositories(void **state)
 	/* The other repository is served while the hung one still waits for its deadline. */
 	cap_git_tree *t = get(c, f.url.ptr, "main");
 	assert_false(atomic_load(&w.done));
+	/* Closing the listener resets the waiting connection: the hung caller ends now. */
+	close(s);
+	s = -1;
 	pthread_join(th, NULL);
-	assert_int_equal(w.rc, CAP_ETIMEOUT);
+	assert_int_not_equal(w.rc, 0);
 	cap_git_tree_release(t);
 	cap_git_cache_free(c);
-	close(s);
 	cap_buf_release(&hung);
 	cap_buf_release(&root);
 	fixture_free(&f);
