@@ -59,6 +59,8 @@ int cap_render_cache_new(cap_render_cache **out, const cap_render_cache_options 
 	if (opts && opts->redis_host)
 		c->redis =
 		    cap_redis_new(opts->redis_host, opts->redis_port, opts->redis_timeout_ms);
+	if (c->redis && opts->redis_password)
+		cap_redis_set_auth(c->redis, opts->redis_username, opts->redis_password);
 	*out = c;
 	return 0;
 }

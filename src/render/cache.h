@@ -21,11 +21,13 @@
 typedef struct cap_render_cache cap_render_cache;
 
 typedef struct cap_render_cache_options {
-	size_t max_bytes;	/* local budget; 0: 256 MiB */
-	const char *redis_host; /* NULL: no Redis */
-	int redis_port;		/* 6379 when 0 */
-	int redis_timeout_ms;	/* per command; 0: 1000 */
-	unsigned redis_ttl_s;	/* 0: 86400 */
+	size_t max_bytes;	    /* local budget; 0: 256 MiB */
+	const char *redis_host;	    /* NULL: no Redis */
+	int redis_port;		    /* 6379 when 0 */
+	const char *redis_username; /* ACL user (Redis 6+); may be NULL */
+	const char *redis_password; /* AUTH password; NULL: none */
+	int redis_timeout_ms;	    /* per command; 0: 1000 */
+	unsigned redis_ttl_s;	    /* 0: 86400 */
 } cap_render_cache_options;
 
 typedef struct cap_render_cache_stats {

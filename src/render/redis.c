@@ -21,6 +21,8 @@ struct cap_redis {
 	int port;
 	int timeout_ms;
 	int fd;
+	char *username; /* AUTH on every new connection when password is set */
+	char *password;
 	cap_buf in; /* bytes received and not yet consumed */
 	size_t pos; /* read position in in */
 };
@@ -52,6 +54,10 @@ void cap_redis_free(cap_redis *r)
 	disconnect(r);
 	cap_buf_release(&r->in);
 	free(r->host);
+	free(r->username);
+	if (r->password)
+		explicit_bzero(r->password, strlen(r->password));
+	free(r->password);
 	free(r);
 }
 
@@ -200,25 +206,64 @@ done:
 	return rc;
 }
 
-static int command(cap_redis *r, cap_buf *out, int argc, const char **argv, const size_t *lens)
+/* Sends one command on the open connection and reads its reply. */
+static int round_trip(cap_redis *r, cap_buf *out, int argc, const char **argv, const size_t *lens)
 {
 	cap_buf req = CAP_BUF_INIT;
-	int rc = connect_to(r);
-	if (rc)
-		return rc;
 	cap_buf_printf(&req, "*%d\r\n", argc);
 	for (int i = 0; i < argc; i++) {
 		cap_buf_printf(&req, "$%zu\r\n", lens[i]);
 		cap_buf_put(&req, argv[i], lens[i]);
 		cap_buf_puts(&req, "\r\n");
 	}
-	rc = send_all(r, req.ptr, req.len);
+	int rc = send_all(r, req.ptr, req.len);
+	explicit_bzero(req.ptr, req.len); /* it may have held the password */
 	cap_buf_release(&req);
 	if (!rc)
 		rc = read_reply(r, out);
+	return rc;
+}
+
+/* Connects when needed; a new connection authenticates first. */
+static int ensure_connected(cap_redis *r)
+{
+	if (r->fd >= 0)
+		return 0;
+	int rc = connect_to(r);
+	if (rc || !r->password)
+		return rc;
+	const char *argv[] = {"AUTH", r->username ? r->username : "", r->password};
+	size_t lens[] = {4, r->username ? strlen(r->username) : 0, strlen(r->password)};
+	rc = r->username ? round_trip(r, NULL, 3, argv, lens)
+			 : round_trip(r, NULL, 2, (const char *[]){"AUTH", r->password},
+				      (const size_t[]){4, strlen(r->password)});
+	if (rc) {
+		disconnect(r);
+		/* the reply text is Redis's own and never holds the password */
+		return cap_error_set(CAP_EAUTH, "redis at '%s:%d' refused the credentials", r->host,
+				     r->port);
+	}
+	return 0;
+}
+
+static int command(cap_redis *r, cap_buf *out, int argc, const char **argv, const size_t *lens)
+{
+	int rc = ensure_connected(r);
+	if (rc)
+		return rc;
+	rc = round_trip(r, out, argc, argv, lens);
 	if (rc && rc != CAP_ENOTFOUND && rc != CAP_EGENERIC)
 		disconnect(r);
 	return rc;
+}
+
+void cap_redis_set_auth(cap_redis *r, const char *username, const char *password)
+{
+	free(r->username);
+	free(r->password);
+	r->username = username && *username ? cap_strdup(username) : NULL;
+	r->password = password && *password ? cap_strdup(password) : NULL;
+	disconnect(r);
 }
 
 int cap_redis_get(cap_redis *r, cap_buf *out, const char *key)

@@ -11,6 +11,11 @@ typedef struct cap_redis cap_redis;
 cap_redis *cap_redis_new(const char *host, int port, int timeout_ms);
 /* Accepts NULL. */
 void cap_redis_free(cap_redis *r);
+/*
+ * Credentials sent with AUTH on every new connection (username may be NULL for Redis before 6).
+ * Copied; never part of any message. A refused AUTH is CAP_EAUTH.
+ */
+void cap_redis_set_auth(cap_redis *r, const char *username, const char *password);
 
 /*
  * Each command opens the connection when needed and drops it after any error, so the next one

@@ -333,6 +333,8 @@ static int free_port(void)
 	return ntohs(a.sin_port);
 }
 
+static const char *redis_password;
+
 static int start_redis(void **state)
 {
 	if (!cap_test_have_program("redis-server"))
@@ -343,8 +345,13 @@ static int start_redis(void **state)
 		char port[16];
 		snprintf(port, sizeof(port), "%d", redis_port);
 		freopen("/dev/null", "w", stdout);
-		execlp("redis-server", "redis-server", "--port", port, "--bind", "127.0.0.1",
-		       "--save", "", "--appendonly", "no", NULL);
+		if (redis_password)
+			execlp("redis-server", "redis-server", "--port", port, "--bind",
+			       "127.0.0.1", "--save", "", "--appendonly", "no", "--requirepass",
+			       redis_password, NULL);
+		else
+			execlp("redis-server", "redis-server", "--port", port, "--bind",
+			       "127.0.0.1", "--save", "", "--appendonly", "no", NULL);
 		_exit(127);
 	}
 	cap_redis *r = cap_redis_new("127.0.0.1", redis_port, 200);
@@ -356,8 +363,15 @@ static int start_redis(void **state)
 	return 0;
 }
 
+static int start_redis_with_password(void **state)
+{
+	redis_password = "s3cret-pw";
+	return start_redis(state);
+}
+
 static int stop_redis(void **state)
 {
+	redis_password = NULL;
 	if (redis_pid > 0) {
 		kill(redis_pid, SIGTERM);
 		waitpid(redis_pid, NULL, 0);
@@ -441,6 +455,39 @@ static void a_dead_redis_only_costs_a_render(void **state)
 	cap_render_cache_free(c);
 }
 
+static void redis_with_a_password(void **state)
+{
+	if (!redis_pid)
+		skip();
+	cap_redis *r = cap_redis_new("127.0.0.1", redis_port, 1000);
+	cap_buf b = CAP_BUF_INIT;
+	assert_int_equal(cap_redis_set(r, "k", "v", 1, 60), CAP_EGENERIC); /* NOAUTH */
+	cap_redis_set_auth(r, NULL, "wrong-pw");
+	assert_int_equal(cap_redis_get(r, &b, "k"), CAP_EAUTH);
+	assert_null(strstr(cap_error_last(), "wrong-pw"));
+	cap_redis_set_auth(r, NULL, "s3cret-pw");
+	assert_int_equal(cap_redis_set(r, "k", "v", 1, 60), 0);
+	assert_int_equal(cap_redis_get(r, &b, "k"), 0);
+	assert_string_equal(b.ptr, "v");
+	cap_redis_free(r);
+	/* and through the cache options */
+	cap_render_cache *a = NULL, *c = NULL;
+	cap_render_cache_options o = {0};
+	cap_value *v = objects("pw"), *out = NULL;
+	o.redis_host = "127.0.0.1";
+	o.redis_port = redis_port;
+	o.redis_password = "s3cret-pw";
+	assert_int_equal(cap_render_cache_new(&a, &o), 0);
+	assert_int_equal(cap_render_cache_new(&c, &o), 0);
+	cap_render_cache_put(a, "pw-key", v);
+	assert_int_equal(cap_render_cache_get(&out, c, "pw-key"), 0);
+	cap_value_free(out);
+	cap_value_free(v);
+	cap_render_cache_free(a);
+	cap_render_cache_free(c);
+	cap_buf_release(&b);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -452,6 +499,8 @@ int main(void)
 	    cmocka_unit_test(renders_run_in_parallel_and_duplicates_wait),
 	    cmocka_unit_test_setup_teardown(redis_speaks_resp, start_redis, stop_redis),
 	    cmocka_unit_test_setup_teardown(two_caches_share_renders_through_redis, start_redis,
+					    stop_redis),
+	    cmocka_unit_test_setup_teardown(redis_with_a_password, start_redis_with_password,
 					    stop_redis),
 	    cmocka_unit_test_setup_teardown(a_dead_redis_only_costs_a_render, start_redis,
 					    stop_redis),
