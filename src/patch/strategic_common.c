@@ -204,7 +204,21 @@ cap_value *cap_smp_sorted(const cap_value *list, const char *key)
 		cap_smp_format(&text, key ? cap_value_object_get(e[i].v, key) : e[i].v);
 		e[i].text = cap_strndup(text.ptr, text.len);
 	}
-	qsort(e, n, sizeof(*e), by_text);
+	if (n <= 12) {
+		/*
+		 * Kubernetes sorts with Go's sort.Sort, which insertion-sorts up to 12 items, and
+		 * with "less or equal" as its comparison: items with equal text end up reversed,
+		 * which decides how list items with a repeated merge key pair up.
+		 */
+		for (size_t i = 1; i < n; i++)
+			for (size_t j = i; j > 0 && strcmp(e[j].text, e[j - 1].text) <= 0; j--) {
+				sort_entry t = e[j];
+				e[j] = e[j - 1];
+				e[j - 1] = t;
+			}
+	} else {
+		qsort(e, n, sizeof(*e), by_text);
+	}
 	cap_value *out = cap_value_array();
 	for (size_t i = 0; i < n; i++) {
 		cap_value_array_append(out, cap_value_ref(e[i].v));

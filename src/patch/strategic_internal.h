@@ -51,7 +51,8 @@ int cap_smp_element_kind(cap_smp_kind *out, const cap_value *a, const cap_value 
 /* Removes repeated scalars in place the way Kubernetes does (a repeat takes the last item). */
 void cap_smp_dedupe_scalars(cap_value *list);
 
-/* A new list holding list's items stably sorted by their "%v" text, or by that of item[key]. */
+/* A new list of list's items sorted by their "%v" text (or item[key]'s) as Kubernetes sorts them.
+ */
 cap_value *cap_smp_sorted(const cap_value *list, const char *key);
 
 /* Index in list of the first item whose merge key (or itself, for scalars) equals item's, or -1. */

@@ -43,6 +43,15 @@ def main():
         shutil.rmtree(tmp, ignore_errors=True)
 
 
+def live_path(tmp, manifest):
+    """Where kube_stub.py keeps the object: its REST path joined with underscores."""
+    api = manifest["apiVersion"]
+    prefix = ["api", api] if "/" not in api else ["apis"] + api.split("/")
+    parts = prefix + ["namespaces", manifest["metadata"]["namespace"],
+                      manifest["kind"].lower() + "s", manifest["metadata"]["name"]]
+    return os.path.join(tmp, "objects", "_".join(parts) + ".json")
+
+
 def run_steps(tmp):
     for _ in range(100):
         if os.path.exists(os.path.join(tmp, "port")):
@@ -59,13 +68,13 @@ def run_steps(tmp):
                 "contexts: [{name: stub, context: {cluster: stub, user: stub}}]\n"
                 "current-context: stub\n" % port)
     env = dict(os.environ, KUBECONFIG=kubeconfig)
-    live = os.path.join(tmp, "objects", "apis_apps_v1_namespaces_shop_deployments_web.json")
     patches = os.path.join(tmp, "patches.jsonl")
     for path in sorted(glob.glob(os.path.join(STEPS, "*.json"))):
         name = os.path.basename(path)[:-5]
         with open(path) as f:
             step = json.load(f)
         label = "%s %s" % (name, step["description"])
+        live = live_path(tmp, step["manifest"])
         config = os.path.join(tmp, name + ".yaml")
         with open(config, "w") as f:
             json.dump(step["manifest"], f, indent=1)
