@@ -156,7 +156,8 @@ static void usage(FILE *to)
 	    "Other: --source JSON (a whole spec.source), --kube-version, -o yaml|json,\n"
 	    "  --cache-dir DIR (git checkouts; default: a temporary directory),\n"
 	    "  --redis HOST:PORT (share rendered manifests of git URLs through Redis, as\n"
-	    "  repo-servers do), --hard-refresh (render even when cached), --cache-stats\n"
+	    "  repo-servers do; REDIS_PASSWORD and REDIS_USERNAME from the environment),\n"
+	    "  --hard-refresh (render even when cached), --cache-stats\n"
 	    "  (say on stderr whether the cache answered).\n");
 }
 
@@ -501,6 +502,9 @@ static int render_cached(cap_value **out, cli_args *a, const cap_render_request 
 	cap_buf_put(&host, a->redis, colon ? (size_t)(colon - a->redis) : strlen(a->redis));
 	co.redis_host = host.ptr;
 	co.redis_port = colon ? atoi(colon + 1) : 0;
+	/* as Argo CD's components, the password comes from the environment, never a flag */
+	co.redis_username = getenv("REDIS_USERNAME");
+	co.redis_password = getenv("REDIS_PASSWORD");
 	cap_render_cache_new(&cache, &co);
 	int rc = cap_render_cache_render(out, &hit, cache, req, commit, a->hard_refresh);
 	if (!rc && a->cache_stats) {

@@ -47,3 +47,23 @@ render e
 check_eq "without Redis the render still succeeds" 0 "$?"
 check_eq "and says Redis was unavailable" "manifest cache: miss (redis unavailable)" \
 	"$(cat "$E2E_TMP/stderr")"
+
+# A Redis with a password: REDIS_PASSWORD from the environment, as Argo CD's components take it.
+port2="$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')"
+redis-server --port "$port2" --bind 127.0.0.1 --save "" --appendonly no --requirepass pw-e2e \
+	>"$E2E_TMP/redis2.log" 2>&1 &
+redis2_pid=$!
+e2e_cleanup_hooks+=("kill $redis2_pid 2>/dev/null")
+for _ in $(seq 50); do
+	redis-cli -p "$port2" ping >/dev/null 2>&1 && break
+	sleep 0.1
+done
+port="$port2"
+REDIS_PASSWORD=pw-e2e render f
+check_eq "a password-protected Redis takes REDIS_PASSWORD" "manifest cache: miss" \
+	"$(cat "$E2E_TMP/stderr")"
+REDIS_PASSWORD=pw-e2e render g
+check_eq "and shares through it" "manifest cache: hit" "$(cat "$E2E_TMP/stderr")"
+REDIS_PASSWORD=wrong render h
+check_eq "a wrong password only costs a render" "manifest cache: miss (redis unavailable)" \
+	"$(cat "$E2E_TMP/stderr")"
