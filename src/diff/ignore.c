@@ -40,7 +40,8 @@ static cap_hashmap jq_cache = CAP_HASHMAP_INIT;
  * The watchdog: libjq has no time limit of its own, but its interpreter loop stops at the next
  * instruction once jq_halt was called. One thread, started on first use, halts the evaluation
  * in progress (evaluations are serialised under jq_lock, so there is at most one) when its
- * deadline passes.
+ * deadline passes. jq_halt only sets a flag the interpreter polls; libjq offers no other
+ * way in, so that one int is written from this thread while the evaluating thread reads it.
  */
 static pthread_mutex_t watch_lock = PTHREAD_MUTEX_INITIALIZER;
 static pthread_cond_t watch_cond = PTHREAD_COND_INITIALIZER;
