@@ -8,6 +8,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/socket.h>
+#include <unistd.h>
 
 #include "base/alloc.h"
 #include "base/error.h"
@@ -289,6 +291,22 @@ static size_t on_header(char *data, size_t size, size_t n, void *arg)
 	return len;
 }
 
+static curl_socket_t on_open_socket(void *arg, curlsocktype purpose, struct curl_sockaddr *a)
+{
+	transfer *t = arg;
+	curl_socket_t fd = socket(a->family, a->socktype, a->protocol);
+	if (fd != CURL_SOCKET_BAD)
+		t->req->socket_fn(t->req->socket_ctx, fd);
+	return fd;
+}
+
+static int on_close_socket(void *arg, curl_socket_t fd)
+{
+	transfer *t = arg;
+	t->req->socket_fn(t->req->socket_ctx, -1);
+	return close(fd);
+}
+
 static int transport_error(cap_kube_client *c, CURLcode rc, const char *errbuf)
 {
 	cap_kube__status_clear();
@@ -368,6 +386,14 @@ int cap_kube__perform(cap_kube_client *c, const cap_kube__request *req, cap_kube
 		curl_easy_setopt(h, CURLOPT_XFERINFOFUNCTION, on_progress);
 		curl_easy_setopt(h, CURLOPT_XFERINFODATA, &t);
 	}
+	if (req->socket_fn) {
+		curl_easy_setopt(h, CURLOPT_FRESH_CONNECT, 1L);
+		curl_easy_setopt(h, CURLOPT_FORBID_REUSE, 1L);
+		curl_easy_setopt(h, CURLOPT_OPENSOCKETFUNCTION, on_open_socket);
+		curl_easy_setopt(h, CURLOPT_OPENSOCKETDATA, &t);
+		curl_easy_setopt(h, CURLOPT_CLOSESOCKETFUNCTION, on_close_socket);
+		curl_easy_setopt(h, CURLOPT_CLOSESOCKETDATA, &t);
+	}
 	if (c->cfg.insecure) {
 		curl_easy_setopt(h, CURLOPT_SSL_VERIFYPEER, 0L);
 		curl_easy_setopt(h, CURLOPT_SSL_VERIFYHOST, 0L);
@@ -416,10 +442,12 @@ int cap_kube__perform(cap_kube_client *c, const cap_kube__request *req, cap_kube
 	curl_slist_free_all(hdrs);
 	curl_slist_free_all(connect_to);
 	cap_buf_release(&url);
-	if (rc) {
-		/* a handle whose transfer failed may hold a broken connection: start afresh */
+	if (rc || req->socket_fn) {
+		/* a handle whose transfer failed may hold a broken connection: start afresh; one
+		 * with private socket callbacks must not be reused by others either */
 		curl_easy_cleanup(h);
-		cap_buf_release(&out->body);
+		if (rc)
+			cap_buf_release(&out->body);
 	} else {
 		handle_give(c, h);
 	}

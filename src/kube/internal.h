@@ -35,6 +35,13 @@ typedef struct cap_kube__request {
 	/* Checked about every 100 ms while the transfer runs; true aborts it (CAP_ECANCELED). */
 	bool (*cancel_fn)(void *ctx);
 	void *cancel_ctx;
+	/*
+	 * When set, the request gets a connection of its own (not pooled), and socket_fn is told
+	 * its descriptor once open and -1 just before it is closed (under no lock of the client),
+	 * so another thread may shutdown(2) it to end a blocked stream at once.
+	 */
+	void (*socket_fn)(void *ctx, int fd);
+	void *socket_ctx;
 } cap_kube__request;
 
 /*
