@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
-# Runs every libFuzzer target in a folder for a while each, seeded from tests/fuzz/corpus/<name>,
-# prints one result line per target, and exits non-zero when any target found a crash.
+# Runs every libFuzzer target in a folder for a while each, seeded from tests/fuzz/corpus/<name>
+# (with tests/fuzz/<name>.dict as its dictionary when there is one), prints one result line per
+# target, and exits non-zero when any target found a crash.
 #   scripts/fuzz.sh BUILD_FUZZ_DIR SECONDS
 # The seed corpus is copied to a scratch folder, so new inputs never land in the repository;
 # findings are kept in BUILD_FUZZ_DIR/findings/<name>/ with the log of the run.
@@ -31,8 +32,11 @@ for bin in "${targets[@]}"; do
 	seeds="$root/tests/fuzz/corpus/$name"
 	[[ -d "$seeds" ]] && cp -R "$seeds"/. "$corpus"/
 	log="$findings/run.log"
+	dict=()
+	[[ -f "$root/tests/fuzz/$name.dict" ]] && dict=(-dict="$root/tests/fuzz/$name.dict")
 	"$bin" -max_total_time="$seconds" -max_len="$max_len" -timeout=10 -rss_limit_mb=2048 \
-		-print_final_stats=1 -artifact_prefix="$findings/" "$corpus" >"$log" 2>&1
+		-print_final_stats=1 -artifact_prefix="$findings/" "${dict[@]+"${dict[@]}"}" \
+		"$corpus" >"$log" 2>&1
 	rc=$?
 	runs="$(grep -Eo 'stat::number_of_executed_units: *[0-9]+' "$log" | grep -Eo '[0-9]+$' | tail -1)"
 	cov="$(grep -Eo 'cov: [0-9]+' "$log" | tail -1 | grep -Eo '[0-9]+')"
