@@ -13,6 +13,7 @@
 #include "drydock/defaults.h"
 #include "drydock/fields.h"
 #include "drydock/status.h"
+#include "drydock/validate.h"
 #include "value/json.h"
 
 void dd_new_uid(char out[37])
@@ -310,6 +311,8 @@ dd_obj *dd_op_create(dd_cluster *c, const dd_rtype *t, const char *ns, cap_value
 	if (has_status_sub(t) && !(!*t->group && strcmp(t->resource, "namespaces") == 0))
 		drop(obj, "status");
 	dd_defaults_apply(c, t, obj, NULL);
+	if (!dd_validate_object(t, obj, NULL, res))
+		goto done;
 	if (!*t->group && strcmp(t->resource, "namespaces") == 0) {
 		cap_value *labels = cap_value_object_get(meta, "labels");
 		if (!labels) {
@@ -568,6 +571,8 @@ dd_obj *dd_op_update(dd_cluster *c, const dd_rtype *t, const char *ns, const cha
 		/* a finalizer may not be added once deletion started, but may be removed */
 	}
 	dd_defaults_apply(c, t, next, curv);
+	if (strcmp(sub, "status") != 0 && !dd_validate_object(t, next, curv, res))
+		goto done;
 	if (dd_defaults_has_generation(t) && spec_changed(curv, next)) {
 		int64_t g = cap_value_get_int(cap_value_dig(curv, "metadata", "generation", NULL));
 		cap_value_object_set(meta_of(next), "generation", cap_value_int(g + 1));

@@ -205,6 +205,8 @@ check "strict validation names the unknown field" grep -q 'Deployment in version
 out="$(sed 's/replicas: 2/replicas: 2\n  bogus: 1/' "$FIX/web-v1.yaml" | k apply --validate=warn -f - 2>&1)"
 check "warn validation warns and applies" grep -q 'Warning: unknown field "spec.bogus"' <<<"$out"
 check_eq "auth can-i" "yes" "$(k auth can-i delete pods 2>&1)"
+out="$(sed 's/image: nginx:1.25/image: ""/' "$FIX/web-v1.yaml" | sed 's/name: web$/name: noimage/' | k apply -f - 2>&1)"
+check_eq "invalid objects are refused as the API server words it" 'The Deployment "noimage" is invalid: spec.template.spec.containers[0].image: Required value' "$out"
 check "auth whoami" bash -c "kubectl --cache-dir '$CACHE' auth whoami | grep -q drydock-admin"
 check "logs of a simulated pod" bash -c "kubectl --cache-dir '$CACHE' logs deploy/web | grep -q 'runs image nginx'"
 check "events record scaling" bash -c "kubectl --cache-dir '$CACHE' get events --field-selector involvedObject.kind=Deployment,involvedObject.name=web -o name | grep -q event"

@@ -314,6 +314,33 @@ static void services_get_cluster_ips(void **state)
 	done(&r);
 }
 
+static void workload_selectors_must_match_templates(void **state)
+{
+	reply r = call("POST", "/apis/apps/v1/namespaces/default/deployments", NULL,
+		       "{\"apiVersion\":\"apps/v1\",\"kind\":\"Deployment\",\"metadata\":{\"name\":"
+		       "\"bad\"},\"spec\":{\"selector\":{\"matchLabels\":{\"app\":\"x\"}},"
+		       "\"template\":{\"metadata\":{\"labels\":{\"app\":\"y\"}},\"spec\":{"
+		       "\"containers\":[{\"name\":\"c\",\"image\":\"i\"}]}}}}",
+		       NULL);
+	assert_int_equal(r.status, 422);
+	assert_string_equal(s(&r, "message", NULL),
+			    "Deployment.apps \"bad\" is invalid: spec.template.metadata.labels: Invalid "
+			    "value: map[string]string{\"app\":\"y\"}: `selector` does not match "
+			    "template `labels`");
+	done(&r);
+	r = create_deploy("immutable", 1);
+	done(&r);
+	r = call("PATCH", "/apis/apps/v1/namespaces/default/deployments/immutable",
+		 "application/merge-patch+json",
+		 "{\"spec\":{\"selector\":{\"matchLabels\":{\"app\":\"z\"}},\"template\":{"
+		 "\"metadata\":{\"labels\":{\"app\":\"z\"}}}}}",
+		 NULL);
+	assert_int_equal(r.status, 422);
+	assert_non_null(strstr(s(&r, "message", NULL), "spec.selector: Invalid value"));
+	assert_non_null(strstr(s(&r, "message", NULL), "field is immutable"));
+	done(&r);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -330,6 +357,7 @@ int main(void)
 		cmocka_unit_test(discovery_answers_the_asked_version),
 		cmocka_unit_test(crds_serve_prune_default_and_clean_up),
 		cmocka_unit_test(services_get_cluster_ips),
+		cmocka_unit_test(workload_selectors_must_match_templates),
 	};
 	return cmocka_run_group_tests(tests, setup, teardown);
 }
