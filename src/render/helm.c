@@ -4,6 +4,7 @@
 #include "base/error.h"
 #include "render/paths.h"
 #include "value/json.h"
+#include "value/yaml.h"
 
 #include <limits.h>
 #include <stdlib.h>
@@ -242,6 +243,45 @@ static int helm_env(cap_render_ctx *ctx)
 	return 0;
 }
 
+/*
+ * Helm only builds dependencies from repositories it knows: add every http(s) repository the
+ * chart's dependencies name to the render's private Helm home, as Argo CD adds its repositories.
+ */
+static int add_dependency_repos(const char *chart_dir, cap_render_ctx *ctx)
+{
+	cap_buf path = CAP_BUF_INIT, text = CAP_BUF_INIT, name = CAP_BUF_INIT, res = CAP_BUF_INIT;
+	cap_value *chart = NULL, *dep;
+	size_t i;
+	int rc;
+	cap_buf_printf(&path, "%s/Chart.yaml", chart_dir);
+	if ((rc = cap_buf_read_file(&text, path.ptr)) ||
+	    (rc = cap_yaml_parse(&chart, text.ptr, text.len, "Chart.yaml", NULL)))
+		goto done;
+	cap_value *deps = cap_value_dig(chart, "dependencies", NULL);
+	if (cap_value_is_array(deps))
+		CAP_VALUE_ARRAY_FOREACH(deps, i, dep)
+		{
+			const char *repo = cap_value_dig_string(dep, "repository", NULL);
+			if (!repo || (strncmp(repo, "http://", 7) && strncmp(repo, "https://", 8)))
+				continue;
+			cap_buf_clear(&name);
+			cap_buf_printf(&name, "dep-%zu", i);
+			const char *argv[] = {ctx->opts.helm_path, "repo", "add", name.ptr, repo,
+					      "--force-update",	   NULL};
+			if ((rc = cap_render__run(&res, argv, chart_dir, ctx))) {
+				cap_error_prefix("helm repo add for a dependency failed: ");
+				break;
+			}
+		}
+done:
+	cap_value_free(chart);
+	cap_buf_release(&path);
+	cap_buf_release(&text);
+	cap_buf_release(&name);
+	cap_buf_release(&res);
+	return rc;
+}
+
 /* `helm dependency build` on a private copy of the chart; *out is the copy. */
 static int dependency_build(cap_buf *out, cap_render_ctx *ctx)
 {
@@ -250,6 +290,8 @@ static int dependency_build(cap_buf *out, cap_render_ctx *ctx)
 	int rc;
 	if ((rc = cap_render__tmpdir(&tmp, ctx)) ||
 	    (rc = cap_render_mirror(out, tmp, ctx->root, ctx->app_dir)))
+		return rc;
+	if ((rc = add_dependency_repos(out->ptr, ctx)))
 		return rc;
 	const char *argv[] = {ctx->opts.helm_path, "dependency", "build", out->ptr, NULL};
 	rc = cap_render__run(&res, argv, out->ptr, ctx);

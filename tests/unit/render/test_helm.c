@@ -583,6 +583,28 @@ static void value_files_may_be_urls(void **state)
 	cap_buf_release(&json);
 }
 
+static void dependencies_come_from_chart_repositories(void **state)
+{
+	cap_buf dir = CAP_BUF_INIT, chart = CAP_BUF_INIT;
+	cap_value *objs = NULL;
+	cap_test_mkdtemp(&dir);
+	cap_buf_printf(
+	    &chart,
+	    "apiVersion: v2\nname: umbrella\nversion: 1.0.0\ndependencies:\n- name: demo\n"
+	    "  version: 0.1.0\n  repository: http://127.0.0.1:%d/charts\n",
+	    server_port);
+	fx_write(dir.ptr, "umbrella/Chart.yaml", chart.ptr);
+	fx_write(dir.ptr, "umbrella/templates/cm.yaml",
+		 "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: umbrella\n");
+	assert_int_equal(fx_render(&objs, dir.ptr, "{\"path\":\"umbrella\"}"), 0);
+	assert_non_null(fx_find(objs, "ConfigMap", "umbrella"));
+	assert_non_null(fx_find(objs, "Deployment", "app-web"));
+	cap_value_free(objs);
+	cap_test_rmtree(dir.ptr);
+	cap_buf_release(&dir);
+	cap_buf_release(&chart);
+}
+
 static void private_chart_repositories_take_credentials(void **state)
 {
 	cap_value *objs = NULL;
@@ -644,6 +666,8 @@ int main(void)
 					    stop_chart_repo),
 	    cmocka_unit_test_setup_teardown(chart_versions_resolve_constraints, start_chart_repo,
 					    stop_chart_repo),
+	    cmocka_unit_test_setup_teardown(dependencies_come_from_chart_repositories,
+					    start_chart_repo, stop_chart_repo),
 	    cmocka_unit_test_setup_teardown(value_files_may_be_urls, start_chart_repo,
 					    stop_chart_repo),
 	    cmocka_unit_test_setup_teardown(private_chart_repositories_take_credentials,
