@@ -6,6 +6,7 @@
 #include "base/error.h"
 #include "diff/diff.h"
 #include "diff/ignore.h"
+#include "diff/known_types.h"
 #include "diff/mask.h"
 #include "diff/text.h"
 #include "schema/schema.h"
@@ -203,14 +204,16 @@ static void print_diff(cap_buf *out, const cap_value *live, const cap_value *tar
 	cap_value_free(t);
 }
 
-static int load_ignore(cap_diff_ignore *ig, cap_diff_options *o, const char *cm_path,
-		       const char *ignore_path)
+static int load_ignore(cap_diff_ignore *ig, cap_diff_known_types *kt, cap_diff_options *o,
+		       const char *cm_path, const char *ignore_path)
 {
 	cap_value *docs = NULL;
 	int rc = 0;
 	if (cm_path && !(rc = cap_yaml_parse_file(&docs, cm_path, NULL))) {
 		cap_value *cm = cap_value_array_get(docs, 0);
 		rc = cap_diff_ignore_add_argocd_cm(ig, cm);
+		if (!rc)
+			rc = cap_diff_known_types_add_argocd_cm(kt, cm);
 		if (!rc)
 			rc = cap_diff_compare_options(&o->ignore_aggregated_roles, &o->status, cm);
 		/* resource tracking is normalised with the label Argo CD tracks by */
@@ -310,8 +313,10 @@ int cap_cmd_admin_diff(int argc, char **argv)
 	}
 
 	cap_diff_ignore *ig = cap_diff_ignore_new();
+	cap_diff_known_types *kt = cap_diff_known_types_new(o.schema);
+	o.known_types = kt;
 	cap_value *configs = NULL, *lives = NULL, *preds = NULL;
-	rc = load_ignore(ig, &o, cm_path, ignore_path);
+	rc = load_ignore(ig, kt, &o, cm_path, ignore_path);
 	if (!rc)
 		rc = read_objects(&configs, argv[optind]);
 	if (!rc)
@@ -321,6 +326,7 @@ int cap_cmd_admin_diff(int argc, char **argv)
 	if (rc) {
 		fprintf(stderr, "capstan admin diff: %s\n", cap_error_last());
 		cap_diff_ignore_free(ig);
+		cap_diff_known_types_free(kt);
 		cap_value_free(configs);
 		cap_value_free(lives);
 		cap_schema_release(&schema);
@@ -375,6 +381,7 @@ int cap_cmd_admin_diff(int argc, char **argv)
 	cap_value_free(lives);
 	cap_value_free(preds);
 	cap_diff_ignore_free(ig);
+	cap_diff_known_types_free(kt);
 	cap_schema_release(&schema);
 	free((char *)o.instance_label);
 	return status ? status : modified ? 1 : 0;

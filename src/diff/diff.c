@@ -5,6 +5,7 @@
 #include "base/hashmap.h"
 #include "base/strvec.h"
 #include "diff/ignore.h"
+#include "diff/known_types.h"
 #include "diff/ssd.h"
 #include "patch/merge_patch.h"
 #include "patch/ssa.h"
@@ -30,6 +31,8 @@ void cap_diff_result_release(cap_diff_result *r)
 /* The normalisers that run on every side: status, ignore rules, the caller's hook. */
 static void normalize_rules(cap_value *obj, const cap_diff_options *o)
 {
+	if (o->known_types)
+		cap_diff_known_types_apply(o->known_types, obj);
 	cap_diff_normalize_status(obj, o->status);
 	if (o->ignore)
 		cap_diff_ignore_apply(o->ignore, obj);
@@ -474,7 +477,8 @@ uint64_t cap_diff_key_hashed(uint64_t config_hash, const cap_value *live, const 
 	unsigned flags = (unsigned)o->mode | (unsigned)o->status << 4 |
 			 (unsigned)o->ignore_aggregated_roles << 8 |
 			 (unsigned)o->include_mutation_webhook << 9;
-	return h ^ (cap_hash_bytes(&flags, sizeof(flags)) + (uint64_t)(uintptr_t)o->ignore);
+	return h ^ (cap_hash_bytes(&flags, sizeof(flags)) + (uint64_t)(uintptr_t)o->ignore +
+		    ((uint64_t)(uintptr_t)o->known_types << 1));
 }
 
 bool cap_diff_has_option(const cap_value *obj, const char *annotation, const char *option)

@@ -10,6 +10,7 @@
 #include "value/value.h"
 
 typedef struct cap_diff_ignore cap_diff_ignore;
+typedef struct cap_diff_known_types cap_diff_known_types;
 
 typedef enum cap_diff_mode {
 	/*
@@ -58,6 +59,8 @@ typedef struct cap_diff_options {
 	/* Server-side mode without dry_run: the dry-run answer itself (borrowed). */
 	const cap_value *predicted_live;
 	const cap_diff_ignore *ignore; /* compiled ignoreDifferences rules; NULL: none */
+	/* knownTypeFields of custom resources; NULL: none (not even Argo CD's Rollout default) */
+	const cap_diff_known_types *known_types;
 	cap_diff_normalize_fn normalize;
 	void *normalize_ctx;
 	/*
