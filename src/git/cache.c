@@ -144,6 +144,63 @@ static void scan_existing(cap_git_cache *c)
 	cap_buf_release(&path);
 }
 
+/*
+ * Work space of this cache under <root>/tmp: run-XXXXXX, held by an flock on run-XXXXXX.lock
+ * for as long as the cache is open. Another process sharing the root (several repo-servers on
+ * one volume) keeps its own, and whatever nobody holds any more was left by a crash.
+ */
+static int make_run_dir(cap_git_cache *c)
+{
+	cap_buf dir = CAP_BUF_INIT, lock = CAP_BUF_INIT, p = CAP_BUF_INIT;
+	cap_buf_printf(&dir, "%s/tmp", c->root);
+	DIR *d = opendir(dir.ptr);
+	struct dirent *e;
+	while (d && (e = readdir(d))) {
+		size_t n = strlen(e->d_name);
+		if (!strcmp(e->d_name, ".") || !strcmp(e->d_name, ".."))
+			continue;
+		bool is_lock = n > 5 && !strcmp(e->d_name + n - 5, ".lock");
+		cap_buf_clear(&p);
+		cap_buf_printf(&p, "%s/%s", dir.ptr, e->d_name);
+		if (strncmp(e->d_name, "run-", 4) != 0) {
+			cap_git_fs_remove(p.ptr); /* not a run's: nobody owns it */
+			continue;
+		}
+		if (!is_lock)
+			continue;
+		int fd = open(p.ptr, O_RDWR | O_CLOEXEC);
+		if (fd >= 0 && flock(fd, LOCK_EX | LOCK_NB) == 0) {
+			cap_git_fs_remove(p.ptr);
+			cap_buf_truncate(&p, p.len - 5);
+			cap_git_fs_remove(p.ptr);
+		}
+		if (fd >= 0)
+			close(fd);
+	}
+	if (d)
+		closedir(d);
+	cap_buf_puts(&dir, "/run-XXXXXX");
+	int rc = 0;
+	if (!mkdtemp(dir.ptr)) {
+		rc = cap_error_set(CAP_EIO, "cannot make a work directory in '%s/tmp': %s", c->root,
+				   strerror(errno));
+		goto out;
+	}
+	cap_buf_printf(&lock, "%s.lock", dir.ptr);
+	c->run_lock = open(lock.ptr, O_RDWR | O_CREAT | O_CLOEXEC, 0600);
+	if (c->run_lock < 0 || flock(c->run_lock, LOCK_EX) != 0) {
+		rc = cap_error_set(CAP_EIO, "cannot lock '%s': %s", lock.ptr, strerror(errno));
+		cap_git_fs_remove(dir.ptr);
+		goto out;
+	}
+	c->tmp = cap_buf_detach(&dir, NULL);
+out:
+	cap_buf_release(&dir);
+	cap_buf_release(&lock);
+	cap_buf_release(&p);
+	return rc;
+}
+
 int cap_git_cache_open(cap_git_cache **out, const cap_git_cache_options *opts)
 {
 	if (!opts || !opts->root || !*opts->root)
@@ -161,11 +218,18 @@ int cap_git_cache_open(cap_git_cache **out, const cap_git_cache_options *opts)
 			return rc;
 		}
 	}
-	/* Half-made extractions of a crashed run. */
-	cap_git_fs_remove_children(p.ptr);
 	cap_buf_release(&p);
 	cap_git_cache *c = cap_calloc(1, sizeof(*c));
 	c->root = cap_strdup(opts->root);
+	c->run_lock = -1;
+	int rc = make_run_dir(c);
+	if (rc) {
+		if (c->run_lock >= 0)
+			close(c->run_lock);
+		free(c->root);
+		free(c);
+		return rc;
+	}
 	c->opts = *opts;
 	c->opts.root = c->root;
 	c->known_hosts = opts->known_hosts ? cap_strdup(opts->known_hosts) : NULL;
@@ -195,6 +259,13 @@ void cap_git_cache_free(cap_git_cache *c)
 	pthread_cond_destroy(&c->slot_cond);
 	free(c->known_hosts);
 	free(c->tls_certs_dir);
+	cap_git_fs_remove(c->tmp);
+	cap_buf lock = CAP_BUF_INIT;
+	cap_buf_printf(&lock, "%s.lock", c->tmp);
+	unlink(lock.ptr);
+	cap_buf_release(&lock);
+	close(c->run_lock);
+	free(c->tmp);
 	free(c->root);
 	free(c);
 }

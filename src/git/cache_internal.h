@@ -53,6 +53,8 @@ struct cap_git_tree {
 struct cap_git_cache {
 	char *root;
 	cap_git_cache_options opts;
+	char *tmp;    /* this cache's private work directory under <root>/tmp */
+	int run_lock; /* flock held on <tmp>.lock while open */
 	char *known_hosts;
 	char *tls_certs_dir;
 	cap_git_transport transport;

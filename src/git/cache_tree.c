@@ -25,10 +25,10 @@ int cap_git_cache__write_tree(cap_git_cache *c, const char *git_dir, const char 
 			      const char *dest)
 {
 	cap_buf index = CAP_BUF_INIT, wt = CAP_BUF_INIT;
-	cap_buf_printf(&index, "%s/tmp/index-XXXXXX", c->root);
+	cap_buf_printf(&index, "%s/index-XXXXXX", c->tmp);
 	int fd = mkstemp(index.ptr);
 	if (fd < 0) {
-		int rc = cap_error_set(CAP_EIO, "cannot make a file in '%s/tmp': %s", c->root,
+		int rc = cap_error_set(CAP_EIO, "cannot make a file in '%s': %s", c->tmp,
 				       strerror(errno));
 		cap_buf_release(&index);
 		return rc;
@@ -65,9 +65,9 @@ static int extract(cap_git_cache *c, repo *r, const char *url, const cap_git_cre
 		   const char *commit, uint64_t *bytes_out)
 {
 	cap_buf tmp = CAP_BUF_INIT, dest = CAP_BUF_INIT;
-	cap_buf_printf(&tmp, "%s/tmp/%.12s-XXXXXX", c->root, commit);
+	cap_buf_printf(&tmp, "%s/%.12s-XXXXXX", c->tmp, commit);
 	if (!mkdtemp(tmp.ptr)) {
-		int rc = cap_error_set(CAP_EIO, "cannot make a directory in '%s/tmp': %s", c->root,
+		int rc = cap_error_set(CAP_EIO, "cannot make a directory in '%s': %s", c->tmp,
 				       strerror(errno));
 		cap_buf_release(&tmp);
 		return rc;
@@ -215,7 +215,7 @@ void cap_git_tree_release(cap_git_tree *t)
 static void bury_dir(cap_git_cache *c, const char *dir, cap_strvec *graves)
 {
 	cap_buf grave = CAP_BUF_INIT;
-	cap_buf_printf(&grave, "%s/tmp/evicted-XXXXXX", c->root);
+	cap_buf_printf(&grave, "%s/evicted-XXXXXX", c->tmp);
 	if (mkdtemp(grave.ptr)) {
 		cap_strvec_push(graves, grave.ptr);
 		cap_buf_puts(&grave, "/d");

@@ -505,6 +505,40 @@ static void signatures_are_checked_against_a_keyring(void **state)
 	fixture_free(&f);
 }
 
+static int count_in(const git_fixture *f, const char *sub)
+{
+	cap_buf out = CAP_BUF_INIT;
+	cap_test_run(&out, "ls -A '%s/cache/%s' | wc -l", f->dir.ptr, sub);
+	int n = atoi(out.ptr);
+	cap_buf_release(&out);
+	return n;
+}
+
+static void two_caches_share_one_root(void **state)
+{
+	git_fixture f;
+	fixture_make(&f);
+	cap_git_cache *a = open_cache(&f, 0, 0), *b = open_cache(&f, 0, 0);
+	assert_int_equal(count_in(&f, "tmp"), 4); /* a work directory and its lock each */
+	cap_git_tree *ta = NULL, *tb = NULL;
+	assert_int_equal(cap_git_cache_checkout(&ta, a, f.url.ptr, f.c[2], NULL), 0);
+	/* b does not know a extracted it: its own extraction finds the tree in place. */
+	assert_int_equal(cap_git_cache_checkout(&tb, b, f.url.ptr, f.c[2], NULL), 0);
+	assert_string_equal(cap_git_tree_path(ta), cap_git_tree_path(tb));
+	cap_buf text = CAP_BUF_INIT;
+	read_in_tree(&text, tb, "app/config.yaml");
+	assert_string_equal(text.ptr, "v: 2\n");
+	assert_int_equal(count_in(&f, "trees"), 1);
+	cap_git_tree_release(ta);
+	cap_git_tree_release(tb);
+	cap_git_cache_free(a);
+	assert_int_equal(count_in(&f, "tmp"), 2);
+	cap_git_cache_free(b);
+	assert_int_equal(count_in(&f, "tmp"), 0);
+	cap_buf_release(&text);
+	fixture_free(&f);
+}
+
 static void *hung_worker(void *p)
 {
 	struct worker *w = p;
@@ -643,6 +677,7 @@ int main(void)
 	    cmocka_unit_test(submodules_are_filled_from_their_own_repositories),
 	    cmocka_unit_test(describes_a_commit_with_its_tags),
 	    cmocka_unit_test(signatures_are_checked_against_a_keyring),
+	    cmocka_unit_test(two_caches_share_one_root),
 	    cmocka_unit_test(a_hung_remote_does_not_block_other_repositories),
 	    cmocka_unit_test(a_down_remote_costs_one_deadline_per_interval),
 	    cmocka_unit_test(remote_operations_respect_the_parallel_limit),
