@@ -70,6 +70,7 @@ enum {
 	OPT_KVERSION,
 	OPT_KWITHOUT_SELECTOR,
 	OPT_KINCLUDE_TEMPLATES,
+	OPT_SOURCES_JSON,
 	OPT_HELP,
 };
 
@@ -117,6 +118,7 @@ static const struct option options[] = {
     {"cache-dir", required_argument, NULL, OPT_CACHE_DIR},
     {"source", required_argument, NULL, OPT_SOURCE_JSON},
     {"redis", required_argument, NULL, OPT_REDIS},
+    {"sources", required_argument, NULL, OPT_SOURCES_JSON},
     {"helm-skip-tests", no_argument, NULL, OPT_SKIP_TESTS},
     {"helm-skip-schema-validation", no_argument, NULL, OPT_SKIP_SCHEMA},
     {"helm-pass-credentials", no_argument, NULL, OPT_PASS_CREDS},
@@ -153,7 +155,9 @@ static void usage(FILE *to)
 	    "  --kustomize-version V.\n"
 	    "Application: --app-name (default: the path's last folder), --dest-namespace,\n"
 	    "  --project, --tracking-method annotation|label|annotation+label, --label-key.\n"
-	    "Other: --source JSON (a whole spec.source), --kube-version, -o yaml|json,\n"
+	    "Other: --source JSON (a whole spec.source), --sources JSON (spec.sources of a\n"
+	    "  multi-source application: each repoURL a folder or git URL, $ref value files),\n"
+	    "  --kube-version, -o yaml|json,\n"
 	    "  --cache-dir DIR (git checkouts; default: a temporary directory),\n"
 	    "  --redis HOST:PORT (share rendered manifests of git URLs through Redis, as\n"
 	    "  repo-servers do; REDIS_PASSWORD and REDIS_USERNAME from the environment),\n"
@@ -227,7 +231,7 @@ static int add_map(cap_value *m, const char *arg, const char *flag)
 
 typedef struct cli_args {
 	const char *repo, *revision, *app_name, *dest_ns, *project, *tracking, *label_key;
-	const char *kube_version, *output, *cache_dir, *redis;
+	const char *kube_version, *output, *cache_dir, *redis, *sources;
 	bool hard_refresh, cache_stats;
 } cli_args;
 
@@ -283,6 +287,9 @@ static int parse_flags(cap_value *src, cli_args *a, int argc, char **argv)
 			break;
 		case OPT_CACHE_DIR:
 			a->cache_dir = optarg;
+			break;
+		case OPT_SOURCES_JSON:
+			a->sources = optarg;
 			break;
 		case OPT_REDIS:
 			a->redis = optarg;
@@ -461,8 +468,8 @@ static int parse_flags(cap_value *src, cli_args *a, int argc, char **argv)
 		fprintf(stderr, "capstan: unexpected argument '%s'\n", argv[optind]);
 		return -1;
 	}
-	if (!a->repo) {
-		fprintf(stderr, "capstan: --repo is required\n");
+	if (!a->repo && !a->sources) {
+		fprintf(stderr, "capstan: --repo (or --sources) is required\n");
 		return -1;
 	}
 	return 0;
@@ -549,6 +556,92 @@ done:
 	return rc;
 }
 
+/* Checks a git URL out through the repository cache opened on first use. */
+static int checkout(cap_git_tree **out, cap_git_cache **gc, cap_buf *tmp, const cli_args *a,
+		    const char *url, const char *revision)
+{
+	int rc;
+	if (!*gc) {
+		cap_git_cache_options go = {0};
+		if (a->cache_dir) {
+			go.root = a->cache_dir;
+		} else {
+			if ((rc = cap_render_mkdtemp(tmp)))
+				return rc;
+			go.root = tmp->ptr;
+		}
+		if ((rc = cap_git_cache_open(gc, &go)))
+			return rc;
+	}
+	return cap_git_cache_get(out, *gc, url, revision ? revision : "HEAD", NULL);
+}
+
+/* --sources: a multi-source application, each source from a folder or a git URL. */
+static int run_multi(cap_value **out, cli_args *a)
+{
+	cap_value *list = NULL;
+	cap_git_cache *gc = NULL;
+	cap_buf tmp = CAP_BUF_INIT;
+	cap_render_options opts = {0};
+	cap_render_request common = {0};
+	int rc = cap_json_parse(&list, a->sources, strlen(a->sources), "--sources", NULL);
+	if (rc)
+		return rc;
+	if (!cap_value_is_array(list) || !cap_value_array_len(list)) {
+		cap_value_free(list);
+		return cap_error_set(CAP_EINVALID, "--sources must be a non-empty JSON array");
+	}
+	size_t n = cap_value_array_len(list), parsed = 0;
+	cap_render_source *srcs = calloc(n, sizeof(*srcs));
+	cap_render_input *in = calloc(n, sizeof(*in));
+	cap_git_tree **trees = calloc(n, sizeof(*trees));
+	for (size_t i = 0; i < n && !rc; i++) {
+		if ((rc = cap_render_source_parse(&srcs[i], cap_value_array_get(list, i)))) {
+			cap_error_prefix("source %zu: ", i + 1);
+			break;
+		}
+		parsed++;
+		const char *url = srcs[i].repo_url;
+		in[i].source = &srcs[i];
+		in[i].revision = srcs[i].target_revision;
+		if (srcs[i].chart)
+			continue;
+		if (!url) {
+			rc = cap_error_set(CAP_EINVALID, "source %zu has no repoURL", i + 1);
+		} else if (is_local_dir(url)) {
+			in[i].repo_root = url;
+		} else if (!(rc =
+				 checkout(&trees[i], &gc, &tmp, a, url, srcs[i].target_revision))) {
+			in[i].repo_root = cap_git_tree_path(trees[i]);
+			in[i].revision = cap_git_tree_commit(trees[i]);
+		} else {
+			cap_error_prefix("source %zu: ", i + 1);
+		}
+	}
+	if (!rc && !(rc = cap_render_tracking_parse(&common.tracking, a->tracking))) {
+		opts.kube_version = a->kube_version;
+		common.app_name = a->app_name ? a->app_name : "app";
+		common.dest_namespace = a->dest_ns;
+		common.project = a->project ? a->project : "default";
+		common.instance_label_key = a->label_key;
+		common.opts = &opts;
+		rc = cap_render_multi(out, in, n, &common);
+	}
+	for (size_t i = 0; i < n; i++)
+		cap_git_tree_release(trees[i]);
+	for (size_t i = 0; i < parsed; i++)
+		cap_render_source_release(&srcs[i]);
+	cap_git_cache_free(gc);
+	if (tmp.len)
+		cap_git_fs_remove(tmp.ptr);
+	cap_buf_release(&tmp);
+	free(srcs);
+	free(in);
+	free(trees);
+	cap_value_free(list);
+	return rc;
+}
+
 static int run(cap_value **out, cli_args *a, cap_render_source *src)
 {
 	cap_git_cache *gc = NULL;
@@ -557,16 +650,7 @@ static int run(cap_value **out, cli_args *a, cap_render_source *src)
 	int rc;
 	if (src->chart || is_local_dir(a->repo))
 		return render(out, a, src, src->chart ? NULL : a->repo, a->revision);
-	cap_git_cache_options go = {0};
-	if (a->cache_dir) {
-		go.root = a->cache_dir;
-	} else {
-		if ((rc = cap_render_mkdtemp(&tmp)))
-			return rc;
-		go.root = tmp.ptr;
-	}
-	if (!(rc = cap_git_cache_open(&gc, &go)) &&
-	    !(rc = cap_git_cache_get(&tree, gc, a->repo, a->revision ? a->revision : "HEAD", NULL)))
+	if (!(rc = checkout(&tree, &gc, &tmp, a, a->repo, a->revision)))
 		rc = render(out, a, src, cap_git_tree_path(tree), cap_git_tree_commit(tree));
 	cap_git_tree_release(tree);
 	cap_git_cache_free(gc);
@@ -581,11 +665,17 @@ int cap_cmd_admin_manifests(int argc, char **argv)
 	cli_args a = {0};
 	cap_value *raw = cap_value_object(), *objs = NULL;
 	cap_render_source src;
+	bool src_ok = false;
 	int exit_code = 1;
 	int rc = parse_flags(raw, &a, argc, argv);
 	if (rc) {
 		cap_value_free(raw);
 		return rc > 0 ? 0 : 2;
+	}
+	if (a.sources) {
+		src_ok = false;
+		rc = run_multi(&objs, &a);
+		goto print;
 	}
 	if (!cap_value_object_get(raw, "repoURL"))
 		cap_value_object_set(raw, "repoURL", cap_value_string(a.repo));
@@ -596,7 +686,10 @@ int cap_cmd_admin_manifests(int argc, char **argv)
 		cap_value_free(raw);
 		return 2;
 	}
-	if (run(&objs, &a, &src) != 0) {
+	src_ok = true;
+	rc = run(&objs, &a, &src);
+print:
+	if (rc != 0) {
 		fprintf(stderr, "capstan: %s\n", cap_error_last());
 	} else {
 		cap_buf text = CAP_BUF_INIT;
@@ -611,7 +704,8 @@ int cap_cmd_admin_manifests(int argc, char **argv)
 		exit_code = 0;
 	}
 	cap_value_free(objs);
-	cap_render_source_release(&src);
+	if (src_ok)
+		cap_render_source_release(&src);
 	cap_value_free(raw);
 	return exit_code;
 }

@@ -135,3 +135,21 @@ err="$("$CAP" admin manifests --repo "$FIX" --path kustomize/base --kustomize-ve
 check "--kustomize-version must be configured" grep -q "kustomize version 'v0.0.1' is not configured" <<<"$err"
 out="$("$CAP" admin manifests --repo "$FIX" --path helm/chart --helm-skip-crds)"
 check_eq "--helm-skip-crds" 0 "$(grep -c 'kind: CustomResourceDefinition' <<<"$out")"
+
+# A multi-source application: a values repository (git) referenced by a chart from a folder.
+vals="$E2E_TMP/values-repo"
+mkdir -p "$vals/prod" && echo 'tier: from-ref-repo' >"$vals/prod/web.yaml" && (
+	cd "$vals" && git init -q -b main && git add . &&
+		git -c user.email=e2e@capstan -c user.name=e2e commit -q -m vals
+)
+out="$("$CAP" admin manifests --app-name multi --dest-namespace prod --sources "[
+	{\"repoURL\": \"file://$vals\", \"targetRevision\": \"main\", \"ref\": \"values\"},
+	{\"repoURL\": \"$FIX\", \"path\": \"helm/chart\",
+	 \"helm\": {\"valueFiles\": [\"\$values/prod/web.yaml\"]}},
+	{\"repoURL\": \"$APPS\", \"path\": \"guestbook\"}]" 2>&1)"
+check "--sources renders the chart with the referenced value file" grep -q 'tier: from-ref-repo' <<<"$out"
+check "--sources adds the other source's objects" grep -q 'name: guestbook-ui' <<<"$out"
+check_eq "--sources tracks everything but the CRD under one app" 4 \
+	"$(grep -c 'argocd.argoproj.io/tracking-id: multi:' <<<"$out")"
+err="$("$CAP" admin manifests --sources '[{"repoURL": "/nonexistent/x", "path": "a"}]' 2>&1)"
+check "--sources errors name the source" grep -q "source 1: " <<<"$err"
