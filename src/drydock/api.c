@@ -18,14 +18,20 @@ static void text(dd_response *res, int status, const char *body)
 	cap_buf_puts(&res->body, body);
 }
 
+/* /healthz, /readyz, /livez: "ok", or the list of checks with ?verbose as the API server prints it. */
 static void health(dd_request *req, dd_response *res, const char *which)
 {
-	if (!req->query.pretty && !strstr(req->path, "verbose")) {
-		const char *q = strchr(req->path, '?');
-		(void)q;
+	const char *name = which + 1;
+	size_t n = strcspn(name, "/?");
+	if (!req->query.verbose) {
+		text(res, 200, "ok");
+		return;
 	}
-	text(res, 200, "ok");
-	(void)which;
+	cap_buf b = CAP_BUF_INIT;
+	cap_buf_printf(&b, "[+]ping ok\n[+]log ok\n[+]etcd ok\n[+]poststarthook/start-apiextensions-"
+			   "controllers ok\n%.*s check passed\n", (int)n, name);
+	text(res, 200, b.ptr);
+	cap_buf_release(&b);
 }
 
 static void version(dd_response *res)
@@ -95,6 +101,13 @@ void dd_api_handle(dd_cluster *c, dd_request *req, dd_response *res)
 	if (strncmp(path, "/healthz", 8) == 0 || strncmp(path, "/readyz", 7) == 0 ||
 	    strncmp(path, "/livez", 6) == 0) {
 		health(req, res, path);
+		return;
+	}
+	if (strcmp(path, "/") == 0) {
+		res->status = 200;
+		cap_buf_puts(&res->body, "{\"paths\":[\"/api\",\"/api/v1\",\"/apis\",\"/healthz\","
+					 "\"/livez\",\"/openapi/v2\",\"/openapi/v3\",\"/readyz\","
+					 "\"/version\"]}");
 		return;
 	}
 	if (strncmp(path, "/openapi/", 9) == 0) {

@@ -331,9 +331,6 @@ dd_obj *dd_op_create(dd_cluster *c, const dd_rtype *t, const char *ns, cap_value
 	dd_fields_track(c, t, obj, NULL, manager_of(o, "unknown"), o->operation ?: "Update",
 			o->subresource);
 	if (o->dry_run) {
-		char rv[32];
-		snprintf(rv, sizeof(rv), "%llu", (unsigned long long)c->store.rv);
-		(void)rv;
 		out = scratch(c, obj);
 		obj = NULL;
 		goto done;
@@ -565,10 +562,6 @@ dd_obj *dd_op_update(dd_cluster *c, const dd_rtype *t, const char *ns, const cha
 		cap_value_object_set(meta, "name", cap_value_string(name));
 		if (has_status_sub(t))
 			copy_member(next, curv, "status");
-	}
-	if (!cap_value_get_bool(cap_value_dig(next, "metadata", "deletionTimestamp", NULL)) &&
-	    cap_value_dig(curv, "metadata", "deletionTimestamp", NULL)) {
-		/* a finalizer may not be added once deletion started, but may be removed */
 	}
 	dd_defaults_apply(c, t, next, curv);
 	if (strcmp(sub, "status") != 0 && !dd_validate_object(t, next, curv, res))

@@ -45,7 +45,7 @@ dd_obj *dd_op_delete(dd_cluster *c, const dd_rtype *t, const char *ns, const cha
 
 /* Validates a DNS-1123 subdomain (or label when label is set); NULL when valid, else the reason. */
 const char *dd_validate_name(const char *name, bool label);
-/* The namespace check for namespaced writes: NULL when ns exists and is active, else fills res. */
+/* The namespace check for namespaced writes: true when ns exists and is active, else fills res. */
 bool dd_namespace_usable(dd_cluster *c, const dd_rtype *t, const char *ns, const char *name,
 			 dd_response *res);
 /* A new random RFC 4122 version 4 UUID into out (37 bytes). */

@@ -82,14 +82,11 @@ static void write_scale(const dd_rtype *t, const dd_obj *o, cap_buf *out)
 	cap_value_object_set(s, "metadata", m);
 	cap_value *spec = cap_value_object(), *st = cap_value_object();
 	cap_value *replicas, *sreplicas;
-	const char *selector = NULL;
-	char tmp[32];
 	if (t->crd) {
 		replicas = cap_value_object_get(cap_value_dig(o->v, "spec", NULL), "replicas");
 		const char *p = t->spec_replicas_path;
 		if (p && *p) {
 			char *dup = strdup(p + 1);
-			(void)tmp;
 			cap_value *at = o->v;
 			for (char *tok = strtok(dup, "."); tok && at; tok = strtok(NULL, "."))
 				at = cap_value_object_get(at, tok);
@@ -122,7 +119,6 @@ static void write_scale(const dd_rtype *t, const dd_obj *o, cap_buf *out)
 			cap_value_object_set(st, "selector", cap_value_string(sel.ptr));
 		cap_buf_release(&sel);
 	}
-	(void)selector;
 	cap_value_object_set(spec, "replicas", cap_value_int(cap_value_get_int(replicas)));
 	cap_value_object_set(st, "replicas", cap_value_int(cap_value_get_int(sreplicas)));
 	cap_value_object_set(s, "spec", spec);

@@ -101,8 +101,8 @@ dd_obj *dd_obj_ref(dd_obj *o);
 void dd_obj_unref(dd_obj *o);
 
 /*
- * The sequence number of the first kept event with a resourceVersion above rv, or
- * CAP_EINVALID-style failure: returns false when rv is older than the kept history.
+ * Finds the sequence number of the first kept event with a resourceVersion above rv; false when
+ * events after rv were already dropped from the history (the watch must answer 410 Expired).
  */
 bool dd_store_seq_after(dd_store *s, uint64_t rv, uint64_t *seq_out);
 /* The event with that sequence number, or NULL when it was dropped or not yet written. */

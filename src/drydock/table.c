@@ -117,6 +117,17 @@ static const col job_cols[] = {NAME, {"Status", "string", "", 0},
 static const col event_cols[] = {{"Last Seen", "string", "", 0}, {"Type", "string", "", 0},
 	{"Reason", "string", "", 0}, {"Object", "string", "", 0}, {"Message", "string", "", 0},
 	{0}};
+static const col ingress_cols[] = {NAME, {"Class", "string", "", 0}, {"Hosts", "string", "", 0},
+	{"Address", "string", "", 0}, {"Ports", "string", "", 0}, AGE, {0}};
+static const col cronjob_cols[] = {NAME, {"Schedule", "string", "", 0},
+	{"Timezone", "string", "", 0}, {"Suspend", "boolean", "", 0}, {"Active", "integer", "", 0},
+	{"Last Schedule", "string", "", 0}, AGE, {0}};
+static const col pvc_cols[] = {NAME, {"Status", "string", "", 0}, {"Volume", "string", "", 0},
+	{"Capacity", "string", "", 0}, {"Access Modes", "string", "", 0},
+	{"StorageClass", "string", "", 0}, {"VolumeAttributesClass", "string", "", 0}, AGE, {0}};
+static const col hpa_cols[] = {NAME, {"Reference", "string", "", 0},
+	{"Targets", "string", "", 0}, {"MinPods", "string", "", 0}, {"MaxPods", "string", "", 0},
+	{"Replicas", "string", "", 0}, AGE, {0}};
 static const col crd_cols[] = {NAME, {"Created At", "date", "", 0}, {0}};
 static const col default_cols[] = {NAME, AGE, {0}};
 
@@ -137,12 +148,20 @@ static const col *columns_for(const dd_rtype *t)
 		return job_cols;
 	if (!strcmp(g, "apiextensions.k8s.io"))
 		return crd_cols;
+	if (!strcmp(g, "networking.k8s.io") && !strcmp(r, "ingresses"))
+		return ingress_cols;
+	if (!strcmp(g, "batch") && !strcmp(r, "cronjobs"))
+		return cronjob_cols;
+	if (!strcmp(g, "autoscaling") && !strcmp(r, "horizontalpodautoscalers"))
+		return hpa_cols;
 	if (*g)
 		return default_cols;
 	if (!strcmp(r, "pods"))
 		return pod_cols;
 	if (!strcmp(r, "events"))
 		return event_cols;
+	if (!strcmp(r, "persistentvolumeclaims"))
+		return pvc_cols;
 	if (!strcmp(r, "services"))
 		return svc_cols;
 	if (!strcmp(r, "configmaps"))
@@ -447,6 +466,56 @@ static void cells(cap_buf *out, const dd_rtype *t, const cap_value *v)
 		} else {
 			cell_str(out, "");
 		}
+		cell_str(out, age);
+	} else if (cols == ingress_cols) {
+		const char *cls = cap_value_dig_string(spec, "ingressClassName", NULL);
+		cell_str(out, cls ? cls : "<none>");
+		cap_buf hosts = CAP_BUF_INIT;
+		size_t i;
+		cap_value *rule;
+		CAP_VALUE_ARRAY_FOREACH(cap_value_object_get(spec, "rules"), i, rule)
+		{
+			const char *h = cap_value_dig_string(rule, "host", NULL);
+			cap_buf_printf(&hosts, "%s%s", hosts.len ? "," : "", h ? h : "*");
+		}
+		cell_str(out, hosts.len ? hosts.ptr : "*");
+		cap_buf_release(&hosts);
+		cell_str(out, "");
+		cell_str(out, cap_value_array_len(cap_value_object_get(spec, "tls")) ? "80, 443" : "80");
+		cell_str(out, age);
+	} else if (cols == cronjob_cols) {
+		cell_str(out, cap_value_dig_string(spec, "schedule", NULL));
+		const char *tz = cap_value_dig_string(spec, "timeZone", NULL);
+		cell_str(out, tz ? tz : "<none>");
+		cap_buf_printf(out, ",%s",
+			       cap_value_get_bool(cap_value_object_get(spec, "suspend")) ? "true"
+											 : "false");
+		cell_int(out, (int64_t)cap_value_array_len(cap_value_object_get(st, "active")));
+		cell_str(out, "<none>");
+		cell_str(out, age);
+	} else if (cols == pvc_cols) {
+		cell_str(out, cap_value_dig_string(st, "phase", NULL) ?: "Pending");
+		cell_str(out, cap_value_dig_string(spec, "volumeName", NULL) ?: "");
+		cell_str(out, cap_value_dig_string(st, "capacity", "storage", NULL) ?: "");
+		cell_str(out, "");
+		cell_str(out, cap_value_dig_string(spec, "storageClassName", NULL) ?: "<unset>");
+		cell_str(out, "<unset>");
+		cell_str(out, age);
+	} else if (cols == hpa_cols) {
+		snprintf(buf, sizeof(buf), "%s/%s",
+			 cap_value_dig_string(spec, "scaleTargetRef", "kind", NULL) ?: "",
+			 cap_value_dig_string(spec, "scaleTargetRef", "name", NULL) ?: "");
+		cell_str(out, buf);
+		cell_str(out, "<unknown>");
+		snprintf(buf, sizeof(buf), "%lld",
+			 (long long)(cap_value_object_get(spec, "minReplicas")
+					     ? ival(spec, "minReplicas", NULL)
+					     : 1));
+		cell_str(out, buf);
+		snprintf(buf, sizeof(buf), "%lld", (long long)ival(spec, "maxReplicas", NULL));
+		cell_str(out, buf);
+		snprintf(buf, sizeof(buf), "%lld", (long long)ival(st, "currentReplicas", NULL));
+		cell_str(out, buf);
 		cell_str(out, age);
 	} else if (cols == event_cols) {
 		const char *last = cap_value_dig_string((cap_value *)v, "lastTimestamp", NULL);

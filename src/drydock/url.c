@@ -142,6 +142,8 @@ int dd_query_set(dd_query *q, const char *key, const char *value, cap_arena *are
 		q->allow_watch_bookmarks = parse_bool(v);
 	else if (strcmp(key, "sendInitialEvents") == 0)
 		q->send_initial_events = parse_bool(v);
+	else if (strcmp(key, "verbose") == 0)
+		q->verbose = true;
 	else if (strcmp(key, "force") == 0)
 		q->force = parse_bool(v);
 	else if (strcmp(key, "orphanDependents") == 0) {

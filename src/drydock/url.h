@@ -47,6 +47,7 @@ typedef struct dd_query {
 	bool orphan_dependents_set;
 	bool orphan_dependents;
 	bool send_initial_events;
+	bool verbose;              /* health checks list themselves */
 } dd_query;
 
 void dd_query_init(dd_query *q);
