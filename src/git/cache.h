@@ -14,6 +14,7 @@
  *                                         lock (a mutex in the process, flock across processes)
  *   trees/<commit>/                       the commit's files, extracted once, read-only, shared
  *                                         by every reader without a lock
+ *   tmp/run-XXXXXX/                       each open cache's work space, held by an flock
  * Different repositories are fetched in parallel (up to max_remote_ops at once); one repository is
  * fetched by one thread at a time, and callers asking for the same commit wait for the one
  * extraction in flight.
@@ -26,8 +27,10 @@ typedef struct cap_git_cache_options {
 	const char *root;	 /* required; created when missing */
 	uint64_t max_bytes;	 /* disk budget for repos and trees; 0: unlimited */
 	int timeout_ms;		 /* per git process; 0: 90 s (Argo CD's exec timeout) */
-	int refs_ttl_ms;	 /* how long one ls-remote answers every caller; 0: 0 (always ask),
-				    negative: forever until cap_git_cache_refresh */
+	int refs_ttl_ms;	 /* how long one ls-remote answers every caller (the poll
+				    interval); 0: ask every time, only concurrent callers share;
+				    negative: until cap_git_cache_refresh. A remote that is down or
+				    hung answers with its error for this long too (30 s at most) */
 	const char *known_hosts; /* ssh known_hosts file for non-insecure SSH; NULL: ssh default */
 	const char *tls_certs_dir; /* extra CA certificates per host name (argocd-tls-certs-cm) */
 	unsigned max_remote_ops;   /* git processes talking to remotes at once; 0: unlimited */
@@ -73,11 +76,10 @@ typedef struct cap_git_tree cap_git_tree;
  * out-of-bounds symlinks. file: …") unless allow_oob_symlinks. Submodules are filled in from
  * their own cached repositories at the commits the tree records, recursively, as Argo CD's
  * `git submodule update --init --recursive` does; a submodule gets the credentials only when it
- * lives on the same host as url. Fetches
- * only when the repository does not have the commit yet: first a shallow fetch of just that
- * commit, then a full fetch when the server refuses. The commit is verified to belong to url
- * even when another repository extracted it first, so a SHA alone never reveals another
- * repository's files.
+ * lives on the same host as url. Fetches only when the repository does not have the commit
+ * yet: first a shallow fetch of just that commit, then a full fetch when the server refuses. The
+ * commit is verified to belong to url even when another repository extracted it first, so a SHA
+ * alone never reveals another repository's files.
  */
 int cap_git_cache_checkout(cap_git_tree **out, cap_git_cache *c, const char *url,
 			   const char *commit, const cap_git_creds *creds);
@@ -155,7 +157,7 @@ unsigned long cap_git_cache_requests(cap_git_cache *c);
 
 /*
  * Evicts least recently used trees, then repositories, that no lease or fetch holds, until the
- * accounted bytes fit max_bytes (also done after every extraction and fetch). Returns how many
- * were evicted.
+ * accounted bytes fit max_bytes (done with the option's budget after every extraction). Returns how
+ * many were evicted.
  */
 unsigned cap_git_cache_trim(cap_git_cache *c, uint64_t max_bytes);
