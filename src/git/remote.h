@@ -61,8 +61,9 @@ int cap_git_refs_resolve(char out[41], const cap_git_refs *refs, const char *rev
 
 /*
  * The common set-up of a git process against a remote: argv prefix with `-c` settings (no
- * credential helpers, no terminal prompts, TLS verification off only when insecure) and the
- * environment (GIT_ASKPASS with the username and password in the environment, or
+ * credential helpers, protocol v2, no automatic gc) and the environment (no system or global
+ * git config, no terminal prompts, only the file, git, http, https and ssh transports,
+ * GIT_ASKPASS answering from the environment, GIT_CONFIG_* for TLS and headers,
  * GIT_SSH_COMMAND with a private key in a 0600 file and the known-hosts policy). Made by
  * cap_git_session_init, used for any number of git commands, and released with
  * cap_git_session_release, which deletes the private files.
@@ -70,7 +71,7 @@ int cap_git_refs_resolve(char out[41], const cap_git_refs *refs, const char *rev
 typedef struct cap_git_session {
 	cap_strvec argv;   /* "git", "-c", … : append the sub-command and its arguments */
 	cap_strvec env;	   /* NAME=value entries for cap_proc_opts.env */
-	char *private_dir; /* 0700 directory holding the key and askpass helper; NULL when none */
+	char *private_dir; /* 0700 directory for the askpass helper, keys, certificates; or NULL */
 	size_t argv_base;  /* argv length after the common prefix, to reuse the session */
 } cap_git_session;
 
