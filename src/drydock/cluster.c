@@ -29,6 +29,40 @@ static void seed(dd_cluster *c, const char *group, const char *resource, const c
 	dd_response_release(&r);
 }
 
+/* The node's status as its kubelet would report it: Ready, with capacity and versions. */
+static void node_status(dd_cluster *c)
+{
+	dd_rtype *t = dd_registry_find_any(&c->reg, "", "nodes");
+	dd_obj *n = dd_store_get(&c->store, "/nodes", "", "drydock");
+	if (!t || !n)
+		return;
+	char ts[CAP_RFC3339_LEN], json[2048];
+	cap_time_format_rfc3339(ts, cap_time_wall_s());
+	snprintf(json, sizeof(json),
+		 "{\"addresses\":[{\"address\":\"172.18.0.2\",\"type\":\"InternalIP\"},"
+		 "{\"address\":\"drydock\",\"type\":\"Hostname\"}],"
+		 "\"allocatable\":{\"cpu\":\"8\",\"memory\":\"16Gi\",\"pods\":\"110\"},"
+		 "\"capacity\":{\"cpu\":\"8\",\"memory\":\"16Gi\",\"pods\":\"110\"},"
+		 "\"conditions\":[{\"type\":\"Ready\",\"status\":\"True\",\"reason\":"
+		 "\"KubeletReady\",\"message\":\"kubelet is posting ready status\","
+		 "\"lastHeartbeatTime\":\"%s\",\"lastTransitionTime\":\"%s\"}],"
+		 "\"nodeInfo\":{\"architecture\":\"amd64\",\"containerRuntimeVersion\":"
+		 "\"containerd://1.7.24\",\"kernelVersion\":\"6.1.0\",\"kubeProxyVersion\":"
+		 "\"v1.32.0\",\"kubeletVersion\":\"v1.32.0\",\"operatingSystem\":\"linux\","
+		 "\"osImage\":\"drydock\",\"machineID\":\"\",\"systemUUID\":\"\",\"bootID\":\"\"}}",
+		 ts, ts);
+	cap_value *st;
+	if (cap_json_parse(&st, json, strlen(json), "node status", NULL) < 0)
+		return;
+	cap_value *v = cap_value_deep_copy(n->v);
+	cap_value_object_set(v, "status", st);
+	dd_write_opts o = {.field_manager = "kubelet", .subresource = "status"};
+	dd_response r;
+	dd_response_init(&r);
+	dd_op_update(c, t, "", "drydock", v, &o, &r);
+	dd_response_release(&r);
+}
+
 int dd_cluster_init(dd_cluster *c, const dd_cluster_options *opts)
 {
 	memset(c, 0, sizeof(*c));
@@ -65,6 +99,7 @@ int dd_cluster_init(dd_cluster *c, const dd_cluster_options *opts)
 	     "\"labels\":{\"kubernetes.io/hostname\":\"drydock\",\"kubernetes.io/os\":\"linux\","
 	     "\"kubernetes.io/arch\":\"amd64\",\"node-role.kubernetes.io/control-plane\":\"\"}},"
 	     "\"spec\":{\"podCIDR\":\"10.244.0.0/24\"}}");
+	node_status(c);
 	dd_store_unlock(&c->store);
 	return 0;
 }

@@ -663,6 +663,29 @@ static void pod_log(dd_cluster *c, const dd_rtype *t, const dd_path *p, dd_respo
 	}
 }
 
+/* The verb a request is, checked against what discovery says the resource supports. */
+static bool verb_allowed(const dd_rtype *t, const dd_path *p, const char *m, bool watch)
+{
+	const char *verb = NULL;
+	if (strcmp(m, "GET") == 0)
+		verb = watch ? "watch" : *p->name ? "get" : "list";
+	else if (strcmp(m, "POST") == 0)
+		verb = "create";
+	else if (strcmp(m, "PUT") == 0)
+		verb = "update";
+	else if (strcmp(m, "PATCH") == 0)
+		verb = "patch";
+	else if (strcmp(m, "DELETE") == 0)
+		verb = *p->name ? "delete" : "deletecollection";
+	if (!verb)
+		return false;
+	if (*p->subresource) {
+		const dd_subresource *s = dd_rtype_subresource(t, p->subresource);
+		return s && cap_strvec_contains(&s->verbs, verb);
+	}
+	return dd_rtype_has_verb(t, verb);
+}
+
 void dd_resource_handle(dd_cluster *c, dd_request *req, const dd_path *p, dd_response *res)
 {
 	const char *m = req->method;
@@ -685,6 +708,10 @@ void dd_resource_handle(dd_cluster *c, dd_request *req, const dd_path *p, dd_res
 		}
 	}
 	bool watch = req->query.watch || p->watch_prefix;
+	if (!verb_allowed(t, p, m, watch)) {
+		dd_status_method_not_allowed(res, m);
+		goto out;
+	}
 	if (strcmp(m, "GET") == 0) {
 		if (watch) {
 			start_watch(c, req, t, p, res);
