@@ -112,6 +112,23 @@ int cap_git_cache_commit_info(cap_git_commit_info *out, cap_git_cache *c, const 
 			      const char *commit, const cap_git_creds *creds);
 void cap_git_commit_info_release(cap_git_commit_info *info);
 
+/*
+ * Appends to out the paths (relative to the repository root, files only, submodules as their
+ * directory) whose contents differ between commits from and to of url, fetching either when
+ * needed. Trees are compared directly, so shallow fetches suffice. For skipping renders when a
+ * commit leaves an application's paths alone (argocd.argoproj.io/manifest-generate-paths).
+ */
+int cap_git_cache_changed_files(cap_strvec *out, cap_git_cache *c, const char *url,
+				const char *from, const char *to, const cap_git_creds *creds);
+
+/*
+ * True when any of changed (paths relative to the repository root) lies under or equals one of
+ * paths, or matches one as a glob; paths are relative to the root too, with or without a
+ * leading "/". Argo CD's rule for manifest-generate-paths: no changed files or no paths means
+ * "assume changed".
+ */
+bool cap_git_paths_touched(const cap_strvec *changed, const cap_strvec *paths);
+
 /* The verdict on a commit's GnuPG signature. */
 typedef enum cap_git_sig_status {
 	CAP_GIT_SIG_UNSIGNED,

@@ -539,6 +539,57 @@ static void two_caches_share_one_root(void **state)
 	fixture_free(&f);
 }
 
+static void lists_the_files_two_commits_differ_in(void **state)
+{
+	git_fixture f;
+	fixture_make(&f);
+	char other[41];
+	fixture_git(&f, "mkdir -p other && echo x > other/x.yaml && git add -A && "
+			"git commit -q -m other");
+	fixture_sha(&f, "HEAD", other);
+	cap_git_cache *c = open_cache(&f, 0, 0);
+	cap_strvec changed = CAP_STRVEC_INIT;
+	assert_int_equal(cap_git_cache_changed_files(&changed, c, f.url.ptr, f.c[1], f.c[4], NULL),
+			 0);
+	assert_int_equal(changed.len, 1);
+	assert_string_equal(changed.items[0], "app/config.yaml");
+	cap_strvec_release(&changed);
+	assert_int_equal(cap_git_cache_changed_files(&changed, c, f.url.ptr, f.c[4], other, NULL),
+			 0);
+	assert_int_equal(changed.len, 1);
+	assert_string_equal(changed.items[0], "other/x.yaml");
+
+	/* The app at "app" is untouched by that commit; one at "other" is not. */
+	cap_strvec paths = CAP_STRVEC_INIT;
+	cap_strvec_push(&paths, "app");
+	assert_false(cap_git_paths_touched(&changed, &paths));
+	cap_strvec_push(&paths, "/other/");
+	assert_true(cap_git_paths_touched(&changed, &paths));
+	cap_strvec_release(&paths);
+	const char *yes[] = {"other", "./other", "other/x.yaml", "other/*.yaml", ".", "/"};
+	const char *no[] = {"othe", "other/y.yaml", "*.yaml", "app/other"};
+	for (size_t i = 0; i < sizeof(yes) / sizeof(yes[0]); i++) {
+		cap_strvec_push(&paths, yes[i]);
+		if (!cap_git_paths_touched(&changed, &paths))
+			fail_msg("'%s' should be touched", yes[i]);
+		cap_strvec_pop(&paths);
+	}
+	for (size_t i = 0; i < sizeof(no) / sizeof(no[0]); i++) {
+		cap_strvec_push(&paths, no[i]);
+		if (cap_git_paths_touched(&changed, &paths))
+			fail_msg("'%s' should not be touched", no[i]);
+		cap_strvec_pop(&paths);
+	}
+	/* Nothing known about either side: assume a change, as Argo CD does. */
+	assert_true(cap_git_paths_touched(&changed, &paths));
+	cap_strvec_release(&changed);
+	cap_strvec_push(&paths, "app");
+	assert_true(cap_git_paths_touched(&changed, &paths));
+	cap_strvec_release(&paths);
+	cap_git_cache_free(c);
+	fixture_free(&f);
+}
+
 static void *hung_worker(void *p)
 {
 	struct worker *w = p;
@@ -678,6 +729,7 @@ int main(void)
 	    cmocka_unit_test(describes_a_commit_with_its_tags),
 	    cmocka_unit_test(signatures_are_checked_against_a_keyring),
 	    cmocka_unit_test(two_caches_share_one_root),
+	    cmocka_unit_test(lists_the_files_two_commits_differ_in),
 	    cmocka_unit_test(a_hung_remote_does_not_block_other_repositories),
 	    cmocka_unit_test(a_down_remote_costs_one_deadline_per_interval),
 	    cmocka_unit_test(remote_operations_respect_the_parallel_limit),
