@@ -254,8 +254,6 @@ static size_t on_body(char *data, size_t size, size_t n, void *arg)
 {
 	transfer *t = arg;
 	size_t len = size * n;
-	long code = 0;
-	(void)code;
 	if (t->req->stream_fn && t->out->status == 0) {
 		/* the status line is known once the body starts: stream only successful bodies */
 		if (!t->req->stream_fn(t->req->stream_ctx, data, len)) {
@@ -430,7 +428,7 @@ int cap_kube__perform(cap_kube_client *c, const cap_kube__request *req, cap_kube
 	if (ct)
 		snprintf(out->content_type, sizeof(out->content_type), "%s", ct);
 	int rc = 0;
-	if (t.stopped_by_stream || (cc == CURLE_WRITE_ERROR && t.stopped_by_stream)) {
+	if (t.stopped_by_stream) {
 		out->status = status;
 	} else if (cc != CURLE_OK && !(req->stream_fn && status >= 200 && status < 300 &&
 				       (cc == CURLE_PARTIAL_FILE || cc == CURLE_RECV_ERROR ||
