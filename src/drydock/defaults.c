@@ -4,6 +4,9 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "base/time.h"
+#include "value/json.h"
+
 bool dd_defaults_has_generation(const dd_rtype *t)
 {
 	if (t->crd)
@@ -148,6 +151,52 @@ static void pod_template(cap_value *spec)
 	if (meta && !cap_value_object_get(meta, "creationTimestamp"))
 		cap_value_object_set(meta, "creationTimestamp", cap_value_null());
 	pod_spec(cap_value_object_get(tmpl, "spec"), false);
+}
+
+/* The projected token volume the ServiceAccount admission plugin mounts into every container. */
+static void service_account_volume(cap_value *spec)
+{
+	cap_value *am = cap_value_object_get(spec, "automountServiceAccountToken");
+	if (cap_value_is_bool(am) && !cap_value_get_bool(am))
+		return;
+	static const char alphabet[] = "bcdfghjklmnpqrstvwxz2456789";
+	char name[32];
+	unsigned r = (unsigned)cap_time_now_ns();
+	snprintf(name, sizeof(name), "kube-api-access-%c%c%c%c%c", alphabet[r % 27],
+		 alphabet[(r / 27) % 27], alphabet[(r / 729) % 27], alphabet[(r / 19683) % 27],
+		 alphabet[(r / 531441) % 27]);
+	const char *json =
+		"{\"projected\":{\"defaultMode\":420,\"sources\":[{\"serviceAccountToken\":{"
+		"\"expirationSeconds\":3607,\"path\":\"token\"}},{\"configMap\":{\"items\":[{"
+		"\"key\":\"ca.crt\",\"path\":\"ca.crt\"}],\"name\":\"kube-root-ca.crt\"}},"
+		"{\"downwardAPI\":{\"items\":[{\"fieldRef\":{\"apiVersion\":\"v1\",\"fieldPath\":"
+		"\"metadata.namespace\"},\"path\":\"namespace\"}]}}]}}";
+	cap_value *vol;
+	if (cap_json_parse(&vol, json, strlen(json), "volume", NULL) < 0)
+		return;
+	cap_value_object_set(vol, "name", cap_value_string(name));
+	cap_value *vols = cap_value_object_get(spec, "volumes");
+	if (!cap_value_is_array(vols)) {
+		vols = cap_value_array();
+		cap_value_object_set(spec, "volumes", vols);
+	}
+	cap_value_array_append(vols, vol);
+	size_t i;
+	cap_value *c;
+	CAP_VALUE_ARRAY_FOREACH(cap_value_object_get(spec, "containers"), i, c)
+	{
+		cap_value *mounts = cap_value_object_get(c, "volumeMounts");
+		if (!cap_value_is_array(mounts)) {
+			mounts = cap_value_array();
+			cap_value_object_set(c, "volumeMounts", mounts);
+		}
+		cap_value *m = cap_value_object();
+		cap_value_object_set(m, "mountPath",
+				     cap_value_string("/var/run/secrets/kubernetes.io/serviceaccount"));
+		cap_value_object_set(m, "name", cap_value_string(name));
+		cap_value_object_set(m, "readOnly", cap_value_bool(true));
+		cap_value_array_append(mounts, m);
+	}
 }
 
 static bool is(const dd_rtype *t, const char *group, const char *resource)
@@ -312,6 +361,8 @@ void dd_defaults_apply(dd_cluster *c, const dd_rtype *t, cap_value *obj, const c
 	} else if (is(t, "", "pods")) {
 		spec = obj_at(obj, "spec");
 		pod_spec(spec, true);
+		if (!old)
+			service_account_volume(spec);
 		cap_value *tol = cap_value_object_get(spec, "tolerations");
 		if (!tol) {
 			tol = cap_value_array();
