@@ -4,6 +4,7 @@
 #include "cli/cmd_admin_diff.h"
 #include "cli/cmd_admin_health.h"
 #include "cli/cmd_admin_ignore_differences.h"
+#include "cli/cmd_admin_install.h"
 #include "cli/cmd_admin_manifests.h"
 #include "cli/cmd_admin_patch.h"
 #include "cli/cmd_version.h"
@@ -18,6 +19,8 @@ const cap_cli_command cap_cli_commands[] = {
 	 "print the fields argocd-cm ignoreDifferences rules remove", cap_cmd_admin_ignore_differences},
 	{"admin settings resource-overrides health",
 	 "print the health of objects under argocd-cm health checks", cap_cmd_admin_health},
+	{"admin install", "install the CRDs, namespace, default project and settings objects",
+	 cap_cmd_admin_install},
 	{"admin manifests", "render an application source and print its objects",
 	 cap_cmd_admin_manifests},
 	{"admin patch", "apply or create json, merge and strategic merge patches on files",

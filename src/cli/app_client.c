@@ -1,0 +1,95 @@
+/* Connecting to the cluster from the app commands and reading and patching Applications. */
+#include "cli/app_client.h"
+
+#include "app/application.h"
+#include "base/error.h"
+#include "kube/config.h"
+#include "kube/key.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+void cap_app_cli_init(cap_app_cli *c)
+{
+	memset(c, 0, sizeof(*c));
+	c->app_namespace = CAP_APP_DEFAULT_NAMESPACE;
+}
+
+void cap_app_cli_release(cap_app_cli *c)
+{
+	if (!c)
+		return;
+	cap_kube_client_free(c->client);
+	c->client = NULL;
+}
+
+bool cap_app_cli_option(cap_app_cli *c, int opt, const char *arg)
+{
+	switch (opt) {
+	case CAP_APP_OPT_KUBECONFIG:
+		c->kubeconfig = arg;
+		return true;
+	case CAP_APP_OPT_CORE:
+		return true; /* always straight to the cluster, as `argocd --core` */
+	case CAP_APP_OPT_APP_NS:
+	case 'N':
+		c->app_namespace = arg;
+		return true;
+	}
+	return false;
+}
+
+int cap_app_cli_error(void)
+{
+	fprintf(stderr, "capstan: %s\n", cap_error_last());
+	return 1;
+}
+
+int cap_app_cli_connect(cap_app_cli *c)
+{
+	cap_kube_config cfg;
+	cap_kube_config_init(&cfg);
+	cap_kube_config_options o = {.kubeconfig = c->kubeconfig};
+	int rc = cap_kube_config_load(&cfg, &o);
+	if (!rc)
+		rc = cap_kube_client_new(&c->client, &cfg, NULL);
+	cap_kube_config_release(&cfg);
+	if (rc)
+		cap_app_cli_error();
+	return rc;
+}
+
+void cap_app_cli_key(cap_kube_key *key, const cap_app_cli *c, const char *name)
+{
+	cap_kube_key_set(key, CAP_APP_API_VERSION, CAP_APP_KIND, c->app_namespace, name);
+	cap_kube_key_set_member(&key->resource, CAP_APP_RESOURCE);
+}
+
+int cap_app_cli_get(cap_app_cli *c, cap_value **out, const char *name)
+{
+	cap_kube_key key = CAP_KUBE_KEY_INIT;
+	cap_app_cli_key(&key, c, name);
+	int rc = cap_kube_get(c->client, out, &key);
+	cap_kube_key_release(&key);
+	if (rc)
+		cap_app_cli_error();
+	return rc;
+}
+
+int cap_app_cli_patch(cap_app_cli *c, cap_value **out, const char *name, const cap_value *patch)
+{
+	cap_kube_key key = CAP_KUBE_KEY_INIT;
+	cap_app_cli_key(&key, c, name);
+	int rc = cap_kube_patch(c->client, out, &key, CAP_KUBE_PATCH_MERGE, patch, NULL);
+	cap_kube_key_release(&key);
+	if (rc)
+		cap_app_cli_error();
+	return rc;
+}
+
+const char *cap_app_cli_username(void)
+{
+	const char *u = getenv("USER");
+	return u && *u ? u : "admin";
+}
