@@ -1,6 +1,7 @@
 /* Benchmark: git requests and time per poll of a monorepo's apps, shared against unshared. */
 #include "base/buf.h"
 #include "base/error.h"
+#include "base/strvec.h"
 #include "git/cache.h"
 #include "git/remote.h"
 
@@ -96,6 +97,38 @@ int main(int argc, char **argv)
 	       base * 1e3 / apps);
 	printf("git: trees extracted: %lu for %d apps; cache on disk: %.1f KiB\n", s.extractions,
 	       apps, (double)s.bytes / 1024.0);
+
+	/* A commit touching one app: how many apps must render again (manifest-generate-paths). */
+	char before[41], after[41];
+	if (cap_git_cache_resolve(before, shared, url.ptr, "main", NULL) != 0)
+		return 1;
+	cap_buf_printf(&cmd,
+		       "cd %s/mono && echo '# tuned' >> apps/app7/cm.yaml && "
+		       "git -c user.name=b -c user.email=b@b commit -q -am tune",
+		       dir);
+	sh(&cmd);
+	cap_git_cache_refresh(shared, url.ptr);
+	if (cap_git_cache_resolve(after, shared, url.ptr, "main", NULL) != 0)
+		return 1;
+	double t0 = now_s();
+	cap_strvec changed = CAP_STRVEC_INIT;
+	if (cap_git_cache_changed_files(&changed, shared, url.ptr, before, after, NULL) != 0) {
+		fprintf(stderr, "bench_git: %s\n", cap_error_last());
+		return 1;
+	}
+	int touched = 0;
+	for (int i = 1; i <= apps; i++) {
+		cap_strvec paths = CAP_STRVEC_INIT;
+		cap_strvec_pushf(&paths, "apps/app%d", i);
+		touched += cap_git_paths_touched(&changed, &paths);
+		cap_strvec_release(&paths);
+	}
+	double diff = now_s() - t0;
+	printf("git: a commit to one app: %d of %d apps touched, decided in %.1f ms "
+	       "(baseline, a new commit re-renders every app: %d)\n",
+	       touched, apps, diff * 1e3, apps);
+	cap_strvec_release(&changed);
+
 	cap_git_cache_free(shared);
 	cap_git_cache_free(unshared);
 	cap_buf_printf(&cmd, "chmod -R u+w %s; rm -rf %s", dir, dir);
