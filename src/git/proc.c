@@ -87,6 +87,7 @@ static void __attribute__((noreturn)) child(const cap_proc_opts *o, const char *
 	sigemptyset(&all);
 	sigprocmask(SIG_SETMASK, &all, NULL);
 	signal(SIGPIPE, SIG_DFL);
+	signal(SIGCHLD, SIG_DFL); /* an ignored SIGCHLD would survive exec and break wait() */
 	setpgid(0, 0);
 	if (dup2(in_fd, 0) < 0 || dup2(out_fd, 1) < 0 || dup2(err_fd, 2) < 0)
 		goto fail;
