@@ -89,15 +89,23 @@ static void __attribute__((noreturn)) child(const cap_proc_opts *o, const char *
 	signal(SIGPIPE, SIG_DFL);
 	signal(SIGCHLD, SIG_DFL); /* an ignored SIGCHLD would survive exec and break wait() */
 	setpgid(0, 0);
-	if (dup2(in_fd, 0) < 0 || dup2(out_fd, 1) < 0 || dup2(err_fd, 2) < 0)
-		goto fail;
-	/* Keep the status pipe at 3 (close-on-exec) and close every other descriptor, including
-	 * ones other threads opened without O_CLOEXEC. */
-	if (status_fd != 3) {
-		if (dup3(status_fd, 3, O_CLOEXEC) < 0)
+	/*
+	 * Lift every descriptor above 10 first: when the parent runs with stdio closed, a pipe may
+	 * sit on 0, 1 or 2 and be overwritten (or keep close-on-exec) if moved directly.
+	 */
+	int fds[4] = {in_fd, out_fd, err_fd, status_fd};
+	for (int i = 0; i < 4; i++)
+		if ((fds[i] = fcntl(fds[i], F_DUPFD, 10)) < 0)
 			goto fail;
-		status_fd = 3;
-	}
+	status_fd = fds[3];
+	for (int i = 0; i < 3; i++)
+		if (dup2(fds[i], i) < 0)
+			goto fail;
+	/* The status pipe goes to 3 (close-on-exec); every other descriptor is closed, including
+	 * ones other threads opened without O_CLOEXEC. */
+	if (dup3(status_fd, 3, O_CLOEXEC) < 0)
+		goto fail;
+	status_fd = 3;
 	if (syscall(SYS_close_range, 4, ~0u, 0) != 0)
 		for (int fd = 4; fd < 1024; fd++)
 			close(fd);

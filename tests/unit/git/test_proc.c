@@ -8,6 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 static long long ms_now(void)
@@ -135,6 +136,27 @@ static void memory_limit_applies(void **state)
 	cap_proc_result_release(&r);
 }
 
+static void works_when_the_caller_has_no_stdio(void **state)
+{
+	pid_t pid = fork();
+	assert_true(pid >= 0);
+	if (pid == 0) {
+		close(0);
+		close(1);
+		close(2);
+		const char *argv[] = {"sh", "-c", "read x; echo \"$x\"; echo err >&2", NULL};
+		cap_proc_opts o = {.argv = argv, .input = "in\n", .input_len = 3};
+		cap_proc_result r = CAP_PROC_RESULT_INIT;
+		int ok = cap_proc_run(&r, &o) == 0 && r.exit_code == 0 &&
+			 strcmp(r.out.ptr, "in\n") == 0 && strcmp(r.err.ptr, "err\n") == 0;
+		_exit(ok ? 0 : 1);
+	}
+	int status = 0;
+	assert_int_equal(waitpid(pid, &status, 0), pid);
+	assert_true(WIFEXITED(status));
+	assert_int_equal(WEXITSTATUS(status), 0);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -146,6 +168,7 @@ int main(void)
 	    cmocka_unit_test(missing_program_is_not_found),
 	    cmocka_unit_test(output_is_cut_at_the_limit),
 	    cmocka_unit_test(memory_limit_applies),
+	    cmocka_unit_test(works_when_the_caller_has_no_stdio),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
