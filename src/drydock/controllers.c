@@ -921,9 +921,10 @@ static void each(dd_cluster *c, const char *bucket, void (*fn)(dd_cluster *, dd_
 	list(c, bucket, NULL, &all);
 	for (size_t i = 0; i < all.len; i++) {
 		dd_obj *o = all.items[i];
-		dd_obj *cur = dd_store_get(&c->store, bucket, o->ns, o->name);
+		dd_obj *cur = dd_obj_ref(dd_store_get(&c->store, bucket, o->ns, o->name));
 		if (cur)
 			fn(c, cur);
+		dd_obj_unref(cur);
 	}
 	unref_all(&all);
 }
@@ -941,9 +942,10 @@ bool dd_controllers_pass(dd_cluster *c)
 	uint64_t now = cap_time_now_ms();
 	for (size_t i = 0; i < pods.len; i++) {
 		dd_obj *o = pods.items[i];
-		dd_obj *cur = dd_store_get(&c->store, "/pods", o->ns, o->name);
+		dd_obj *cur = dd_obj_ref(dd_store_get(&c->store, "/pods", o->ns, o->name));
 		if (cur)
 			reconcile_pod(c, cur, now);
+		dd_obj_unref(cur);
 	}
 	unref_all(&pods);
 	return c->store.rv != before;

@@ -308,9 +308,7 @@ static void start_watch(dd_cluster *c, dd_request *req, const dd_rtype *t, const
 		spec.from_rv = n ? n : 1;
 	}
 	dd_watch *w;
-	dd_store_unlock(&c->store);
 	int rc = dd_watch_new(&w, c, &spec);
-	dd_store_lock(&c->store);
 	if (rc < 0) {
 		dd_status_bad_request(res, cap_error_last());
 		goto out;

@@ -83,7 +83,6 @@ int dd_watch_new(dd_watch **out, dd_cluster *c, const dd_watch_spec *spec)
 	w->last_send_ns = now;
 
 	dd_store *s = &c->store;
-	dd_store_lock(s);
 	if (spec->initial_state || spec->from_rv == 0) {
 		cap_vec all = CAP_VEC_INIT;
 		dd_store_list(s, w->bucket, w->ns, NULL, &all);
@@ -98,7 +97,6 @@ int dd_watch_new(dd_watch **out, dd_cluster *c, const dd_watch_spec *spec)
 		w->expired_asked = spec->from_rv;
 		w->expired_have = s->expired_rv + 1;
 	}
-	dd_store_unlock(s);
 	*out = w;
 	return 0;
 }

@@ -34,7 +34,7 @@ typedef struct dd_watch_spec {
 } dd_watch_spec;
 
 /*
- * Creates a watch over c (lock NOT held). When from_rv is older than the kept history the
+ * Creates a watch over c (lock held: the current state is captured atomically with the cursor). When from_rv is older than the kept history the
  * watch yields a single ERROR event with a 410 Expired Status, as the API server does.
  * CAP_EINVALID for a bad selector (message worded for a 400).
  */
