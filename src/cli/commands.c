@@ -7,12 +7,15 @@
 #include "cli/cmd_admin_install.h"
 #include "cli/cmd_admin_manifests.h"
 #include "cli/cmd_admin_patch.h"
+#include "cli/cmd_run.h"
 #include "cli/cmd_version.h"
 
 #include <stddef.h>
 
 const cap_cli_command cap_cli_commands[] = {
 	{"version", "print the capstan version", cap_cmd_version},
+	{"run", "run the application controller (caches, refreshes, syncs) in one process",
+	 cap_cmd_run},
 	{"admin diff", "diff manifests against live objects as Argo CD does; exit 1 when they differ",
 	 cap_cmd_admin_diff},
 	{"admin settings resource-overrides ignore-differences",

@@ -1,0 +1,91 @@
+/* The controller's shared state and the steps its processors are made of. */
+#pragma once
+
+#include <pthread.h>
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "app/application.h"
+#include "app/settings.h"
+#include "base/hashmap.h"
+#include "base/workqueue.h"
+#include "cache/cache.h"
+#include "controller/controller.h"
+#include "git/cache.h"
+#include "kube/watch.h"
+#include "render/cache.h"
+#include "value/value.h"
+
+/* What the controller remembers of one Application between events. */
+typedef struct ctl_app {
+	cap_value *obj;		   /* the last object seen (reference) */
+	uint64_t trigger;	   /* hash of what makes a refresh due (spec, refresh annotation) */
+	unsigned heal_attempts;	   /* self-heal syncs since the app was last Synced */
+} ctl_app;
+
+struct cap_controller {
+	cap_kube_client *client;
+	char *namespace;
+	uint64_t resync_ms;
+	unsigned status_workers, op_workers;
+	uint64_t self_heal_base_ms;
+	char *repo_dir;
+	bool repo_dir_owned;
+
+	cap_settings settings;
+	cap_cache *cache;
+	cap_git_cache *git;
+	cap_render_cache *renders;
+	cap_kube_reflector *apps_reflector;
+	cap_workqueue *refresh_q, *op_q;
+
+	pthread_mutex_t lock; /* apps */
+	cap_hashmap apps;     /* name → ctl_app */
+	bool ready;
+};
+
+/* A new reference to the last seen object of Application name, or NULL. */
+cap_value *ctl_app_object(cap_controller *c, const char *name);
+
+/* Queues a refresh of name now (delay 0) or later. */
+void ctl_refresh_later(cap_controller *c, const char *name, uint64_t delay_ms);
+
+/*
+ * The desired state of app from source (an object: spec.source or an operation's) at revision
+ * (NULL: the source's targetRevision): *out a new array of objects without hooks, commit the
+ * resolved revision. refetch asks the remote for its refs again (a refresh was requested);
+ * hard renders even when cached. Errors carry the render's message.
+ */
+int ctl_desired(cap_controller *c, cap_value **out, char commit[41], const cap_app *app,
+		const cap_value *source, const char *revision, bool refetch, bool hard);
+
+/* The comparison of desired objects with the live ones, per resource and for the app. */
+typedef struct ctl_compare {
+	cap_value *live;      /* new array: the live objects paired or tracked (extraneous too) */
+	cap_value *resources; /* new array: status.resources entries */
+	bool *in_sync;	      /* per desired index */
+	bool synced;	      /* the app is Synced */
+	size_t out_of_sync;   /* resources out of sync */
+	size_t need_pruning;  /* of which only need pruning */
+	const char *health;   /* the app's health status name */
+} ctl_compare;
+
+int ctl_compare_run(cap_controller *c, ctl_compare *out, const cap_app *app,
+		    const cap_value *desired);
+void ctl_compare_release(ctl_compare *cmp);
+
+/* PATCHes the Application with a JSON merge patch; errors are the client's. */
+int ctl_patch_app(cap_controller *c, const char *name, const cap_value *patch);
+
+/*
+ * Patches status to become status_new (old is the status the patch is computed from, may be
+ * NULL); extra (may be NULL) is merged in at the top (e.g. operation: null). Nothing is sent
+ * when nothing changes.
+ */
+int ctl_patch_status(cap_controller *c, const char *name, const cap_value *old,
+		     const cap_value *status_new, cap_value *extra);
+
+/* The status processor: one refresh of Application name. */
+void ctl_refresh(const char *name, void *ctx);
+/* The operation processor: runs the operation of Application name, if it has one. */
+void ctl_operate(const char *name, void *ctx);

@@ -1,0 +1,278 @@
+/* The operation processor: runs an Application's sync operation, keeping its progress in status. */
+#include "controller/internal.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "app/status.h"
+#include "base/alloc.h"
+#include "base/buf.h"
+#include "base/error.h"
+#include "base/log.h"
+#include "base/time.h"
+#include "sync/sync.h"
+
+#define SYNC_OK_MESSAGE "successfully synced (all tasks run)"
+
+/* What the progress callback needs to write operationState as tasks finish. */
+typedef struct op_run {
+	cap_controller *c;
+	const char *name;
+	cap_value *status; /* the status as last written (owned) */
+	cap_value *state;  /* operationState inside status (borrowed) */
+	char *commit;	   /* 41 bytes: the revision synced, once resolved */
+	const cap_value *source;
+} op_run;
+
+static cap_value *task_results(const cap_sync_plan *plan)
+{
+	cap_value *arr = cap_value_array();
+	for (size_t i = 0; i < plan->len; i++) {
+		const cap_sync_task *t = &plan->tasks[i];
+		if (!t->status)
+			continue;
+		cap_app_sync_resource_result r = {0};
+		r.group = t->key.group;
+		r.version = t->key.version;
+		r.kind = t->key.kind;
+		r.namespace = t->key.namespace;
+		r.name = t->key.name;
+		r.status = t->status;
+		r.message = t->message;
+		r.sync_phase = "Sync";
+		if (t->action == CAP_SYNC_APPLY)
+			r.hook_phase = strcmp(t->status, CAP_SYNC_FAILED) ? "Running" : "Failed";
+		cap_value_array_append(arr, cap_app_sync_result_resource(&r));
+	}
+	return arr;
+}
+
+/* Writes the new status over the last written one and remembers it. */
+static int write_status(op_run *run, cap_value *status_new, cap_value *extra)
+{
+	int rc = ctl_patch_status(run->c, run->name, run->status, status_new, extra);
+	if (!rc) {
+		cap_value_free(run->status);
+		run->status = cap_value_ref(status_new);
+		run->state = cap_value_object_get(status_new, "operationState");
+	}
+	return rc;
+}
+
+static void on_progress(void *ctx, const cap_sync_plan *plan, size_t done)
+{
+	op_run *run = ctx;
+	cap_value *status = cap_value_deep_copy(run->status);
+	cap_value *state = cap_value_object_get(status, "operationState");
+	cap_app_operation_state_set_result(state, run->commit, NULL, run->source, NULL,
+					   task_results(plan));
+	if (write_status(run, status, NULL))
+		cap_log_warn("cannot record sync progress", "app", run->name, "error",
+			     cap_error_last());
+	cap_value_free(status);
+}
+
+/* Desired and live objects the operation's resource list allows (all when it has none). */
+static cap_value *selected(const cap_app_operation *op, const cap_value *objs)
+{
+	cap_value *out = cap_value_array(), *obj;
+	size_t i;
+	CAP_VALUE_ARRAY_FOREACH(objs, i, obj)
+	{
+		cap_kube_key k = CAP_KUBE_KEY_INIT;
+		if (!cap_kube_key_from_object(&k, obj) &&
+		    !cap_app_operation_excludes(op, k.group, k.kind, k.namespace, k.name))
+			cap_value_array_append(out, cap_value_ref(obj));
+		cap_kube_key_release(&k);
+	}
+	return out;
+}
+
+/* Sync options from the policy and the operation. */
+static void sync_options(cap_sync_options *o, const cap_app *app)
+{
+	const cap_app_operation *op = &app->operation;
+	o->prune = op->prune;
+	o->dry_run = op->dry_run;
+	o->force = op->force;
+	o->server_side_apply = cap_app_has_sync_option(app, "ServerSideApply=true");
+	o->replace = cap_app_has_sync_option(app, "Replace=true");
+	o->create_namespace = cap_app_has_sync_option(app, "CreateNamespace=true");
+	o->apply_out_of_sync_only = cap_app_has_sync_option(app, "ApplyOutOfSyncOnly=true");
+	o->namespace = app->destination.namespace;
+	if (cap_app_has_sync_option(app, "PrunePropagationPolicy=background"))
+		o->prune_propagation = "Background";
+	else if (cap_app_has_sync_option(app, "PrunePropagationPolicy=orphan"))
+		o->prune_propagation = "Orphan";
+}
+
+static int get_app(cap_controller *c, cap_value **out, const char *name)
+{
+	cap_kube_key key = CAP_KUBE_KEY_INIT;
+	cap_kube_key_set(&key, CAP_APP_API_VERSION, CAP_APP_KIND, c->namespace, name);
+	cap_kube_key_set_member(&key.resource, CAP_APP_RESOURCE);
+	int rc = cap_kube_get(c->client, out, &key);
+	cap_kube_key_release(&key);
+	return rc;
+}
+
+/* Runs the sync and returns the phase it ended in; message gets the state's message. */
+static const char *run_sync(op_run *run, const cap_app *app, cap_buf *message,
+			    cap_sync_plan *plan)
+{
+	cap_controller *c = run->c;
+	const cap_app_operation *op = &app->operation;
+	cap_value *desired = NULL, *want = NULL, *live = NULL;
+	ctl_compare cmp = {0};
+	int rc = ctl_desired(c, &desired, run->commit, app, run->source, op->revision, false, false);
+	if (rc) {
+		cap_buf_printf(message, "ComparisonError: failed to generate manifest: %s",
+			       cap_error_last());
+		return CAP_APP_PHASE_ERROR;
+	}
+	ctl_compare_run(c, &cmp, app, desired);
+	want = selected(op, desired);
+	live = selected(op, cmp.live);
+	cap_sync_options so = {0};
+	sync_options(&so, app);
+	so.progress = on_progress;
+	so.ctx = run;
+	bool *in_sync = NULL;
+	if (so.apply_out_of_sync_only) {
+		/* in_sync is indexed by desired; recompute for the selection */
+		ctl_compare sel = {0};
+		ctl_compare_run(c, &sel, app, want);
+		in_sync = sel.in_sync;
+		sel.in_sync = NULL;
+		ctl_compare_release(&sel);
+	}
+	cap_sync_plan_build(plan, want, live, in_sync, &so);
+	free(in_sync);
+	rc = cap_sync_run(c->client, plan, &so);
+	const char *phase = CAP_APP_PHASE_SUCCEEDED;
+	if (rc) {
+		cap_buf_puts(message, cap_error_last());
+		phase = CAP_APP_PHASE_FAILED;
+	} else {
+		cap_buf_puts(message, SYNC_OK_MESSAGE);
+	}
+	ctl_compare_release(&cmp);
+	cap_value_free(desired);
+	cap_value_free(want);
+	cap_value_free(live);
+	return phase;
+}
+
+void ctl_operate(const char *name, void *ctx)
+{
+	cap_controller *c = ctx;
+	cap_value *obj = NULL;
+	cap_app app;
+	char now[CAP_RFC3339_LEN], commit[41] = "";
+	/* the informer may lag behind our own writes: act on the server's copy */
+	int rc = get_app(c, &obj, name);
+	if (rc) {
+		if (rc != CAP_ENOTFOUND) {
+			cap_log_warn("cannot read application", "app", name, "error",
+				     cap_error_last());
+			cap_workqueue_add_rate_limited(c->op_q, name);
+		}
+		return;
+	}
+	rc = cap_app_parse(&app, obj);
+	cap_value_free(obj);
+	if (rc) {
+		cap_log_warn("cannot read application", "app", name, "error", cap_error_last());
+		return;
+	}
+	if (!app.operation.present) {
+		cap_app_release(&app);
+		return;
+	}
+	cap_time_format_rfc3339(now, cap_time_wall_s());
+	op_run run = {c, name, NULL, NULL, commit, NULL};
+	run.status = app.status ? cap_value_ref(app.status) : cap_value_object();
+	cap_value *old_state = cap_value_object_get(app.status, "operationState");
+	bool resumed = old_state &&
+		       !strcmp(cap_value_dig_string(old_state, "phase", NULL) ?: "",
+			       CAP_APP_PHASE_RUNNING) &&
+		       cap_value_equal(cap_value_object_get(old_state, "operation"),
+				       app.operation.raw);
+	cap_value *status = cap_value_deep_copy(run.status);
+	if (!resumed)
+		cap_value_object_set(status, "operationState",
+				     cap_app_operation_state_new(app.operation.raw, "", now));
+	if (!resumed && (rc = write_status(&run, status, NULL))) {
+		cap_log_warn("cannot start sync", "app", name, "error", cap_error_last());
+		cap_value_free(status);
+		cap_value_free(run.status);
+		cap_app_release(&app);
+		cap_workqueue_add_rate_limited(c->op_q, name);
+		return;
+	}
+	cap_value_free(status);
+	run.state = cap_value_object_get(run.status, "operationState");
+	const char *started = cap_value_dig_string(run.state, "startedAt", NULL);
+	char started_at[CAP_RFC3339_LEN];
+	snprintf(started_at, sizeof(started_at), "%s", started ? started : now);
+	cap_log_info(resumed ? "sync resumed" : "sync started", "app", name, "revision",
+		     app.operation.revision);
+
+	run.source = app.operation.source ? app.operation.source : app.source;
+	cap_buf message = CAP_BUF_INIT;
+	cap_sync_plan plan = {0};
+	const char *phase;
+	if (!app.operation.has_sync) {
+		cap_buf_puts(&message, "unsupported operation: only sync operations run");
+		phase = CAP_APP_PHASE_ERROR;
+	} else if (app.sources) {
+		cap_buf_puts(&message, "multi-source applications are not supported by this controller");
+		phase = CAP_APP_PHASE_ERROR;
+	} else {
+		phase = run_sync(&run, &app, &message, &plan);
+	}
+
+	cap_time_format_rfc3339(now, cap_time_wall_s());
+	status = cap_value_deep_copy(run.status);
+	cap_value *state = cap_value_object_get(status, "operationState");
+	cap_app_operation_state_set_phase(state, phase, message.ptr, now);
+	if (commit[0])
+		cap_app_operation_state_set_result(state, commit, NULL, run.source, NULL,
+						   task_results(&plan));
+	if (!strcmp(phase, CAP_APP_PHASE_SUCCEEDED) && !app.operation.dry_run) {
+		cap_value *history = cap_value_object_get(status, "history");
+		if (!cap_value_is_array(history)) {
+			cap_value_object_set(status, "history", cap_value_array());
+			history = cap_value_object_get(status, "history");
+		}
+		cap_app_history_entry e = {0};
+		e.revision = commit;
+		e.deployed_at = now;
+		e.deploy_started_at = started_at;
+		e.source = run.source;
+		e.initiated_by = cap_value_object_get(app.operation.raw, "initiatedBy");
+		cap_app_history_append(history, cap_app_history_entry_new(&e),
+				       app.revision_history_limit);
+	}
+	cap_value *extra = cap_value_object();
+	cap_value_object_set(extra, "operation", cap_value_null());
+	rc = write_status(&run, status, extra);
+	cap_value_free(status);
+	if (rc) {
+		cap_log_error("cannot record sync result", "app", name, "error", cap_error_last());
+		cap_workqueue_add_rate_limited(c->op_q, name);
+	} else {
+		cap_workqueue_forget(c->op_q, name);
+		if (strcmp(phase, CAP_APP_PHASE_SUCCEEDED))
+			cap_log_warn("sync failed", "app", name, "phase", phase, "message",
+				     message.ptr);
+		else
+			cap_log_info("sync succeeded", "app", name, "revision", commit);
+	}
+	ctl_refresh_later(c, name, 0);
+	cap_sync_plan_release(&plan);
+	cap_buf_release(&message);
+	cap_value_free(run.status);
+	cap_app_release(&app);
+}

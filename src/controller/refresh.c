@@ -1,0 +1,243 @@
+/* The status processor: one refresh of an Application, its status patch, and automated sync. */
+#include "controller/internal.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#include "app/status.h"
+#include "base/alloc.h"
+#include "base/buf.h"
+#include "base/error.h"
+#include "base/log.h"
+#include "base/time.h"
+
+#define SELF_HEAL_MAX_MS 300000
+
+/* Members of status a refresh owns; reconciledAt is judged apart. */
+static const char *const owned[] = {"sync", "health", "resources", "conditions", "summary"};
+
+static bool status_changed(const cap_value *old, const cap_value *new_status)
+{
+	for (size_t i = 0; i < CAP_ARRAY_SIZE(owned); i++)
+		if (!cap_value_equal(cap_value_object_get(old, owned[i]),
+				     cap_value_object_get(new_status, owned[i])))
+			return true;
+	return false;
+}
+
+static bool reconciled_recently(cap_controller *c, const cap_value *status)
+{
+	const char *at = cap_value_dig_string(status, "reconciledAt", NULL);
+	int64_t t;
+	if (!at || cap_time_parse_rfc3339(&t, at))
+		return false;
+	return (cap_time_wall_s() - t) * 1000 < (int64_t)c->resync_ms;
+}
+
+static void set_condition(cap_value *status, const char *type, const char *message,
+			  const char *now)
+{
+	cap_value *conds = cap_value_object_get(status, "conditions");
+	if (!conds) {
+		if (!message)
+			return;
+		cap_value_object_set(status, "conditions", cap_value_array());
+		conds = cap_value_object_get(status, "conditions");
+	}
+	if (message)
+		cap_app_status_condition_set(conds, type, message, now);
+	else
+		cap_app_status_condition_clear(conds, type);
+	if (!cap_value_array_len(conds))
+		cap_value_object_del(status, "conditions");
+}
+
+static ctl_app *app_state(cap_controller *c, const char *name)
+{
+	return cap_hashmap_get(&c->apps, name);
+}
+
+static unsigned heal_attempts(cap_controller *c, const char *name, int change)
+{
+	unsigned n = 0;
+	pthread_mutex_lock(&c->lock);
+	ctl_app *a = app_state(c, name);
+	if (a) {
+		if (change < 0)
+			a->heal_attempts = 0;
+		else
+			a->heal_attempts += (unsigned)change;
+		n = a->heal_attempts;
+	}
+	pthread_mutex_unlock(&c->lock);
+	return n;
+}
+
+/* Argo CD's autoSync gating; starts an operation when the app should sync by itself. */
+static void auto_sync(cap_controller *c, const cap_app *app, const ctl_compare *cmp,
+		      const char *commit, size_t n_desired)
+{
+	const cap_app_sync_policy *pol = &app->sync_policy;
+	if (!pol->automated || app->operation.present || app->deletion_timestamp)
+		return;
+	if (cmp->synced) {
+		heal_attempts(c, app->name, -1);
+		return;
+	}
+	cap_value *state = cap_value_object_get(app->status, "operationState");
+	const char *phase = cap_value_dig_string(state, "phase", NULL);
+	if (phase && !cap_app_phase_completed(phase))
+		return;
+	if (!n_desired && !pol->allow_empty) {
+		cap_log_info("skipping auto-sync: it would wipe out all resources", "app",
+			     app->name);
+		return;
+	}
+	if (!pol->prune && cmp->out_of_sync == cmp->need_pruning) {
+		cap_log_debug("skipping auto-sync: only pruning needed and prune is off", "app",
+			      app->name);
+		return;
+	}
+	const char *last = cap_value_dig_string(state, "syncResult", "revision", NULL);
+	bool attempted = last && !strcmp(last, commit) &&
+			 cap_value_equal(cap_value_dig(state, "syncResult", "source", NULL),
+					 app->source);
+	if (attempted) {
+		if (strcmp(phase ? phase : "", CAP_APP_PHASE_SUCCEEDED)) {
+			cap_log_info("skipping auto-sync: failed previous sync attempt", "app",
+				     app->name, "revision", commit);
+			return;
+		}
+		if (!pol->self_heal) {
+			cap_log_debug("skipping auto-sync: most recent sync already to revision",
+				      "app", app->name, "revision", commit);
+			return;
+		}
+		unsigned n = heal_attempts(c, app->name, 0);
+		uint64_t delay = c->self_heal_base_ms;
+		for (unsigned i = 0; i < n && delay < SELF_HEAL_MAX_MS; i++)
+			delay *= 3;
+		if (delay > SELF_HEAL_MAX_MS)
+			delay = SELF_HEAL_MAX_MS;
+		int64_t finished = 0;
+		const char *at = cap_value_dig_string(state, "finishedAt", NULL);
+		if (n && at && !cap_time_parse_rfc3339(&finished, at)) {
+			int64_t waited = (cap_time_wall_s() - finished) * 1000;
+			if (waited < (int64_t)delay) {
+				ctl_refresh_later(c, app->name, delay - (uint64_t)waited);
+				return;
+			}
+		}
+		heal_attempts(c, app->name, 1);
+	}
+	cap_app_sync_request req = {0};
+	req.revision = commit;
+	req.prune = pol->prune;
+	req.sync_options = pol->sync_options;
+	req.automated = true;
+	req.retry = pol->retry.present ? &pol->retry : NULL;
+	cap_value *patch = cap_value_object();
+	cap_value_object_set(patch, "operation", cap_app_operation_new(&req));
+	int rc = ctl_patch_app(c, app->name, patch);
+	cap_value_free(patch);
+	if (rc)
+		cap_log_warn("cannot start automated sync", "app", app->name, "error",
+			     cap_error_last());
+	else
+		cap_log_info(attempted ? "initiated self-heal sync" : "initiated automated sync",
+			     "app", app->name, "revision", commit);
+}
+
+void ctl_refresh(const char *name, void *ctx)
+{
+	cap_controller *c = ctx;
+	cap_value *obj = ctl_app_object(c, name);
+	cap_app app;
+	char commit[41] = "", now[CAP_RFC3339_LEN];
+	cap_value *desired = NULL;
+	ctl_compare cmp = {0};
+	bool compared = false;
+	if (!obj)
+		return;
+	int rc = cap_app_parse(&app, obj);
+	cap_value_free(obj);
+	if (rc) {
+		cap_log_warn("cannot read application", "app", name, "error", cap_error_last());
+		return;
+	}
+	cap_time_format_rfc3339(now, cap_time_wall_s());
+	bool refresh = app.refresh != NULL, hard = refresh && !strcmp(app.refresh, "hard");
+	cap_value *status = app.status ? cap_value_deep_copy(app.status) : cap_value_object();
+	cap_value *spec = cap_value_object_get(app.raw, "spec");
+	cap_value *dest = cap_value_object_get(spec, "destination");
+	const cap_settings_cluster *cluster = NULL;
+	cap_buf err = CAP_BUF_INIT;
+
+	if (app.sources) {
+		cap_buf_puts(&err, "multi-source applications are not supported by this controller");
+	} else if (cap_settings_resolve_destination(&cluster, &c->settings, &app.destination)) {
+		cap_buf_puts(&err, cap_error_last());
+	} else if (!cluster->in_cluster) {
+		cap_buf_printf(&err, "cluster '%s' is not managed by this controller",
+			       cluster->server);
+	} else if ((rc = ctl_desired(c, &desired, commit, &app, app.source, NULL, refresh, hard))) {
+		cap_buf_printf(&err, "failed to generate manifest for source 1 of 1: %s",
+			       cap_error_last());
+	} else {
+		ctl_compare_run(c, &cmp, &app, desired);
+		compared = true;
+	}
+
+	if (compared) {
+		cap_value_object_set(status, "sync",
+				     cap_app_status_sync(cmp.synced ? CAP_APP_SYNC_SYNCED
+								    : CAP_APP_SYNC_OUT_OF_SYNC,
+							 commit, NULL, app.source, NULL, dest,
+							 app.ignore_differences));
+		cap_value_object_set(status, "health", cap_app_status_health(cmp.health, NULL));
+		cap_value_object_set(status, "resources", cap_value_ref(cmp.resources));
+		cap_value *summary = cap_value_object();
+		cap_value_object_set(summary, "images", cap_app_status_images(cmp.live));
+		cap_value_object_set(status, "summary", summary);
+		set_condition(status, "ComparisonError", NULL, now);
+	} else {
+		cap_value_object_set(status, "sync",
+				     cap_app_status_sync(CAP_APP_SYNC_UNKNOWN, NULL, NULL,
+							 app.source, NULL, dest,
+							 app.ignore_differences));
+		set_condition(status, "ComparisonError", err.ptr, now);
+	}
+	if (status_changed(app.status, status) || refresh || !reconciled_recently(c, app.status))
+		cap_value_object_set(status, "reconciledAt", cap_value_string(now));
+
+	cap_value *extra = NULL;
+	if (refresh) {
+		extra = cap_value_object();
+		cap_value *meta = cap_value_object(), *ann = cap_value_object();
+		cap_value_object_set(ann, CAP_APP_ANNOTATION_REFRESH, cap_value_null());
+		cap_value_object_set(meta, "annotations", ann);
+		cap_value_object_set(extra, "metadata", meta);
+	}
+	if ((rc = ctl_patch_status(c, name, app.status, status, extra)) && rc != CAP_ENOTFOUND) {
+		cap_log_warn("cannot write application status", "app", name, "error",
+			     cap_error_last());
+		ctl_refresh_later(c, name, 1000);
+	} else if (!rc) {
+		if (!compared)
+			cap_log_warn("comparison failed", "app", name, "error", err.ptr);
+		else
+			cap_log_debug("refreshed", "app", name, "sync",
+				      cmp.synced ? "Synced" : "OutOfSync", "health", cmp.health,
+				      "revision", commit);
+		if (compared)
+			auto_sync(c, &app, &cmp, commit, cap_value_array_len(desired));
+	}
+	uint64_t jitter = c->resync_ms / 10 ? (uint64_t)rand() % (c->resync_ms / 10) : 0;
+	ctl_refresh_later(c, name, c->resync_ms + jitter);
+
+	cap_buf_release(&err);
+	ctl_compare_release(&cmp);
+	cap_value_free(desired);
+	cap_value_free(status);
+	cap_app_release(&app);
+}
