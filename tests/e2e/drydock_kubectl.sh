@@ -221,6 +221,22 @@ out="$(k rollout status deploy/crashy --timeout=2s 2>&1)"
 check "rollout status of a crashlooping deployment times out" grep -q 'timed out waiting' <<<"$out"
 check "wait --for=delete" bash -c "kubectl --cache-dir '$CACHE' delete deploy crashy --wait=false >/dev/null && kubectl --cache-dir '$CACHE' wait --for=delete deploy/crashy --timeout=10s"
 
+# --- more everyday commands
+check "set image" k set image deploy/typed nginx=nginx:1.28
+check_eq "set image visible" "nginx:1.28" "$(jp deploy/typed '{.spec.template.spec.containers[0].image}')"
+check "expose a deployment" k expose deployment typed --port 80 --target-port 8080
+check_eq "exposed service ports" "80 8080" "$(jp svc/typed '{.spec.ports[0].port} {.spec.ports[0].targetPort}')"
+check "run a pod" k run solo --image=busybox -- sleep 100
+check "the pod runs" wait_until 10 bash -c "[[ \$(kubectl --cache-dir '$CACHE' get pod solo -o jsonpath='{.status.phase}') == Running ]]"
+check "server dry-run changes nothing" bash -c "kubectl --cache-dir '$CACHE' create cm dry --dry-run=server -o name && ! kubectl --cache-dir '$CACHE' get cm dry"
+sed 's/name: web$/name: typed2/; s/app: web/app: typed2/g' "$FIX/web-v1.yaml" >"$E2E_TMP/typed2.yaml"
+k apply -f "$E2E_TMP/typed2.yaml" >/dev/null
+check "replace --force" k replace --force -f "$E2E_TMP/typed2.yaml"
+check "delete by label" bash -c "kubectl --cache-dir '$CACHE' delete cm -l set=one && ! kubectl --cache-dir '$CACHE' get cm created"
+check "verbose readiness" bash -c "kubectl --cache-dir '$CACHE' get --raw '/readyz?verbose' | grep -q 'readyz check passed'"
+out="$(k get tokenreviews 2>&1)"
+check "verbs the resource lacks are MethodNotAllowed" grep -q 'MethodNotAllowed' <<<"$out"
+
 # --- token auth and TLS
 start_drydock auth --tls --token s3cret
 out="$(KUBECONFIG="$auth_KC" kubectl --cache-dir "$E2E_TMP/cache-auth" --token wrong get ns 2>&1)"
