@@ -226,11 +226,13 @@ int cap_git_refs_resolve(char out[41], const cap_git_refs *refs, const char *rev
 
 /* --- sessions ------------------------------------------------------------------------------ */
 
-static const char askpass_script[] = "#!/bin/sh\n"
-				     "case \"$1\" in\n"
-				     "[Uu]sername*) printf '%s\\n' \"$CAP_GIT_USERNAME\" ;;\n"
-				     "*) printf '%s\\n' \"$CAP_GIT_PASSWORD\" ;;\n"
-				     "esac\n";
+/*
+ * An inline credential helper (run by git through sh, so no file to execute: works where the
+ * temporary directory is mounted noexec) that answers from the child's environment.
+ */
+static const char credential_helper[] =
+    "!f() { test \"$1\" = get || exit 0; "
+    "printf 'username=%s\\npassword=%s\\n' \"$CAP_GIT_USERNAME\" \"$CAP_GIT_PASSWORD\"; }; f";
 
 static int write_private(const char *path, const char *data, mode_t mode)
 {
@@ -269,7 +271,7 @@ static int make_private_dir(cap_git_session *s, const char *tmp_root)
 }
 
 /* The private files a session may write; all removed by cap_git_session_release. */
-static const char *const private_files[] = {"askpass", "ssh-key", "tls-cert", "tls-key"};
+static const char *const private_files[] = {"ssh-key", "tls-cert", "tls-key"};
 
 /* Writes data to <private_dir>/name with mode and leaves its path in path_out. */
 static int put_private_file(cap_git_session *s, const cap_git_transport *t, const char *name,
@@ -433,9 +435,8 @@ int cap_git_session_init(cap_git_session *s, const char *url, const cap_git_cred
 	memset(s, 0, sizeof(*s));
 	cap_strvec_init(&s->argv);
 	cap_strvec_init(&s->env);
-	static const char *const prefix[] = {
-	    "git",	 "-c", "credential.helper=",	 "-c", "protocol.version=2", "-c",
-	    "gc.auto=0", "-c", "maintenance.auto=false", NULL};
+	static const char *const prefix[] = {"git",	  "-c", "protocol.version=2",	  "-c",
+					     "gc.auto=0", "-c", "maintenance.auto=false", NULL};
 	cap_strvec_pushv(&s->argv, prefix);
 	cap_strvec_push(&s->env, "GIT_TERMINAL_PROMPT=0");
 	cap_strvec_push(&s->env, "GIT_CONFIG_NOSYSTEM=1");
@@ -444,11 +445,10 @@ int cap_git_session_init(cap_git_session *s, const char *url, const cap_git_cred
 	cap_strvec_push(&s->env, "GIT_ALLOW_PROTOCOL=file:git:http:https:ssh");
 	int rc = 0;
 	unsigned ncfg = 0;
-	cap_buf path = CAP_BUF_INIT;
+	/* No credential helper but ours: an empty value resets the list, then ours follows. */
+	config_env(&s->env, &ncfg, "credential.helper", "");
 	if (creds && (creds->username || creds->password)) {
-		if ((rc = put_private_file(s, transport, "askpass", askpass_script, 0700, &path)))
-			goto out;
-		cap_strvec_pushf(&s->env, "GIT_ASKPASS=%s", path.ptr);
+		config_env(&s->env, &ncfg, "credential.helper", credential_helper);
 		cap_strvec_pushf(&s->env, "CAP_GIT_USERNAME=%s",
 				 creds->username ? creds->username : "git");
 		cap_strvec_pushf(&s->env, "CAP_GIT_PASSWORD=%s",
@@ -460,9 +460,7 @@ int cap_git_session_init(cap_git_session *s, const char *url, const cap_git_cred
 		rc = setup_ssh(s, creds, transport);
 	if (ncfg)
 		cap_strvec_pushf(&s->env, "GIT_CONFIG_COUNT=%u", ncfg);
-out:
 	s->argv_base = s->argv.len;
-	cap_buf_release(&path);
 	if (rc)
 		cap_git_session_release(s);
 	return rc;

@@ -60,10 +60,10 @@ int cap_git_refs_resolve(char out[41], const cap_git_refs *refs, const char *rev
 			 bool *out_is_short);
 
 /*
- * The common set-up of a git process against a remote: argv prefix with `-c` settings (no
- * credential helpers, protocol v2, no automatic gc) and the environment (no system or global
- * git config, no terminal prompts, only the file, git, http, https and ssh transports,
- * GIT_ASKPASS answering from the environment, GIT_CONFIG_* for TLS and headers,
+ * The common set-up of a git process against a remote: argv prefix with `-c` settings (protocol
+ * v2, no automatic gc) and the environment (no system or global git config, no terminal
+ * prompts, only the file, git, http, https and ssh transports, GIT_CONFIG_* with an inline
+ * credential helper answering from the environment and the TLS and header settings,
  * GIT_SSH_COMMAND with a private key in a 0600 file and the known-hosts policy). Made by
  * cap_git_session_init, used for any number of git commands, and released with
  * cap_git_session_release, which deletes the private files.
@@ -71,7 +71,7 @@ int cap_git_refs_resolve(char out[41], const cap_git_refs *refs, const char *rev
 typedef struct cap_git_session {
 	cap_strvec argv;   /* "git", "-c", … : append the sub-command and its arguments */
 	cap_strvec env;	   /* NAME=value entries for cap_proc_opts.env */
-	char *private_dir; /* 0700 directory for the askpass helper, keys, certificates; or NULL */
+	char *private_dir; /* 0700 directory for the ssh key and TLS client certificate; or NULL */
 	size_t argv_base;  /* argv length after the common prefix, to reuse the session */
 } cap_git_session;
 
@@ -85,7 +85,7 @@ typedef struct cap_git_transport {
 
 /*
  * Prepares a session for url. creds and transport may be NULL. Secrets reach git only through
- * the child's environment (GIT_ASKPASS reading it, GIT_CONFIG_* for headers and proxies) and
+ * the child's environment (read by the credential helper; GIT_CONFIG_* for headers, proxies) and
  * 0600 files in the private directory (ssh key, TLS client certificate). CAP_EIO when the
  * private files cannot be made.
  */
