@@ -7,6 +7,13 @@
 #include "cli/cmd_admin_install.h"
 #include "cli/cmd_admin_manifests.h"
 #include "cli/cmd_admin_patch.h"
+#include "cli/cmd_app_create.h"
+#include "cli/cmd_app_list.h"
+#include "cli/cmd_app_get.h"
+#include "cli/cmd_app_set.h"
+#include "cli/cmd_app_delete.h"
+#include "cli/cmd_app_history.h"
+#include "cli/cmd_app_resources.h"
 #include "cli/cmd_run.h"
 #include "cli/cmd_version.h"
 
@@ -28,5 +35,12 @@ const cap_cli_command cap_cli_commands[] = {
 	 cap_cmd_admin_manifests},
 	{"admin patch", "apply or create json, merge and strategic merge patches on files",
 	 cap_cmd_admin_patch},
+	{"app create", "create an Application from flags or a file", cap_cmd_app_create},
+	{"app list", "list Applications", cap_cmd_app_list},
+	{"app get", "show an Application, its conditions and resources", cap_cmd_app_get},
+	{"app set", "change an Application's spec", cap_cmd_app_set},
+	{"app delete", "delete an Application, with its resources unless --cascade=false", cap_cmd_app_delete},
+	{"app history", "show an Application's deployment history", cap_cmd_app_history},
+	{"app resources", "list the resources of an Application", cap_cmd_app_resources},
 	{NULL, NULL, NULL},
 };
