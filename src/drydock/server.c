@@ -250,8 +250,9 @@ int dd_server_start(dd_server **out, dd_cluster *c, const dd_server_options *opt
 	s->faults = opts->faults;
 	s->latency_ms = opts->latency_ms;
 	s->debug = opts->debug;
+	/* poll rather than select, so descriptors above FD_SETSIZE still work */
 	unsigned flags = MHD_USE_THREAD_PER_CONNECTION | MHD_USE_INTERNAL_POLLING_THREAD |
-			 MHD_USE_ERROR_LOG;
+			 MHD_USE_AUTO | MHD_USE_ERROR_LOG;
 	if (opts->tls_cert && opts->tls_key) {
 		flags |= MHD_USE_TLS;
 		s->cert = cap_strdup(opts->tls_cert);
