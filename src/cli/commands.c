@@ -14,6 +14,10 @@
 #include "cli/cmd_app_delete.h"
 #include "cli/cmd_app_history.h"
 #include "cli/cmd_app_resources.h"
+#include "cli/cmd_app_sync.h"
+#include "cli/cmd_app_wait.h"
+#include "cli/cmd_app_rollback.h"
+#include "cli/cmd_app_terminate_op.h"
 #include "cli/cmd_run.h"
 #include "cli/cmd_version.h"
 
@@ -42,5 +46,9 @@ const cap_cli_command cap_cli_commands[] = {
 	{"app delete", "delete an Application, with its resources unless --cascade=false", cap_cmd_app_delete},
 	{"app history", "show an Application's deployment history", cap_cmd_app_history},
 	{"app resources", "list the resources of an Application", cap_cmd_app_resources},
+	{"app sync", "sync an Application to its target state and follow the operation", cap_cmd_app_sync},
+	{"app wait", "wait until an Application is synced, healthy and idle", cap_cmd_app_wait},
+	{"app rollback", "sync an Application back to a revision from its history", cap_cmd_app_rollback},
+	{"app terminate-op", "stop the operation an Application is running", cap_cmd_app_terminate_op},
 	{NULL, NULL, NULL},
 };

@@ -1,0 +1,63 @@
+/* `capstan app terminate-op NAME`: ask the controller to stop the running operation. */
+#include "cli/cmd_app_terminate_op.h"
+
+#include "cli/app_client.h"
+#include "value/json.h"
+
+#include <stdio.h>
+#include <string.h>
+
+static const char usage_text[] = "usage: capstan app terminate-op NAME [-N NS]\n";
+
+static const struct option options[] = {
+    CAP_APP_CLI_OPTIONS,
+    {"help", no_argument, NULL, 'h'},
+    {NULL, 0, NULL, 0},
+};
+
+int cap_cmd_app_terminate_op(int argc, char **argv)
+{
+	cap_app_cli cli;
+	cap_app_cli_init(&cli);
+	int c;
+	optind = 1;
+	while ((c = getopt_long(argc, argv, "N:h", options, NULL)) != -1) {
+		if (c == 'h') {
+			fputs(usage_text, stdout);
+			return 0;
+		} else if (!cap_app_cli_option(&cli, c, optarg)) {
+			fputs(usage_text, stderr);
+			return 2;
+		}
+	}
+	if (optind + 1 != argc) {
+		fputs(usage_text, stderr);
+		return 2;
+	}
+	const char *name = argv[optind];
+	if (cap_app_cli_connect(&cli))
+		return 1;
+	cap_value *obj = NULL;
+	int rc = cap_app_cli_get(&cli, &obj, name) ? 1 : 0;
+	const cap_value *op = cap_value_object_get(obj, "operation");
+	const char *phase = cap_value_dig_string(obj, "status", "operationState", "phase", NULL);
+	if (!rc && (!op || cap_value_is_null(op)) && !(phase && !strcmp(phase, "Running"))) {
+		fprintf(stderr,
+			"capstan: Unable to terminate operation. No operation is in progress\n");
+		rc = 1;
+	}
+	if (!rc) {
+		/* Applications have no status subresource: status is patched like the rest */
+		static const char text[] =
+		    "{\"status\":{\"operationState\":{\"phase\":\"Terminating\"}}}";
+		cap_value *patch = NULL;
+		cap_json_parse(&patch, text, sizeof(text) - 1, "terminate", NULL);
+		rc = cap_app_cli_patch(&cli, NULL, name, patch) ? 1 : 0;
+		cap_value_free(patch);
+		if (!rc)
+			printf("Application '%s' operation terminating\n", name);
+	}
+	cap_value_free(obj);
+	cap_app_cli_release(&cli);
+	return rc;
+}
