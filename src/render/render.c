@@ -111,7 +111,9 @@ int cap_render__append_yaml(cap_value *objs, const char *text, size_t len, const
 	size_t i;
 	limits.max_bytes = ctx->opts.max_manifest_bytes;
 	limits.max_alias_nodes = 100000;
-	int rc = cap_yaml_parse_stream(&docs, text, len, source, &limits);
+	/* As Argo CD's repo-server reads manifests: a repeated key keeps its last value. */
+	int rc = cap_yaml_parse_stream_ext(&docs, text, len, source, &limits,
+					   CAP_YAML_DUPLICATE_KEYS_LAST_WINS);
 	if (rc)
 		return rc;
 	CAP_VALUE_ARRAY_FOREACH(docs, i, d)

@@ -207,6 +207,23 @@ static void broken_yaml_names_file_and_line(void **state)
 	cap_buf_release(&dir);
 }
 
+static void repeated_keys_keep_the_last_value_as_argo_cd_reads_them(void **state)
+{
+	cap_buf dir = CAP_BUF_INIT;
+	cap_value *objs = NULL;
+	cap_test_mkdtemp(&dir);
+	fx_write(dir.ptr, "app/cm.yaml",
+		 "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: twice\ndata:\n  color: red\n"
+		 "data:\n  color: blue\n");
+	assert_int_equal(fx_render(&objs, dir.ptr, "{\"path\":\"app\"}"), 0);
+	assert_int_equal(cap_value_array_len(objs), 1);
+	assert_string_equal(
+	    cap_value_dig_string(cap_value_array_get(objs, 0), "data", "color", NULL), "blue");
+	cap_value_free(objs);
+	cap_test_rmtree(dir.ptr);
+	cap_buf_release(&dir);
+}
+
 static void yaml_bombs_are_refused(void **state)
 {
 	cap_buf dir = CAP_BUF_INIT, bomb = CAP_BUF_INIT;
@@ -384,6 +401,7 @@ int main(void)
 	    cmocka_unit_test(jsonnet_that_runs_forever_times_out),
 	    cmocka_unit_test(kindless_documents_in_manifests_are_errors),
 	    cmocka_unit_test(broken_yaml_names_file_and_line),
+	    cmocka_unit_test(repeated_keys_keep_the_last_value_as_argo_cd_reads_them),
 	    cmocka_unit_test(yaml_bombs_are_refused),
 	    cmocka_unit_test(oversized_apps_are_refused),
 	    cmocka_unit_test(out_of_bounds_symlinks_are_refused),
