@@ -14,6 +14,8 @@
 #include "cli/cmd_app_delete.h"
 #include "cli/cmd_app_history.h"
 #include "cli/cmd_app_resources.h"
+#include "cli/cmd_app_manifests.h"
+#include "cli/cmd_app_diff.h"
 #include "cli/cmd_app_sync.h"
 #include "cli/cmd_app_wait.h"
 #include "cli/cmd_app_rollback.h"
@@ -50,5 +52,7 @@ const cap_cli_command cap_cli_commands[] = {
 	{"app wait", "wait until an Application is synced, healthy and idle", cap_cmd_app_wait},
 	{"app rollback", "sync an Application back to a revision from its history", cap_cmd_app_rollback},
 	{"app terminate-op", "stop the operation an Application is running", cap_cmd_app_terminate_op},
+	{"app manifests", "print the objects an Application renders from Git, or its live objects", cap_cmd_app_manifests},
+	{"app diff", "show what a sync would change; exit 1 when live differs from Git", cap_cmd_app_diff},
 	{NULL, NULL, NULL},
 };
