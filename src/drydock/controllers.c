@@ -776,6 +776,14 @@ static void reconcile_pod(dd_cluster *c, dd_obj *p, uint64_t now_ms)
 		event(c, p->v, "v1", "Pod", "default-scheduler", "Normal", "Scheduled", msg);
 	}
 	const char *sim = simulate_of(p->v);
+	/* settled pods cost nothing: only crashlooping ones keep changing (their restart count) */
+	const char *settled = cap_value_dig_string(p->v, "status", "phase", NULL);
+	const char *policy = cap_value_dig_string(p->v, "spec", "restartPolicy", NULL);
+	if (settled && strcmp(settled, "Running") == 0 && strcmp(sim, "crashloop") != 0 &&
+	    (!policy || strcmp(policy, "Always") == 0) &&
+	    condition_true(p->v, "PodReadyToStartContainers") &&
+	    (condition_true(p->v, "Ready") || strcmp(sim, "never-ready") == 0))
+		return;
 	uint64_t delay = c->controller_delay_ms;
 	if (strcmp(sim, "slow") == 0)
 		delay *= 10;

@@ -237,6 +237,12 @@ check "verbose readiness" bash -c "kubectl --cache-dir '$CACHE' get --raw '/read
 out="$(k get tokenreviews 2>&1)"
 check "verbs the resource lacks are MethodNotAllowed" grep -q 'MethodNotAllowed' <<<"$out"
 
+printf 'apiVersion: batch/v1\nkind: Job\nmetadata:\n  name: once\nspec:\n  template:\n    spec:\n      restartPolicy: Never\n      containers:\n      - name: c\n        image: busybox\n' | k apply -f - >/dev/null
+check "a job completes" k wait --for=condition=complete job/once --timeout=15s
+printf 'apiVersion: apps/v1\nkind: StatefulSet\nmetadata:\n  name: db\nspec:\n  replicas: 2\n  serviceName: db\n  selector:\n    matchLabels: {app: db}\n  template:\n    metadata:\n      labels: {app: db}\n    spec:\n      containers:\n      - name: db\n        image: postgres:16\n' | k apply -f - >/dev/null
+check "statefulset rollout status" k rollout status sts/db --timeout=15s
+check_eq "statefulset pods are ordinal" "db-0 db-1" "$(k get pods -l app=db -o jsonpath='{.items[*].metadata.name}')"
+
 # --- token auth and TLS
 start_drydock auth --tls --token s3cret
 out="$(KUBECONFIG="$auth_KC" kubectl --cache-dir "$E2E_TMP/cache-auth" --token wrong get ns 2>&1)"
