@@ -587,8 +587,10 @@ int cap_kube_resolve(cap_kube_client *c, cap_kube_key *key, const char *default_
 	cap_kube_api_resource_init(&r);
 	int rc = cap_kube_discovery_find_kind(cap_kube_client_discovery(c), &r, key->group,
 					      key->version, key->kind);
-	if (rc)
+	if (rc) {
+		cap_kube_api_resource_release(&r);
 		return rc;
+	}
 	cap_kube_key_set_member(&key->resource, r.resource);
 	if (!key->version[0])
 		cap_kube_key_set_member(&key->version, r.version);
