@@ -108,12 +108,13 @@ k get cm -w -o name >"$E2E_TMP/watch.out" 2>&1 &
 wpid=$!
 k get cm --output-watch-events -w -o json >"$E2E_TMP/watch-events.out" 2>&1 &
 wpid2=$!
-sleep 1
+wait_until 10 bash -c "grep -q 'configmap' '$E2E_TMP/watch.out'"
+sleep 0.5
 k create configmap watched --from-literal=a=1 >/dev/null 2>&1 ||
 	printf 'apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: watched\n' | k apply -f - >/dev/null
 k label cm watched w=1 >/dev/null
 k delete cm watched >/dev/null
-sleep 1
+wait_until 10 bash -c "grep -q '\"DELETED\"' '$E2E_TMP/watch-events.out'"
 kill $wpid $wpid2 2>/dev/null
 wait $wpid $wpid2 2>/dev/null
 events="$(python3 -c '
@@ -167,12 +168,13 @@ check "create a CRD" k apply -f "$FIX/crd.yaml"
 check "CRD served in discovery" wait_until 5 bash -c "kubectl --cache-dir '$CACHE' api-resources | grep -q '^widgets'"
 k get widgets -w -o name >"$E2E_TMP/widgets.out" 2>&1 &
 wpid=$!
+sleep 1
 check "apply custom resources" k apply -f "$FIX/widgets.yaml"
 check_eq "schema default applied" "1" "$(jp widget/small '{.spec.size}')"
 check_eq "list custom resources with a selector" "widget.example.com/large" "$(k get wd -l tier=b -o name)"
 check "explain a custom resource" bash -c "kubectl --cache-dir '$CACHE' explain widget.spec | grep -q size"
 check "delete a custom resource" k delete widget small
-sleep 1
+wait_until 10 bash -c "[[ \$(grep -c widget.example.com/ '$E2E_TMP/widgets.out') -ge 3 ]]"
 kill $wpid 2>/dev/null
 wait $wpid 2>/dev/null
 check_eq "watch on custom resources" "3" "$(grep -c 'widget.example.com/' "$E2E_TMP/widgets.out")"
