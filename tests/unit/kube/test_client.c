@@ -1,6 +1,7 @@
 /* The REST client against drydock: CRUD, typed errors, server messages, paging, rate limits. */
 #include "cap_test.h"
 
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -326,6 +327,48 @@ static void test_discovery_sees_crd_created_at_run_time(void **state)
 	cap_value_free(crd);
 }
 
+typedef struct worker {
+	cap_kube_client *client;
+	int id;
+	int failures;
+} worker;
+
+static void *create_and_read(void *arg)
+{
+	worker *w = arg;
+	for (int i = 0; i < 60; i++) {
+		char name[32];
+		snprintf(name, sizeof(name), "t%d-%d", w->id, i);
+		cap_value *cm = configmap("default", name, name);
+		cap_kube_key key = CAP_KUBE_KEY_INIT;
+		cap_kube_key_set(&key, "v1", "ConfigMap", "default", name);
+		cap_value *got = NULL;
+		if (cap_kube_create(w->client, NULL, cm, NULL) != 0 ||
+		    cap_kube_get(w->client, &got, &key) != 0 ||
+		    strcmp(cap_value_dig_string(got, "data", "k", NULL), name) != 0)
+			w->failures++;
+		cap_value_free(got);
+		cap_value_free(cm);
+		cap_kube_key_release(&key);
+	}
+	return NULL;
+}
+
+static void test_one_client_serves_many_threads(void **state)
+{
+	fixture *f = *state;
+	pthread_t th[8];
+	worker w[8];
+	for (int i = 0; i < 8; i++) {
+		w[i] = (worker){f->client, i, 0};
+		pthread_create(&th[i], NULL, create_and_read, &w[i]);
+	}
+	for (int i = 0; i < 8; i++) {
+		pthread_join(th[i], NULL);
+		assert_int_equal(w[i].failures, 0);
+	}
+}
+
 static void test_unreachable_server_is_unavailable(void **state)
 {
 	cap_kube_config cfg;
@@ -353,6 +396,7 @@ int main(void)
 	    cmocka_unit_test(test_list_pages_over_a_thousand_objects),
 	    cmocka_unit_test(test_rate_limit_spaces_requests),
 	    cmocka_unit_test(test_discovery_sees_crd_created_at_run_time),
+	    cmocka_unit_test(test_one_client_serves_many_threads),
 	    cmocka_unit_test(test_unreachable_server_is_unavailable),
 	};
 	return cmocka_run_group_tests(tests, setup, teardown);
