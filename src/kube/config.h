@@ -89,7 +89,9 @@ int cap_kube_config_load_in_cluster(cap_kube_config *out, const char *sa_dir);
  * parsed JSON {bearerToken, username, password, tlsClientConfig{insecure, serverName, caData,
  * certData, keyData}} where the *Data members are base64 PEM. config may be NULL. Fields that
  * Capstan cannot honour (execProviderConfig, awsAuthConfig) are CAP_EUNSUPPORTED naming the
- * server. The namespace is "default".
+ * server. The namespace is "default". The in-cluster server (CAP_KUBE_IN_CLUSTER_SERVER) with
+ * no credentials, as Argo CD registers its own cluster, gives the pod's in-cluster configuration
+ * when KUBERNETES_SERVICE_HOST is set.
  */
 int cap_kube_config_from_argocd(cap_kube_config *out, const char *server, const cap_value *config);
 

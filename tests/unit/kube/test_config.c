@@ -113,6 +113,20 @@ static void test_unknown_ca_fails_and_insecure_skips_verification(void **state)
 	cap_kube_config_release(&c);
 }
 
+static void test_tls_server_name_verifies_another_name(void **state)
+{
+	fixture *f = *state;
+	cap_kube_config c;
+	cap_kube_config_init(&c);
+	cap_kube_config_copy(&c, &f->base);
+	c.tls_server_name = strdup("localhost"); /* in drydock's certificate beside 127.0.0.1 */
+	assert_int_equal(reach(&c), 0);
+	free(c.tls_server_name);
+	c.tls_server_name = strdup("elsewhere.example");
+	assert_int_equal(reach(&c), CAP_EUNAVAILABLE);
+	cap_kube_config_release(&c);
+}
+
 static void test_ca_file_and_token_file_resolve_relative_to_kubeconfig(void **state)
 {
 	fixture *f = *state;
@@ -347,6 +361,7 @@ int main(void)
 	    cmocka_unit_test(test_token_and_ca_data_from_drydock_kubeconfig),
 	    cmocka_unit_test(test_wrong_token_is_auth_error_without_the_token),
 	    cmocka_unit_test(test_unknown_ca_fails_and_insecure_skips_verification),
+	    cmocka_unit_test(test_tls_server_name_verifies_another_name),
 	    cmocka_unit_test(test_ca_file_and_token_file_resolve_relative_to_kubeconfig),
 	    cmocka_unit_test(test_client_certificate_data_is_loaded_and_presented),
 	    cmocka_unit_test(test_kubeconfig_list_merges_first_wins),
