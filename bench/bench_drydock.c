@@ -1,4 +1,6 @@
-/* drydock throughput: creates/s with 8 clients, LIST of 10,000 objects, watch fan-out to 50 watchers, RSS per object, beside kubectl apply of the same objects (BENCH_DRYDOCK_KUBECTL_OBJECTS, 1,000 by default). */
+/* drydock throughput: creates/s with 8 clients, LIST of 10,000 objects, watch fan-out to 50
+ * watchers, RSS per object, beside kubectl apply of the same objects
+ * (BENCH_DRYDOCK_KUBECTL_OBJECTS, 1,000 by default). */
 #include <arpa/inet.h>
 #include <netinet/in.h>
 #include <netinet/tcp.h>
@@ -15,9 +17,9 @@
 
 #include "base/buf.h"
 
-#define OBJECTS 10000
-#define CLIENTS 8
-#define WATCHERS 50
+#define OBJECTS	     10000
+#define CLIENTS	     8
+#define WATCHERS     50
 #define WATCH_EVENTS 200
 
 static int port;
@@ -48,8 +50,9 @@ static int request(int fd, const char *method, const char *path, const char *bod
 {
 	cap_buf req = CAP_BUF_INIT;
 	size_t blen = body ? strlen(body) : 0;
-	cap_buf_printf(&req, "%s %s HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n"
-			     "Content-Length: %zu\r\n\r\n%s",
+	cap_buf_printf(&req,
+		       "%s %s HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n"
+		       "Content-Length: %zu\r\n\r\n%s",
 		       method, path, blen, body ? body : "");
 	if (write(fd, req.ptr, req.len) != (ssize_t)req.len) {
 		perror("bench_drydock: write");
@@ -265,10 +268,11 @@ int main(void)
 		ws[i].seen = calloc(WATCH_EVENTS, sizeof(double));
 		ws[i].got = 0;
 		char req[512];
-		int n = snprintf(req, sizeof(req),
-				 "GET /api/v1/namespaces/default/configmaps?watch=1&resourceVersion="
-				 "%lld&labelSelector=app%%3Dwatched HTTP/1.1\r\nHost: x\r\n\r\n",
-				 rv);
+		int n =
+		    snprintf(req, sizeof(req),
+			     "GET /api/v1/namespaces/default/configmaps?watch=1&resourceVersion="
+			     "%lld&labelSelector=app%%3Dwatched HTTP/1.1\r\nHost: x\r\n\r\n",
+			     rv);
 		if (write(ws[i].fd, req, (size_t)n) != n)
 			return 1;
 		pthread_create(&wt[i], NULL, watch_loop, &ws[i]);
@@ -305,10 +309,11 @@ int main(void)
 	}
 	qsort(lat, nl, sizeof(double), cmp_double);
 	if (nl)
-		printf("drydock  watch fan-out to %d watchers, %d events: p50 %.2f ms, p99 %.2f ms, "
-		       "max %.2f ms, %zu missed\n",
-		       WATCHERS, WATCH_EVENTS, lat[nl / 2] * 1e3, lat[nl * 99 / 100] * 1e3,
-		       lat[nl - 1] * 1e3, missed);
+		printf(
+		    "drydock  watch fan-out to %d watchers, %d events: p50 %.2f ms, p99 %.2f ms, "
+		    "max %.2f ms, %zu missed\n",
+		    WATCHERS, WATCH_EVENTS, lat[nl / 2] * 1e3, lat[nl * 99 / 100] * 1e3,
+		    lat[nl - 1] * 1e3, missed);
 	free(lat);
 	close(fd);
 
@@ -316,13 +321,15 @@ int main(void)
 	char manifest[256], cmd[1024];
 	snprintf(manifest, sizeof(manifest), "%s/objects.yaml", dir);
 	FILE *m = fopen(manifest, "w");
-	int baseline = getenv("BENCH_DRYDOCK_KUBECTL_OBJECTS")
-			       ? atoi(getenv("BENCH_DRYDOCK_KUBECTL_OBJECTS"))
-			       : 1000; /* kubectl throttles itself to ~15 objects/s: 10,000 take 11 min */
+	int baseline =
+	    getenv("BENCH_DRYDOCK_KUBECTL_OBJECTS")
+		? atoi(getenv("BENCH_DRYDOCK_KUBECTL_OBJECTS"))
+		: 1000; /* kubectl throttles itself to ~15 objects/s: 10,000 take 11 min */
 	for (int i = 0; m && i < baseline; i++)
-		fprintf(m, "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: cm-%05d\n  "
-			   "namespace: baseline\n  labels:\n    app: bench\n    shard: \"%d\"\n"
-			   "data:\n  key: value-%d\n  mode: production\n---\n",
+		fprintf(m,
+			"apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: cm-%05d\n  "
+			"namespace: baseline\n  labels:\n    app: bench\n    shard: \"%d\"\n"
+			"data:\n  key: value-%d\n  mode: production\n---\n",
 			i, i % 8, i);
 	if (m)
 		fclose(m);
@@ -334,7 +341,8 @@ int main(void)
 	int rc = system(cmd);
 	double bs = now() - b0;
 	if (rc == 0)
-		printf("baseline kubectl apply of %d ConfigMaps (one client): %.2f s, %.0f objects/s\n",
+		printf("baseline kubectl apply of %d ConfigMaps (one client): %.2f s, %.0f "
+		       "objects/s\n",
 		       baseline, bs, baseline / bs);
 	else
 		printf("baseline kubectl apply: unavailable (exit %d)\n", rc);

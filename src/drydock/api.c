@@ -18,7 +18,8 @@ static void text(dd_response *res, int status, const char *body)
 	cap_buf_puts(&res->body, body);
 }
 
-/* /healthz, /readyz, /livez: "ok", or the list of checks with ?verbose as the API server prints it. */
+/* /healthz, /readyz, /livez: "ok", or the list of checks with ?verbose as the API server prints it.
+ */
 static void health(dd_request *req, dd_response *res, const char *which)
 {
 	const char *name = which + 1;
@@ -28,8 +29,10 @@ static void health(dd_request *req, dd_response *res, const char *which)
 		return;
 	}
 	cap_buf b = CAP_BUF_INIT;
-	cap_buf_printf(&b, "[+]ping ok\n[+]log ok\n[+]etcd ok\n[+]poststarthook/start-apiextensions-"
-			   "controllers ok\n%.*s check passed\n", (int)n, name);
+	cap_buf_printf(&b,
+		       "[+]ping ok\n[+]log ok\n[+]etcd ok\n[+]poststarthook/start-apiextensions-"
+		       "controllers ok\n%.*s check passed\n",
+		       (int)n, name);
 	text(res, 200, b.ptr);
 	cap_buf_release(&b);
 }
@@ -37,11 +40,12 @@ static void health(dd_request *req, dd_response *res, const char *which)
 static void version(dd_response *res)
 {
 	res->status = 200;
-	cap_buf_puts(&res->body,
-		     "{\"major\":\"1\",\"minor\":\"32\",\"gitVersion\":\"v1.32.0-drydock\","
-		     "\"gitCommit\":\"0000000000000000000000000000000000000000\","
-		     "\"gitTreeState\":\"clean\",\"buildDate\":\"2026-01-01T00:00:00Z\","
-		     "\"goVersion\":\"go1.23.0\",\"compiler\":\"gc\",\"platform\":\"linux/amd64\"}");
+	cap_buf_puts(
+	    &res->body,
+	    "{\"major\":\"1\",\"minor\":\"32\",\"gitVersion\":\"v1.32.0-drydock\","
+	    "\"gitCommit\":\"0000000000000000000000000000000000000000\","
+	    "\"gitTreeState\":\"clean\",\"buildDate\":\"2026-01-01T00:00:00Z\","
+	    "\"goVersion\":\"go1.23.0\",\"compiler\":\"gc\",\"platform\":\"linux/amd64\"}");
 }
 
 static void not_found(dd_response *res)
@@ -49,10 +53,11 @@ static void not_found(dd_response *res)
 	dd_status_error(res, 404, "NotFound", "the server could not find the requested resource",
 			NULL, NULL, NULL);
 	cap_buf_clear(&res->body);
-	cap_buf_puts(&res->body, "{\"kind\":\"Status\",\"apiVersion\":\"v1\",\"metadata\":{},"
-				 "\"status\":\"Failure\",\"message\":\"the server could not find the "
-				 "requested resource\",\"reason\":\"NotFound\",\"details\":{},"
-				 "\"code\":404}");
+	cap_buf_puts(&res->body,
+		     "{\"kind\":\"Status\",\"apiVersion\":\"v1\",\"metadata\":{},"
+		     "\"status\":\"Failure\",\"message\":\"the server could not find the "
+		     "requested resource\",\"reason\":\"NotFound\",\"details\":{},"
+		     "\"code\":404}");
 }
 
 static void discovery(dd_cluster *c, dd_request *req, const dd_path *p, dd_response *res)

@@ -1,4 +1,5 @@
-/* Server-side apply through the patch layer's structured merge, with conflicts worded as the API server words them. */
+/* Server-side apply through the patch layer's structured merge, with conflicts worded as the API
+ * server words them. */
 #include "drydock/apply.h"
 
 #include <string.h>
@@ -29,17 +30,17 @@ static bool only_client_side_apply(const char *msg)
 }
 
 int dd_apply_merge(cap_value **out, dd_cluster *c, const dd_rtype *t, const cap_value *live,
-		   const cap_value *config, const char *manager, bool force, const char *subresource,
-		   dd_response *res)
+		   const cap_value *config, const char *manager, bool force,
+		   const char *subresource, dd_response *res)
 {
 	cap_smd_schema *s = dd_fields_smd(c);
 	cap_buf av = CAP_BUF_INIT;
 	dd_rtype_api_version(t, &av);
 	cap_ssa_options o = {
-		.manager = manager,
-		.api_version = av.ptr,
-		.subresource = subresource && *subresource ? subresource : NULL,
-		.force = force,
+	    .manager = manager,
+	    .api_version = av.ptr,
+	    .subresource = subresource && *subresource ? subresource : NULL,
+	    .force = force,
 	};
 	int rc = cap_ssa_apply(out, s, live, config, &o);
 	if (rc == CAP_ECONFLICT && !force && strcmp(manager, "kubectl") == 0 &&
@@ -47,14 +48,16 @@ int dd_apply_merge(cap_value **out, dd_cluster *c, const dd_rtype *t, const cap_
 			  "kubectl.kubernetes.io/last-applied-configuration", NULL) &&
 	    only_client_side_apply(cap_error_last())) {
 		/* kubectl moving an object from client-side to server-side apply takes over what
-		 * its client-side applies owned, as the API server's last-applied handling allows */
+		 * its client-side applies owned, as the API server's last-applied handling allows
+		 */
 		o.force = true;
 		rc = cap_ssa_apply(out, s, live, config, &o);
 	}
 	cap_buf_release(&av);
 	if (rc == CAP_ECONFLICT) {
-		dd_status_error(res, 409, "Conflict", cap_error_last(), t->group, t->resource,
-				cap_value_dig_string((cap_value *)config, "metadata", "name", NULL));
+		dd_status_error(
+		    res, 409, "Conflict", cap_error_last(), t->group, t->resource,
+		    cap_value_dig_string((cap_value *)config, "metadata", "name", NULL));
 		return rc;
 	}
 	if (rc < 0) {

@@ -11,5 +11,5 @@
  * CAP_ECONFLICT; other failures fill res too.
  */
 int dd_apply_merge(cap_value **out, dd_cluster *c, const dd_rtype *t, const cap_value *live,
-		   const cap_value *config, const char *manager, bool force, const char *subresource,
-		   dd_response *res);
+		   const cap_value *config, const char *manager, bool force,
+		   const char *subresource, dd_response *res);

@@ -1,4 +1,5 @@
-/* Cluster setup: built-in types, the namespaces and objects every cluster starts with, and the background loops. */
+/* Cluster setup: built-in types, the namespaces and objects every cluster starts with, and the
+ * background loops. */
 #include "drydock/cluster.h"
 
 #include <stdio.h>
@@ -83,9 +84,10 @@ int dd_cluster_init(dd_cluster *c, const dd_cluster_options *opts)
 						 "kube-node-lease", NULL};
 	for (const char *const *n = namespaces; *n; n++) {
 		char json[256];
-		snprintf(json, sizeof(json),
-			 "{\"apiVersion\":\"v1\",\"kind\":\"Namespace\",\"metadata\":{\"name\":\"%s\"}}",
-			 *n);
+		snprintf(
+		    json, sizeof(json),
+		    "{\"apiVersion\":\"v1\",\"kind\":\"Namespace\",\"metadata\":{\"name\":\"%s\"}}",
+		    *n);
 		seed(c, "", "namespaces", "", json);
 	}
 	seed(c, "", "services", "default",

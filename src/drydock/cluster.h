@@ -14,11 +14,11 @@ typedef struct dd_faults dd_faults;
 struct cap_smd_schema;
 
 typedef struct dd_cluster_options {
-	const char *data_dir;   /* the Kubernetes discovery and OpenAPI documents */
-	bool controllers;       /* run the simulated workload controllers */
+	const char *data_dir; /* the Kubernetes discovery and OpenAPI documents */
+	bool controllers;     /* run the simulated workload controllers */
 	unsigned controller_delay_ms;
-	size_t history;         /* events kept for watch resumption; 0 for the default */
-	const char *ca_pem;     /* the serving CA, when there is one (borrowed) */
+	size_t history;	    /* events kept for watch resumption; 0 for the default */
+	const char *ca_pem; /* the serving CA, when there is one (borrowed) */
 } dd_cluster_options;
 
 /*
@@ -33,9 +33,9 @@ typedef struct dd_cluster {
 	char *data_dir;
 	bool controllers;
 	unsigned controller_delay_ms;
-	uint32_t next_ip;         /* next Service clusterIP host part */
+	uint32_t next_ip; /* next Service clusterIP host part */
 	uint64_t uid_counter;
-	bool dirty;               /* a delete or ownership change the collector should look at */
+	bool dirty; /* a delete or ownership change the collector should look at */
 	bool stopping;
 	pthread_t gc_thread;
 	bool gc_running;
@@ -43,8 +43,8 @@ typedef struct dd_cluster {
 	bool ctl_running;
 	struct cap_smd_schema *smd; /* structured-merge types for apply and managedFields; lazy */
 	bool smd_failed;
-	const char *ca_pem;       /* PEM CA published in kube-root-ca.crt; borrowed, may be NULL */
-	char server_address[64];  /* "127.0.0.1:port", for /api's serverAddressByClientCIDRs */
+	const char *ca_pem;	 /* PEM CA published in kube-root-ca.crt; borrowed, may be NULL */
+	char server_address[64]; /* "127.0.0.1:port", for /api's serverAddressByClientCIDRs */
 } dd_cluster;
 
 /*

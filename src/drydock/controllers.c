@@ -1,4 +1,5 @@
-/* Workload simulation: Deployment, ReplicaSet, StatefulSet, DaemonSet, Job and Pod status as controllers and kubelets would write them. */
+/* Workload simulation: Deployment, ReplicaSet, StatefulSet, DaemonSet, Job and Pod status as
+ * controllers and kubelets would write them. */
 #include "drydock/controllers.h"
 
 #include <stdio.h>
@@ -13,7 +14,7 @@
 #include "drydock/status.h"
 
 #define SIMULATE "drydock.capstan.dev/simulate"
-#define MANAGER "kube-controller-manager"
+#define MANAGER	 "kube-controller-manager"
 
 /* When each pod was first seen, so readiness follows a delay (uid -> monotonic ms). */
 static cap_hashmap first_seen = CAP_HASHMAP_INIT;
@@ -64,8 +65,8 @@ static bool owned_by(const cap_value *v, const char *uid)
 {
 	size_t i;
 	cap_value *r;
-	CAP_VALUE_ARRAY_FOREACH(cap_value_dig((cap_value *)v, "metadata", "ownerReferences", NULL), i,
-				r)
+	CAP_VALUE_ARRAY_FOREACH(cap_value_dig((cap_value *)v, "metadata", "ownerReferences", NULL),
+				i, r)
 	{
 		const char *u = cap_value_dig_string(r, "uid", NULL);
 		if (u && strcmp(u, uid) == 0)
@@ -89,8 +90,8 @@ static cap_value *owner_ref(const cap_value *owner, const char *api_version, con
 
 static const char *simulate_of(const cap_value *v)
 {
-	const char *s = cap_value_dig_string((cap_value *)v, "metadata", "annotations", SIMULATE,
-					     NULL);
+	const char *s =
+	    cap_value_dig_string((cap_value *)v, "metadata", "annotations", SIMULATE, NULL);
 	if (!s)
 		s = cap_value_dig_string((cap_value *)v, "spec", "template", "metadata",
 					 "annotations", SIMULATE, NULL);
@@ -124,10 +125,10 @@ static void create(dd_cluster *c, dd_rtype *t, const char *ns, cap_value *v)
 	dd_response_release(&r);
 }
 
-/* Records an Event about obj, as the named component would (core/v1, like kubectl describe reads). */
+/* Records an Event about obj, as the named component would (core/v1, like kubectl describe reads).
+ */
 static void event(dd_cluster *c, const cap_value *obj, const char *api_version, const char *kind,
-		  const char *component, const char *type_, const char *reason,
-		  const char *message)
+		  const char *component, const char *type_, const char *reason, const char *message)
 {
 	dd_rtype *et = type(c, "", "events");
 	const char *ns = mstr(obj, "namespace");
@@ -150,7 +151,8 @@ static void event(dd_cluster *c, const cap_value *obj, const char *api_version, 
 	cap_value_object_set(io, "name", cap_value_string(mstr(obj, "name") ?: ""));
 	cap_value_object_set(io, "namespace", cap_value_string(ns));
 	cap_value_object_set(io, "uid", cap_value_string(mstr(obj, "uid") ?: ""));
-	cap_value_object_set(io, "resourceVersion", cap_value_string(mstr(obj, "resourceVersion") ?: ""));
+	cap_value_object_set(io, "resourceVersion",
+			     cap_value_string(mstr(obj, "resourceVersion") ?: ""));
 	cap_value_object_set(e, "involvedObject", io);
 	cap_value_object_set(e, "reason", cap_value_string(reason));
 	cap_value_object_set(e, "message", cap_value_string(message));
@@ -174,7 +176,7 @@ static void event(dd_cluster *c, const cap_value *obj, const char *api_version, 
 	dd_response_release(&r);
 }
 
-static void delete(dd_cluster *c, dd_rtype *t, const dd_obj *o)
+static void delete (dd_cluster *c, dd_rtype *t, const dd_obj *o)
 {
 	dd_delete_opts d = {.propagation = "Background", .grace_period_seconds = -1};
 	dd_response r;
@@ -326,17 +328,18 @@ static void scale_pods(dd_cluster *c, const dd_obj *owner, const char *api_versi
 			snprintf(name, sizeof(name), "%s-%s", prefix, sfx);
 		}
 		create(c, pt, owner->ns,
-		       pod_from_template(tmpl, name, owner->ns, owner_ref(owner->v, api_version, kind),
-					 sim, ordinal ? name : NULL));
+		       pod_from_template(tmpl, name, owner->ns,
+					 owner_ref(owner->v, api_version, kind), sim,
+					 ordinal ? name : NULL));
 		char msg[600];
 		snprintf(msg, sizeof(msg), "%s Pod %s in %s %s successful", "create", name, kind,
 			 owner->name);
 		if (!ordinal)
 			snprintf(msg, sizeof(msg), "Created pod: %s", name);
 		event(c, owner->v, api_version, kind,
-		      strcmp(kind, "ReplicaSet") == 0    ? "replicaset-controller"
+		      strcmp(kind, "ReplicaSet") == 0	 ? "replicaset-controller"
 		      : strcmp(kind, "StatefulSet") == 0 ? "statefulset-controller"
-		      : strcmp(kind, "DaemonSet") == 0   ? "daemonset-controller"
+		      : strcmp(kind, "DaemonSet") == 0	 ? "daemonset-controller"
 							 : "job-controller",
 		      "Normal", "SuccessfulCreate", msg);
 		have++;
@@ -346,7 +349,7 @@ static void scale_pods(dd_cluster *c, const dd_obj *owner, const char *api_versi
 		snprintf(msg, sizeof(msg), "Deleted pod: %s", ((dd_obj *)pods.items[i])->name);
 		event(c, owner->v, api_version, kind, "replicaset-controller", "Normal",
 		      "SuccessfulDelete", msg);
-		delete(c, pt, pods.items[i]);
+		delete (c, pt, pods.items[i]);
 		have--;
 	}
 	unref_all(&pods);
@@ -369,9 +372,9 @@ static void reconcile_replicaset(dd_cluster *c, dd_obj *rs)
 		cap_value_object_set(st, "readyReplicas", cap_value_int(ready));
 		cap_value_object_set(st, "availableReplicas", cap_value_int(ready));
 	}
-	cap_value_object_set(st, "observedGeneration",
-			     cap_value_int(cap_value_get_int(cap_value_dig(rs->v, "metadata",
-									   "generation", NULL))));
+	cap_value_object_set(
+	    st, "observedGeneration",
+	    cap_value_int(cap_value_get_int(cap_value_dig(rs->v, "metadata", "generation", NULL))));
 	if (!have)
 		cap_value_object_del(st, "fullyLabeledReplicas");
 	cap_value_object_set(next, "status", st);
@@ -400,8 +403,8 @@ static void reconcile_deployment(dd_cluster *c, dd_obj *d)
 						       "deployment.kubernetes.io/revision", NULL);
 		if (rev && atoll(rev) > max_rev)
 			max_rev = atoll(rev);
-		const char *h = cap_value_dig_string(rs->v, "metadata", "labels", "pod-template-hash",
-						     NULL);
+		const char *h =
+		    cap_value_dig_string(rs->v, "metadata", "labels", "pod-template-hash", NULL);
 		if (h && strcmp(h, hash) == 0)
 			cur = rs;
 	}
@@ -415,7 +418,8 @@ static void reconcile_deployment(dd_cluster *c, dd_obj *d)
 		char name[512];
 		snprintf(name, sizeof(name), "%s-%s", d->name, hash);
 		cap_value_object_set(meta, "name", cap_value_string(name));
-		cap_value *labels = cap_value_deep_copy(cap_value_dig(tmpl, "metadata", "labels", NULL));
+		cap_value *labels =
+		    cap_value_deep_copy(cap_value_dig(tmpl, "metadata", "labels", NULL));
 		if (!cap_value_is_object(labels)) {
 			cap_value_free(labels);
 			labels = cap_value_object();
@@ -429,12 +433,14 @@ static void reconcile_deployment(dd_cluster *c, dd_obj *d)
 				     cap_value_string(num));
 		cap_value_object_set(ann, "deployment.kubernetes.io/max-replicas",
 				     cap_value_string(num));
-		cap_value_object_set(ann, "deployment.kubernetes.io/revision", cap_value_string(revbuf));
+		cap_value_object_set(ann, "deployment.kubernetes.io/revision",
+				     cap_value_string(revbuf));
 		const char *sim = simulate_of(d->v);
 		if (*sim)
 			cap_value_object_set(ann, SIMULATE, cap_value_string(sim));
 		cap_value_object_set(meta, "annotations", ann);
-		cap_value_object_set(meta, "ownerReferences", owner_ref(d->v, "apps/v1", "Deployment"));
+		cap_value_object_set(meta, "ownerReferences",
+				     owner_ref(d->v, "apps/v1", "Deployment"));
 		cap_value_object_set(rs, "metadata", meta);
 		cap_value *spec = cap_value_object();
 		cap_value_object_set(spec, "replicas", cap_value_int(want));
@@ -449,8 +455,8 @@ static void reconcile_deployment(dd_cluster *c, dd_obj *d)
 		cap_value *t2 = cap_value_deep_copy(tmpl);
 		cap_value_object_set(obj_at(t2, "metadata"), "labels", labels);
 		if (*sim)
-			cap_value_object_set(obj_at(obj_at(t2, "metadata"), "annotations"), SIMULATE,
-					     cap_value_string(sim));
+			cap_value_object_set(obj_at(obj_at(t2, "metadata"), "annotations"),
+					     SIMULATE, cap_value_string(sim));
 		cap_value_object_set(spec, "template", t2);
 		cap_value_object_set(rs, "spec", spec);
 		create(c, rst, d->ns, rs);
@@ -467,7 +473,8 @@ static void reconcile_deployment(dd_cluster *c, dd_obj *d)
 		if (had != want) {
 			char msg[700];
 			snprintf(msg, sizeof(msg), "Scaled %s replica set %s from %lld to %lld",
-				 want > had ? "up" : "down", cur->name, (long long)had, (long long)want);
+				 want > had ? "up" : "down", cur->name, (long long)had,
+				 (long long)want);
 			event(c, d->v, "apps/v1", "Deployment", "deployment-controller", "Normal",
 			      "ScalingReplicaSet", msg);
 			cap_value *next = cap_value_deep_copy(cur->v);
@@ -482,8 +489,8 @@ static void reconcile_deployment(dd_cluster *c, dd_obj *d)
 		if (!owned_by(rs->v, uid))
 			continue;
 		int64_t have = cap_value_get_int(cap_value_dig(rs->v, "status", "replicas", NULL));
-		int64_t ready = cap_value_get_int(cap_value_dig(rs->v, "status", "readyReplicas",
-								NULL));
+		int64_t ready =
+		    cap_value_get_int(cap_value_dig(rs->v, "status", "readyReplicas", NULL));
 		have_total += have;
 		ready_total += ready;
 		if (rs == cur) {
@@ -491,11 +498,12 @@ static void reconcile_deployment(dd_cluster *c, dd_obj *d)
 			updated_ready = ready;
 			continue;
 		}
-		int64_t old_want = cap_value_get_int(cap_value_dig(rs->v, "spec", "replicas", NULL));
+		int64_t old_want =
+		    cap_value_get_int(cap_value_dig(rs->v, "spec", "replicas", NULL));
 		if (old_want != 0) {
 			char msg[700];
-			snprintf(msg, sizeof(msg), "Scaled down replica set %s from %lld to 0", rs->name,
-				 (long long)old_want);
+			snprintf(msg, sizeof(msg), "Scaled down replica set %s from %lld to 0",
+				 rs->name, (long long)old_want);
 			event(c, d->v, "apps/v1", "Deployment", "deployment-controller", "Normal",
 			      "ScalingReplicaSet", msg);
 			cap_value *next = cap_value_deep_copy(rs->v);
@@ -519,9 +527,9 @@ static void reconcile_deployment(dd_cluster *c, dd_obj *d)
 	}
 	cap_value *old_conds = cap_value_dig(d->v, "status", "conditions", NULL);
 	cap_value *st = cap_value_object();
-	cap_value_object_set(st, "observedGeneration",
-			     cap_value_int(cap_value_get_int(cap_value_dig(d->v, "metadata",
-									   "generation", NULL))));
+	cap_value_object_set(
+	    st, "observedGeneration",
+	    cap_value_int(cap_value_get_int(cap_value_dig(d->v, "metadata", "generation", NULL))));
 	if (have_total)
 		cap_value_object_set(st, "replicas", cap_value_int(have_total));
 	if (updated)
@@ -531,34 +539,36 @@ static void reconcile_deployment(dd_cluster *c, dd_obj *d)
 		cap_value_object_set(st, "availableReplicas", cap_value_int(ready_total));
 	}
 	if (have_total - ready_total > 0 || want > ready_total)
-		cap_value_object_set(st, "unavailableReplicas",
-				     cap_value_int((want > have_total ? want : have_total) -
-						   ready_total));
+		cap_value_object_set(
+		    st, "unavailableReplicas",
+		    cap_value_int((want > have_total ? want : have_total) - ready_total));
 	cap_value *conds = cap_value_array();
-	bool available = ready_total >= want - (want + 3) / 4 && (want == 0 || ready_total > 0 ||
-								   want - (want + 3) / 4 <= 0);
-	cap_value_array_append(conds,
-			       available ? condition("Available", "True", "MinimumReplicasAvailable",
-						     "Deployment has minimum availability.", old_conds)
-					 : condition("Available", "False", "MinimumReplicasUnavailable",
-						     "Deployment does not have minimum availability.",
-						     old_conds));
+	bool available = ready_total >= want - (want + 3) / 4 &&
+			 (want == 0 || ready_total > 0 || want - (want + 3) / 4 <= 0);
+	cap_value_array_append(
+	    conds, available
+		       ? condition("Available", "True", "MinimumReplicasAvailable",
+				   "Deployment has minimum availability.", old_conds)
+		       : condition("Available", "False", "MinimumReplicasUnavailable",
+				   "Deployment does not have minimum availability.", old_conds));
 	char msg[600];
 	char rsname[512];
 	snprintf(rsname, sizeof(rsname), "%s-%s", d->name, hash);
 	bool complete = updated == want && updated_ready == want && have_total == want;
 	if (strcmp(simulate_of(d->v), "fail") == 0) {
 		snprintf(msg, sizeof(msg), "ReplicaSet \"%s\" has timed out progressing.", rsname);
-		cap_value_array_append(conds, condition("Progressing", "False",
-							"ProgressDeadlineExceeded", msg, old_conds));
+		cap_value_array_append(
+		    conds,
+		    condition("Progressing", "False", "ProgressDeadlineExceeded", msg, old_conds));
 	} else if (complete) {
-		snprintf(msg, sizeof(msg), "ReplicaSet \"%s\" has successfully progressed.", rsname);
+		snprintf(msg, sizeof(msg), "ReplicaSet \"%s\" has successfully progressed.",
+			 rsname);
 		cap_value_array_append(conds, condition("Progressing", "True",
 							"NewReplicaSetAvailable", msg, old_conds));
 	} else {
 		snprintf(msg, sizeof(msg), "ReplicaSet \"%s\" is progressing.", rsname);
-		cap_value_array_append(conds, condition("Progressing", "True", "ReplicaSetUpdated",
-							msg, old_conds));
+		cap_value_array_append(
+		    conds, condition("Progressing", "True", "ReplicaSetUpdated", msg, old_conds));
 	}
 	cap_value_object_set(st, "conditions", conds);
 	cap_value *next = cap_value_deep_copy(d->v);
@@ -577,9 +587,9 @@ static void reconcile_statefulset(dd_cluster *c, dd_obj *s)
 	template_hash(cap_value_dig(s->v, "spec", "template", NULL), hash);
 	snprintf(rev, sizeof(rev), "%s-%s", s->name, hash);
 	cap_value *st = cap_value_object();
-	cap_value_object_set(st, "observedGeneration",
-			     cap_value_int(cap_value_get_int(cap_value_dig(s->v, "metadata",
-									   "generation", NULL))));
+	cap_value_object_set(
+	    st, "observedGeneration",
+	    cap_value_int(cap_value_get_int(cap_value_dig(s->v, "metadata", "generation", NULL))));
 	cap_value_object_set(st, "replicas", cap_value_int(have));
 	cap_value_object_set(st, "currentReplicas", cap_value_int(have));
 	cap_value_object_set(st, "updatedReplicas", cap_value_int(have));
@@ -610,9 +620,9 @@ static void reconcile_daemonset(dd_cluster *c, dd_obj *s)
 	cap_value_object_set(st, "numberReady", cap_value_int(ready));
 	if (!ready)
 		cap_value_object_set(st, "numberUnavailable", cap_value_int(1));
-	cap_value_object_set(st, "observedGeneration",
-			     cap_value_int(cap_value_get_int(cap_value_dig(s->v, "metadata",
-									   "generation", NULL))));
+	cap_value_object_set(
+	    st, "observedGeneration",
+	    cap_value_int(cap_value_get_int(cap_value_dig(s->v, "metadata", "generation", NULL))));
 	cap_value_object_set(st, "updatedNumberScheduled", cap_value_int(have));
 	cap_value *next = cap_value_deep_copy(s->v);
 	cap_value_object_set(next, "status", st);
@@ -659,24 +669,30 @@ static void reconcile_job(dd_cluster *c, dd_obj *j)
 			cap_value_object_set(st, "ready", cap_value_int(0));
 			cap_value *conds = cap_value_array();
 			if (ok) {
-				cap_value_array_append(conds, condition("SuccessCriteriaMet", "True",
-									"CompletionsReached",
-									"Reached expected number of "
-									"succeeded pods", NULL));
-				cap_value_array_append(conds, condition("Complete", "True",
-									"CompletionsReached",
-									"Reached expected number of "
-									"succeeded pods", NULL));
+				cap_value_array_append(conds,
+						       condition("SuccessCriteriaMet", "True",
+								 "CompletionsReached",
+								 "Reached expected number of "
+								 "succeeded pods",
+								 NULL));
+				cap_value_array_append(
+				    conds, condition("Complete", "True", "CompletionsReached",
+						     "Reached expected number of "
+						     "succeeded pods",
+						     NULL));
 				cap_value_object_set(st, "completionTime", cap_value_string(ts));
 			} else {
-				cap_value_array_append(conds, condition("FailureTarget", "True",
-									"BackoffLimitExceeded",
-									"Job has reached the specified "
-									"backoff limit", NULL));
-				cap_value_array_append(conds, condition("Failed", "True",
-									"BackoffLimitExceeded",
-									"Job has reached the specified "
-									"backoff limit", NULL));
+				cap_value_array_append(conds,
+						       condition("FailureTarget", "True",
+								 "BackoffLimitExceeded",
+								 "Job has reached the specified "
+								 "backoff limit",
+								 NULL));
+				cap_value_array_append(
+				    conds, condition("Failed", "True", "BackoffLimitExceeded",
+						     "Job has reached the specified "
+						     "backoff limit",
+						     NULL));
 			}
 			size_t i;
 			cap_value *cd;
@@ -711,15 +727,16 @@ static cap_value *container_statuses(const cap_value *spec, const char *sim, boo
 						      "000000000000000000000000000000000"));
 		cap_value_object_set(s, "image", cap_value_string(image));
 		cap_value_object_set(s, "imageID", cap_value_string(""));
-		cap_value_object_set(s, "name",
-				     cap_value_string(cap_value_dig_string(ct, "name", NULL) ?: ""));
+		cap_value_object_set(
+		    s, "name", cap_value_string(cap_value_dig_string(ct, "name", NULL) ?: ""));
 		bool ready = running && strcmp(sim, "never-ready") != 0;
 		cap_value *state = cap_value_object(), *inner = cap_value_object();
 		if (strcmp(sim, "crashloop") == 0 && running) {
 			ready = false;
 			cap_value_object_set(inner, "reason", cap_value_string("CrashLoopBackOff"));
-			cap_value_object_set(inner, "message",
-					     cap_value_string("back-off 10s restarting failed container"));
+			cap_value_object_set(
+			    inner, "message",
+			    cap_value_string("back-off 10s restarting failed container"));
 			cap_value_object_set(state, "waiting", inner);
 		} else if (strcmp(sim, "imagepull") == 0) {
 			ready = false;
@@ -732,13 +749,15 @@ static cap_value *container_statuses(const cap_value *spec, const char *sim, boo
 			cap_value_object_set(inner, "startedAt", cap_value_string(ts));
 			cap_value_object_set(state, "running", inner);
 		} else {
-			cap_value_object_set(inner, "reason", cap_value_string("ContainerCreating"));
+			cap_value_object_set(inner, "reason",
+					     cap_value_string("ContainerCreating"));
 			cap_value_object_set(state, "waiting", inner);
 		}
 		cap_value_object_set(s, "ready", cap_value_bool(ready));
 		cap_value_object_set(s, "restartCount", cap_value_int(restarts));
-		cap_value_object_set(s, "started", cap_value_bool(running && strcmp(sim, "crashloop") &&
-								 strcmp(sim, "imagepull")));
+		cap_value_object_set(s, "started",
+				     cap_value_bool(running && strcmp(sim, "crashloop") &&
+						    strcmp(sim, "imagepull")));
 		cap_value_object_set(s, "state", state);
 		if (!ready)
 			all_ready = false;
@@ -772,7 +791,8 @@ static void reconcile_pod(dd_cluster *c, dd_obj *p, uint64_t now_ms)
 		cap_hashmap_put(&first_seen, uid, (void *)(uintptr_t)now_ms);
 		seen = (void *)(uintptr_t)now_ms;
 		char msg[600];
-		snprintf(msg, sizeof(msg), "Successfully assigned %s/%s to drydock", p->ns, p->name);
+		snprintf(msg, sizeof(msg), "Successfully assigned %s/%s to drydock", p->ns,
+			 p->name);
 		event(c, p->v, "v1", "Pod", "default-scheduler", "Normal", "Scheduled", msg);
 	}
 	const char *sim = simulate_of(p->v);
@@ -800,20 +820,23 @@ static void reconcile_pod(dd_cluster *c, dd_obj *p, uint64_t now_ms)
 			const char *im = cap_value_dig_string(ct, "image", NULL) ?: "";
 			char msg[700];
 			if (strcmp(sim, "imagepull") == 0) {
-				snprintf(msg, sizeof(msg), "Failed to pull image \"%s\": not found", im);
+				snprintf(msg, sizeof(msg), "Failed to pull image \"%s\": not found",
+					 im);
 				event(c, p->v, "v1", "Pod", "kubelet", "Warning", "Failed", msg);
 				continue;
 			}
-			snprintf(msg, sizeof(msg), "Container image \"%s\" already present on machine",
-				 im);
+			snprintf(msg, sizeof(msg),
+				 "Container image \"%s\" already present on machine", im);
 			event(c, p->v, "v1", "Pod", "kubelet", "Normal", "Pulled", msg);
 			snprintf(msg, sizeof(msg), "Created container: %s", cn);
 			event(c, p->v, "v1", "Pod", "kubelet", "Normal", "Created", msg);
 			snprintf(msg, sizeof(msg), "Started container %s", cn);
 			event(c, p->v, "v1", "Pod", "kubelet", "Normal", "Started", msg);
 			if (strcmp(sim, "crashloop") == 0) {
-				snprintf(msg, sizeof(msg), "Back-off restarting failed container %s in "
-							   "pod %s_%s", cn, p->name, p->ns);
+				snprintf(msg, sizeof(msg),
+					 "Back-off restarting failed container %s in "
+					 "pod %s_%s",
+					 cn, p->name, p->ns);
 				event(c, p->v, "v1", "Pod", "kubelet", "Warning", "BackOff", msg);
 			}
 		}
@@ -821,8 +844,8 @@ static void reconcile_pod(dd_cluster *c, dd_obj *p, uint64_t now_ms)
 	const char *restart = cap_value_dig_string(p->v, "spec", "restartPolicy", NULL) ?: "Always";
 	bool run_once = strcmp(restart, "Always") != 0;
 	const char *owner_kind = cap_value_dig_string(
-		cap_value_array_get(cap_value_dig(p->v, "metadata", "ownerReferences", NULL), 0),
-		"kind", NULL);
+	    cap_value_array_get(cap_value_dig(p->v, "metadata", "ownerReferences", NULL), 0),
+	    "kind", NULL);
 	bool job = owner_kind && strcmp(owner_kind, "Job") == 0;
 	char ts[CAP_RFC3339_LEN];
 	now_ts(ts);
@@ -860,11 +883,11 @@ static void reconcile_pod(dd_cluster *c, dd_obj *p, uint64_t now_ms)
 			cap_value *state = cap_value_object(), *term = cap_value_object();
 			cap_value_object_set(term, "exitCode",
 					     cap_value_int(strcmp(phase, "Failed") == 0 ? 1 : 0));
-			cap_value_object_set(term, "reason", cap_value_string(
-								     strcmp(phase, "Failed") == 0
-									     ? "Error"
-									     : "Completed"));
-			cap_value_object_set(term, "startedAt", cap_value_string(start ? start : ts));
+			cap_value_object_set(
+			    term, "reason",
+			    cap_value_string(strcmp(phase, "Failed") == 0 ? "Error" : "Completed"));
+			cap_value_object_set(term, "startedAt",
+					     cap_value_string(start ? start : ts));
 			cap_value_object_set(term, "finishedAt", cap_value_string(ts));
 			cap_value_object_set(term, "containerID",
 					     cap_value_string("containerd://0000"));
@@ -876,29 +899,31 @@ static void reconcile_pod(dd_cluster *c, dd_obj *p, uint64_t now_ms)
 	}
 	cap_value *conds = cap_value_array();
 	const char *t = started ? "True" : "False";
-	cap_value_array_append(conds, condition("PodReadyToStartContainers", t, NULL, NULL,
-						old_conds));
+	cap_value_array_append(conds,
+			       condition("PodReadyToStartContainers", t, NULL, NULL, old_conds));
 	cap_value_array_append(conds, condition("Initialized", "True", NULL, NULL, old_conds));
-	cap_value_array_append(conds, condition("Ready", ready ? "True" : "False", NULL, NULL,
-						old_conds));
-	cap_value_array_append(conds, condition("ContainersReady", ready ? "True" : "False", NULL,
-						NULL, old_conds));
+	cap_value_array_append(conds,
+			       condition("Ready", ready ? "True" : "False", NULL, NULL, old_conds));
+	cap_value_array_append(
+	    conds, condition("ContainersReady", ready ? "True" : "False", NULL, NULL, old_conds));
 	cap_value_array_append(conds, condition("PodScheduled", "True", NULL, NULL, old_conds));
 	size_t i;
 	cap_value *cd;
 	CAP_VALUE_ARRAY_FOREACH(conds, i, cd)
 	{
 		if (!ready && (i == 2 || i == 3)) {
-			cap_value_object_set(cd, "reason", cap_value_string(done ? "PodCompleted"
-										 : "ContainersNotReady"));
+			cap_value_object_set(
+			    cd, "reason",
+			    cap_value_string(done ? "PodCompleted" : "ContainersNotReady"));
 			if (!done) {
 				char m[256];
-				snprintf(m, sizeof(m), "containers with unready status: [%s]",
-					 cap_value_dig_string(cap_value_array_get(
-								      cap_value_dig(p->v, "spec",
-										    "containers", NULL),
-								      0),
-							      "name", NULL) ?: "");
+				snprintf(
+				    m, sizeof(m), "containers with unready status: [%s]",
+				    cap_value_dig_string(
+					cap_value_array_get(
+					    cap_value_dig(p->v, "spec", "containers", NULL), 0),
+					"name", NULL)
+					?: "");
 				cap_value_object_set(cd, "message", cap_value_string(m));
 			}
 		}

@@ -1,4 +1,5 @@
-/* Simulated workload controllers: Deployments make ReplicaSets, ReplicaSets make Pods, and status follows after a delay. */
+/* Simulated workload controllers: Deployments make ReplicaSets, ReplicaSets make Pods, and status
+ * follows after a delay. */
 #pragma once
 
 #include "drydock/cluster.h"

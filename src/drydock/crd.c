@@ -1,4 +1,5 @@
-/* CustomResourceDefinition lifecycle and structural schema handling: pruning unknown fields and applying defaults. */
+/* CustomResourceDefinition lifecycle and structural schema handling: pruning unknown fields and
+ * applying defaults. */
 #include "drydock/crd.h"
 
 #include <string.h>
@@ -12,7 +13,8 @@
 
 static bool preserves(const cap_value *schema)
 {
-	return cap_value_get_bool(cap_value_object_get(schema, "x-kubernetes-preserve-unknown-fields"));
+	return cap_value_get_bool(
+	    cap_value_object_get(schema, "x-kubernetes-preserve-unknown-fields"));
 }
 
 static void prune_walk(const cap_value *schema, cap_value *v, cap_buf *path, cap_strvec *pruned,
@@ -25,7 +27,7 @@ static void prune_walk(const cap_value *schema, cap_value *v, cap_buf *path, cap
 		cap_value *props = cap_value_object_get(schema, "properties");
 		cap_value *addl = cap_value_object_get(schema, "additionalProperties");
 		bool embedded = cap_value_get_bool(
-			cap_value_object_get(schema, "x-kubernetes-embedded-resource"));
+		    cap_value_object_get(schema, "x-kubernetes-embedded-resource"));
 		/* defaults first, so defaulted members are walked too */
 		const char *k;
 		cap_value *sub;
@@ -115,8 +117,8 @@ int dd_crd_admit(dd_cluster *c, cap_value *crd)
 	cap_time_format_rfc3339(ts, cap_time_wall_s());
 	cap_value *status = cap_value_object();
 	cap_value *conds = cap_value_array();
-	cap_value_array_append(conds, condition("NamesAccepted", "NoConflicts",
-						"no conflicts found", ts));
+	cap_value_array_append(conds,
+			       condition("NamesAccepted", "NoConflicts", "no conflicts found", ts));
 	cap_value_array_append(conds, condition("Established", "InitialNamesAccepted",
 						"the initial names have been accepted", ts));
 	cap_value_object_set(status, "conditions", conds);
@@ -128,8 +130,8 @@ int dd_crd_admit(dd_cluster *c, cap_value *crd)
 	CAP_VALUE_ARRAY_FOREACH(cap_value_dig(crd, "spec", "versions", NULL), i, v)
 	{
 		if (cap_value_get_bool(cap_value_object_get(v, "storage")))
-			cap_value_array_append(stored, cap_value_string(
-							       cap_value_dig_string(v, "name", NULL) ?: ""));
+			cap_value_array_append(
+			    stored, cap_value_string(cap_value_dig_string(v, "name", NULL) ?: ""));
 	}
 	cap_value_object_set(status, "storedVersions", stored);
 	cap_value_object_set(crd, "status", status);

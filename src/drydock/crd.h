@@ -1,4 +1,5 @@
-/* CustomResourceDefinitions: serving their resources, structural pruning and schema defaults, and cleanup on deletion. */
+/* CustomResourceDefinitions: serving their resources, structural pruning and schema defaults, and
+ * cleanup on deletion. */
 #pragma once
 
 #include "base/strvec.h"

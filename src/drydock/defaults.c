@@ -1,4 +1,5 @@
-/* Built-in defaulting: the values a real API server fills into Deployments, Pods, Services and friends. */
+/* Built-in defaulting: the values a real API server fills into Deployments, Pods, Services and
+ * friends. */
 #include "drydock/defaults.h"
 
 #include <stdio.h>
@@ -11,13 +12,22 @@ bool dd_defaults_has_generation(const dd_rtype *t)
 {
 	if (t->crd)
 		return true;
-	static const char *const kinds[] = {"apps/deployments", "apps/replicasets",
-		"apps/statefulsets", "apps/daemonsets", "batch/jobs", "batch/cronjobs",
-		"networking.k8s.io/ingresses", "networking.k8s.io/networkpolicies",
-		"policy/poddisruptionbudgets", "autoscaling/horizontalpodautoscalers",
-		"/replicationcontrollers", "apiextensions.k8s.io/customresourcedefinitions",
-		"admissionregistration.k8s.io/validatingwebhookconfigurations",
-		"admissionregistration.k8s.io/mutatingwebhookconfigurations", NULL};
+	static const char *const kinds[] = {
+	    "apps/deployments",
+	    "apps/replicasets",
+	    "apps/statefulsets",
+	    "apps/daemonsets",
+	    "batch/jobs",
+	    "batch/cronjobs",
+	    "networking.k8s.io/ingresses",
+	    "networking.k8s.io/networkpolicies",
+	    "policy/poddisruptionbudgets",
+	    "autoscaling/horizontalpodautoscalers",
+	    "/replicationcontrollers",
+	    "apiextensions.k8s.io/customresourcedefinitions",
+	    "admissionregistration.k8s.io/validatingwebhookconfigurations",
+	    "admissionregistration.k8s.io/mutatingwebhookconfigurations",
+	    NULL};
 	for (const char *const *k = kinds; *k; k++) {
 		const char *slash = strchr(*k, '/');
 		if (strncmp(*k, t->group, (size_t)(slash - *k)) == 0 &&
@@ -166,11 +176,11 @@ static void service_account_volume(cap_value *spec)
 		 alphabet[(r / 27) % 27], alphabet[(r / 729) % 27], alphabet[(r / 19683) % 27],
 		 alphabet[(r / 531441) % 27]);
 	const char *json =
-		"{\"projected\":{\"defaultMode\":420,\"sources\":[{\"serviceAccountToken\":{"
-		"\"expirationSeconds\":3607,\"path\":\"token\"}},{\"configMap\":{\"items\":[{"
-		"\"key\":\"ca.crt\",\"path\":\"ca.crt\"}],\"name\":\"kube-root-ca.crt\"}},"
-		"{\"downwardAPI\":{\"items\":[{\"fieldRef\":{\"apiVersion\":\"v1\",\"fieldPath\":"
-		"\"metadata.namespace\"},\"path\":\"namespace\"}]}}]}}";
+	    "{\"projected\":{\"defaultMode\":420,\"sources\":[{\"serviceAccountToken\":{"
+	    "\"expirationSeconds\":3607,\"path\":\"token\"}},{\"configMap\":{\"items\":[{"
+	    "\"key\":\"ca.crt\",\"path\":\"ca.crt\"}],\"name\":\"kube-root-ca.crt\"}},"
+	    "{\"downwardAPI\":{\"items\":[{\"fieldRef\":{\"apiVersion\":\"v1\",\"fieldPath\":"
+	    "\"metadata.namespace\"},\"path\":\"namespace\"}]}}]}}";
 	cap_value *vol;
 	if (cap_json_parse(&vol, json, strlen(json), "volume", NULL) < 0)
 		return;
@@ -191,8 +201,9 @@ static void service_account_volume(cap_value *spec)
 			cap_value_object_set(c, "volumeMounts", mounts);
 		}
 		cap_value *m = cap_value_object();
-		cap_value_object_set(m, "mountPath",
-				     cap_value_string("/var/run/secrets/kubernetes.io/serviceaccount"));
+		cap_value_object_set(
+		    m, "mountPath",
+		    cap_value_string("/var/run/secrets/kubernetes.io/serviceaccount"));
 		cap_value_object_set(m, "name", cap_value_string(name));
 		cap_value_object_set(m, "readOnly", cap_value_bool(true));
 		cap_value_array_append(mounts, m);
@@ -229,7 +240,7 @@ static void service(dd_cluster *c, cap_value *obj, const cap_value *old)
 		if (!cap_value_object_get(spec, "clusterIPs")) {
 			cap_value *ips = cap_value_array();
 			cap_value_array_append(ips, cap_value_string(cap_value_get_string(
-								cap_value_object_get(spec, "clusterIP"))));
+							cap_value_object_get(spec, "clusterIP"))));
 			cap_value_object_set(spec, "clusterIPs", ips);
 		}
 		if (!cap_value_object_get(spec, "ipFamilies")) {
@@ -241,7 +252,8 @@ static void service(dd_cluster *c, cap_value *obj, const cap_value *old)
 		set_str(spec, "internalTrafficPolicy", "Cluster");
 	}
 	set_str(spec, "sessionAffinity", "None");
-	bool nodeports = type && (strcmp(type, "NodePort") == 0 || strcmp(type, "LoadBalancer") == 0);
+	bool nodeports =
+	    type && (strcmp(type, "NodePort") == 0 || strcmp(type, "LoadBalancer") == 0);
 	if (nodeports)
 		set_str(spec, "externalTrafficPolicy", "Cluster");
 	if (type && strcmp(type, "LoadBalancer") == 0)
@@ -255,12 +267,13 @@ static void service(dd_cluster *c, cap_value *obj, const cap_value *old)
 			cap_value_object_set(p, "targetPort",
 					     cap_value_deep_copy(cap_value_object_get(p, "port")));
 		if (nodeports && !cap_value_object_get(p, "nodePort")) {
-			cap_value *oldp = cap_value_array_get(cap_value_dig((cap_value *)old, "spec",
-									    "ports", NULL), i);
+			cap_value *oldp = cap_value_array_get(
+			    cap_value_dig((cap_value *)old, "spec", "ports", NULL), i);
 			cap_value *onp = cap_value_object_get(oldp, "nodePort");
-			cap_value_object_set(p, "nodePort",
-					     onp ? cap_value_deep_copy(onp)
-						 : cap_value_int(30000 + (c->next_ip++ * 7919) % 2768));
+			cap_value_object_set(
+			    p, "nodePort",
+			    onp ? cap_value_deep_copy(onp)
+				: cap_value_int(30000 + (c->next_ip++ * 7919) % 2768));
 		}
 	}
 	cap_value *st = obj_at(obj, "status");

@@ -123,8 +123,9 @@ static void aggregated_group(cap_buf *out, const dd_registry *r, const dd_group 
 
 void dd_discovery_aggregated(const dd_registry *r, bool core, const char *version, cap_buf *out)
 {
-	cap_buf_printf(out, "{\"kind\":\"APIGroupDiscoveryList\",\"apiVersion\":"
-			    "\"apidiscovery.k8s.io/%s\",\"metadata\":{},\"items\":[",
+	cap_buf_printf(out,
+		       "{\"kind\":\"APIGroupDiscoveryList\",\"apiVersion\":"
+		       "\"apidiscovery.k8s.io/%s\",\"metadata\":{},\"items\":[",
 		       version);
 	bool first = true;
 	for (size_t i = 0; i < r->groups.len; i++) {
@@ -159,7 +160,8 @@ static void group_body(cap_buf *out, const dd_group *g)
 		cap_buf_printf(out, "{\"groupVersion\":\"%s/%s\",\"version\":\"%s\"}", g->name,
 			       g->versions.items[v], g->versions.items[v]);
 	}
-	cap_buf_printf(out, "],\"preferredVersion\":{\"groupVersion\":\"%s/%s\",\"version\":\"%s\"}",
+	cap_buf_printf(out,
+		       "],\"preferredVersion\":{\"groupVersion\":\"%s/%s\",\"version\":\"%s\"}",
 		       g->name, g->versions.items[0], g->versions.items[0]);
 }
 
@@ -213,7 +215,8 @@ int dd_discovery_resource_list(const dd_registry *r, const char *group, const ch
 		dd_json_quote(out, t->resource);
 		cap_buf_puts(out, ",\"singularName\":");
 		dd_json_quote(out, t->singular);
-		cap_buf_printf(out, ",\"namespaced\":%s,\"kind\":", t->namespaced ? "true" : "false");
+		cap_buf_printf(out,
+			       ",\"namespaced\":%s,\"kind\":", t->namespaced ? "true" : "false");
 		dd_json_quote(out, t->kind);
 		cap_buf_puts(out, ",\"verbs\":");
 		str_array(out, &t->verbs);
@@ -228,12 +231,13 @@ int dd_discovery_resource_list(const dd_registry *r, const char *group, const ch
 		cap_buf_putc(out, '}');
 		for (size_t j = 0; j < t->nsubs; j++) {
 			const dd_subresource *s = &t->subs[j];
-			cap_buf_printf(out, ",{\"name\":\"%s/%s\",\"singularName\":\"\","
-					    "\"namespaced\":%s,",
+			cap_buf_printf(out,
+				       ",{\"name\":\"%s/%s\",\"singularName\":\"\","
+				       "\"namespaced\":%s,",
 				       t->resource, s->name, t->namespaced ? "true" : "false");
 			if (*s->group)
-				cap_buf_printf(out, "\"group\":\"%s\",\"version\":\"%s\",", s->group,
-					       s->version);
+				cap_buf_printf(out, "\"group\":\"%s\",\"version\":\"%s\",",
+					       s->group, s->version);
 			cap_buf_puts(out, "\"kind\":");
 			dd_json_quote(out, s->kind);
 			cap_buf_puts(out, ",\"verbs\":");

@@ -1,4 +1,5 @@
-/* Discovery documents: aggregated (apidiscovery.k8s.io v2 and v2beta1) and legacy (/api, /apis, group-version lists). */
+/* Discovery documents: aggregated (apidiscovery.k8s.io v2 and v2beta1) and legacy (/api, /apis,
+ * group-version lists). */
 #pragma once
 
 #include "base/buf.h"

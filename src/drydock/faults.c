@@ -60,7 +60,8 @@ int dd_faults_parse(dd_faults **out, const char *spec)
 			snprintf(r.verb, sizeof(r.verb), "%s", tok);
 			what = colon + 1;
 		}
-		static const char *const kinds[] = {"500", "429", "503", "409", "drop", "latency", NULL};
+		static const char *const kinds[] = {"500",  "429",     "503", "409",
+						    "drop", "latency", NULL};
 		bool ok = false;
 		for (const char *const *k = kinds; *k; k++)
 			if (strcmp(*k, what) == 0)
@@ -153,20 +154,24 @@ bool dd_faults_apply(dd_faults *f, const dd_request *req, dd_response *res)
 			continue;
 		if (strcmp(r->what, "500") == 0)
 			dd_status_error(res, 500, "InternalError",
-					"Internal error occurred: injected fault", NULL, NULL, NULL);
+					"Internal error occurred: injected fault", NULL, NULL,
+					NULL);
 		else if (strcmp(r->what, "429") == 0)
-			dd_status_error(res, 429, "TooManyRequests",
-					"the server has received too many requests and has asked us "
-					"to try again later", NULL, NULL, NULL);
+			dd_status_error(
+			    res, 429, "TooManyRequests",
+			    "the server has received too many requests and has asked us "
+			    "to try again later",
+			    NULL, NULL, NULL);
 		else if (strcmp(r->what, "503") == 0)
 			dd_status_error(res, 503, "ServiceUnavailable",
-					"the server is currently unable to handle the request", NULL,
-					NULL, NULL);
-		else
-			dd_status_error(res, 409, "Conflict",
-					"Operation cannot be fulfilled: the object has been modified; "
-					"please apply your changes to the latest version and try again",
+					"the server is currently unable to handle the request",
 					NULL, NULL, NULL);
+		else
+			dd_status_error(
+			    res, 409, "Conflict",
+			    "Operation cannot be fulfilled: the object has been modified; "
+			    "please apply your changes to the latest version and try again",
+			    NULL, NULL, NULL);
 		return true;
 	}
 	return false;

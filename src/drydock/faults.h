@@ -1,4 +1,5 @@
-/* Fault injection: error rates per verb, spurious conflicts, dropped watches and latency, from a --faults spec. */
+/* Fault injection: error rates per verb, spurious conflicts, dropped watches and latency, from a
+ * --faults spec. */
 #pragma once
 
 #include <stdbool.h>

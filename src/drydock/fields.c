@@ -97,9 +97,9 @@ void dd_fields_track(dd_cluster *c, const dd_rtype *t, cap_value *next, const ca
 	char ts[CAP_RFC3339_LEN];
 	cap_time_format_rfc3339(ts, cap_time_wall_s());
 	cap_ssa_options o = {
-		.manager = manager && *manager ? manager : "unknown",
-		.subresource = subresource && *subresource ? subresource : NULL,
-		.time = ts,
+	    .manager = manager && *manager ? manager : "unknown",
+	    .subresource = subresource && *subresource ? subresource : NULL,
+	    .time = ts,
 	};
 	cap_value *out = NULL;
 	if (cap_ssa_update(&out, s, old, next, &o) < 0)

@@ -1,4 +1,5 @@
-/* Field-level facts about objects: unknown fields against the built-in schema, and managedFields ownership. */
+/* Field-level facts about objects: unknown fields against the built-in schema, and managedFields
+ * ownership. */
 #pragma once
 
 #include "base/strvec.h"

@@ -1,4 +1,5 @@
-/* Garbage collection by ownerReferences and namespace termination, one pass at a time under the store lock. */
+/* Garbage collection by ownerReferences and namespace termination, one pass at a time under the
+ * store lock. */
 #include "drydock/gc.h"
 
 #include <stdlib.h>
@@ -9,8 +10,8 @@
 #include "drydock/ops.h"
 
 typedef struct scan {
-	cap_hashmap uids;   /* uid -> dd_obj* (live) */
-	cap_vec all;        /* every dd_obj, referenced */
+	cap_hashmap uids; /* uid -> dd_obj* (live) */
+	cap_vec all;	  /* every dd_obj, referenced */
 } scan;
 
 static void collect(dd_obj *o, void *ctx)
@@ -52,8 +53,8 @@ static bool owned_by(const cap_value *v, const char *uid)
 {
 	size_t i;
 	cap_value *r;
-	CAP_VALUE_ARRAY_FOREACH(cap_value_dig((cap_value *)v, "metadata", "ownerReferences", NULL), i,
-				r)
+	CAP_VALUE_ARRAY_FOREACH(cap_value_dig((cap_value *)v, "metadata", "ownerReferences", NULL),
+				i, r)
 	{
 		const char *u = cap_value_dig_string(r, "uid", NULL);
 		if (u && strcmp(u, uid) == 0)
@@ -66,7 +67,8 @@ static void remove_from_array(cap_value *arr, const char *s, const char *member)
 {
 	for (size_t i = cap_value_array_len(arr); i-- > 0;) {
 		cap_value *e = cap_value_array_get(arr, i);
-		const char *x = member ? cap_value_dig_string(e, member, NULL) : cap_value_get_string(e);
+		const char *x =
+		    member ? cap_value_dig_string(e, member, NULL) : cap_value_get_string(e);
 		if (x && strcmp(x, s) == 0)
 			cap_value_array_remove(arr, i);
 	}
@@ -142,7 +144,8 @@ bool dd_gc_pass(dd_cluster *c)
 				if (!still_current(c, x) || !owned_by(x->v, uid))
 					continue;
 				cap_value *v = cap_value_deep_copy(x->v);
-				cap_value *refs = cap_value_dig(v, "metadata", "ownerReferences", NULL);
+				cap_value *refs =
+				    cap_value_dig(v, "metadata", "ownerReferences", NULL);
 				remove_from_array(refs, uid, "uid");
 				if (cap_value_array_len(refs) == 0)
 					cap_value_object_del(cap_value_object_get(v, "metadata"),
@@ -150,8 +153,8 @@ bool dd_gc_pass(dd_cluster *c)
 				write_back(c, x, v);
 			}
 			cap_value *v = cap_value_deep_copy(o->v);
-			remove_from_array(cap_value_dig(v, "metadata", "finalizers", NULL), "orphan",
-					  NULL);
+			remove_from_array(cap_value_dig(v, "metadata", "finalizers", NULL),
+					  "orphan", NULL);
 			write_back(c, o, v);
 			changed = true;
 			continue;

@@ -1,4 +1,5 @@
-/* The garbage collector and namespace lifecycle: ownerReferences, foreground and orphan deletion, terminating namespaces. */
+/* The garbage collector and namespace lifecycle: ownerReferences, foreground and orphan deletion,
+ * terminating namespaces. */
 #pragma once
 
 #include "drydock/cluster.h"

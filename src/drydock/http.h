@@ -19,7 +19,7 @@ typedef struct dd_request {
 	const char *accept;
 	const char *user_agent;
 	const char *authorization;
-	const char *remote;       /* client address, for logs */
+	const char *remote; /* client address, for logs */
 	const char *body;
 	size_t body_len;
 	cap_arena *arena;
@@ -34,7 +34,7 @@ typedef struct dd_response {
 	const char *content_type; /* static or arena string */
 	cap_buf body;
 	dd_watch *watch;
-	const char *warning;      /* a Warning header value, or NULL */
+	const char *warning; /* a Warning header value, or NULL */
 	const char *audit_id;
 } dd_response;
 

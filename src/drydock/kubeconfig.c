@@ -21,12 +21,13 @@ static void base64(cap_buf *out, const char *s, size_t len)
 	}
 }
 
-int dd_kubeconfig_write(const char *path, const char *server, const char *ca_pem,
-			const char *token)
+int dd_kubeconfig_write(const char *path, const char *server, const char *ca_pem, const char *token)
 {
 	cap_buf b = CAP_BUF_INIT;
-	cap_buf_printf(&b, "apiVersion: v1\nkind: Config\nclusters:\n- name: drydock\n  cluster:\n"
-			   "    server: %s\n", server);
+	cap_buf_printf(&b,
+		       "apiVersion: v1\nkind: Config\nclusters:\n- name: drydock\n  cluster:\n"
+		       "    server: %s\n",
+		       server);
 	if (ca_pem) {
 		cap_buf_puts(&b, "    certificate-authority-data: ");
 		base64(&b, ca_pem, strlen(ca_pem));

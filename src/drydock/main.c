@@ -1,4 +1,5 @@
-/* drydock: an in-memory Kubernetes API server for tests, demos and CI, that the real kubectl accepts. */
+/* drydock: an in-memory Kubernetes API server for tests, demos and CI, that the real kubectl
+ * accepts. */
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -14,10 +15,11 @@
 
 static void usage(FILE *f)
 {
-	fprintf(f, "usage: drydock [--listen 127.0.0.1:0] [--kubeconfig FILE] [--tls] [--token T]\n"
-		   "               [--faults SPEC] [--controllers on|off] [--latency-ms N]\n"
-		   "               [--controller-delay-ms N] [--data DIR] [--log-level debug|info]\n"
-		   "               [--watch-history EVENTS]\n");
+	fprintf(f,
+		"usage: drydock [--listen 127.0.0.1:0] [--kubeconfig FILE] [--tls] [--token T]\n"
+		"               [--faults SPEC] [--controllers on|off] [--latency-ms N]\n"
+		"               [--controller-delay-ms N] [--data DIR] [--log-level debug|info]\n"
+		"               [--watch-history EVENTS]\n");
 }
 
 static const char *default_data_dir(void)
@@ -71,8 +73,7 @@ int main(int argc, char **argv)
 				return 2;
 			}
 			cap_log_set_level(level);
-		}
-		else if (strcmp(a, "--tls") == 0)
+		} else if (strcmp(a, "--tls") == 0)
 			tls = true;
 		else if (strcmp(a, "-h") == 0 || strcmp(a, "--help") == 0) {
 			usage(stdout);
@@ -103,14 +104,21 @@ int main(int argc, char **argv)
 		return 1;
 	}
 	dd_cluster c;
-	dd_cluster_options co = {.data_dir = data, .controllers = controllers,
-				 .controller_delay_ms = ctl_delay, .ca_pem = ca, .history = history};
+	dd_cluster_options co = {.data_dir = data,
+				 .controllers = controllers,
+				 .controller_delay_ms = ctl_delay,
+				 .ca_pem = ca,
+				 .history = history};
 	if (dd_cluster_init(&c, &co) < 0) {
 		fprintf(stderr, "drydock: %s\n", cap_error_last());
 		return 1;
 	}
-	dd_server_options so = {.listen = listen, .token = token, .tls_cert = cert,
-				.tls_key = key, .faults = faults, .latency_ms = latency,
+	dd_server_options so = {.listen = listen,
+				.token = token,
+				.tls_cert = cert,
+				.tls_key = key,
+				.faults = faults,
+				.latency_ms = latency,
 				.debug = false};
 	dd_server *srv;
 	if (dd_server_start(&srv, &c, &so) < 0) {

@@ -1,4 +1,5 @@
-/* OpenAPI serving: the shared v2 and v3 documents, v3 documents generated for other group-versions and for CRDs, and the hashed index. */
+/* OpenAPI serving: the shared v2 and v3 documents, v3 documents generated for other group-versions
+ * and for CRDs, and the hashed index. */
 #include "drydock/openapi.h"
 
 #include <pthread.h>
@@ -14,10 +15,10 @@
 
 struct dd_openapi {
 	pthread_mutex_t lock;
-	cap_buf v2_text;       /* swagger.json as served */
-	cap_value *v2;         /* parsed, for generated documents */
-	cap_hashmap docs;      /* "apis/apps/v1" -> cap_buf* */
-	uint64_t generation;   /* registry generation the generated documents belong to */
+	cap_buf v2_text;     /* swagger.json as served */
+	cap_value *v2;	     /* parsed, for generated documents */
+	cap_hashmap docs;    /* "apis/apps/v1" -> cap_buf* */
+	uint64_t generation; /* registry generation the generated documents belong to */
 	bool loaded;
 };
 
@@ -298,7 +299,8 @@ static cap_buf *generate(dd_cluster *c, dd_openapi *o, const char *gv)
 	if (!g->crd && cap_buf_read_file(out, path) == 0)
 		return out;
 	cap_buf_clear(out);
-	if (!o->v2 && cap_json_parse(&o->v2, o->v2_text.ptr, o->v2_text.len, "swagger.json", NULL) < 0) {
+	if (!o->v2 &&
+	    cap_json_parse(&o->v2, o->v2_text.ptr, o->v2_text.len, "swagger.json", NULL) < 0) {
 		cap_buf_release(out);
 		free(out);
 		return NULL;
@@ -323,8 +325,9 @@ static cap_buf *generate(dd_cluster *c, dd_openapi *o, const char *gv)
 			add_closure(defs, schemas, k);
 			for (size_t i = 0; i < c->reg.types.len; i++) {
 				const dd_rtype *t = c->reg.types.items[i];
-				if (strcmp(t->group, group) == 0 && strcmp(t->version, version) == 0 &&
-				    kind && strcmp(t->kind, kind) == 0) {
+				if (strcmp(t->group, group) == 0 &&
+				    strcmp(t->version, version) == 0 && kind &&
+				    strcmp(t->kind, kind) == 0) {
 					char ref[600];
 					snprintf(ref, sizeof(ref), "#/components/schemas/%s", k);
 					add_paths(cap_value_object_get(doc, "paths"), t, ref);
@@ -368,7 +371,8 @@ static void index_doc(dd_cluster *c, cap_buf *out)
 		for (size_t v = 0; v < g->versions.len; v++) {
 			char gv[512], key[600], h[33];
 			if (*g->name)
-				snprintf(gv, sizeof(gv), "apis/%s/%s", g->name, g->versions.items[v]);
+				snprintf(gv, sizeof(gv), "apis/%s/%s", g->name,
+					 g->versions.items[v]);
 			else
 				snprintf(gv, sizeof(gv), "api/%s", g->versions.items[v]);
 			snprintf(key, sizeof(key), "%s@%llu", gv,
@@ -377,8 +381,9 @@ static void index_doc(dd_cluster *c, cap_buf *out)
 			cap_buf_puts(&kb, key);
 			hash_of(&kb, h);
 			cap_buf_release(&kb);
-			cap_buf_printf(out, "%s\"%s\":{\"serverRelativeURL\":\"/openapi/v3/%s?hash=%s\"}",
-				       first ? "" : ",", gv, gv, h);
+			cap_buf_printf(
+			    out, "%s\"%s\":{\"serverRelativeURL\":\"/openapi/v3/%s?hash=%s\"}",
+			    first ? "" : ",", gv, gv, h);
 			first = false;
 		}
 	}
@@ -404,11 +409,12 @@ void dd_openapi_handle(dd_cluster *c, dd_request *req, dd_response *res)
 	}
 	const char *path = req->path;
 	if (strcmp(path, "/openapi/v2") == 0) {
-		if (req->accept && strstr(req->accept, "protobuf") && !strstr(req->accept, "json") &&
-		    !strstr(req->accept, "*/*")) {
-			dd_status_error(res, 406, "NotAcceptable",
-					"only the following media types are accepted: application/json",
-					NULL, NULL, NULL);
+		if (req->accept && strstr(req->accept, "protobuf") &&
+		    !strstr(req->accept, "json") && !strstr(req->accept, "*/*")) {
+			dd_status_error(
+			    res, 406, "NotAcceptable",
+			    "only the following media types are accepted: application/json", NULL,
+			    NULL, NULL);
 			goto out;
 		}
 		res->status = 200;
@@ -419,7 +425,8 @@ void dd_openapi_handle(dd_cluster *c, dd_request *req, dd_response *res)
 	} else if (strncmp(path, "/openapi/v3/", 12) == 0) {
 		cap_buf *d = doc_for(c, o, path + 12);
 		if (!d) {
-			dd_status_error(res, 404, "NotFound", "404 page not found", NULL, NULL, NULL);
+			dd_status_error(res, 404, "NotFound", "404 page not found", NULL, NULL,
+					NULL);
 			goto out;
 		}
 		res->status = 200;

@@ -1,4 +1,5 @@
-/* OpenAPI documents: /openapi/v2, the /openapi/v3 index with hashes, and one document per group-version (CRDs included). */
+/* OpenAPI documents: /openapi/v2, the /openapi/v3 index with hashes, and one document per
+ * group-version (CRDs included). */
 #pragma once
 
 #include "drydock/cluster.h"

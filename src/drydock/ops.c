@@ -1,4 +1,5 @@
-/* Create, update and delete with server-set metadata, preconditions, finalizers and namespace rules. */
+/* Create, update and delete with server-set metadata, preconditions, finalizers and namespace
+ * rules. */
 #include "drydock/ops.h"
 
 #include <stdio.h>
@@ -25,10 +26,9 @@ void dd_new_uid(char out[37])
 	}
 	b[6] = (unsigned char)((b[6] & 0x0f) | 0x40);
 	b[8] = (unsigned char)((b[8] & 0x3f) | 0x80);
-	snprintf(out, 37,
-		 "%02x%02x%02x%02x-%02x%02x-%02x%02x-%02x%02x-%02x%02x%02x%02x%02x%02x", b[0],
-		 b[1], b[2], b[3], b[4], b[5], b[6], b[7], b[8], b[9], b[10], b[11], b[12], b[13],
-		 b[14], b[15]);
+	snprintf(out, 37, "%02x%02x%02x%02x-%02x%02x-%02x%02x-%02x%02x-%02x%02x%02x%02x%02x%02x",
+		 b[0], b[1], b[2], b[3], b[4], b[5], b[6], b[7], b[8], b[9], b[10], b[11], b[12],
+		 b[13], b[14], b[15]);
 }
 
 void dd_rtype_bucket(const dd_rtype *t, cap_buf *out)
@@ -53,7 +53,8 @@ const char *dd_validate_name(const char *name, bool label)
 		if (!ok)
 			return "a lowercase RFC 1123 label must consist of lower case alphanumeric "
 			       "characters or '-', and must start and end with an alphanumeric "
-			       "character (e.g. 'my-name',  or '123-abc', regex used for validation "
+			       "character (e.g. 'my-name',  or '123-abc', regex used for "
+			       "validation "
 			       "is '[a-z0-9]([-a-z0-9]*[a-z0-9])?')";
 		return NULL;
 	}
@@ -107,8 +108,10 @@ bool dd_namespace_usable(dd_cluster *c, const dd_rtype *t, const char *ns, const
 	if (cap_value_dig(nso->v, "metadata", "deletionTimestamp", NULL)) {
 		cap_buf m = CAP_BUF_INIT;
 		dd_rtype_qualified(t, &m);
-		cap_buf_printf(&m, " \"%s\" is forbidden: unable to create new content in namespace "
-				   "%s because it is being terminated", name, ns);
+		cap_buf_printf(&m,
+			       " \"%s\" is forbidden: unable to create new content in namespace "
+			       "%s because it is being terminated",
+			       name, ns);
 		dd_status_error(res, 403, "Forbidden", m.ptr, t->group, t->resource, name);
 		cap_buf_release(&m);
 		return false;
@@ -164,8 +167,9 @@ static bool check_body(dd_cluster *c, const dd_rtype *t, cap_value *obj, const d
 	bool sub_scale = o->subresource && strcmp(o->subresource, "scale") == 0;
 	if (!sub_scale && kind && *kind && strcmp(kind, t->kind) != 0) {
 		char m[512];
-		snprintf(m, sizeof(m), "the kind in the data (%s) does not match the expected kind (%s)",
-			 kind, t->kind);
+		snprintf(m, sizeof(m),
+			 "the kind in the data (%s) does not match the expected kind (%s)", kind,
+			 t->kind);
 		cap_buf_release(&av);
 		dd_status_bad_request(res, m);
 		return false;
@@ -180,7 +184,8 @@ static bool check_body(dd_cluster *c, const dd_rtype *t, cap_value *obj, const d
 			char m[512];
 			snprintf(m, sizeof(m),
 				 "the API version in the data (%s) does not match the expected API "
-				 "version (%s)", api, av.ptr);
+				 "version (%s)",
+				 api, av.ptr);
 			cap_buf_release(&av);
 			dd_status_bad_request(res, m);
 			return false;
@@ -206,8 +211,10 @@ static bool check_body(dd_cluster *c, const dd_rtype *t, cap_value *obj, const d
 	if (unknown.len && strcmp(fv, "Strict") == 0) {
 		cap_buf m = CAP_BUF_INIT;
 		/* the API server's decoder wording, for built-in and custom kinds alike */
-		cap_buf_printf(&m, "%s in version \"%s\" cannot be handled as a %s: strict decoding "
-				   "error: ", t->kind, t->version, t->kind);
+		cap_buf_printf(&m,
+			       "%s in version \"%s\" cannot be handled as a %s: strict decoding "
+			       "error: ",
+			       t->kind, t->version, t->kind);
 		for (size_t i = 0; i < unknown.len; i++)
 			cap_buf_printf(&m, "%sunknown field \"%s\"", i ? ", " : "",
 				       unknown.items[i] + 1);
@@ -324,7 +331,8 @@ dd_obj *dd_op_create(dd_cluster *c, const dd_rtype *t, const char *ns, cap_value
 	if (strcmp(t->group, "apiextensions.k8s.io") == 0 &&
 	    strcmp(t->resource, "customresourcedefinitions") == 0 && !o->dry_run) {
 		if (dd_crd_admit(c, obj) < 0) {
-			dd_status_invalid(res, t, name, "spec", "FieldValueInvalid", cap_error_last());
+			dd_status_invalid(res, t, name, "spec", "FieldValueInvalid",
+					  cap_error_last());
 			goto done;
 		}
 	}
@@ -364,17 +372,19 @@ dd_obj *dd_op_create(dd_cluster *c, const dd_rtype *t, const char *ns, cap_value
 			cap_value *m = cap_value_object();
 			cap_value_object_set(m, "name", cap_value_string("kube-root-ca.crt"));
 			cap_value *ann = cap_value_object();
-			cap_value_object_set(ann, "kubernetes.io/description",
-					     cap_value_string("Contains a CA bundle that can be used to "
-							      "verify the kube-apiserver when using "
-							      "internal endpoints such as the internal "
-							      "service IP or kubernetes.default.svc. No "
-							      "other usage is guaranteed across "
-							      "distributions of Kubernetes clusters."));
+			cap_value_object_set(
+			    ann, "kubernetes.io/description",
+			    cap_value_string("Contains a CA bundle that can be used to "
+					     "verify the kube-apiserver when using "
+					     "internal endpoints such as the internal "
+					     "service IP or kubernetes.default.svc. No "
+					     "other usage is guaranteed across "
+					     "distributions of Kubernetes clusters."));
 			cap_value_object_set(m, "annotations", ann);
 			cap_value_object_set(v, "metadata", m);
 			cap_value *data = cap_value_object();
-			cap_value_object_set(data, "ca.crt", cap_value_string(c->ca_pem ? c->ca_pem : ""));
+			cap_value_object_set(data, "ca.crt",
+					     cap_value_string(c->ca_pem ? c->ca_pem : ""));
 			cap_value_object_set(v, "data", data);
 			dd_write_opts so = {.field_manager = "kube-controller-manager"};
 			dd_response scratch_res;
@@ -492,8 +502,8 @@ dd_obj *dd_op_update(dd_cluster *c, const dd_rtype *t, const char *ns, const cha
 	if (bname && *bname && strcmp(bname, name) != 0) {
 		char m[600];
 		snprintf(m, sizeof(m),
-			 "the name of the object (%s) does not match the name on the URL (%s)", bname,
-			 name);
+			 "the name of the object (%s) does not match the name on the URL (%s)",
+			 bname, name);
 		dd_status_bad_request(res, m);
 		goto done;
 	}
@@ -524,8 +534,10 @@ dd_obj *dd_op_update(dd_cluster *c, const dd_rtype *t, const char *ns, const cha
 	const char *curuid = mstr(cur->v, "uid");
 	if (uid && *uid && curuid && strcmp(uid, curuid) != 0) {
 		char m[300];
-		snprintf(m, sizeof(m), "Precondition failed: UID in precondition: %s, UID in object "
-				       "meta: %s", uid, curuid);
+		snprintf(m, sizeof(m),
+			 "Precondition failed: UID in precondition: %s, UID in object "
+			 "meta: %s",
+			 uid, curuid);
 		dd_status_error(res, 409, "Conflict", m, t->group, t->resource, name);
 		goto done;
 	}
@@ -542,11 +554,11 @@ dd_obj *dd_op_update(dd_cluster *c, const dd_rtype *t, const char *ns, const cha
 		obj = NULL;
 		cap_value *meta = meta_of(next);
 		cap_value *cm = cap_value_object_get(curv, "metadata");
-		/* managedFields a client sets on purpose (kubectl's client-side to server-side apply
-		 * upgrade does) are taken as they are, as the API server takes them */
+		/* managedFields a client sets on purpose (kubectl's client-side to server-side
+		 * apply upgrade does) are taken as they are, as the API server takes them */
 		cap_value *given = cap_value_object_get(meta, "managedFields");
-		explicit_fields = given && !cap_value_equal(given, cap_value_object_get(cm,
-										      "managedFields"));
+		explicit_fields =
+		    given && !cap_value_equal(given, cap_value_object_get(cm, "managedFields"));
 		copy_member(meta, cm, "uid");
 		copy_member(meta, cm, "creationTimestamp");
 		copy_member(meta, cm, "deletionTimestamp");
@@ -583,7 +595,8 @@ dd_obj *dd_op_update(dd_cluster *c, const dd_rtype *t, const char *ns, const cha
 	    strcmp(t->resource, "customresourcedefinitions") == 0 && !o->dry_run &&
 	    strcmp(sub, "status") != 0) {
 		if (dd_crd_admit(c, next) < 0) {
-			dd_status_invalid(res, t, name, "spec", "FieldValueInvalid", cap_error_last());
+			dd_status_invalid(res, t, name, "spec", "FieldValueInvalid",
+					  cap_error_last());
 			goto done;
 		}
 	}
@@ -656,8 +669,10 @@ dd_obj *dd_op_delete(dd_cluster *c, const dd_rtype *t, const char *ns, const cha
 	const char *uid = mstr(cur->v, "uid");
 	if (o->precondition_uid && *o->precondition_uid && strcmp(o->precondition_uid, uid) != 0) {
 		char m[512];
-		snprintf(m, sizeof(m), "Precondition failed: UID in precondition: %s, UID in object "
-				       "meta: %s", o->precondition_uid, uid);
+		snprintf(m, sizeof(m),
+			 "Precondition failed: UID in precondition: %s, UID in object "
+			 "meta: %s",
+			 o->precondition_uid, uid);
 		dd_status_error(res, 409, "Conflict", m, t->group, t->resource, name);
 		goto done;
 	}
@@ -665,8 +680,10 @@ dd_obj *dd_op_delete(dd_cluster *c, const dd_rtype *t, const char *ns, const cha
 	snprintf(currv, sizeof(currv), "%llu", (unsigned long long)cur->rv);
 	if (o->precondition_rv && *o->precondition_rv && strcmp(o->precondition_rv, currv) != 0) {
 		char m[512];
-		snprintf(m, sizeof(m), "Precondition failed: ResourceVersion in precondition: %s, "
-				       "ResourceVersion in object meta: %s", o->precondition_rv, currv);
+		snprintf(m, sizeof(m),
+			 "Precondition failed: ResourceVersion in precondition: %s, "
+			 "ResourceVersion in object meta: %s",
+			 o->precondition_rv, currv);
 		dd_status_error(res, 409, "Conflict", m, t->group, t->resource, name);
 		goto done;
 	}

@@ -1,4 +1,5 @@
-/* The write operations every path shares (handlers, garbage collector, controllers): create, update and delete with the API server's rules. */
+/* The write operations every path shares (handlers, garbage collector, controllers): create, update
+ * and delete with the API server's rules. */
 #pragma once
 
 #include <stdbool.h>
@@ -9,15 +10,15 @@
 typedef struct dd_write_opts {
 	bool dry_run;
 	const char *field_manager;    /* managedFields manager; NULL derives one from the agent */
-	const char *operation;        /* "Update" (default) or "Apply" */
+	const char *operation;	      /* "Update" (default) or "Apply" */
 	const char *field_validation; /* "Strict", "Warn", "Ignore"; NULL is Ignore */
 	const char *subresource;      /* "" / NULL, "status" or "scale" */
-	bool allow_create;            /* update may create (server-side apply) */
+	bool allow_create;	      /* update may create (server-side apply) */
 } dd_write_opts;
 
 typedef struct dd_delete_opts {
 	bool dry_run;
-	const char *propagation;      /* "Background", "Foreground", "Orphan"; NULL for default */
+	const char *propagation; /* "Background", "Foreground", "Orphan"; NULL for default */
 	const char *precondition_uid;
 	const char *precondition_rv;
 	int64_t grace_period_seconds; /* -1 when unset */

@@ -1,4 +1,5 @@
-/* A small protobuf wire-format reader driven by tables of the field numbers of the kinds kubectl's typed commands create. */
+/* A small protobuf wire-format reader driven by tables of the field numbers of the kinds kubectl's
+ * typed commands create. */
 #include "drydock/protobuf.h"
 
 #include <stdbool.h>
@@ -78,17 +79,17 @@ bad:
 
 /* How a field's bytes become JSON. */
 typedef enum kind {
-	STR,      /* string */
-	INT,      /* int32/int64 varint */
+	STR, /* string */
+	INT, /* int32/int64 varint */
 	BOOL,
-	BYTES,    /* bytes: base64 text */
-	MSG,      /* a nested message */
-	MAP_STR,  /* map<string,string> */
-	MAP_B64,  /* map<string,bytes> */
-	MAP_QTY,  /* map<string,Quantity>: Quantity is {1: string} */
-	RSTR,     /* repeated string */
-	RMSG,     /* repeated message */
-	INTSTR,   /* IntOrString: {1: type, 2: intVal, 3: strVal} */
+	BYTES,	 /* bytes: base64 text */
+	MSG,	 /* a nested message */
+	MAP_STR, /* map<string,string> */
+	MAP_B64, /* map<string,bytes> */
+	MAP_QTY, /* map<string,Quantity>: Quantity is {1: string} */
+	RSTR,	 /* repeated string */
+	RMSG,	 /* repeated message */
+	INTSTR,	 /* IntOrString: {1: type, 2: intVal, 3: strVal} */
 } pb_kind;
 
 typedef struct msg msg;
@@ -104,66 +105,95 @@ struct msg {
 
 #define M(x) (&(const msg){x})
 
-static const fdesc owner_ref[] = {{1, "kind", STR, NULL}, {3, "name", STR, NULL},
-	{4, "uid", STR, NULL}, {5, "apiVersion", STR, NULL}, {6, "controller", BOOL, NULL},
-	{7, "blockOwnerDeletion", BOOL, NULL}, {0}};
-static const fdesc object_meta[] = {{1, "name", STR, NULL}, {2, "generateName", STR, NULL},
-	{3, "namespace", STR, NULL}, {6, "resourceVersion", STR, NULL},
-	{11, "labels", MAP_STR, NULL}, {12, "annotations", MAP_STR, NULL},
-	{13, "ownerReferences", RMSG, M(owner_ref)}, {14, "finalizers", RSTR, NULL}, {0}};
-static const fdesc label_req[] = {{1, "key", STR, NULL}, {2, "operator", STR, NULL},
-	{3, "values", RSTR, NULL}, {0}};
-static const fdesc label_selector[] = {{1, "matchLabels", MAP_STR, NULL},
-	{2, "matchExpressions", RMSG, M(label_req)}, {0}};
-static const fdesc container_port[] = {{1, "name", STR, NULL}, {2, "hostPort", INT, NULL},
-	{3, "containerPort", INT, NULL}, {4, "protocol", STR, NULL}, {5, "hostIP", STR, NULL},
-	{0}};
+static const fdesc owner_ref[] = {{1, "kind", STR, NULL},
+				  {3, "name", STR, NULL},
+				  {4, "uid", STR, NULL},
+				  {5, "apiVersion", STR, NULL},
+				  {6, "controller", BOOL, NULL},
+				  {7, "blockOwnerDeletion", BOOL, NULL},
+				  {0}};
+static const fdesc object_meta[] = {{1, "name", STR, NULL},
+				    {2, "generateName", STR, NULL},
+				    {3, "namespace", STR, NULL},
+				    {6, "resourceVersion", STR, NULL},
+				    {11, "labels", MAP_STR, NULL},
+				    {12, "annotations", MAP_STR, NULL},
+				    {13, "ownerReferences", RMSG, M(owner_ref)},
+				    {14, "finalizers", RSTR, NULL},
+				    {0}};
+static const fdesc label_req[] = {
+    {1, "key", STR, NULL}, {2, "operator", STR, NULL}, {3, "values", RSTR, NULL}, {0}};
+static const fdesc label_selector[] = {
+    {1, "matchLabels", MAP_STR, NULL}, {2, "matchExpressions", RMSG, M(label_req)}, {0}};
+static const fdesc container_port[] = {{1, "name", STR, NULL},		{2, "hostPort", INT, NULL},
+				       {3, "containerPort", INT, NULL}, {4, "protocol", STR, NULL},
+				       {5, "hostIP", STR, NULL},	{0}};
 static const fdesc env_var[] = {{1, "name", STR, NULL}, {2, "value", STR, NULL}, {0}};
-static const fdesc resources[] = {{1, "limits", MAP_QTY, NULL}, {2, "requests", MAP_QTY, NULL},
-	{0}};
-static const fdesc volume_mount[] = {{1, "name", STR, NULL}, {2, "readOnly", BOOL, NULL},
-	{3, "mountPath", STR, NULL}, {4, "subPath", STR, NULL}, {0}};
-static const fdesc container[] = {{1, "name", STR, NULL}, {2, "image", STR, NULL},
-	{3, "command", RSTR, NULL}, {4, "args", RSTR, NULL}, {5, "workingDir", STR, NULL},
-	{6, "ports", RMSG, M(container_port)}, {7, "env", RMSG, M(env_var)},
-	{8, "resources", MSG, M(resources)}, {9, "volumeMounts", RMSG, M(volume_mount)},
-	{14, "imagePullPolicy", STR, NULL}, {0}};
+static const fdesc resources[] = {
+    {1, "limits", MAP_QTY, NULL}, {2, "requests", MAP_QTY, NULL}, {0}};
+static const fdesc volume_mount[] = {{1, "name", STR, NULL},
+				     {2, "readOnly", BOOL, NULL},
+				     {3, "mountPath", STR, NULL},
+				     {4, "subPath", STR, NULL},
+				     {0}};
+static const fdesc container[] = {{1, "name", STR, NULL},
+				  {2, "image", STR, NULL},
+				  {3, "command", RSTR, NULL},
+				  {4, "args", RSTR, NULL},
+				  {5, "workingDir", STR, NULL},
+				  {6, "ports", RMSG, M(container_port)},
+				  {7, "env", RMSG, M(env_var)},
+				  {8, "resources", MSG, M(resources)},
+				  {9, "volumeMounts", RMSG, M(volume_mount)},
+				  {14, "imagePullPolicy", STR, NULL},
+				  {0}};
 static const fdesc pod_spec[] = {{2, "containers", RMSG, M(container)},
-	{3, "restartPolicy", STR, NULL}, {4, "terminationGracePeriodSeconds", INT, NULL},
-	{6, "dnsPolicy", STR, NULL}, {7, "nodeSelector", MAP_STR, NULL},
-	{8, "serviceAccountName", STR, NULL}, {20, "initContainers", RMSG, M(container)}, {0}};
-static const fdesc pod_template[] = {{1, "metadata", MSG, M(object_meta)},
-	{2, "spec", MSG, M(pod_spec)}, {0}};
-static const fdesc rolling_update[] = {{1, "maxUnavailable", INTSTR, NULL},
-	{2, "maxSurge", INTSTR, NULL}, {0}};
-static const fdesc strategy[] = {{1, "type", STR, NULL},
-	{2, "rollingUpdate", MSG, M(rolling_update)}, {0}};
+				 {3, "restartPolicy", STR, NULL},
+				 {4, "terminationGracePeriodSeconds", INT, NULL},
+				 {6, "dnsPolicy", STR, NULL},
+				 {7, "nodeSelector", MAP_STR, NULL},
+				 {8, "serviceAccountName", STR, NULL},
+				 {20, "initContainers", RMSG, M(container)},
+				 {0}};
+static const fdesc pod_template[] = {
+    {1, "metadata", MSG, M(object_meta)}, {2, "spec", MSG, M(pod_spec)}, {0}};
+static const fdesc rolling_update[] = {
+    {1, "maxUnavailable", INTSTR, NULL}, {2, "maxSurge", INTSTR, NULL}, {0}};
+static const fdesc strategy[] = {
+    {1, "type", STR, NULL}, {2, "rollingUpdate", MSG, M(rolling_update)}, {0}};
 static const fdesc deployment_spec[] = {{1, "replicas", INT, NULL},
-	{2, "selector", MSG, M(label_selector)}, {3, "template", MSG, M(pod_template)},
-	{4, "strategy", MSG, M(strategy)}, {5, "minReadySeconds", INT, NULL},
-	{6, "revisionHistoryLimit", INT, NULL}, {7, "paused", BOOL, NULL},
-	{9, "progressDeadlineSeconds", INT, NULL}, {0}};
+					{2, "selector", MSG, M(label_selector)},
+					{3, "template", MSG, M(pod_template)},
+					{4, "strategy", MSG, M(strategy)},
+					{5, "minReadySeconds", INT, NULL},
+					{6, "revisionHistoryLimit", INT, NULL},
+					{7, "paused", BOOL, NULL},
+					{9, "progressDeadlineSeconds", INT, NULL},
+					{0}};
 static const fdesc ns_spec[] = {{1, "finalizers", RSTR, NULL}, {0}};
 
-static const fdesc deployment[] = {{1, "metadata", MSG, M(object_meta)},
-	{2, "spec", MSG, M(deployment_spec)}, {0}};
+static const fdesc deployment[] = {
+    {1, "metadata", MSG, M(object_meta)}, {2, "spec", MSG, M(deployment_spec)}, {0}};
 static const fdesc configmap[] = {{1, "metadata", MSG, M(object_meta)},
-	{2, "data", MAP_STR, NULL}, {3, "binaryData", MAP_B64, NULL}, {4, "immutable", BOOL, NULL},
-	{0}};
-static const fdesc secret[] = {{1, "metadata", MSG, M(object_meta)}, {2, "data", MAP_B64, NULL},
-	{3, "type", STR, NULL}, {4, "stringData", MAP_STR, NULL}, {5, "immutable", BOOL, NULL},
-	{0}};
-static const fdesc namespace_[] = {{1, "metadata", MSG, M(object_meta)},
-	{2, "spec", MSG, M(ns_spec)}, {0}};
-static const fdesc service_account[] = {{1, "metadata", MSG, M(object_meta)},
-	{4, "automountServiceAccountToken", BOOL, NULL}, {0}};
+				  {2, "data", MAP_STR, NULL},
+				  {3, "binaryData", MAP_B64, NULL},
+				  {4, "immutable", BOOL, NULL},
+				  {0}};
+static const fdesc secret[] = {
+    {1, "metadata", MSG, M(object_meta)}, {2, "data", MAP_B64, NULL},	{3, "type", STR, NULL},
+    {4, "stringData", MAP_STR, NULL},	  {5, "immutable", BOOL, NULL}, {0}};
+static const fdesc namespace_[] = {
+    {1, "metadata", MSG, M(object_meta)}, {2, "spec", MSG, M(ns_spec)}, {0}};
+static const fdesc service_account[] = {
+    {1, "metadata", MSG, M(object_meta)}, {4, "automountServiceAccountToken", BOOL, NULL}, {0}};
 
 static const struct {
 	const char *kind;
 	const fdesc *fields;
 } kinds[] = {
-	{"ConfigMap", configmap},     {"Secret", secret},         {"Namespace", namespace_},
-	{"ServiceAccount", service_account}, {"Deployment", deployment},
+    {"ConfigMap", configmap},	{"Secret", secret},
+    {"Namespace", namespace_},	{"ServiceAccount", service_account},
+    {"Deployment", deployment},
 };
 
 static cap_value *str(const pb_field *f)
@@ -282,8 +312,7 @@ static bool pointer_int(const char *name)
 	return false;
 }
 
-static bool decode(cap_value *obj, const fdesc *fields, const unsigned char *d, size_t n,
-		   int depth)
+static bool decode(cap_value *obj, const fdesc *fields, const unsigned char *d, size_t n, int depth)
 {
 	if (depth > 16)
 		return false;
@@ -309,7 +338,8 @@ static bool decode(cap_value *obj, const fdesc *fields, const unsigned char *d, 
 			break;
 		case INT:
 			if (f.varint || pointer_int(fd->name))
-				cap_value_object_set(obj, fd->name, cap_value_int((int64_t)f.varint));
+				cap_value_object_set(obj, fd->name,
+						     cap_value_int((int64_t)f.varint));
 			break;
 		case BOOL:
 			if (f.varint)

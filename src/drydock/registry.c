@@ -159,8 +159,9 @@ static int load_core(dd_registry *r, const char *path)
 			snprintf(parent, sizeof(parent), "%.*s", (int)(slash - name), name);
 			dd_rtype *t = dd_registry_find(r, "", "v1", parent);
 			if (t)
-				add_sub(t, slash + 1, str_or(e, "group", ""), str_or(e, "version", ""),
-					str_or(e, "kind", ""), cap_value_object_get(e, "verbs"));
+				add_sub(t, slash + 1, str_or(e, "group", ""),
+					str_or(e, "version", ""), str_or(e, "kind", ""),
+					cap_value_object_get(e, "verbs"));
 			continue;
 		}
 		dd_rtype *t = rtype_new("", "v1");
@@ -198,17 +199,21 @@ static int load_aggregated(dd_registry *r, const char *path)
 				dd_rtype *t = rtype_new(gname, ver);
 				t->resource = cap_strdup(str_or(res, "resource", ""));
 				t->kind = cap_strdup(
-					cap_value_dig_string(res, "responseKind", "kind", NULL) ?: "");
+				    cap_value_dig_string(res, "responseKind", "kind", NULL) ?: "");
 				t->singular = cap_strdup(str_or(res, "singularResource", ""));
 				t->namespaced = strcmp(str_or(res, "scope", ""), "Namespaced") == 0;
 				strvec_from(&t->verbs, cap_value_object_get(res, "verbs"));
-				strvec_from(&t->short_names, cap_value_object_get(res, "shortNames"));
-				strvec_from(&t->categories, cap_value_object_get(res, "categories"));
-				CAP_VALUE_ARRAY_FOREACH(cap_value_object_get(res, "subresources"), l, sub)
+				strvec_from(&t->short_names,
+					    cap_value_object_get(res, "shortNames"));
+				strvec_from(&t->categories,
+					    cap_value_object_get(res, "categories"));
+				CAP_VALUE_ARRAY_FOREACH(cap_value_object_get(res, "subresources"),
+							l, sub)
 				{
 					cap_value *rk = cap_value_object_get(sub, "responseKind");
-					add_sub(t, str_or(sub, "subresource", ""), str_or(rk, "group", ""),
-						str_or(rk, "version", ""), str_or(rk, "kind", ""),
+					add_sub(t, str_or(sub, "subresource", ""),
+						str_or(rk, "group", ""), str_or(rk, "version", ""),
+						str_or(rk, "kind", ""),
 						cap_value_object_get(sub, "verbs"));
 				}
 				index_type(r, t);
@@ -365,8 +370,8 @@ int dd_registry_add_crd(dd_registry *r, const cap_value *crd)
 				*p = (char)(*p - 'A' + 'a');
 		singular = lower;
 	}
-	bool namespaced = strcmp(cap_value_dig_string(spec, "scope", NULL) ?: "Namespaced",
-				 "Namespaced") == 0;
+	bool namespaced =
+	    strcmp(cap_value_dig_string(spec, "scope", NULL) ?: "Namespaced", "Namespaced") == 0;
 	/* Storage version first so it is preferred, as the API server orders CRD versions. */
 	size_t i;
 	cap_value *v;
@@ -390,8 +395,9 @@ int dd_registry_add_crd(dd_registry *r, const cap_value *crd)
 		t->kind = cap_strdup(kind);
 		t->singular = cap_strdup(singular);
 		t->namespaced = namespaced;
-		static const char *const verbs[] = {"delete", "deletecollection", "get", "list",
-						    "patch", "create", "update", "watch", NULL};
+		static const char *const verbs[] = {"delete", "deletecollection", "get",    "list",
+						    "patch",  "create",		  "update", "watch",
+						    NULL};
 		cap_strvec_init(&t->verbs);
 		cap_strvec_pushv(&t->verbs, verbs);
 		strvec_from(&t->short_names, cap_value_object_get(names, "shortNames"));
@@ -401,9 +407,9 @@ int dd_registry_add_crd(dd_registry *r, const cap_value *crd)
 			schema = cap_value_dig(spec, "validation", "openAPIV3Schema", NULL);
 		t->schema = cap_value_deep_copy(schema);
 		t->preserve_unknown = cap_value_get_bool(
-			cap_value_object_get(schema, "x-kubernetes-preserve-unknown-fields"));
+		    cap_value_object_get(schema, "x-kubernetes-preserve-unknown-fields"));
 		t->printer_columns =
-			cap_value_deep_copy(cap_value_object_get(v, "additionalPrinterColumns"));
+		    cap_value_deep_copy(cap_value_object_get(v, "additionalPrinterColumns"));
 		cap_value *subs = cap_value_object_get(v, "subresources");
 		static const char *const sub_verbs[] = {"get", "patch", "update", NULL};
 		cap_value *sv = cap_value_array();
@@ -415,11 +421,11 @@ int dd_registry_add_crd(dd_registry *r, const cap_value *crd)
 		if (scale) {
 			add_sub(t, "scale", "autoscaling", "v1", "Scale", sv);
 			t->spec_replicas_path =
-				cap_strdup(cap_value_dig_string(scale, "specReplicasPath", NULL) ?: "");
+			    cap_strdup(cap_value_dig_string(scale, "specReplicasPath", NULL) ?: "");
 			t->status_replicas_path = cap_strdup(
-				cap_value_dig_string(scale, "statusReplicasPath", NULL) ?: "");
+			    cap_value_dig_string(scale, "statusReplicasPath", NULL) ?: "");
 			t->label_selector_path = cap_strdup(
-				cap_value_dig_string(scale, "labelSelectorPath", NULL) ?: "");
+			    cap_value_dig_string(scale, "labelSelectorPath", NULL) ?: "");
 		}
 		cap_value_free(sv);
 		index_type(r, t);

@@ -1,4 +1,5 @@
-/* The resource types drydock serves: built-in ones from the discovery documents, plus one per served CRD version. */
+/* The resource types drydock serves: built-in ones from the discovery documents, plus one per
+ * served CRD version. */
 #pragma once
 
 #include <stdbool.h>
@@ -11,13 +12,13 @@
 #include "value/value.h"
 
 typedef struct dd_subresource {
-	char *name;                   /* "status", "scale", "log" … */
+	char *name;		      /* "status", "scale", "log" … */
 	char *group, *version, *kind; /* response kind; group/version "" when the parent's */
 	cap_strvec verbs;
 } dd_subresource;
 
 typedef struct dd_rtype {
-	char *group;    /* "" for the core group */
+	char *group; /* "" for the core group */
 	char *version;
 	char *resource; /* plural, lowercase */
 	char *kind;
@@ -31,8 +32,8 @@ typedef struct dd_rtype {
 	/* Served from a CustomResourceDefinition (all fields below are for those). */
 	bool crd;
 	char *crd_name;
-	cap_value *schema;      /* openAPIV3Schema of this version, owned reference; may be NULL */
-	bool preserve_unknown;  /* x-kubernetes-preserve-unknown-fields at the root */
+	cap_value *schema;     /* openAPIV3Schema of this version, owned reference; may be NULL */
+	bool preserve_unknown; /* x-kubernetes-preserve-unknown-fields at the root */
 	char *spec_replicas_path, *status_replicas_path, *label_selector_path; /* scale */
 	cap_value *printer_columns; /* additionalPrinterColumns, owned; may be NULL */
 } dd_rtype;
@@ -50,7 +51,7 @@ typedef struct dd_group {
  */
 typedef struct dd_registry {
 	cap_vec groups; /* dd_group*, core first then /apis order */
-	cap_vec types;  /* dd_rtype*, in discovery order */
+	cap_vec types;	/* dd_rtype*, in discovery order */
 	cap_hashmap by_gvr;
 	cap_hashmap by_gvk;
 	uint64_t generation; /* bumped on every change, for discovery and OpenAPI hashes */

@@ -1,4 +1,5 @@
-/* Resource verbs over the store: reads (get, list with selectors and chunking, watch) and writes (create, update, patch, delete). */
+/* Resource verbs over the store: reads (get, list with selectors and chunking, watch) and writes
+ * (create, update, patch, delete). */
 #include "drydock/resource.h"
 
 #include <stdio.h>
@@ -31,20 +32,23 @@ bool dd_body_decode(const dd_request *req, cap_value **out, dd_response *res)
 	const char *ct = req->content_type ? req->content_type : "";
 	int rc;
 	cap_value *v = NULL;
-	if (!*ct || media_is(ct, "application/json") || media_is(ct, "application/json-patch+json") ||
+	if (!*ct || media_is(ct, "application/json") ||
+	    media_is(ct, "application/json-patch+json") ||
 	    media_is(ct, "application/merge-patch+json") ||
 	    media_is(ct, "application/strategic-merge-patch+json")) {
 		rc = cap_json_parse(&v, req->body, req->body_len, "request body", NULL);
-	} else if (media_is(ct, "application/yaml") || media_is(ct, "application/apply-patch+yaml")) {
+	} else if (media_is(ct, "application/yaml") ||
+		   media_is(ct, "application/apply-patch+yaml")) {
 		rc = cap_yaml_parse(&v, req->body, req->body_len, "request body", NULL);
 	} else if (media_is(ct, "application/vnd.kubernetes.protobuf") &&
 		   (rc = dd_protobuf_decode(&v, (const unsigned char *)req->body, req->body_len)) !=
-			   CAP_EUNSUPPORTED) {
+		       CAP_EUNSUPPORTED) {
 		/* rc says how decoding went */
 	} else {
 		char m[512];
-		snprintf(m, sizeof(m), "the body of the request was in an unknown format - accepted "
-				       "media types include: application/json, application/yaml");
+		snprintf(m, sizeof(m),
+			 "the body of the request was in an unknown format - accepted "
+			 "media types include: application/json, application/yaml");
 		dd_status_error(res, 415, "UnsupportedMediaType", m, NULL, NULL, NULL);
 		return false;
 	}
@@ -72,8 +76,8 @@ static void write_scale(const dd_rtype *t, const dd_obj *o, cap_buf *out)
 	cap_value_object_set(s, "apiVersion", cap_value_string("autoscaling/v1"));
 	cap_value *m = cap_value_object();
 	cap_value *om = cap_value_object_get(o->v, "metadata");
-	static const char *const keep[] = {"name", "namespace", "uid", "resourceVersion",
-					   "creationTimestamp", NULL};
+	static const char *const keep[] = {
+	    "name", "namespace", "uid", "resourceVersion", "creationTimestamp", NULL};
 	for (const char *const *k = keep; *k; k++) {
 		cap_value *x = cap_value_object_get(om, *k);
 		if (x)
@@ -194,8 +198,9 @@ static void list_objects(dd_cluster *c, dd_request *req, const dd_rtype *t, cons
 		    !cap_value_get_string(cap_value_object_get(tok, "start"))) {
 			cap_buf_release(&dec);
 			cap_value_free(tok);
-			dd_status_bad_request(res, "continue key is not valid: incorrect encoded "
-						   "start resourceVersion (version meta.k8s.io/v1)");
+			dd_status_bad_request(res,
+					      "continue key is not valid: incorrect encoded "
+					      "start resourceVersion (version meta.k8s.io/v1)");
 			return;
 		}
 		after = cap_arena_strdup(req->arena,
@@ -246,12 +251,13 @@ static void list_objects(dd_cluster *c, dd_request *req, const dd_rtype *t, cons
 		}
 		dd_table_end(b);
 	} else {
-		cap_buf_printf(b, "{\"kind\":\"%sList\",\"apiVersion\":\"%s\",\"metadata\":{"
-				  "\"resourceVersion\":\"%llu\"",
+		cap_buf_printf(b,
+			       "{\"kind\":\"%sList\",\"apiVersion\":\"%s\",\"metadata\":{"
+			       "\"resourceVersion\":\"%llu\"",
 			       t->kind, av.ptr, (unsigned long long)c->store.rv);
 		if (tok.len)
-			cap_buf_printf(b, ",\"continue\":\"%s\",\"remainingItemCount\":%zu", tok.ptr,
-				       remaining);
+			cap_buf_printf(b, ",\"continue\":\"%s\",\"remainingItemCount\":%zu",
+				       tok.ptr, remaining);
 		cap_buf_puts(b, "},\"items\":[");
 		for (size_t i = 0; i < items.len; i++) {
 			if (i)
@@ -281,19 +287,19 @@ static void start_watch(dd_cluster *c, dd_request *req, const dd_rtype *t, const
 	dd_rtype_bucket(t, &bucket);
 	write_api_version(t, &av);
 	dd_watch_spec spec = {
-		.bucket = bucket.ptr,
-		.api_version = av.ptr,
-		.kind = t->kind,
-		.ns = p->ns,
-		.name = p->name,
-		.label_selector = req->query.label_selector,
-		.field_selector = req->query.field_selector,
-		.bookmarks = req->query.allow_watch_bookmarks,
-		.timeout_s = req->query.timeout_seconds,
-		.initial_state = req->query.send_initial_events,
-		.table = dd_table_wanted(req->accept),
-		.table_include = dd_table_include(req->query.include_object),
-		.type = t,
+	    .bucket = bucket.ptr,
+	    .api_version = av.ptr,
+	    .kind = t->kind,
+	    .ns = p->ns,
+	    .name = p->name,
+	    .label_selector = req->query.label_selector,
+	    .field_selector = req->query.field_selector,
+	    .bookmarks = req->query.allow_watch_bookmarks,
+	    .timeout_s = req->query.timeout_seconds,
+	    .initial_state = req->query.send_initial_events,
+	    .table = dd_table_wanted(req->accept),
+	    .table_include = dd_table_include(req->query.include_object),
+	    .type = t,
 	};
 	const char *rv = req->query.resource_version;
 	if (rv && *rv && strcmp(rv, "0") != 0) {
@@ -384,7 +390,8 @@ static void do_patch(dd_cluster *c, dd_request *req, const dd_rtype *t, const dd
 	bool smp = media_is(ct, "application/strategic-merge-patch+json");
 	if (!apply && !json_patch && !merge && !smp) {
 		dd_status_error(res, 415, "UnsupportedMediaType",
-				CAP_STRATEGIC_UNSUPPORTED_MESSAGE ", application/strategic-merge-patch+json",
+				CAP_STRATEGIC_UNSUPPORTED_MESSAGE
+				", application/strategic-merge-patch+json",
 				NULL, NULL, NULL);
 		return;
 	}
@@ -415,8 +422,9 @@ static void do_patch(dd_cluster *c, dd_request *req, const dd_rtype *t, const dd
 		}
 		if (!cap_value_is_object(patch)) {
 			cap_value_free(patch);
-			dd_status_bad_request(res, "error decoding YAML: the applied object must be "
-						   "a map");
+			dd_status_bad_request(res,
+					      "error decoding YAML: the applied object must be "
+					      "a map");
 			return;
 		}
 		if (!cur && p->subresource && *p->subresource) {
@@ -479,8 +487,8 @@ static void do_patch(dd_cluster *c, dd_request *req, const dd_rtype *t, const dd
 		if (cap_schema_default(&s) == 0) {
 			cap_buf av = CAP_BUF_INIT;
 			dd_rtype_api_version(t, &av);
-			ty = cap_schema_lookup(s, av.ptr, sub && !strcmp(sub, "scale") ? "Scale"
-										     : t->kind);
+			ty = cap_schema_lookup(s, av.ptr,
+					       sub && !strcmp(sub, "scale") ? "Scale" : t->kind);
 			if (sub && !strcmp(sub, "scale"))
 				ty = cap_schema_lookup(s, "autoscaling/v1", "Scale");
 			cap_buf_release(&av);
@@ -498,15 +506,15 @@ static void do_patch(dd_cluster *c, dd_request *req, const dd_rtype *t, const dd
 	cap_value_free(base);
 	if (rc < 0) {
 		if (rc == CAP_EUNSUPPORTED)
-			dd_status_error(res, 415, "UnsupportedMediaType", cap_error_last(), NULL, NULL,
-					NULL);
+			dd_status_error(res, 415, "UnsupportedMediaType", cap_error_last(), NULL,
+					NULL, NULL);
 		else if (json_patch && rc == CAP_ENOTFOUND)
-			dd_status_error(res, 422, "Invalid", cap_error_last(), t->group, t->resource,
-					p->name);
+			dd_status_error(res, 422, "Invalid", cap_error_last(), t->group,
+					t->resource, p->name);
 		else
 			dd_status_error(res, rc == CAP_ECONFLICT ? 409 : 422,
-					rc == CAP_ECONFLICT ? "Conflict" : "Invalid", cap_error_last(),
-					t->group, t->resource, p->name);
+					rc == CAP_ECONFLICT ? "Conflict" : "Invalid",
+					cap_error_last(), t->group, t->resource, p->name);
 		return;
 	}
 	dd_obj *out = dd_op_update(c, t, ns, p->name, next, &o, res);
@@ -540,8 +548,9 @@ static void delete_collection(dd_cluster *c, dd_request *req, const dd_rtype *t,
 	}
 	cap_buf av = CAP_BUF_INIT;
 	dd_rtype_api_version(t, &av);
-	cap_buf_printf(&res->body, "{\"kind\":\"%sList\",\"apiVersion\":\"%s\",\"metadata\":{"
-				   "\"resourceVersion\":\"%llu\"},\"items\":[",
+	cap_buf_printf(&res->body,
+		       "{\"kind\":\"%sList\",\"apiVersion\":\"%s\",\"metadata\":{"
+		       "\"resourceVersion\":\"%llu\"},\"items\":[",
 		       t->kind, av.ptr, (unsigned long long)c->store.rv);
 	for (size_t i = 0; i < keep.len; i++) {
 		dd_obj *o = keep.items[i];
@@ -570,10 +579,11 @@ static void not_found_resource(dd_response *res)
 	dd_status_error(res, 404, "NotFound", "the server could not find the requested resource",
 			NULL, NULL, NULL);
 	cap_buf_clear(&res->body);
-	cap_buf_puts(&res->body, "{\"kind\":\"Status\",\"apiVersion\":\"v1\",\"metadata\":{},"
-				 "\"status\":\"Failure\",\"message\":\"the server could not find the "
-				 "requested resource\",\"reason\":\"NotFound\",\"details\":{},"
-				 "\"code\":404}");
+	cap_buf_puts(&res->body,
+		     "{\"kind\":\"Status\",\"apiVersion\":\"v1\",\"metadata\":{},"
+		     "\"status\":\"Failure\",\"message\":\"the server could not find the "
+		     "requested resource\",\"reason\":\"NotFound\",\"details\":{},"
+		     "\"code\":404}");
 }
 
 /* Access and token reviews are answered, never stored: everyone may do everything here. */
@@ -611,7 +621,8 @@ static void answer_review(dd_request *req, const dd_rtype *t, dd_response *res)
 			cap_value_object_set(st, "incomplete", cap_value_bool(false));
 		} else {
 			cap_value_object_set(st, "allowed", cap_value_bool(true));
-			cap_value_object_set(st, "reason", cap_value_string("drydock allows everything"));
+			cap_value_object_set(st, "reason",
+					     cap_value_string("drydock allows everything"));
 		}
 	} else {
 		cap_value *user = cap_value_object(), *groups = cap_value_array();
@@ -656,8 +667,8 @@ static void pod_log(dd_cluster *c, const dd_rtype *t, const dd_path *p, dd_respo
 	CAP_VALUE_ARRAY_FOREACH(cap_value_dig(o->v, "spec", "containers", NULL), i, ct)
 	{
 		cap_buf_printf(&res->body, "drydock: container %s of pod %s/%s runs image %s\n",
-			       cap_value_dig_string(ct, "name", NULL) ?: "",
-			       p->ns, p->name, cap_value_dig_string(ct, "image", NULL) ?: "");
+			       cap_value_dig_string(ct, "name", NULL) ?: "", p->ns, p->name,
+			       cap_value_dig_string(ct, "image", NULL) ?: "");
 	}
 }
 
@@ -726,8 +737,8 @@ void dd_resource_handle(dd_cluster *c, dd_request *req, const dd_path *p, dd_res
 				cap_buf av = CAP_BUF_INIT;
 				dd_rtype_api_version(t, &av);
 				dd_table_begin(&res->body, t, tv, o->rv, NULL, 0, true);
-				dd_table_row(&res->body, t, o, dd_table_include(req->query.include_object),
-					     av.ptr);
+				dd_table_row(&res->body, t, o,
+					     dd_table_include(req->query.include_object), av.ptr);
 				dd_table_end(&res->body);
 				cap_buf_release(&av);
 				res->status = 200;

@@ -1,4 +1,5 @@
-/* The resource endpoints: get, list, watch, create, update, patch, delete and deletecollection, with subresources. */
+/* The resource endpoints: get, list, watch, create, update, patch, delete and deletecollection,
+ * with subresources. */
 #pragma once
 
 #include "drydock/cluster.h"

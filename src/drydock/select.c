@@ -1,4 +1,5 @@
-/* Label and field selector parsing and matching, with the API server's accepted fields per resource. */
+/* Label and field selector parsing and matching, with the API server's accepted fields per
+ * resource. */
 #include "drydock/select.h"
 
 #include <ctype.h>
@@ -37,8 +38,10 @@ static const char **one(cap_arena *a, const char *v)
 
 static int bad(const char *text)
 {
-	return cap_error_set(CAP_EINVALID, "unable to parse requirement: found '%s', expected: "
-					   "identifier", text);
+	return cap_error_set(CAP_EINVALID,
+			     "unable to parse requirement: found '%s', expected: "
+			     "identifier",
+			     text);
 }
 
 static int parse(dd_selector *out, const char *text, cap_arena *a, bool fields)
@@ -96,9 +99,10 @@ static int parse(dd_selector *out, const char *text, cap_arena *a, bool fields)
 				p += 2;
 			} else if (*p == ',' || *p == '\0') {
 				if (fields) {
-					rc = cap_error_set(CAP_EINVALID,
-							   "invalid selector: '%s'; can't understand '%s'",
-							   text, r.key);
+					rc = cap_error_set(
+					    CAP_EINVALID,
+					    "invalid selector: '%s'; can't understand '%s'", text,
+					    r.key);
 					goto out;
 				}
 				r.op = DD_SEL_EXISTS;
@@ -110,9 +114,11 @@ static int parse(dd_selector *out, const char *text, cap_arena *a, bool fields)
 			skip_ws(&p);
 			if (r.op == DD_SEL_IN || r.op == DD_SEL_NOTIN) {
 				if (*p != '(') {
-					rc = cap_error_set(CAP_EINVALID,
-							   "unable to parse requirement: found '%s', "
-							   "expected: '('", p);
+					rc = cap_error_set(
+					    CAP_EINVALID,
+					    "unable to parse requirement: found '%s', "
+					    "expected: '('",
+					    p);
 					goto out;
 				}
 				p++;
@@ -131,9 +137,11 @@ static int parse(dd_selector *out, const char *text, cap_arena *a, bool fields)
 						break;
 					}
 					cap_vec_release(&vals);
-					rc = cap_error_set(CAP_EINVALID,
-							   "unable to parse requirement: found '%s', "
-							   "expected: ',', ')' or identifier", p);
+					rc = cap_error_set(
+					    CAP_EINVALID,
+					    "unable to parse requirement: found '%s', "
+					    "expected: ',', ')' or identifier",
+					    p);
 					goto out;
 				}
 				r.values = cap_arena_calloc(a, vals.len + 1, sizeof(char *));
@@ -225,7 +233,8 @@ bool dd_selector_match_labels(const dd_selector *sel, const cap_value *obj)
 		return true;
 	cap_value *labels = cap_value_dig((cap_value *)obj, "metadata", "labels", NULL);
 	for (size_t i = 0; i < sel->len; i++) {
-		const char *v = cap_value_get_string(cap_value_object_get(labels, sel->reqs[i].key));
+		const char *v =
+		    cap_value_get_string(cap_value_object_get(labels, sel->reqs[i].key));
 		if (!match_one(&sel->reqs[i], v))
 			return false;
 	}
@@ -270,13 +279,28 @@ bool dd_selector_match_fields(const dd_selector *sel, const cap_value *obj)
 	return true;
 }
 
-static const char *const pod_fields[] = {"spec.nodeName", "spec.restartPolicy",
-	"spec.schedulerName", "spec.serviceAccountName", "spec.hostNetwork", "status.phase",
-	"status.podIP", "status.podIPs", "status.nominatedNodeName", NULL};
-static const char *const event_fields[] = {"involvedObject.kind", "involvedObject.namespace",
-	"involvedObject.name", "involvedObject.uid", "involvedObject.apiVersion",
-	"involvedObject.resourceVersion", "involvedObject.fieldPath", "reason", "reportingComponent",
-	"source", "type", NULL};
+static const char *const pod_fields[] = {"spec.nodeName",
+					 "spec.restartPolicy",
+					 "spec.schedulerName",
+					 "spec.serviceAccountName",
+					 "spec.hostNetwork",
+					 "status.phase",
+					 "status.podIP",
+					 "status.podIPs",
+					 "status.nominatedNodeName",
+					 NULL};
+static const char *const event_fields[] = {"involvedObject.kind",
+					   "involvedObject.namespace",
+					   "involvedObject.name",
+					   "involvedObject.uid",
+					   "involvedObject.apiVersion",
+					   "involvedObject.resourceVersion",
+					   "involvedObject.fieldPath",
+					   "reason",
+					   "reportingComponent",
+					   "source",
+					   "type",
+					   NULL};
 static const char *const secret_fields[] = {"type", NULL};
 static const char *const ns_fields[] = {"status.phase", NULL};
 static const char *const node_fields[] = {"spec.unschedulable", NULL};

@@ -7,14 +7,14 @@
 #include "value/value.h"
 
 typedef enum dd_sel_op {
-	DD_SEL_EQ,      /* k=v, k==v */
-	DD_SEL_NE,      /* k!=v */
-	DD_SEL_IN,      /* k in (a,b) */
-	DD_SEL_NOTIN,   /* k notin (a,b) */
-	DD_SEL_EXISTS,  /* k */
+	DD_SEL_EQ,	 /* k=v, k==v */
+	DD_SEL_NE,	 /* k!=v */
+	DD_SEL_IN,	 /* k in (a,b) */
+	DD_SEL_NOTIN,	 /* k notin (a,b) */
+	DD_SEL_EXISTS,	 /* k */
 	DD_SEL_NOTEXIST, /* !k */
-	DD_SEL_GT,      /* k>1 */
-	DD_SEL_LT,      /* k<1 */
+	DD_SEL_GT,	 /* k>1 */
+	DD_SEL_LT,	 /* k<1 */
 } dd_sel_op;
 
 typedef struct dd_sel_req {

@@ -152,9 +152,8 @@ static bool authorized(dd_server *s, const char *auth)
 }
 
 static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const char *url,
-				  const char *method, const char *version,
-				  const char *upload_data, size_t *upload_data_size,
-				  void **con_cls)
+				  const char *method, const char *version, const char *upload_data,
+				  size_t *upload_data_size, void **con_cls)
 {
 	dd_server *s = cls;
 	conn_ctx *ctx = *con_cls;
@@ -257,17 +256,16 @@ int dd_server_start(dd_server **out, dd_cluster *c, const dd_server_options *opt
 		flags |= MHD_USE_TLS;
 		s->cert = cap_strdup(opts->tls_cert);
 		s->key = cap_strdup(opts->tls_key);
-		s->mhd = MHD_start_daemon(flags, 0, NULL, NULL, on_request, s,
-					  MHD_OPTION_SOCK_ADDR, (struct sockaddr *)&sa,
-					  MHD_OPTION_NOTIFY_COMPLETED, on_completed, s,
-					  MHD_OPTION_CONNECTION_TIMEOUT, (unsigned)0,
-					  MHD_OPTION_HTTPS_MEM_KEY, s->key,
+		s->mhd = MHD_start_daemon(flags, 0, NULL, NULL, on_request, s, MHD_OPTION_SOCK_ADDR,
+					  (struct sockaddr *)&sa, MHD_OPTION_NOTIFY_COMPLETED,
+					  on_completed, s, MHD_OPTION_CONNECTION_TIMEOUT,
+					  (unsigned)0, MHD_OPTION_HTTPS_MEM_KEY, s->key,
 					  MHD_OPTION_HTTPS_MEM_CERT, s->cert, MHD_OPTION_END);
 	} else {
-		s->mhd = MHD_start_daemon(flags, 0, NULL, NULL, on_request, s,
-					  MHD_OPTION_SOCK_ADDR, (struct sockaddr *)&sa,
-					  MHD_OPTION_NOTIFY_COMPLETED, on_completed, s,
-					  MHD_OPTION_CONNECTION_TIMEOUT, (unsigned)0, MHD_OPTION_END);
+		s->mhd = MHD_start_daemon(flags, 0, NULL, NULL, on_request, s, MHD_OPTION_SOCK_ADDR,
+					  (struct sockaddr *)&sa, MHD_OPTION_NOTIFY_COMPLETED,
+					  on_completed, s, MHD_OPTION_CONNECTION_TIMEOUT,
+					  (unsigned)0, MHD_OPTION_END);
 	}
 	if (!s->mhd) {
 		free(s->token);
@@ -278,8 +276,8 @@ int dd_server_start(dd_server **out, dd_cluster *c, const dd_server_options *opt
 	}
 	const union MHD_DaemonInfo *info = MHD_get_daemon_info(s->mhd, MHD_DAEMON_INFO_BIND_PORT);
 	s->port = info ? info->port : ntohs(sa.sin_port);
-	snprintf(c->server_address, sizeof(c->server_address), "%s:%u",
-		 inet_ntoa(sa.sin_addr), s->port);
+	snprintf(c->server_address, sizeof(c->server_address), "%s:%u", inet_ntoa(sa.sin_addr),
+		 s->port);
 	*out = s;
 	return 0;
 }

@@ -94,8 +94,10 @@ void dd_status_conflict(dd_response *res, const dd_rtype *t, const char *name)
 	cap_buf m = CAP_BUF_INIT;
 	cap_buf_puts(&m, "Operation cannot be fulfilled on ");
 	dd_rtype_qualified(t, &m);
-	cap_buf_printf(&m, " \"%s\": the object has been modified; please apply your changes to "
-			   "the latest version and try again", name);
+	cap_buf_printf(&m,
+		       " \"%s\": the object has been modified; please apply your changes to "
+		       "the latest version and try again",
+		       name);
 	dd_status_error(res, 409, "Conflict", m.ptr, t->group, t->resource, name);
 	cap_buf_release(&m);
 }

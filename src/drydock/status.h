@@ -1,4 +1,5 @@
-/* Errors as the API server reports them: metav1.Status bodies with upstream reasons, codes and wording. */
+/* Errors as the API server reports them: metav1.Status bodies with upstream reasons, codes and
+ * wording. */
 #pragma once
 
 #include "drydock/http.h"
@@ -16,7 +17,8 @@ void dd_status_error(dd_response *res, int code, const char *reason, const char 
 void dd_status_not_found(dd_response *res, const dd_rtype *t, const char *name);
 /* 409 `deployments.apps "web" already exists`. */
 void dd_status_already_exists(dd_response *res, const dd_rtype *t, const char *name);
-/* 409 `Operation cannot be fulfilled on deployments.apps "web": the object has been modified; …`. */
+/* 409 `Operation cannot be fulfilled on deployments.apps "web": the object has been modified; …`.
+ */
 void dd_status_conflict(dd_response *res, const dd_rtype *t, const char *name);
 /* 422 Invalid: `Deployment.apps "web" is invalid: <causes>` where causes is already worded. */
 void dd_status_invalid(dd_response *res, const dd_rtype *t, const char *name, const char *field,

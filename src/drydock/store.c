@@ -1,4 +1,5 @@
-/* The object store: buckets of revisions under one lock, a resourceVersion counter and a ring of events. */
+/* The object store: buckets of revisions under one lock, a resourceVersion counter and a ring of
+ * events. */
 #include "drydock/store.h"
 
 #include <stdio.h>
@@ -9,7 +10,7 @@
 #include "value/json.h"
 
 #define DEFAULT_HISTORY 200000
-#define FIRST_RV 1000
+#define FIRST_RV	1000
 
 void dd_store_init(dd_store *s, size_t history)
 {

@@ -1,4 +1,5 @@
-/* The in-memory object store: objects by (group, resource, namespace, name), one resourceVersion counter, and the event history watches read. */
+/* The in-memory object store: objects by (group, resource, namespace, name), one resourceVersion
+ * counter, and the event history watches read. */
 #pragma once
 
 #include <pthread.h>
@@ -24,7 +25,7 @@ typedef struct dd_obj {
 	bool stripped; /* managedFields were dropped from v */
 	char *json;    /* its compact JSON */
 	size_t json_len;
-	char *bucket;  /* "group/resource" */
+	char *bucket; /* "group/resource" */
 	char *ns;
 	char *name;
 } dd_obj;
@@ -46,13 +47,13 @@ typedef struct dd_event {
 typedef struct dd_store {
 	pthread_mutex_t lock;
 	pthread_cond_t changed;
-	uint64_t rv;          /* the last resourceVersion handed out */
-	cap_hashmap buckets;  /* "group/resource" -> cap_hashmap* of "ns/name" -> dd_obj* */
+	uint64_t rv;	     /* the last resourceVersion handed out */
+	cap_hashmap buckets; /* "group/resource" -> cap_hashmap* of "ns/name" -> dd_obj* */
 	dd_event *ring;
 	size_t ring_cap;
-	uint64_t first_seq;   /* sequence number of ring's oldest kept event */
+	uint64_t first_seq; /* sequence number of ring's oldest kept event */
 	uint64_t next_seq;
-	uint64_t expired_rv;  /* newest resourceVersion dropped from the history (0: none) */
+	uint64_t expired_rv; /* newest resourceVersion dropped from the history (0: none) */
 	size_t objects;
 	bool closing;
 } dd_store;

@@ -1,4 +1,5 @@
-/* Table columns and cells per kind, computed from live objects as the API server's printers compute them. */
+/* Table columns and cells per kind, computed from live objects as the API server's printers compute
+ * them. */
 #include "drydock/table.h"
 
 #include <stdarg.h>
@@ -84,50 +85,114 @@ typedef struct col {
 	int priority;
 } col;
 
-#define NAME {"Name", "string", "name", 0}
-#define AGE {"Age", "string", "", 0}
+#define NAME                                                                                       \
+	{                                                                                          \
+		"Name", "string", "name", 0                                                        \
+	}
+#define AGE                                                                                        \
+	{                                                                                          \
+		"Age", "string", "", 0                                                             \
+	}
 
-static const col deploy_cols[] = {NAME, {"Ready", "string", "", 0},
-	{"Up-to-date", "string", "", 0}, {"Available", "string", "", 0}, AGE,
-	{"Containers", "string", "", 1}, {"Images", "string", "", 1}, {"Selector", "string", "", 1},
-	{0}};
-static const col rs_cols[] = {NAME, {"Desired", "integer", "", 0}, {"Current", "integer", "", 0},
-	{"Ready", "integer", "", 0}, AGE, {"Containers", "string", "", 1},
-	{"Images", "string", "", 1}, {"Selector", "string", "", 1}, {0}};
-static const col pod_cols[] = {NAME, {"Ready", "string", "", 0}, {"Status", "string", "", 0},
-	{"Restarts", "string", "", 0}, AGE, {"IP", "string", "", 1}, {"Node", "string", "", 1},
-	{"Nominated Node", "string", "", 1}, {"Readiness Gates", "string", "", 1}, {0}};
-static const col svc_cols[] = {NAME, {"Type", "string", "", 0}, {"Cluster-IP", "string", "", 0},
-	{"External-IP", "string", "", 0}, {"Port(s)", "string", "", 0}, AGE,
-	{"Selector", "string", "", 1}, {0}};
+static const col deploy_cols[] = {NAME,
+				  {"Ready", "string", "", 0},
+				  {"Up-to-date", "string", "", 0},
+				  {"Available", "string", "", 0},
+				  AGE,
+				  {"Containers", "string", "", 1},
+				  {"Images", "string", "", 1},
+				  {"Selector", "string", "", 1},
+				  {0}};
+static const col rs_cols[] = {NAME,
+			      {"Desired", "integer", "", 0},
+			      {"Current", "integer", "", 0},
+			      {"Ready", "integer", "", 0},
+			      AGE,
+			      {"Containers", "string", "", 1},
+			      {"Images", "string", "", 1},
+			      {"Selector", "string", "", 1},
+			      {0}};
+static const col pod_cols[] = {NAME,
+			       {"Ready", "string", "", 0},
+			       {"Status", "string", "", 0},
+			       {"Restarts", "string", "", 0},
+			       AGE,
+			       {"IP", "string", "", 1},
+			       {"Node", "string", "", 1},
+			       {"Nominated Node", "string", "", 1},
+			       {"Readiness Gates", "string", "", 1},
+			       {0}};
+static const col svc_cols[] = {NAME,
+			       {"Type", "string", "", 0},
+			       {"Cluster-IP", "string", "", 0},
+			       {"External-IP", "string", "", 0},
+			       {"Port(s)", "string", "", 0},
+			       AGE,
+			       {"Selector", "string", "", 1},
+			       {0}};
 static const col cm_cols[] = {NAME, {"Data", "integer", "", 0}, AGE, {0}};
-static const col secret_cols[] = {NAME, {"Type", "string", "", 0}, {"Data", "integer", "", 0},
-	AGE, {0}};
+static const col secret_cols[] = {
+    NAME, {"Type", "string", "", 0}, {"Data", "integer", "", 0}, AGE, {0}};
 static const col ns_cols[] = {NAME, {"Status", "string", "", 0}, AGE, {0}};
 static const col sa_cols[] = {NAME, {"Secrets", "string", "", 0}, AGE, {0}};
-static const col node_cols[] = {NAME, {"Status", "string", "", 0}, {"Roles", "string", "", 0},
-	AGE, {"Version", "string", "", 0}, {0}};
-static const col sts_cols[] = {NAME, {"Ready", "string", "", 0}, AGE,
-	{"Containers", "string", "", 1}, {"Images", "string", "", 1}, {0}};
-static const col ds_cols[] = {NAME, {"Desired", "integer", "", 0}, {"Current", "integer", "", 0},
-	{"Ready", "integer", "", 0}, {"Up-to-date", "integer", "", 0},
-	{"Available", "integer", "", 0}, {"Node Selector", "string", "", 0}, AGE, {0}};
-static const col job_cols[] = {NAME, {"Status", "string", "", 0},
-	{"Completions", "string", "", 0}, {"Duration", "string", "", 0}, AGE, {0}};
+static const col node_cols[] = {NAME, {"Status", "string", "", 0},  {"Roles", "string", "", 0},
+				AGE,  {"Version", "string", "", 0}, {0}};
+static const col sts_cols[] = {NAME,
+			       {"Ready", "string", "", 0},
+			       AGE,
+			       {"Containers", "string", "", 1},
+			       {"Images", "string", "", 1},
+			       {0}};
+static const col ds_cols[] = {NAME,
+			      {"Desired", "integer", "", 0},
+			      {"Current", "integer", "", 0},
+			      {"Ready", "integer", "", 0},
+			      {"Up-to-date", "integer", "", 0},
+			      {"Available", "integer", "", 0},
+			      {"Node Selector", "string", "", 0},
+			      AGE,
+			      {0}};
+static const col job_cols[] = {NAME,
+			       {"Status", "string", "", 0},
+			       {"Completions", "string", "", 0},
+			       {"Duration", "string", "", 0},
+			       AGE,
+			       {0}};
 static const col event_cols[] = {{"Last Seen", "string", "", 0}, {"Type", "string", "", 0},
-	{"Reason", "string", "", 0}, {"Object", "string", "", 0}, {"Message", "string", "", 0},
-	{0}};
-static const col ingress_cols[] = {NAME, {"Class", "string", "", 0}, {"Hosts", "string", "", 0},
-	{"Address", "string", "", 0}, {"Ports", "string", "", 0}, AGE, {0}};
-static const col cronjob_cols[] = {NAME, {"Schedule", "string", "", 0},
-	{"Timezone", "string", "", 0}, {"Suspend", "boolean", "", 0}, {"Active", "integer", "", 0},
-	{"Last Schedule", "string", "", 0}, AGE, {0}};
-static const col pvc_cols[] = {NAME, {"Status", "string", "", 0}, {"Volume", "string", "", 0},
-	{"Capacity", "string", "", 0}, {"Access Modes", "string", "", 0},
-	{"StorageClass", "string", "", 0}, {"VolumeAttributesClass", "string", "", 0}, AGE, {0}};
-static const col hpa_cols[] = {NAME, {"Reference", "string", "", 0},
-	{"Targets", "string", "", 0}, {"MinPods", "string", "", 0}, {"MaxPods", "string", "", 0},
-	{"Replicas", "string", "", 0}, AGE, {0}};
+				 {"Reason", "string", "", 0},	 {"Object", "string", "", 0},
+				 {"Message", "string", "", 0},	 {0}};
+static const col ingress_cols[] = {NAME,
+				   {"Class", "string", "", 0},
+				   {"Hosts", "string", "", 0},
+				   {"Address", "string", "", 0},
+				   {"Ports", "string", "", 0},
+				   AGE,
+				   {0}};
+static const col cronjob_cols[] = {NAME,
+				   {"Schedule", "string", "", 0},
+				   {"Timezone", "string", "", 0},
+				   {"Suspend", "boolean", "", 0},
+				   {"Active", "integer", "", 0},
+				   {"Last Schedule", "string", "", 0},
+				   AGE,
+				   {0}};
+static const col pvc_cols[] = {NAME,
+			       {"Status", "string", "", 0},
+			       {"Volume", "string", "", 0},
+			       {"Capacity", "string", "", 0},
+			       {"Access Modes", "string", "", 0},
+			       {"StorageClass", "string", "", 0},
+			       {"VolumeAttributesClass", "string", "", 0},
+			       AGE,
+			       {0}};
+static const col hpa_cols[] = {NAME,
+			       {"Reference", "string", "", 0},
+			       {"Targets", "string", "", 0},
+			       {"MinPods", "string", "", 0},
+			       {"MaxPods", "string", "", 0},
+			       {"Replicas", "string", "", 0},
+			       AGE,
+			       {0}};
 static const col crd_cols[] = {NAME, {"Created At", "date", "", 0}, {0}};
 static const col default_cols[] = {NAME, AGE, {0}};
 
@@ -190,8 +255,9 @@ static void col_def(cap_buf *out, const char *name, const char *type, const char
 void dd_table_begin(cap_buf *out, const dd_rtype *t, const char *version, uint64_t rv,
 		    const char *cont, size_t remaining, bool columns)
 {
-	cap_buf_printf(out, "{\"kind\":\"Table\",\"apiVersion\":\"meta.k8s.io/%s\",\"metadata\":{"
-			    "\"resourceVersion\":\"%llu\"",
+	cap_buf_printf(out,
+		       "{\"kind\":\"Table\",\"apiVersion\":\"meta.k8s.io/%s\",\"metadata\":{"
+		       "\"resourceVersion\":\"%llu\"",
 		       version ? version : "v1", (unsigned long long)rv);
 	if (cont)
 		cap_buf_printf(out, ",\"continue\":\"%s\",\"remainingItemCount\":%zu", cont,
@@ -213,10 +279,11 @@ void dd_table_begin(cap_buf *out, const dd_rtype *t, const char *version, uint64
 				const char *n = cap_value_dig_string(pc, "name", NULL) ?: "";
 				if (!strcmp(n, "Age"))
 					age = true;
-				col_def(out, n, cap_value_dig_string(pc, "type", NULL) ?: "string",
-					cap_value_dig_string(pc, "format", NULL) ?: "",
-					(int)cap_value_get_int(cap_value_object_get(pc, "priority")),
-					false);
+				col_def(
+				    out, n, cap_value_dig_string(pc, "type", NULL) ?: "string",
+				    cap_value_dig_string(pc, "format", NULL) ?: "",
+				    (int)cap_value_get_int(cap_value_object_get(pc, "priority")),
+				    false);
 			}
 			if (!age)
 				col_def(out, "Age", "date", "", 0, false);
@@ -259,7 +326,8 @@ static void containers_images(const cap_value *podspec, cap_buf *names, cap_buf 
 	cap_value *c;
 	CAP_VALUE_ARRAY_FOREACH(cap_value_object_get(podspec, "containers"), i, c)
 	{
-		cap_buf_printf(names, "%s%s", i ? "," : "", cap_value_dig_string(c, "name", NULL) ?: "");
+		cap_buf_printf(names, "%s%s", i ? "," : "",
+			       cap_value_dig_string(c, "name", NULL) ?: "");
 		cap_buf_printf(images, "%s%s", i ? "," : "",
 			       cap_value_dig_string(c, "image", NULL) ?: "");
 	}
@@ -280,7 +348,8 @@ static void selector_text(const cap_value *sel, cap_buf *out)
 
 static void age_of(const cap_value *obj, char *buf, size_t n)
 {
-	const char *ts = cap_value_dig_string((cap_value *)obj, "metadata", "creationTimestamp", NULL);
+	const char *ts =
+	    cap_value_dig_string((cap_value *)obj, "metadata", "creationTimestamp", NULL);
 	int64_t t;
 	if (!ts || cap_time_parse_rfc3339(&t, ts) < 0) {
 		snprintf(buf, n, "<unknown>");
@@ -292,7 +361,8 @@ static void age_of(const cap_value *obj, char *buf, size_t n)
 static void pod_cells(cap_buf *out, const cap_value *v)
 {
 	cap_value *st = cap_value_object_get(v, "status");
-	size_t total = cap_value_array_len(cap_value_dig((cap_value *)v, "spec", "containers", NULL));
+	size_t total =
+	    cap_value_array_len(cap_value_dig((cap_value *)v, "spec", "containers", NULL));
 	size_t ready = 0, i;
 	int64_t restarts = 0;
 	const char *reason = cap_value_dig_string(st, "phase", NULL) ?: "Pending";
@@ -345,8 +415,9 @@ static void svc_cells(cap_buf *out, const cap_value *v)
 		cap_buf_printf(&ports, "%s%lld", i ? "," : "",
 			       (long long)cap_value_get_int(cap_value_object_get(p, "port")));
 		if (cap_value_object_get(p, "nodePort"))
-			cap_buf_printf(&ports, ":%lld",
-				       (long long)cap_value_get_int(cap_value_object_get(p, "nodePort")));
+			cap_buf_printf(
+			    &ports, ":%lld",
+			    (long long)cap_value_get_int(cap_value_object_get(p, "nodePort")));
 		cap_buf_printf(&ports, "/%s", cap_value_dig_string(p, "protocol", NULL) ?: "TCP");
 	}
 	cell_str(out, ports.len ? ports.ptr : "<none>");
@@ -451,8 +522,8 @@ static void cells(cap_buf *out, const dd_rtype *t, const cap_value *v)
 		cell_str(out, done ? "Complete" : failed ? "Failed" : "Running");
 		snprintf(buf, sizeof(buf), "%lld/%lld", (long long)ival(st, "succeeded", NULL),
 			 (long long)(cap_value_object_get(spec, "completions")
-					     ? ival(spec, "completions", NULL)
-					     : 1));
+					 ? ival(spec, "completions", NULL)
+					 : 1));
 		cell_str(out, buf);
 		int64_t s0, s1;
 		const char *a = cap_value_dig_string(st, "startTime", NULL);
@@ -481,7 +552,8 @@ static void cells(cap_buf *out, const dd_rtype *t, const cap_value *v)
 		cell_str(out, hosts.len ? hosts.ptr : "*");
 		cap_buf_release(&hosts);
 		cell_str(out, "");
-		cell_str(out, cap_value_array_len(cap_value_object_get(spec, "tls")) ? "80, 443" : "80");
+		cell_str(out,
+			 cap_value_array_len(cap_value_object_get(spec, "tls")) ? "80, 443" : "80");
 		cell_str(out, age);
 	} else if (cols == cronjob_cols) {
 		cell_str(out, cap_value_dig_string(spec, "schedule", NULL));
@@ -509,8 +581,8 @@ static void cells(cap_buf *out, const dd_rtype *t, const cap_value *v)
 		cell_str(out, "<unknown>");
 		snprintf(buf, sizeof(buf), "%lld",
 			 (long long)(cap_value_object_get(spec, "minReplicas")
-					     ? ival(spec, "minReplicas", NULL)
-					     : 1));
+					 ? ival(spec, "minReplicas", NULL)
+					 : 1));
 		cell_str(out, buf);
 		snprintf(buf, sizeof(buf), "%lld", (long long)ival(spec, "maxReplicas", NULL));
 		cell_str(out, buf);
@@ -527,10 +599,12 @@ static void cells(cap_buf *out, const dd_rtype *t, const cap_value *v)
 		cell_str(out, buf);
 		cell_str(out, cap_value_dig_string((cap_value *)v, "type", NULL));
 		cell_str(out, cap_value_dig_string((cap_value *)v, "reason", NULL));
-		const char *k = cap_value_dig_string((cap_value *)v, "involvedObject", "kind", NULL) ?: "";
+		const char *k =
+		    cap_value_dig_string((cap_value *)v, "involvedObject", "kind", NULL) ?: "";
 		char obj[600];
-		snprintf(obj, sizeof(obj), "%c%s/%s", k[0] ? k[0] - 'A' + 'a' : ' ', k[0] ? k + 1 : "",
-			 cap_value_dig_string((cap_value *)v, "involvedObject", "name", NULL) ?: "");
+		snprintf(
+		    obj, sizeof(obj), "%c%s/%s", k[0] ? k[0] - 'A' + 'a' : ' ', k[0] ? k + 1 : "",
+		    cap_value_dig_string((cap_value *)v, "involvedObject", "name", NULL) ?: "");
 		for (char *q = obj; *q && *q != '/'; q++)
 			if (*q >= 'A' && *q <= 'Z')
 				*q = (char)(*q - 'A' + 'a');
@@ -546,8 +620,9 @@ static void cells(cap_buf *out, const dd_rtype *t, const cap_value *v)
 		svc_cells(out, v);
 		return;
 	} else if (cols == cm_cols) {
-		cell_int(out, (int64_t)(cap_value_object_len(cap_value_object_get(v, "data")) +
-					cap_value_object_len(cap_value_object_get(v, "binaryData"))));
+		cell_int(out,
+			 (int64_t)(cap_value_object_len(cap_value_object_get(v, "data")) +
+				   cap_value_object_len(cap_value_object_get(v, "binaryData"))));
 		cell_str(out, age);
 	} else if (cols == secret_cols) {
 		cell_str(out, cap_value_dig_string((cap_value *)v, "type", NULL));
@@ -565,8 +640,8 @@ static void cells(cap_buf *out, const dd_rtype *t, const cap_value *v)
 		cell_str(out, "Ready");
 		cell_str(out, cap_value_dig((cap_value *)v, "metadata", "labels",
 					    "node-role.kubernetes.io/control-plane", NULL)
-				      ? "control-plane"
-				      : "<none>");
+				  ? "control-plane"
+				  : "<none>");
 		cell_str(out, age);
 		cell_str(out, "v1.32.0");
 	} else {

@@ -1,4 +1,5 @@
-/* Serving certificates made with OpenSSL at start-up: a throwaway CA and a leaf for the listen address. */
+/* Serving certificates made with OpenSSL at start-up: a throwaway CA and a leaf for the listen
+ * address. */
 #include "drydock/tls.h"
 
 #include <openssl/bio.h>
@@ -34,8 +35,8 @@ static void add_ext(X509 *cert, X509 *issuer, int nid, const char *value)
 	}
 }
 
-static X509 *make_cert(EVP_PKEY *key, const char *cn, X509 *issuer, EVP_PKEY *issuer_key,
-		       bool ca, const char *san)
+static X509 *make_cert(EVP_PKEY *key, const char *cn, X509 *issuer, EVP_PKEY *issuer_key, bool ca,
+		       const char *san)
 {
 	X509 *x = X509_new();
 	X509_set_version(x, 2);

@@ -12,8 +12,8 @@ int dd_path_parse(dd_path *out, const char *path, cap_arena *arena)
 {
 	const char *seg[MAX_SEGMENTS];
 	size_t n = 0;
-	dd_path p = {.group = "", .version = "", .ns = "", .resource = "", .name = "",
-		     .subresource = ""};
+	dd_path p = {
+	    .group = "", .version = "", .ns = "", .resource = "", .name = "", .subresource = ""};
 
 	if (!path || path[0] != '/')
 		return cap_error_set(CAP_ENOTFOUND, "not an api path");

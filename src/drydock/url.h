@@ -1,4 +1,5 @@
-/* Request addressing: splitting an API path into group, version, namespace, resource, name and subresource, and the query options. */
+/* Request addressing: splitting an API path into group, version, namespace, resource, name and
+ * subresource, and the query options. */
 #pragma once
 
 #include <stdbool.h>
@@ -7,16 +8,17 @@
 
 #include "base/arena.h"
 
-/* What an API path names. Strings point into the arena given to dd_path_parse; absent parts are "". */
+/* What an API path names. Strings point into the arena given to dd_path_parse; absent parts are "".
+ */
 typedef struct dd_path {
-	bool core;             /* under /api (group "") rather than /apis */
+	bool core; /* under /api (group "") rather than /apis */
 	const char *group;
-	const char *version;   /* "" for /api and /apis/G */
+	const char *version; /* "" for /api and /apis/G */
 	const char *ns;
-	const char *resource;  /* "" for a group-version root */
+	const char *resource; /* "" for a group-version root */
 	const char *name;
 	const char *subresource;
-	bool watch_prefix;     /* the deprecated /watch/ form */
+	bool watch_prefix; /* the deprecated /watch/ form */
 } dd_path;
 
 /*
@@ -31,7 +33,7 @@ typedef struct dd_query {
 	const char *field_selector;
 	const char *resource_version;
 	const char *resource_version_match;
-	const char *cont;          /* continue */
+	const char *cont; /* continue */
 	const char *field_manager;
 	const char *field_validation;
 	const char *propagation_policy;
@@ -42,12 +44,12 @@ typedef struct dd_query {
 	int64_t grace_period_seconds;
 	bool watch;
 	bool allow_watch_bookmarks;
-	bool dry_run;              /* dryRun=All */
+	bool dry_run; /* dryRun=All */
 	bool force;
 	bool orphan_dependents_set;
 	bool orphan_dependents;
 	bool send_initial_events;
-	bool verbose;              /* health checks list themselves */
+	bool verbose; /* health checks list themselves */
 } dd_query;
 
 void dd_query_init(dd_query *q);

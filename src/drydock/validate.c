@@ -1,4 +1,5 @@
-/* The API server's checks that GitOps tools trip over most: workload selectors and templates, container fields, immutability. */
+/* The API server's checks that GitOps tools trip over most: workload selectors and templates,
+ * container fields, immutability. */
 #include "drydock/validate.h"
 
 #include <stdio.h>
@@ -87,16 +88,18 @@ static bool check_workload(const dd_rtype *t, const cap_value *obj, const cap_va
 			return check_containers(t, obj,
 						cap_value_dig(spec, "template", "spec", NULL),
 						"spec.template.spec", res);
-		return invalid(res, t, obj, "spec.selector", "FieldValueRequired", "Required value");
+		return invalid(res, t, obj, "spec.selector", "FieldValueRequired",
+			       "Required value");
 	}
 	cap_value *ml = cap_value_object_get(sel, "matchLabels");
 	cap_value *labels = cap_value_dig(spec, "template", "metadata", "labels", NULL);
 	if (cap_value_object_len(ml) == 0 &&
 	    cap_value_array_len(cap_value_object_get(sel, "matchExpressions")) == 0 && !job)
-		return invalid(res, t, obj, "spec.selector", "FieldValueInvalid",
-			       "Invalid value: v1.LabelSelector{MatchLabels:map[string]string(nil), "
-			       "MatchExpressions:[]v1.LabelSelectorRequirement(nil)}: empty selector "
-			       "is invalid for deployment");
+		return invalid(
+		    res, t, obj, "spec.selector", "FieldValueInvalid",
+		    "Invalid value: v1.LabelSelector{MatchLabels:map[string]string(nil), "
+		    "MatchExpressions:[]v1.LabelSelectorRequirement(nil)}: empty selector "
+		    "is invalid for deployment");
 	const char *k;
 	cap_value *v;
 	CAP_VALUE_OBJECT_FOREACH(ml, k, v)
@@ -119,8 +122,9 @@ static bool check_workload(const dd_rtype *t, const cap_value *obj, const cap_va
 			cap_buf d = CAP_BUF_INIT;
 			cap_buf_puts(&d, "Invalid value: v1.LabelSelector{MatchLabels:");
 			go_map(&d, ml);
-			cap_buf_puts(&d, ", MatchExpressions:[]v1.LabelSelectorRequirement(nil)}: field "
-					 "is immutable");
+			cap_buf_puts(
+			    &d, ", MatchExpressions:[]v1.LabelSelectorRequirement(nil)}: field "
+				"is immutable");
 			bool ok = invalid(res, t, obj, "spec.selector", "FieldValueInvalid", d.ptr);
 			cap_buf_release(&d);
 			return ok;

@@ -1,4 +1,5 @@
-/* Validation of built-in kinds the way the API server words it: selectors, required fields, immutable fields. */
+/* Validation of built-in kinds the way the API server words it: selectors, required fields,
+ * immutable fields. */
 #pragma once
 
 #include <stdbool.h>

@@ -1,4 +1,5 @@
-/* Watch streams over the store's event ring: initial state, resumption by resourceVersion, bookmarks, timeouts. */
+/* Watch streams over the store's event ring: initial state, resumption by resourceVersion,
+ * bookmarks, timeouts. */
 #include "drydock/watch.h"
 
 #include <errno.h>
@@ -14,7 +15,7 @@
 #include "drydock/table.h"
 
 #define BOOKMARK_EVERY_MS 10000
-#define MAX_BATCH 256
+#define MAX_BATCH	  256
 
 struct dd_watch {
 	dd_cluster *c;
@@ -117,8 +118,9 @@ static void write_event(dd_watch *w, cap_buf *out, const char *type, const dd_ob
 
 static void write_bookmark(dd_watch *w, cap_buf *out, uint64_t rv, bool initial_end)
 {
-	cap_buf_printf(out, "{\"type\":\"BOOKMARK\",\"object\":{\"kind\":\"%s\",\"apiVersion\":\"%s\","
-			    "\"metadata\":{\"resourceVersion\":\"%llu\"",
+	cap_buf_printf(out,
+		       "{\"type\":\"BOOKMARK\",\"object\":{\"kind\":\"%s\",\"apiVersion\":\"%s\","
+		       "\"metadata\":{\"resourceVersion\":\"%llu\"",
 		       w->kind, w->api_version, (unsigned long long)rv);
 	if (initial_end)
 		cap_buf_puts(out, ",\"annotations\":{\"k8s.io/initial-events-end\":\"true\"}");
@@ -208,8 +210,8 @@ bool dd_watch_read(dd_watch *w, cap_buf *out)
 			wake = now + 1000000000ull;
 		struct timespec ts;
 		clock_gettime(CLOCK_MONOTONIC, &ts);
-		uint64_t abs_ns = (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec +
-				  (wake - now);
+		uint64_t abs_ns =
+		    (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec + (wake - now);
 		ts.tv_sec = (time_t)(abs_ns / 1000000000ull);
 		ts.tv_nsec = (long)(abs_ns % 1000000000ull);
 		pthread_cond_timedwait(&s->changed, &s->lock, &ts);

@@ -1,4 +1,5 @@
-/* Fuzz target for drydock's request bodies: any create, update, patch or apply body gets a Status or an object, never a crash. */
+/* Fuzz target for drydock's request bodies: any create, update, patch or apply body gets a Status
+ * or an object, never a crash. */
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -34,19 +35,19 @@ static void init(void)
 static const struct {
 	const char *method, *path, *ct;
 } routes[] = {
-	{"POST", "/api/v1/namespaces/default/configmaps", "application/json"},
-	{"POST", "/apis/apps/v1/namespaces/default/deployments?fieldValidation=Strict",
-	 "application/json"},
-	{"PUT", "/api/v1/namespaces/default/configmaps/fuzz", "application/json"},
-	{"PATCH", "/apis/apps/v1/namespaces/default/deployments/fuzz",
-	 "application/strategic-merge-patch+json"},
-	{"PATCH", "/api/v1/namespaces/default/configmaps/fuzz", "application/merge-patch+json"},
-	{"PATCH", "/api/v1/namespaces/default/configmaps/fuzz", "application/json-patch+json"},
-	{"PATCH", "/apis/apps/v1/namespaces/default/deployments/fuzz?fieldManager=f",
-	 "application/apply-patch+yaml"},
-	{"POST", "/api/v1/namespaces/default/secrets", "application/vnd.kubernetes.protobuf"},
-	{"DELETE", "/api/v1/namespaces/default/configmaps/fuzz", "application/json"},
-	{"POST", "/api/v1/namespaces", "application/yaml"},
+    {"POST", "/api/v1/namespaces/default/configmaps", "application/json"},
+    {"POST", "/apis/apps/v1/namespaces/default/deployments?fieldValidation=Strict",
+     "application/json"},
+    {"PUT", "/api/v1/namespaces/default/configmaps/fuzz", "application/json"},
+    {"PATCH", "/apis/apps/v1/namespaces/default/deployments/fuzz",
+     "application/strategic-merge-patch+json"},
+    {"PATCH", "/api/v1/namespaces/default/configmaps/fuzz", "application/merge-patch+json"},
+    {"PATCH", "/api/v1/namespaces/default/configmaps/fuzz", "application/json-patch+json"},
+    {"PATCH", "/apis/apps/v1/namespaces/default/deployments/fuzz?fieldManager=f",
+     "application/apply-patch+yaml"},
+    {"POST", "/api/v1/namespaces/default/secrets", "application/vnd.kubernetes.protobuf"},
+    {"DELETE", "/api/v1/namespaces/default/configmaps/fuzz", "application/json"},
+    {"POST", "/api/v1/namespaces", "application/yaml"},
 };
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
@@ -79,7 +80,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	dd_api_handle(&cluster, &req, &res);
 	/* every answer is JSON: an object or a Status */
 	cap_value *v = NULL;
-	if (res.status >= 100 && cap_json_parse(&v, res.body.ptr, res.body.len, "reply", NULL) != 0) {
+	if (res.status >= 100 &&
+	    cap_json_parse(&v, res.body.ptr, res.body.len, "reply", NULL) != 0) {
 		fprintf(stderr, "fuzz_drydock_body: reply is not JSON: %s\n", res.body.ptr);
 		abort();
 	}

@@ -1,4 +1,5 @@
-/* Fuzz target for drydock's request addressing: API paths, query strings and selectors never crash and stay consistent. */
+/* Fuzz target for drydock's request addressing: API paths, query strings and selectors never crash
+ * and stay consistent. */
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>

@@ -1,4 +1,5 @@
-/* Tests for the API as kubectl sees it, through dd_api_handle: CRUD rules, errors, discovery and CRDs. */
+/* Tests for the API as kubectl sees it, through dd_api_handle: CRUD rules, errors, discovery and
+ * CRDs. */
 #include "cap_test.h"
 
 #include <stdio.h>
@@ -98,11 +99,12 @@ static void create_sets_server_metadata_and_defaults(void **state)
 	assert_non_null(s(&r, "metadata", "uid"));
 	assert_non_null(s(&r, "metadata", "creationTimestamp"));
 	assert_non_null(s(&r, "metadata", "resourceVersion"));
-	assert_int_equal(cap_value_get_int(cap_value_dig(r.body, "metadata", "generation", NULL)), 1);
+	assert_int_equal(cap_value_get_int(cap_value_dig(r.body, "metadata", "generation", NULL)),
+			 1);
 	assert_string_equal(cap_value_dig_string(r.body, "spec", "strategy", "type", NULL),
 			    "RollingUpdate");
-	cap_value *c = cap_value_array_get(cap_value_dig(r.body, "spec", "template", "spec",
-							 "containers", NULL), 0);
+	cap_value *c = cap_value_array_get(
+	    cap_value_dig(r.body, "spec", "template", "spec", "containers", NULL), 0);
 	assert_string_equal(cap_value_dig_string(c, "imagePullPolicy", NULL), "Always");
 	done(&r);
 }
@@ -120,8 +122,8 @@ static void create_twice_is_already_exists(void **state)
 
 static void get_missing_is_not_found(void **state)
 {
-	reply r = call("GET", "/apis/apps/v1/namespaces/default/deployments/nope", NULL, NULL,
-		       NULL);
+	reply r =
+	    call("GET", "/apis/apps/v1/namespaces/default/deployments/nope", NULL, NULL, NULL);
 	assert_int_equal(r.status, 404);
 	assert_string_equal(s(&r, "message", NULL), "deployments.apps \"nope\" not found");
 	assert_string_equal(s(&r, "details", "kind"), "deployments");
@@ -141,10 +143,11 @@ static void stale_update_is_a_conflict(void **state)
 	char *json = cap_json_to_string(v, 0);
 	r = call("PUT", "/apis/apps/v1/namespaces/default/deployments/stale", NULL, json, NULL);
 	assert_int_equal(r.status, 409);
-	assert_string_equal(s(&r, "message", NULL),
-			    "Operation cannot be fulfilled on deployments.apps \"stale\": the object "
-			    "has been modified; please apply your changes to the latest version and "
-			    "try again");
+	assert_string_equal(
+	    s(&r, "message", NULL),
+	    "Operation cannot be fulfilled on deployments.apps \"stale\": the object "
+	    "has been modified; please apply your changes to the latest version and "
+	    "try again");
 	done(&r);
 	free(json);
 	cap_value_free(v);
@@ -157,15 +160,17 @@ static void generation_moves_with_spec_only(void **state)
 	r = call("PATCH", "/apis/apps/v1/namespaces/default/deployments/gen",
 		 "application/merge-patch+json", "{\"metadata\":{\"labels\":{\"a\":\"b\"}}}", NULL);
 	assert_int_equal(r.status, 200);
-	assert_int_equal(cap_value_get_int(cap_value_dig(r.body, "metadata", "generation", NULL)), 1);
+	assert_int_equal(cap_value_get_int(cap_value_dig(r.body, "metadata", "generation", NULL)),
+			 1);
 	done(&r);
 	r = call("PATCH", "/apis/apps/v1/namespaces/default/deployments/gen",
 		 "application/merge-patch+json", "{\"spec\":{\"replicas\":4}}", NULL);
-	assert_int_equal(cap_value_get_int(cap_value_dig(r.body, "metadata", "generation", NULL)), 2);
+	assert_int_equal(cap_value_get_int(cap_value_dig(r.body, "metadata", "generation", NULL)),
+			 2);
 	done(&r);
 	r = call("PATCH", "/apis/apps/v1/namespaces/default/deployments/gen/status",
-		 "application/merge-patch+json", "{\"spec\":{\"replicas\":9},\"status\":{\"replicas\":4}}",
-		 NULL);
+		 "application/merge-patch+json",
+		 "{\"spec\":{\"replicas\":9},\"status\":{\"replicas\":4}}", NULL);
 	assert_int_equal(cap_value_get_int(cap_value_dig(r.body, "spec", "replicas", NULL)), 4);
 	assert_int_equal(cap_value_get_int(cap_value_dig(r.body, "status", "replicas", NULL)), 4);
 	done(&r);
@@ -173,8 +178,9 @@ static void generation_moves_with_spec_only(void **state)
 
 static void finalizers_hold_deletion(void **state)
 {
-	const char *cm = "{\"apiVersion\":\"v1\",\"kind\":\"ConfigMap\",\"metadata\":{\"name\":\"held\","
-			 "\"finalizers\":[\"x/y\"]}}";
+	const char *cm =
+	    "{\"apiVersion\":\"v1\",\"kind\":\"ConfigMap\",\"metadata\":{\"name\":\"held\","
+	    "\"finalizers\":[\"x/y\"]}}";
 	reply r = call("POST", "/api/v1/namespaces/default/configmaps", NULL, cm, NULL);
 	done(&r);
 	r = call("DELETE", "/api/v1/namespaces/default/configmaps/held", NULL, NULL, NULL);
@@ -191,9 +197,9 @@ static void finalizers_hold_deletion(void **state)
 
 static void namespaces_and_names_are_checked(void **state)
 {
-	reply r = call("POST", "/api/v1/namespaces/nowhere/configmaps", NULL,
-		       "{\"apiVersion\":\"v1\",\"kind\":\"ConfigMap\",\"metadata\":{\"name\":\"a\"}}",
-		       NULL);
+	reply r = call(
+	    "POST", "/api/v1/namespaces/nowhere/configmaps", NULL,
+	    "{\"apiVersion\":\"v1\",\"kind\":\"ConfigMap\",\"metadata\":{\"name\":\"a\"}}", NULL);
 	assert_int_equal(r.status, 404);
 	assert_string_equal(s(&r, "message", NULL), "namespaces \"nowhere\" not found");
 	done(&r);
@@ -202,16 +208,18 @@ static void namespaces_and_names_are_checked(void **state)
 		 NULL);
 	assert_int_equal(r.status, 422);
 	assert_string_equal(s(&r, "reason", NULL), "Invalid");
-	assert_non_null(strstr(s(&r, "message", NULL), "ConfigMap \"Bad\" is invalid: metadata.name"));
+	assert_non_null(
+	    strstr(s(&r, "message", NULL), "ConfigMap \"Bad\" is invalid: metadata.name"));
 	done(&r);
 }
 
 static void strict_field_validation_refuses_unknown_fields(void **state)
 {
-	reply r = call("POST", "/api/v1/namespaces/default/configmaps?fieldValidation=Strict", NULL,
-		       "{\"apiVersion\":\"v1\",\"kind\":\"ConfigMap\",\"metadata\":{\"name\":\"u\"},"
-		       "\"bogus\":1}",
-		       NULL);
+	reply r =
+	    call("POST", "/api/v1/namespaces/default/configmaps?fieldValidation=Strict", NULL,
+		 "{\"apiVersion\":\"v1\",\"kind\":\"ConfigMap\",\"metadata\":{\"name\":\"u\"},"
+		 "\"bogus\":1}",
+		 NULL);
 	assert_int_equal(r.status, 400);
 	assert_non_null(strstr(s(&r, "message", NULL), "unknown field \"bogus\""));
 	done(&r);
@@ -219,9 +227,9 @@ static void strict_field_validation_refuses_unknown_fields(void **state)
 
 static void dry_run_stores_nothing(void **state)
 {
-	reply r = call("POST", "/api/v1/namespaces/default/configmaps?dryRun=All", NULL,
-		       "{\"apiVersion\":\"v1\",\"kind\":\"ConfigMap\",\"metadata\":{\"name\":\"dry\"}}",
-		       NULL);
+	reply r = call(
+	    "POST", "/api/v1/namespaces/default/configmaps?dryRun=All", NULL,
+	    "{\"apiVersion\":\"v1\",\"kind\":\"ConfigMap\",\"metadata\":{\"name\":\"dry\"}}", NULL);
 	assert_int_equal(r.status, 201);
 	done(&r);
 	r = call("GET", "/api/v1/namespaces/default/configmaps/dry", NULL, NULL, NULL);
@@ -233,8 +241,10 @@ static void list_pages_with_continue(void **state)
 {
 	for (int i = 0; i < 5; i++) {
 		char body[256];
-		snprintf(body, sizeof(body),
-			 "{\"apiVersion\":\"v1\",\"kind\":\"Secret\",\"metadata\":{\"name\":\"p%d\"}}", i);
+		snprintf(
+		    body, sizeof(body),
+		    "{\"apiVersion\":\"v1\",\"kind\":\"Secret\",\"metadata\":{\"name\":\"p%d\"}}",
+		    i);
 		reply r = call("POST", "/api/v1/namespaces/default/secrets", NULL, body, NULL);
 		done(&r);
 	}
@@ -242,10 +252,11 @@ static void list_pages_with_continue(void **state)
 	assert_int_equal(cap_value_array_len(cap_value_object_get(r.body, "items")), 3);
 	const char *cont = s(&r, "metadata", "continue");
 	assert_non_null(cont);
-	assert_int_equal(cap_value_get_int(cap_value_dig(r.body, "metadata", "remainingItemCount",
-							 NULL)), 2);
+	assert_int_equal(
+	    cap_value_get_int(cap_value_dig(r.body, "metadata", "remainingItemCount", NULL)), 2);
 	char path[512];
-	snprintf(path, sizeof(path), "/api/v1/namespaces/default/secrets?limit=3&continue=%s", cont);
+	snprintf(path, sizeof(path), "/api/v1/namespaces/default/secrets?limit=3&continue=%s",
+		 cont);
 	reply r2 = call("GET", path, NULL, NULL, NULL);
 	assert_int_equal(cap_value_array_len(cap_value_object_get(r2.body, "items")), 2);
 	assert_null(s(&r2, "metadata", "continue"));
@@ -258,8 +269,9 @@ static void discovery_answers_the_asked_version(void **state)
 	reply r = call("GET", "/apis", NULL, NULL,
 		       "application/json;g=apidiscovery.k8s.io;v=v2beta1;as=APIGroupDiscoveryList,"
 		       "application/json");
-	assert_string_equal(r.content_type,
-			    "application/json;g=apidiscovery.k8s.io;v=v2beta1;as=APIGroupDiscoveryList");
+	assert_string_equal(
+	    r.content_type,
+	    "application/json;g=apidiscovery.k8s.io;v=v2beta1;as=APIGroupDiscoveryList");
 	assert_string_equal(s(&r, "apiVersion", NULL), "apidiscovery.k8s.io/v2beta1");
 	done(&r);
 	r = call("GET", "/apis/apps/v1", NULL, NULL, NULL);
@@ -273,26 +285,29 @@ static void discovery_answers_the_asked_version(void **state)
 static void crds_serve_prune_default_and_clean_up(void **state)
 {
 	const char *crd =
-		"{\"apiVersion\":\"apiextensions.k8s.io/v1\",\"kind\":\"CustomResourceDefinition\","
-		"\"metadata\":{\"name\":\"gizmos.example.com\"},\"spec\":{\"group\":\"example.com\","
-		"\"scope\":\"Namespaced\",\"names\":{\"plural\":\"gizmos\",\"kind\":\"Gizmo\"},"
-		"\"versions\":[{\"name\":\"v1\",\"served\":true,\"storage\":true,\"schema\":{"
-		"\"openAPIV3Schema\":{\"type\":\"object\",\"properties\":{\"spec\":{\"type\":\"object\","
-		"\"properties\":{\"size\":{\"type\":\"integer\",\"default\":3}}}}}}}]}}";
+	    "{\"apiVersion\":\"apiextensions.k8s.io/v1\",\"kind\":\"CustomResourceDefinition\","
+	    "\"metadata\":{\"name\":\"gizmos.example.com\"},\"spec\":{\"group\":\"example.com\","
+	    "\"scope\":\"Namespaced\",\"names\":{\"plural\":\"gizmos\",\"kind\":\"Gizmo\"},"
+	    "\"versions\":[{\"name\":\"v1\",\"served\":true,\"storage\":true,\"schema\":{"
+	    "\"openAPIV3Schema\":{\"type\":\"object\",\"properties\":{\"spec\":{\"type\":"
+	    "\"object\","
+	    "\"properties\":{\"size\":{\"type\":\"integer\",\"default\":3}}}}}}}]}}";
 	reply r = call("POST", "/apis/apiextensions.k8s.io/v1/customresourcedefinitions", NULL, crd,
 		       NULL);
 	assert_int_equal(r.status, 201);
 	done(&r);
-	r = call("POST", "/apis/example.com/v1/namespaces/default/gizmos", NULL,
-		 "{\"apiVersion\":\"example.com/v1\",\"kind\":\"Gizmo\",\"metadata\":{\"name\":\"g\"},"
-		 "\"spec\":{\"extra\":true}}",
-		 NULL);
+	r = call(
+	    "POST", "/apis/example.com/v1/namespaces/default/gizmos", NULL,
+	    "{\"apiVersion\":\"example.com/v1\",\"kind\":\"Gizmo\",\"metadata\":{\"name\":\"g\"},"
+	    "\"spec\":{\"extra\":true}}",
+	    NULL);
 	assert_int_equal(r.status, 201);
 	assert_int_equal(cap_value_get_int(cap_value_dig(r.body, "spec", "size", NULL)), 3);
 	assert_null(cap_value_dig(r.body, "spec", "extra", NULL));
 	done(&r);
-	r = call("DELETE", "/apis/apiextensions.k8s.io/v1/customresourcedefinitions/gizmos.example.com",
-		 NULL, NULL, NULL);
+	r = call("DELETE",
+		 "/apis/apiextensions.k8s.io/v1/customresourcedefinitions/gizmos.example.com", NULL,
+		 NULL, NULL);
 	assert_int_equal(r.status, 200);
 	done(&r);
 	r = call("GET", "/apis/example.com/v1/namespaces/default/gizmos/g", NULL, NULL, NULL);
@@ -302,10 +317,11 @@ static void crds_serve_prune_default_and_clean_up(void **state)
 
 static void services_get_cluster_ips(void **state)
 {
-	reply r = call("POST", "/api/v1/namespaces/default/services", NULL,
-		       "{\"apiVersion\":\"v1\",\"kind\":\"Service\",\"metadata\":{\"name\":\"svc\"},"
-		       "\"spec\":{\"ports\":[{\"port\":8080}]}}",
-		       NULL);
+	reply r =
+	    call("POST", "/api/v1/namespaces/default/services", NULL,
+		 "{\"apiVersion\":\"v1\",\"kind\":\"Service\",\"metadata\":{\"name\":\"svc\"},"
+		 "\"spec\":{\"ports\":[{\"port\":8080}]}}",
+		 NULL);
 	assert_int_equal(r.status, 201);
 	assert_non_null(strstr(s(&r, "spec", "clusterIP"), "10.96."));
 	cap_value *p = cap_value_array_get(cap_value_dig(r.body, "spec", "ports", NULL), 0);
@@ -323,10 +339,11 @@ static void workload_selectors_must_match_templates(void **state)
 		       "\"containers\":[{\"name\":\"c\",\"image\":\"i\"}]}}}}",
 		       NULL);
 	assert_int_equal(r.status, 422);
-	assert_string_equal(s(&r, "message", NULL),
-			    "Deployment.apps \"bad\" is invalid: spec.template.metadata.labels: Invalid "
-			    "value: map[string]string{\"app\":\"y\"}: `selector` does not match "
-			    "template `labels`");
+	assert_string_equal(
+	    s(&r, "message", NULL),
+	    "Deployment.apps \"bad\" is invalid: spec.template.metadata.labels: Invalid "
+	    "value: map[string]string{\"app\":\"y\"}: `selector` does not match "
+	    "template `labels`");
 	done(&r);
 	r = create_deploy("immutable", 1);
 	done(&r);
@@ -344,20 +361,20 @@ static void workload_selectors_must_match_templates(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(create_sets_server_metadata_and_defaults),
-		cmocka_unit_test(create_twice_is_already_exists),
-		cmocka_unit_test(get_missing_is_not_found),
-		cmocka_unit_test(stale_update_is_a_conflict),
-		cmocka_unit_test(generation_moves_with_spec_only),
-		cmocka_unit_test(finalizers_hold_deletion),
-		cmocka_unit_test(namespaces_and_names_are_checked),
-		cmocka_unit_test(strict_field_validation_refuses_unknown_fields),
-		cmocka_unit_test(dry_run_stores_nothing),
-		cmocka_unit_test(list_pages_with_continue),
-		cmocka_unit_test(discovery_answers_the_asked_version),
-		cmocka_unit_test(crds_serve_prune_default_and_clean_up),
-		cmocka_unit_test(services_get_cluster_ips),
-		cmocka_unit_test(workload_selectors_must_match_templates),
+	    cmocka_unit_test(create_sets_server_metadata_and_defaults),
+	    cmocka_unit_test(create_twice_is_already_exists),
+	    cmocka_unit_test(get_missing_is_not_found),
+	    cmocka_unit_test(stale_update_is_a_conflict),
+	    cmocka_unit_test(generation_moves_with_spec_only),
+	    cmocka_unit_test(finalizers_hold_deletion),
+	    cmocka_unit_test(namespaces_and_names_are_checked),
+	    cmocka_unit_test(strict_field_validation_refuses_unknown_fields),
+	    cmocka_unit_test(dry_run_stores_nothing),
+	    cmocka_unit_test(list_pages_with_continue),
+	    cmocka_unit_test(discovery_answers_the_asked_version),
+	    cmocka_unit_test(crds_serve_prune_default_and_clean_up),
+	    cmocka_unit_test(services_get_cluster_ips),
+	    cmocka_unit_test(workload_selectors_must_match_templates),
 	};
 	return cmocka_run_group_tests(tests, setup, teardown);
 }

@@ -62,9 +62,9 @@ static void truncated_input_is_invalid(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(configmap_with_metadata_and_data),
-		cmocka_unit_test(other_kinds_are_unsupported),
-		cmocka_unit_test(truncated_input_is_invalid),
+	    cmocka_unit_test(configmap_with_metadata_and_data),
+	    cmocka_unit_test(other_kinds_are_unsupported),
+	    cmocka_unit_test(truncated_input_is_invalid),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

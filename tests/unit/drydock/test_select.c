@@ -26,7 +26,9 @@ static bool labels_match(const char *sel, const char *json)
 	return m;
 }
 
-#define WEB "{\"metadata\":{\"name\":\"web\",\"labels\":{\"app\":\"web\",\"tier\":\"fe\",\"n\":\"3\"}}}"
+#define WEB                                                                                        \
+	"{\"metadata\":{\"name\":\"web\",\"labels\":{\"app\":\"web\",\"tier\":\"fe\",\"n\":\"3\"}" \
+	"}}"
 
 static void equality_requirements(void **state)
 {
@@ -93,12 +95,12 @@ static void unsupported_field_labels_are_refused(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(equality_requirements),
-		cmocka_unit_test(set_based_requirements),
-		cmocka_unit_test(empty_selector_matches_everything),
-		cmocka_unit_test(malformed_selectors_are_errors),
-		cmocka_unit_test(field_selectors_read_paths),
-		cmocka_unit_test(unsupported_field_labels_are_refused),
+	    cmocka_unit_test(equality_requirements),
+	    cmocka_unit_test(set_based_requirements),
+	    cmocka_unit_test(empty_selector_matches_everything),
+	    cmocka_unit_test(malformed_selectors_are_errors),
+	    cmocka_unit_test(field_selectors_read_paths),
+	    cmocka_unit_test(unsupported_field_labels_are_refused),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -115,11 +115,11 @@ static void write_rewrites_api_version_when_asked(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(put_assigns_increasing_resource_versions),
-		cmocka_unit_test(list_is_sorted_and_resumes_after_a_key),
-		cmocka_unit_test(remove_records_a_deleted_event_with_a_new_version),
-		cmocka_unit_test(history_expires_old_versions),
-		cmocka_unit_test(write_rewrites_api_version_when_asked),
+	    cmocka_unit_test(put_assigns_increasing_resource_versions),
+	    cmocka_unit_test(list_is_sorted_and_resumes_after_a_key),
+	    cmocka_unit_test(remove_records_a_deleted_event_with_a_new_version),
+	    cmocka_unit_test(history_expires_old_versions),
+	    cmocka_unit_test(write_rewrites_api_version_when_asked),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

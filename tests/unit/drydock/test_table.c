@@ -35,8 +35,8 @@ static void ages_read_like_kubectl(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(table_is_negotiated_from_accept),
-		cmocka_unit_test(ages_read_like_kubectl),
+	    cmocka_unit_test(table_is_negotiated_from_accept),
+	    cmocka_unit_test(ages_read_like_kubectl),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

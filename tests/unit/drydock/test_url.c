@@ -25,7 +25,8 @@ static void group_cluster_scoped_list(void **state)
 {
 	cap_arena a = CAP_ARENA_INIT;
 	dd_path p;
-	assert_int_equal(dd_path_parse(&p, "/apis/rbac.authorization.k8s.io/v1/clusterroles", &a), 0);
+	assert_int_equal(dd_path_parse(&p, "/apis/rbac.authorization.k8s.io/v1/clusterroles", &a),
+			 0);
 	assert_false(p.core);
 	assert_string_equal(p.group, "rbac.authorization.k8s.io");
 	assert_string_equal(p.resource, "clusterroles");
@@ -88,12 +89,12 @@ static void query_refuses_bad_numbers_and_dry_run(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(core_namespaced_object_path),
-		cmocka_unit_test(group_cluster_scoped_list),
-		cmocka_unit_test(namespace_object_and_its_status),
-		cmocka_unit_test(roots_and_foreign_paths),
-		cmocka_unit_test(query_decodes_and_types_values),
-		cmocka_unit_test(query_refuses_bad_numbers_and_dry_run),
+	    cmocka_unit_test(core_namespaced_object_path),
+	    cmocka_unit_test(group_cluster_scoped_list),
+	    cmocka_unit_test(namespace_object_and_its_status),
+	    cmocka_unit_test(roots_and_foreign_paths),
+	    cmocka_unit_test(query_decodes_and_types_values),
+	    cmocka_unit_test(query_refuses_bad_numbers_and_dry_run),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -43,8 +43,12 @@ static uint64_t put(const char *name, const char *label)
 
 static dd_watch *watch(uint64_t from, const char *labels)
 {
-	dd_watch_spec spec = {.bucket = "/configmaps", .api_version = "v1", .kind = "ConfigMap",
-			      .ns = "ns", .label_selector = labels, .from_rv = from,
+	dd_watch_spec spec = {.bucket = "/configmaps",
+			      .api_version = "v1",
+			      .kind = "ConfigMap",
+			      .ns = "ns",
+			      .label_selector = labels,
+			      .from_rv = from,
 			      .timeout_s = 1};
 	dd_watch *w;
 	dd_store_lock(&cluster.store);
@@ -64,7 +68,8 @@ static void types(dd_watch *w, char *out, size_t n)
 	while ((p = strstr(p, "{\"type\":\"")) != NULL) {
 		p += 9;
 		size_t len = strcspn(p, "\"");
-		snprintf(out + strlen(out), n - strlen(out), "%s%.*s", out[0] ? " " : "", (int)len, p);
+		snprintf(out + strlen(out), n - strlen(out), "%s%.*s", out[0] ? " " : "", (int)len,
+			 p);
 	}
 	cap_buf_release(&b);
 }
@@ -139,12 +144,11 @@ static void ends_at_its_timeout(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test_setup_teardown(starts_with_the_current_state, setup, teardown),
-		cmocka_unit_test_setup_teardown(resumes_after_a_resource_version, setup, teardown),
-		cmocka_unit_test_setup_teardown(too_old_versions_are_expired, setup, teardown),
-		cmocka_unit_test_setup_teardown(selectors_see_objects_enter_and_leave, setup,
-						teardown),
-		cmocka_unit_test_setup_teardown(ends_at_its_timeout, setup, teardown),
+	    cmocka_unit_test_setup_teardown(starts_with_the_current_state, setup, teardown),
+	    cmocka_unit_test_setup_teardown(resumes_after_a_resource_version, setup, teardown),
+	    cmocka_unit_test_setup_teardown(too_old_versions_are_expired, setup, teardown),
+	    cmocka_unit_test_setup_teardown(selectors_see_objects_enter_and_leave, setup, teardown),
+	    cmocka_unit_test_setup_teardown(ends_at_its_timeout, setup, teardown),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
