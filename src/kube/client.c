@@ -373,6 +373,8 @@ int cap_kube__perform(cap_kube_client *c, const cap_kube__request *req, cap_kube
 	curl_easy_setopt(h, CURLOPT_CONNECTTIMEOUT_MS, (long)c->connect_timeout_ms);
 	if (!req->stream_fn)
 		curl_easy_setopt(h, CURLOPT_TIMEOUT_MS, (long)c->timeout_ms);
+	else if (req->stream_timeout_ms)
+		curl_easy_setopt(h, CURLOPT_TIMEOUT_MS, (long)req->stream_timeout_ms);
 	curl_easy_setopt(h, CURLOPT_WRITEFUNCTION, on_body);
 	curl_easy_setopt(h, CURLOPT_WRITEDATA, &t);
 	if (req->stream_fn) {

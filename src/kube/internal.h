@@ -32,6 +32,9 @@ typedef struct cap_kube__request {
 	 * out->body, and a false return ends the transfer. */
 	bool (*stream_fn)(void *ctx, const char *data, size_t len);
 	void *stream_ctx;
+	/* Streams only: give up after this long (0: never), against connections that die silently.
+	 */
+	unsigned stream_timeout_ms;
 	/* Checked about every 100 ms while the transfer runs; true aborts it (CAP_ECANCELED). */
 	bool (*cancel_fn)(void *ctx);
 	void *cancel_ctx;

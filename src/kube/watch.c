@@ -334,7 +334,10 @@ static int do_watch(cap_kube_reflector *r)
 				 .cancel_fn = cancel_cb,
 				 .cancel_ctx = r,
 				 .socket_fn = socket_cb,
-				 .socket_ctx = r};
+				 .socket_ctx = r,
+				 /* the server ends the watch at timeoutSeconds; past that plus a
+				  * margin the connection is dead without having said so */
+				 .stream_timeout_ms = (timeout + 30) * 1000};
 	cap_kube_response res;
 	cap_buf_clear(&r->line);
 	r->events_in_watch = 0;
@@ -386,7 +389,8 @@ static void *run(void *arg)
 			need_list = true;
 			continue;
 		}
-		if (rc == 0 && (r->events_in_watch || cap_time_now_ms() - started > 1000)) {
+		if ((rc == 0 || rc == CAP_ETIMEOUT) &&
+		    (r->events_in_watch || cap_time_now_ms() - started > 1000)) {
 			backoff =
 			    r->backoff_initial_ms; /* a healthy stream ended: resume at once */
 			continue;
