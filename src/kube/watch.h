@@ -57,9 +57,9 @@ typedef struct cap_kube_reflector cap_kube_reflector;
  * delivers the difference to what was delivered before: ADDED for new objects, MODIFIED for
  * changed ones, DELETED for vanished ones, then SYNCED again.
  *
- * The client must outlive the reflector. CAP_ENOTFOUND when the type is not served; anything
- * else is retried on the thread, not reported here. *out is stopped with
- * cap_kube_reflector_stop.
+ * The client must outlive the reflector. When key lacks resource or kind, discovery fills them
+ * (CAP_ENOTFOUND when the type is not served); every later failure is retried on the thread and
+ * told to on_error, not returned. *out is stopped with cap_kube_reflector_stop.
  */
 int cap_kube_reflector_start(cap_kube_reflector **out, cap_kube_client *c, const cap_kube_key *key,
 			     const cap_kube_reflector_options *opts);
