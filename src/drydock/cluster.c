@@ -109,8 +109,13 @@ int dd_cluster_init(dd_cluster *c, const dd_cluster_options *opts)
 static void *gc_loop(void *arg)
 {
 	dd_cluster *c = arg;
+	uint64_t next_expiry = cap_time_now_ms() + 60000;
 	dd_store_lock(&c->store);
 	while (!c->stopping) {
+		if (cap_time_now_ms() >= next_expiry) {
+			dd_gc_expire_events(c, 3600);
+			next_expiry = cap_time_now_ms() + 60000;
+		}
 		if (c->dirty) {
 			c->dirty = false;
 			for (int i = 0; i < 16 && dd_gc_pass(c); i++)

@@ -7,6 +7,7 @@
 
 #include "base/alloc.h"
 #include "base/hashmap.h"
+#include "base/time.h"
 #include "drydock/ops.h"
 
 typedef struct scan {
@@ -206,4 +207,26 @@ bool dd_gc_pass(dd_cluster *c)
 	cap_vec_release(&s.all);
 	cap_hashmap_release(&s.uids, NULL);
 	return changed;
+}
+
+void dd_gc_expire_events(dd_cluster *c, int64_t ttl_s)
+{
+	cap_vec all = CAP_VEC_INIT;
+	dd_store_list(&c->store, "/events", NULL, NULL, &all);
+	int64_t now = cap_time_wall_s();
+	cap_vec old = CAP_VEC_INIT;
+	for (size_t i = 0; i < all.len; i++) {
+		dd_obj *o = all.items[i];
+		const char *ts = cap_value_dig_string(o->v, "lastTimestamp", NULL);
+		int64_t t;
+		if (ts && cap_time_parse_rfc3339(&t, ts) == 0 && now - t > ttl_s)
+			cap_vec_push(&old, dd_obj_ref(o));
+	}
+	for (size_t i = 0; i < old.len; i++) {
+		dd_obj *o = old.items[i];
+		dd_store_remove(&c->store, o->bucket, o->ns, o->name);
+		dd_obj_unref(o);
+	}
+	cap_vec_release(&old);
+	cap_vec_release(&all);
 }

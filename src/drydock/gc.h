@@ -2,6 +2,8 @@
  * terminating namespaces. */
 #pragma once
 
+#include <stdint.h>
+
 #include "drydock/cluster.h"
 
 /*
@@ -10,3 +12,6 @@
  * Returns true when it changed anything (another pass may find more to do).
  */
 bool dd_gc_pass(dd_cluster *c);
+
+/* Deletes Events whose lastTimestamp is older than ttl_s seconds, as the API server's TTL does. */
+void dd_gc_expire_events(dd_cluster *c, int64_t ttl_s);

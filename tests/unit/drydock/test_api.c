@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "drydock/cluster.h"
+#include "drydock/gc.h"
 #include "drydock/status.h"
 #include "value/json.h"
 
@@ -358,6 +359,23 @@ static void workload_selectors_must_match_templates(void **state)
 	done(&r);
 }
 
+static void old_events_expire(void **state)
+{
+	reply r = call("POST", "/api/v1/namespaces/default/events", NULL,
+		       "{\"apiVersion\":\"v1\",\"kind\":\"Event\",\"metadata\":{\"name\":\"old\"},"
+		       "\"involvedObject\":{\"kind\":\"Pod\",\"name\":\"p\"},\"reason\":\"R\","
+		       "\"lastTimestamp\":\"2020-01-01T00:00:00Z\"}",
+		       NULL);
+	assert_int_equal(r.status, 201);
+	done(&r);
+	dd_store_lock(&cluster.store);
+	dd_gc_expire_events(&cluster, 3600);
+	dd_store_unlock(&cluster.store);
+	r = call("GET", "/api/v1/namespaces/default/events/old", NULL, NULL, NULL);
+	assert_int_equal(r.status, 404);
+	done(&r);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -375,6 +393,7 @@ int main(void)
 	    cmocka_unit_test(crds_serve_prune_default_and_clean_up),
 	    cmocka_unit_test(services_get_cluster_ips),
 	    cmocka_unit_test(workload_selectors_must_match_templates),
+	    cmocka_unit_test(old_events_expire),
 	};
 	return cmocka_run_group_tests(tests, setup, teardown);
 }
