@@ -114,6 +114,8 @@ static void on_app_event(void *ctx, const cap_kube_event *ev)
 	}
 	a->obj = cap_value_ref(ev->object);
 	a->trigger = trigger;
+	if (cap_value_object_get(ev->object, "operation"))
+		a->autosync_at_ms = 0; /* the operation auto-sync wrote is visible now */
 	pthread_mutex_unlock(&c->lock);
 	if (refresh)
 		cap_workqueue_add(c->refresh_q, name);

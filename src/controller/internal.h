@@ -21,6 +21,8 @@ typedef struct ctl_app {
 	cap_value *obj;		   /* the last object seen (reference) */
 	uint64_t trigger;	   /* hash of what makes a refresh due (spec, refresh annotation) */
 	unsigned heal_attempts;	   /* self-heal syncs since the app was last Synced */
+	uint64_t retry_at_ms;	   /* monotonic time before which a failed sync is not retried */
+	uint64_t autosync_at_ms;   /* when auto-sync wrote an operation the informer has not shown */
 } ctl_app;
 
 struct cap_controller {

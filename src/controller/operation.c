@@ -11,6 +11,7 @@
 #include "base/error.h"
 #include "base/log.h"
 #include "base/time.h"
+#include "git/remote.h"
 #include "sync/sync.h"
 
 #define SYNC_OK_MESSAGE "successfully synced (all tasks run)"
@@ -125,7 +126,10 @@ static const char *run_sync(op_run *run, const cap_app *app, cap_buf *message,
 	const cap_app_operation *op = &app->operation;
 	cap_value *desired = NULL, *want = NULL, *live = NULL;
 	ctl_compare cmp = {0};
-	int rc = ctl_desired(c, &desired, run->commit, app, run->source, op->revision, false, false);
+	/* a user asking to sync a branch means its newest commit: ask the remote again */
+	bool refetch = !op->revision || !cap_git_is_commit_sha(op->revision);
+	int rc = ctl_desired(c, &desired, run->commit, app, run->source, op->revision, refetch,
+			     false);
 	if (rc) {
 		cap_buf_printf(message, "ComparisonError: failed to generate manifest: %s",
 			       cap_error_last());
@@ -164,6 +168,43 @@ static const char *run_sync(op_run *run, const cap_app *app, cap_buf *message,
 	return phase;
 }
 
+/* Milliseconds until a failed sync of name may be retried (0: now). */
+static uint64_t retry_wait(cap_controller *c, const char *name, uint64_t set_delay)
+{
+	uint64_t now = cap_time_now_ms(), wait = 0;
+	pthread_mutex_lock(&c->lock);
+	ctl_app *a = cap_hashmap_get(&c->apps, name);
+	if (a && set_delay)
+		a->retry_at_ms = now + set_delay;
+	else if (a && a->retry_at_ms > now)
+		wait = a->retry_at_ms - now;
+	pthread_mutex_unlock(&c->lock);
+	return wait;
+}
+
+/*
+ * After a failed attempt: when the retry policy allows another, turns state back to Running
+ * with Argo CD's "Retrying attempt #N" message and returns the delay before it; else 0.
+ */
+static uint64_t plan_retry(cap_value *state, const cap_app_retry *retry, const char *message)
+{
+	if (!retry->present || !retry->limit)
+		return 0;
+	int64_t count = cap_value_get_int(cap_value_object_get(state, "retryCount"));
+	if (retry->limit > 0 && count >= retry->limit)
+		return 0;
+	uint64_t delay = cap_app_retry_delay_ms(retry, (unsigned)count);
+	char at[CAP_RFC3339_LEN];
+	cap_time_format_rfc3339(at, cap_time_wall_s() + (int64_t)(delay / 1000));
+	cap_buf m = CAP_BUF_INIT;
+	cap_buf_printf(&m, "%s. Retrying attempt #%lld at %s.", message, (long long)count + 1, at);
+	cap_app_operation_state_set_phase(state, CAP_APP_PHASE_RUNNING, m.ptr, NULL);
+	cap_value_object_del(state, "finishedAt");
+	cap_value_object_set(state, "retryCount", cap_value_int(count + 1));
+	cap_buf_release(&m);
+	return delay ? delay : 1;
+}
+
 void ctl_operate(const char *name, void *ctx)
 {
 	cap_controller *c = ctx;
@@ -187,6 +228,12 @@ void ctl_operate(const char *name, void *ctx)
 		return;
 	}
 	if (!app.operation.present) {
+		cap_app_release(&app);
+		return;
+	}
+	uint64_t wait = retry_wait(c, name, 0);
+	if (wait) {
+		cap_workqueue_add_after(c->op_q, name, wait);
 		cap_app_release(&app);
 		return;
 	}
@@ -255,11 +302,21 @@ void ctl_operate(const char *name, void *ctx)
 		cap_app_history_append(history, cap_app_history_entry_new(&e),
 				       app.revision_history_limit);
 	}
-	cap_value *extra = cap_value_object();
-	cap_value_object_set(extra, "operation", cap_value_null());
+	uint64_t retry_in = 0;
+	if (strcmp(phase, CAP_APP_PHASE_SUCCEEDED))
+		retry_in = plan_retry(state, &app.operation.retry, message.ptr);
+	cap_value *extra = NULL;
+	if (!retry_in) {
+		extra = cap_value_object();
+		cap_value_object_set(extra, "operation", cap_value_null());
+	}
 	rc = write_status(&run, status, extra);
 	cap_value_free(status);
-	if (rc) {
+	if (!rc && retry_in) {
+		retry_wait(c, name, retry_in);
+		cap_workqueue_add_after(c->op_q, name, retry_in);
+		cap_log_warn("sync failed, will retry", "app", name, "message", message.ptr);
+	} else if (rc) {
 		cap_log_error("cannot record sync result", "app", name, "error", cap_error_last());
 		cap_workqueue_add_rate_limited(c->op_q, name);
 	} else {

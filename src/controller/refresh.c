@@ -12,6 +12,7 @@
 #include "base/time.h"
 
 #define SELF_HEAL_MAX_MS 300000
+#define AUTOSYNC_PENDING_MS 10000 /* how long an operation we wrote may stay unseen */
 
 /* Members of status a refresh owns; reconciledAt is judged apart. */
 static const char *const owned[] = {"sync", "health", "resources", "conditions", "summary"};
@@ -57,6 +58,25 @@ static ctl_app *app_state(cap_controller *c, const char *name)
 	return cap_hashmap_get(&c->apps, name);
 }
 
+/*
+ * Whether auto-sync wrote an operation the informer has not delivered yet (a refresh working
+ * from the older copy must not start a second one); mark records a new one.
+ */
+static bool autosync_pending(cap_controller *c, const char *name, bool mark)
+{
+	uint64_t now = cap_time_now_ms();
+	bool pending = false;
+	pthread_mutex_lock(&c->lock);
+	ctl_app *a = app_state(c, name);
+	if (a) {
+		pending = a->autosync_at_ms && now - a->autosync_at_ms < AUTOSYNC_PENDING_MS;
+		if (mark)
+			a->autosync_at_ms = now;
+	}
+	pthread_mutex_unlock(&c->lock);
+	return pending;
+}
+
 static unsigned heal_attempts(cap_controller *c, const char *name, int change)
 {
 	unsigned n = 0;
@@ -78,7 +98,8 @@ static void auto_sync(cap_controller *c, const cap_app *app, const ctl_compare *
 		      const char *commit, size_t n_desired)
 {
 	const cap_app_sync_policy *pol = &app->sync_policy;
-	if (!pol->automated || app->operation.present || app->deletion_timestamp)
+	if (!pol->automated || app->operation.present || app->deletion_timestamp ||
+	    autosync_pending(c, app->name, false))
 		return;
 	if (cmp->synced) {
 		heal_attempts(c, app->name, -1);
@@ -140,12 +161,78 @@ static void auto_sync(cap_controller *c, const cap_app *app, const ctl_compare *
 	cap_value_object_set(patch, "operation", cap_app_operation_new(&req));
 	int rc = ctl_patch_app(c, app->name, patch);
 	cap_value_free(patch);
+	if (!rc)
+		autosync_pending(c, app->name, true);
 	if (rc)
 		cap_log_warn("cannot start automated sync", "app", app->name, "error",
 			     cap_error_last());
 	else
 		cap_log_info(attempted ? "initiated self-heal sync" : "initiated automated sync",
 			     "app", app->name, "revision", commit);
+}
+
+/* The finalizers of app without the resources finalizers, a new array. */
+static cap_value *other_finalizers(const cap_app *app)
+{
+	cap_value *out = cap_value_array(), *f;
+	size_t i;
+	CAP_VALUE_ARRAY_FOREACH(cap_value_dig(app->raw, "metadata", "finalizers", NULL), i, f)
+	{
+		const char *s = cap_value_get_string(f);
+		if (s && strcmp(s, CAP_APP_FINALIZER_RESOURCES) &&
+		    strcmp(s, CAP_APP_FINALIZER_RESOURCES_BACKGROUND))
+			cap_value_array_append(out, cap_value_ref(f));
+	}
+	return out;
+}
+
+/*
+ * A deleted Application with the resources finalizer (a cascading delete): delete its top-level
+ * objects, wait until the cache saw them go, then drop the finalizer so the deletion completes.
+ */
+static void finalize(cap_controller *c, const cap_app *app)
+{
+	if (!app->has_resources_finalizer)
+		return;
+	bool background = false;
+	cap_value *f, *objs = NULL, *obj;
+	size_t i, remaining = 0;
+	CAP_VALUE_ARRAY_FOREACH(cap_value_dig(app->raw, "metadata", "finalizers", NULL), i, f)
+	background |= !strcmp(cap_value_get_string(f) ?: "", CAP_APP_FINALIZER_RESOURCES_BACKGROUND);
+	cap_cache_app_objects(&objs, c->cache, app->name);
+	CAP_VALUE_ARRAY_FOREACH(objs, i, obj)
+	{
+		cap_value *meta = cap_value_object_get(obj, "metadata");
+		if (cap_value_array_len(cap_value_object_get(meta, "ownerReferences")))
+			continue;
+		remaining++;
+		if (cap_value_object_get(meta, "deletionTimestamp"))
+			continue;
+		cap_kube_key key = CAP_KUBE_KEY_INIT;
+		cap_kube_delete_options d = {0};
+		d.propagation_policy = background ? "Background" : "Foreground";
+		int rc = cap_kube_key_from_object(&key, obj);
+		if (!rc && (rc = cap_kube_delete(c->client, &key, &d)) && rc != CAP_ENOTFOUND)
+			cap_log_warn("cannot delete application resource", "app", app->name,
+				     "resource", key.name, "error", cap_error_last());
+		cap_kube_key_release(&key);
+	}
+	cap_value_free(objs);
+	if (remaining) {
+		ctl_refresh_later(c, app->name, 1000);
+		return;
+	}
+	cap_value *patch = cap_value_object(), *meta = cap_value_object();
+	cap_value_object_set(meta, "finalizers", other_finalizers(app));
+	cap_value_object_set(patch, "metadata", meta);
+	if (ctl_patch_app(c, app->name, patch) && cap_error_last_code() != CAP_ENOTFOUND) {
+		cap_log_warn("cannot remove the resources finalizer", "app", app->name, "error",
+			     cap_error_last());
+		ctl_refresh_later(c, app->name, 1000);
+	} else {
+		cap_log_info("application resources deleted", "app", app->name);
+	}
+	cap_value_free(patch);
 }
 
 void ctl_refresh(const char *name, void *ctx)
@@ -163,6 +250,11 @@ void ctl_refresh(const char *name, void *ctx)
 	cap_value_free(obj);
 	if (rc) {
 		cap_log_warn("cannot read application", "app", name, "error", cap_error_last());
+		return;
+	}
+	if (app.deletion_timestamp) {
+		finalize(c, &app);
+		cap_app_release(&app);
 		return;
 	}
 	cap_time_format_rfc3339(now, cap_time_wall_s());

@@ -1,0 +1,131 @@
+# capstan run over an application's life: drift noticed within a second, pruning (and
+# Prune=false), rollback to a history entry, retries of a failing sync, and cascading deletion
+# through the resources finalizer.
+source "$(dirname "$0")/../lib/e2e.sh"
+
+if [[ ! -x "$CAP_BIN_DIR/drydock" || ! -x "$CAP_BIN_DIR/capstan" ]] || ! command -v kubectl >/dev/null; then
+	echo "drydock, capstan or kubectl missing; skipping"
+	exit 0
+fi
+
+KC="$E2E_TMP/kubeconfig"
+"$CAP_BIN_DIR/drydock" --kubeconfig "$KC" --controller-delay-ms 100 2>"$E2E_TMP/drydock.log" &
+dd_pid=$!
+e2e_cleanup_hooks+=("kill $dd_pid 2>/dev/null; wait $dd_pid 2>/dev/null")
+for _ in $(seq 100); do
+	[[ -s "$KC" ]] && break
+	sleep 0.05
+done
+export KUBECONFIG="$KC"
+k() { kubectl --cache-dir "$E2E_TMP/kcache" "$@"; }
+wait_until() {
+	local deadline=$((SECONDS + $1))
+	shift
+	until "$@" >/dev/null 2>&1; do
+		((SECONDS >= deadline)) && return 1
+		sleep 0.05
+	done
+}
+app() { k get application -n argocd "$1" -o "jsonpath=$2" 2>/dev/null; }
+app_is() { [[ "$(app "$1" "$2")" == "$3" ]]; }
+
+capstan admin install --kubeconfig "$KC" >/dev/null 2>&1
+
+REPO="$E2E_TMP/repo"
+gitc() { git -C "$REPO" -c user.name=e2e -c user.email=e2e@capstan.invalid "$@"; }
+git init -q -b main "$REPO"
+mkdir "$REPO/app"
+cm() { printf 'apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: %s\n%bdata:\n  v: "%s"\n' "$@"; }
+cm one "" 1 >"$REPO/app/one.yaml"
+cm two "" 1 >"$REPO/app/two.yaml"
+cm keep "  annotations:\n    argocd.argoproj.io/sync-options: Prune=false\n" 1 >"$REPO/app/keep.yaml"
+gitc add -A
+gitc commit -qm v1
+v1="$(git -C "$REPO" rev-parse HEAD)"
+
+k apply -f - >/dev/null <<EOF
+apiVersion: argoproj.io/v1alpha1
+kind: Application
+metadata:
+  name: life
+  namespace: argocd
+  finalizers: [resources-finalizer.argocd.argoproj.io]
+spec:
+  project: default
+  source: {repoURL: "file://$REPO", path: app, targetRevision: main}
+  destination: {server: "https://kubernetes.default.svc", namespace: life}
+  syncPolicy:
+    automated: {prune: true}
+    syncOptions: [CreateNamespace=true]
+    retry: {limit: 2, backoff: {duration: 1s, factor: 1}}
+EOF
+
+capstan run --kubeconfig "$KC" --resync 60s --listen "" >"$E2E_TMP/capstan.log" 2>&1 &
+cap_pid=$!
+e2e_cleanup_hooks+=("kill $cap_pid 2>/dev/null; wait $cap_pid 2>/dev/null")
+
+check "automated sync deploys the app" wait_until 20 app_is life '{.status.sync.status}' Synced
+check "objects exist" k get cm -n life one two keep
+
+# drift: a live edit is seen through the watch well before the 60 s resync
+k patch cm -n life one --type merge -p '{"data":{"v":"drifted"}}' >/dev/null
+t0=$SECONDS
+check "drift is noticed within a second or two" wait_until 3 \
+	app_is life '{.status.sync.status}' OutOfSync
+check_eq "the drifted object is named" "one" \
+	"$(app life '{.status.resources[?(@.status=="OutOfSync")].name}')"
+check "without self-heal, the drift stays" test "$(k get cm -n life one -o 'jsonpath={.data.v}')" = drifted
+echo "drift seen after $((SECONDS - t0)) s"
+
+# pruning: files removed from Git go away, except Prune=false
+git -C "$REPO" rm -q app/two.yaml app/keep.yaml
+gitc commit -qm "drop two and keep"
+v2="$(git -C "$REPO" rev-parse HEAD)"
+k annotate application -n argocd life argocd.argoproj.io/refresh=normal >/dev/null
+check "auto-sync prunes what Git dropped" wait_until 20 bash -c \
+	"! kubectl --cache-dir '$E2E_TMP/kcache' get cm -n life two"
+check "Prune=false keeps its object" k get cm -n life keep
+check_eq "prune results are recorded" "Pruned PruneSkipped" \
+	"$(app life '{.status.operationState.syncResult.resources[?(@.name=="two")].status} {.status.operationState.syncResult.resources[?(@.name=="keep")].status}')"
+check_eq "the kept object still asks to be pruned" "true" \
+	"$(app life '{.status.resources[?(@.name=="keep")].requiresPruning}')"
+
+# rollback: a sync of the first history entry's revision and source
+k patch application -n argocd life --type merge -p '{"spec":{"syncPolicy":{"automated":null}}}' >/dev/null
+src="$(app life '{.status.history[0].source}')"
+k patch application -n argocd life --type merge -p "{\"operation\":{\"sync\":{\"revision\":\"$v1\",\"source\":$src},\"initiatedBy\":{\"username\":\"e2e\"}}}" >/dev/null
+check "rollback brings back the first revision" wait_until 20 app_is life \
+	'{.status.operationState.phase}/{.status.operationState.syncResult.revision}' "Succeeded/$v1"
+check "rolled-back object is back" k get cm -n life two
+check_eq "history holds the rollback last" "$v1" \
+	"$(app life '{.status.history[-1:].revision}')"
+check "app is OutOfSync with main after a rollback" wait_until 10 \
+	app_is life '{.status.sync.status}/{.status.sync.revision}' "OutOfSync/$v2"
+
+# retries: an object the server rejects fails each attempt until the limit
+cat >"$REPO/app/bad.yaml" <<'EOF'
+apiVersion: apps/v1
+kind: Deployment
+metadata: {name: bad}
+spec:
+  selector: {matchLabels: {app: one}}
+  template:
+    metadata: {labels: {app: two}}
+    spec: {containers: [{name: c, image: x}]}
+EOF
+gitc add -A
+gitc commit -qm bad
+k patch application -n argocd life --type merge \
+	-p '{"operation":{"sync":{"revision":"main"},"initiatedBy":{"username":"e2e"},"retry":{"limit":2,"backoff":{"duration":"1s","factor":1}}}}' >/dev/null
+check "a failing sync is retried" wait_until 15 bash -c \
+	"kubectl --cache-dir '$E2E_TMP/kcache' get application -n argocd life -o 'jsonpath={.status.operationState.message}' | grep -q 'Retrying attempt #1'"
+check "retries end in Failed" wait_until 20 app_is life '{.status.operationState.phase}' Failed
+check_eq "retry count is kept" 2 "$(app life '{.status.operationState.retryCount}')"
+check_eq "operation is cleared after the last retry" "" "$(app life '{.operation}')"
+
+# cascading deletion through the resources finalizer
+k delete application -n argocd life --wait=false >/dev/null
+check "finalizer deletes the app's objects" wait_until 20 bash -c \
+	"! kubectl --cache-dir '$E2E_TMP/kcache' get cm -n life one"
+check "the Application goes away" wait_until 20 bash -c \
+	"! kubectl --cache-dir '$E2E_TMP/kcache' get application -n argocd life"
