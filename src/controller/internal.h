@@ -6,7 +6,9 @@
 #include <stdint.h>
 
 #include "app/application.h"
+#include "app/project.h"
 #include "app/settings.h"
+#include "base/buf.h"
 #include "base/hashmap.h"
 #include "base/workqueue.h"
 #include "cache/cache.h"
@@ -86,6 +88,16 @@ int ctl_patch_app(cap_controller *c, const char *name, const cap_value *patch);
  */
 int ctl_patch_status(cap_controller *c, const char *name, const cap_value *old,
 		     const cap_value *status_new, cap_value *extra);
+
+/*
+ * The app's AppProject (from the cluster cache) once the app's sources and destination pass
+ * its rules; errors carry Argo CD's messages ("Application referencing project X which does
+ * not exist", "application repo … is not permitted in project 'X'"). Release *out.
+ */
+int ctl_project_get(cap_controller *c, cap_project *out, const cap_app *app,
+		    const cap_settings_cluster *cluster);
+/* Appends a message per object whose kind the project forbids; returns how many. */
+int ctl_project_check_objects(cap_buf *out, const cap_project *p, const cap_value *objs);
 
 /* The status processor: one refresh of Application name. */
 void ctl_refresh(const char *name, void *ctx);

@@ -126,6 +126,13 @@ static const char *run_sync(op_run *run, const cap_app *app, cap_buf *message,
 	const cap_app_operation *op = &app->operation;
 	cap_value *desired = NULL, *want = NULL, *live = NULL;
 	ctl_compare cmp = {0};
+	const cap_settings_cluster *cluster = NULL;
+	cap_project proj;
+	if (cap_settings_resolve_destination(&cluster, &c->settings, &app->destination) ||
+	    ctl_project_get(c, &proj, app, cluster)) {
+		cap_buf_puts(message, cap_error_last());
+		return CAP_APP_PHASE_FAILED;
+	}
 	/* a user asking to sync a branch means its newest commit: ask the remote again */
 	bool refetch = !op->revision || !cap_git_is_commit_sha(op->revision);
 	int rc = ctl_desired(c, &desired, run->commit, app, run->source, op->revision, refetch,
@@ -133,8 +140,20 @@ static const char *run_sync(op_run *run, const cap_app *app, cap_buf *message,
 	if (rc) {
 		cap_buf_printf(message, "ComparisonError: failed to generate manifest: %s",
 			       cap_error_last());
+		cap_project_release(&proj);
 		return CAP_APP_PHASE_ERROR;
 	}
+	cap_buf denied = CAP_BUF_INIT;
+	int bad = ctl_project_check_objects(&denied, &proj, desired);
+	cap_project_release(&proj);
+	if (bad) {
+		cap_buf_printf(message, "one or more synchronization tasks are not valid: %s",
+			       denied.ptr);
+		cap_buf_release(&denied);
+		cap_value_free(desired);
+		return CAP_APP_PHASE_FAILED;
+	}
+	cap_buf_release(&denied);
 	ctl_compare_run(c, &cmp, app, desired);
 	want = selected(op, desired);
 	live = selected(op, cmp.live);

@@ -15,7 +15,8 @@
 #define AUTOSYNC_PENDING_MS 10000 /* how long an operation we wrote may stay unseen */
 
 /* Members of status a refresh owns; reconciledAt is judged apart. */
-static const char *const owned[] = {"sync", "health", "resources", "conditions", "summary"};
+static const char *const owned[] = {"sync",    "health",	   "resources",
+				    "conditions", "summary", "controllerNamespace"};
 
 static bool status_changed(const cap_value *old, const cap_value *new_status)
 {
@@ -263,22 +264,30 @@ void ctl_refresh(const char *name, void *ctx)
 	cap_value *spec = cap_value_object_get(app.raw, "spec");
 	cap_value *dest = cap_value_object_get(spec, "destination");
 	const cap_settings_cluster *cluster = NULL;
-	cap_buf err = CAP_BUF_INIT;
+	cap_buf err = CAP_BUF_INIT, spec_err = CAP_BUF_INIT;
+	cap_project proj;
+	bool have_proj = false;
 
 	if (app.sources) {
-		cap_buf_puts(&err, "multi-source applications are not supported by this controller");
+		cap_buf_puts(&spec_err,
+			     "multi-source applications are not supported by this controller");
 	} else if (cap_settings_resolve_destination(&cluster, &c->settings, &app.destination)) {
-		cap_buf_puts(&err, cap_error_last());
+		cap_buf_puts(&spec_err, cap_error_last());
 	} else if (!cluster->in_cluster) {
-		cap_buf_printf(&err, "cluster '%s' is not managed by this controller",
+		cap_buf_printf(&spec_err, "cluster '%s' is not managed by this controller",
 			       cluster->server);
-	} else if ((rc = ctl_desired(c, &desired, commit, &app, app.source, NULL, refresh, hard))) {
+	} else if (ctl_project_get(c, &proj, &app, cluster)) {
+		cap_buf_puts(&spec_err, cap_error_last());
+	} else if ((have_proj = true),
+		   (rc = ctl_desired(c, &desired, commit, &app, app.source, NULL, refresh, hard))) {
 		cap_buf_printf(&err, "failed to generate manifest for source 1 of 1: %s",
 			       cap_error_last());
 	} else {
 		ctl_compare_run(c, &cmp, &app, desired);
 		compared = true;
 	}
+	if (spec_err.len)
+		cap_buf_puts(&err, spec_err.ptr);
 
 	if (compared) {
 		cap_value_object_set(status, "sync",
@@ -292,13 +301,16 @@ void ctl_refresh(const char *name, void *ctx)
 		cap_value_object_set(summary, "images", cap_app_status_images(cmp.live));
 		cap_value_object_set(status, "summary", summary);
 		set_condition(status, "ComparisonError", NULL, now);
+		set_condition(status, "InvalidSpecError", NULL, now);
 	} else {
 		cap_value_object_set(status, "sync",
 				     cap_app_status_sync(CAP_APP_SYNC_UNKNOWN, NULL, NULL,
 							 app.source, NULL, dest,
 							 app.ignore_differences));
-		set_condition(status, "ComparisonError", err.ptr, now);
+		set_condition(status, "ComparisonError", spec_err.len ? NULL : err.ptr, now);
+		set_condition(status, "InvalidSpecError", spec_err.len ? spec_err.ptr : NULL, now);
 	}
+	cap_value_object_set(status, "controllerNamespace", cap_value_string(c->namespace));
 	if (status_changed(app.status, status) || refresh || !reconciled_recently(c, app.status))
 		cap_value_object_set(status, "reconciledAt", cap_value_string(now));
 
@@ -328,6 +340,9 @@ void ctl_refresh(const char *name, void *ctx)
 	ctl_refresh_later(c, name, c->resync_ms + jitter);
 
 	cap_buf_release(&err);
+	cap_buf_release(&spec_err);
+	if (have_proj)
+		cap_project_release(&proj);
 	ctl_compare_release(&cmp);
 	cap_value_free(desired);
 	cap_value_free(status);

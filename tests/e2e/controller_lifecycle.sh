@@ -1,6 +1,6 @@
 # capstan run over an application's life: drift noticed within a second, pruning (and
 # Prune=false), rollback to a history entry, retries of a failing sync, and cascading deletion
-# through the resources finalizer.
+# through the resources finalizer, AppProject rules.
 source "$(dirname "$0")/../lib/e2e.sh"
 
 if [[ ! -x "$CAP_BIN_DIR/drydock" || ! -x "$CAP_BIN_DIR/capstan" ]] || ! command -v kubectl >/dev/null; then
@@ -122,6 +122,43 @@ check "a failing sync is retried" wait_until 15 bash -c \
 check "retries end in Failed" wait_until 20 app_is life '{.status.operationState.phase}' Failed
 check_eq "retry count is kept" 2 "$(app life '{.status.operationState.retryCount}')"
 check_eq "operation is cleared after the last retry" "" "$(app life '{.operation}')"
+
+# projects: a missing project and a forbidden kind
+k apply -f - >/dev/null <<EOF
+apiVersion: argoproj.io/v1alpha1
+kind: Application
+metadata: {name: orphan, namespace: argocd}
+spec:
+  project: nowhere
+  source: {repoURL: "file://$REPO", path: app, targetRevision: main}
+  destination: {server: "https://kubernetes.default.svc", namespace: life}
+---
+apiVersion: argoproj.io/v1alpha1
+kind: AppProject
+metadata: {name: strict, namespace: argocd}
+spec:
+  sourceRepos: ['*']
+  destinations: [{server: '*', namespace: '*'}]
+  namespaceResourceBlacklist: [{group: '', kind: ConfigMap}]
+---
+apiVersion: argoproj.io/v1alpha1
+kind: Application
+metadata: {name: strict, namespace: argocd}
+spec:
+  project: strict
+  source: {repoURL: "file://$REPO", path: app, targetRevision: main}
+  destination: {server: "https://kubernetes.default.svc", namespace: strict}
+EOF
+check "missing project is an InvalidSpecError" wait_until 10 bash -c \
+	"kubectl --cache-dir '$E2E_TMP/kcache' get application -n argocd orphan -o 'jsonpath={.status.conditions[?(@.type==\"InvalidSpecError\")].message}' | grep -q 'project nowhere which does not exist'"
+k patch application -n argocd strict --type merge \
+	-p '{"operation":{"sync":{},"initiatedBy":{"username":"e2e"}}}' >/dev/null
+check "a kind the project forbids fails the sync" wait_until 15 app_is strict \
+	'{.status.operationState.phase}' Failed
+check "the message names the forbidden kind" grep -q 'resource :ConfigMap is not permitted in project strict' \
+	<<<"$(app strict '{.status.operationState.message}')"
+check "nothing of a refused sync is applied" bash -c \
+	"! kubectl --cache-dir '$E2E_TMP/kcache' get cm -n strict one"
 
 # cascading deletion through the resources finalizer
 k delete application -n argocd life --wait=false >/dev/null
