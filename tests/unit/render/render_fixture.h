@@ -45,10 +45,19 @@ static inline int fx_render(cap_value **out, const char *root, const char *sourc
 	return fx_render_full(out, root, source_json, "app", "ns", CAP_TRACK_ANNOTATION, NULL);
 }
 
-/* The fixture folder tests/fixtures/render as a path. */
-static inline void fx_root(cap_buf *out)
+/* The fixture folder tests/fixtures/render as a path, built once and kept for the process. */
+static inline const char *fx_fixture_root(void)
 {
-	cap_test_fixture_path(out, "render");
+	static cap_buf root = CAP_BUF_INIT;
+	if (!root.len)
+		cap_test_fixture_path(&root, "render");
+	return root.ptr;
+}
+
+/* Renders the spec.source JSON against the fixture folder, as fx_render does. */
+static inline int fx_render_fixture(cap_value **out, const char *source_json)
+{
+	return fx_render(out, fx_fixture_root(), source_json);
 }
 
 /* The object of that kind and name, borrowed, or NULL. */
@@ -77,6 +86,17 @@ static inline void fx_write(const char *dir, const char *name, const char *text)
 		fail_msg("cannot write %s", path.ptr);
 	cap_buf_release(&path);
 	cap_buf_release(&data);
+}
+
+/* Writes an executable script at dir/name, a stand-in for helm or kustomize; *out (replaced)
+ * receives its path. */
+static inline void fx_write_script(cap_buf *out, const char *dir, const char *name,
+				   const char *text)
+{
+	fx_write(dir, name, text);
+	cap_buf_clear(out);
+	cap_buf_printf(out, "%s/%s", dir, name);
+	cap_test_run(NULL, "chmod +x '%s'", out->ptr);
 }
 
 /* Asserts that the last error mentions every given fragment. */

@@ -118,17 +118,15 @@ static void keys_change_with_every_option(void **state)
 static void renders_once_then_hits_and_hard_refresh_renders(void **state)
 {
 	cap_render_cache *c = NULL;
-	cap_buf root = CAP_BUF_INIT;
 	cap_value *raw = NULL, *objs = NULL;
 	cap_render_source src;
 	bool hit = true;
-	fx_root(&root);
 	const char *json = "{\"repoURL\":\"local\",\"path\":\"dir\"}";
 	assert_int_equal(cap_json_parse(&raw, json, strlen(json), "t", NULL), 0);
 	assert_int_equal(cap_render_source_parse(&src, raw), 0);
 	cap_render_request req = {0};
 	req.source = &src;
-	req.repo_root = root.ptr;
+	req.repo_root = fx_fixture_root();
 	req.app_name = "d";
 	req.dest_namespace = "n";
 	assert_int_equal(cap_render_cache_new(&c, NULL), 0);
@@ -161,7 +159,6 @@ static void renders_once_then_hits_and_hard_refresh_renders(void **state)
 	cap_render_source_release(&src);
 	cap_value_free(raw);
 	cap_render_cache_free(c);
-	cap_buf_release(&root);
 }
 
 typedef struct worker {
@@ -269,14 +266,12 @@ static void renders_run_in_parallel_and_duplicates_wait(void **state)
 	slow_call calls[6];
 	cap_test_mkdtemp(&dir);
 	cap_buf_printf(&log, "%s/runs.log", dir.ptr);
-	cap_buf_printf(&helm, "%s/slow-helm", dir.ptr);
 	cap_buf body = CAP_BUF_INIT;
 	cap_buf_printf(&body,
 		       "#!/bin/sh\necho run >> '%s'\nsleep 0.4\nprintf 'apiVersion: v1\\nkind: "
 		       "ConfigMap\\nmetadata:\\n  name: c\\n'\n",
 		       log.ptr);
-	fx_write(dir.ptr, "slow-helm", body.ptr);
-	cap_test_run(NULL, "chmod +x '%s'", helm.ptr);
+	fx_write_script(&helm, dir.ptr, "slow-helm", body.ptr);
 	for (int i = 0; i < 4; i++) {
 		char p[32];
 		snprintf(p, sizeof(p), "c%d/Chart.yaml", i);

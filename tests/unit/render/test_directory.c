@@ -16,42 +16,37 @@ static const char *kinds_and_names(cap_buf *out, const cap_value *objs)
 
 static void top_level_files_in_name_order(void **state)
 {
-	cap_buf root = CAP_BUF_INIT, names = CAP_BUF_INIT;
+	cap_buf names = CAP_BUF_INIT;
 	cap_value *objs = NULL;
-	fx_root(&root);
-	assert_int_equal(fx_render(&objs, root.ptr, "{\"path\":\"dir\"}"), 0);
+	assert_int_equal(fx_render_fixture(&objs, "{\"path\":\"dir\"}"), 0);
 	/* cm.yaml, role.yml, svc.json; values.yaml and README.md are not manifests */
 	assert_string_equal(kinds_and_names(&names, objs),
 			    "ConfigMap/top ClusterRole/reader Service/web");
 	cap_value_free(objs);
-	cap_buf_release(&root);
 	cap_buf_release(&names);
 }
 
 static void recurse_walks_subfolders_and_flattens_lists(void **state)
 {
-	cap_buf root = CAP_BUF_INIT, names = CAP_BUF_INIT;
+	cap_buf names = CAP_BUF_INIT;
 	cap_value *objs = NULL;
-	fx_root(&root);
 	assert_int_equal(
-	    fx_render(&objs, root.ptr, "{\"path\":\"dir\",\"directory\":{\"recurse\":true}}"), 0);
+	    fx_render_fixture(&objs, "{\"path\":\"dir\",\"directory\":{\"recurse\":true}}"), 0);
 	assert_string_equal(
 	    kinds_and_names(&names, objs),
 	    "ConfigMap/top ConfigMap/item-a ConfigMap/item-b ClusterRole/reader "
 	    "Secret/deep Deployment/nested ConfigMap/skipped-by-exclude Service/web");
 	cap_value_free(objs);
-	cap_buf_release(&root);
 	cap_buf_release(&names);
 }
 
 static void include_and_exclude_match_relative_paths(void **state)
 {
-	cap_buf root = CAP_BUF_INIT, names = CAP_BUF_INIT;
+	cap_buf names = CAP_BUF_INIT;
 	cap_value *objs = NULL;
-	fx_root(&root);
 	assert_int_equal(
-	    fx_render(
-		&objs, root.ptr,
+	    fx_render_fixture(
+		&objs,
 		"{\"path\":\"dir\",\"directory\":{\"recurse\":true,\"include\":\"{sub/*,*.json}\","
 		"\"exclude\":\"*skip*\"}}"),
 	    0);
@@ -59,24 +54,21 @@ static void include_and_exclude_match_relative_paths(void **state)
 			    "Secret/deep Deployment/nested Service/web");
 	cap_value_free(objs);
 	/* exclude wins over include */
-	assert_int_equal(fx_render(&objs, root.ptr,
-				   "{\"path\":\"dir\",\"directory\":{\"include\":\"*.yaml\","
-				   "\"exclude\":\"cm.yaml\"}}"),
-			 0);
+	assert_int_equal(
+	    fx_render_fixture(&objs, "{\"path\":\"dir\",\"directory\":{\"include\":\"*.yaml\","
+				     "\"exclude\":\"cm.yaml\"}}"),
+	    0);
 	assert_int_equal(cap_value_array_len(objs), 0);
 	cap_value_free(objs);
-	cap_buf_release(&root);
 	cap_buf_release(&names);
 }
 
 static void jsonnet_gets_ext_vars_tlas_and_libs(void **state)
 {
-	cap_buf root = CAP_BUF_INIT;
 	cap_value *objs = NULL;
-	fx_root(&root);
 	assert_int_equal(
-	    fx_render(
-		&objs, root.ptr,
+	    fx_render_fixture(
+		&objs,
 		"{\"path\":\"jsonnet\",\"directory\":{\"include\":\"main.jsonnet\",\"jsonnet\":{"
 		"\"extVars\":[{\"name\":\"name\",\"value\":\"cfg-$ARGOCD_APP_NAME\"},{\"name\":"
 		"\"num\",\"value\":\"41\",\"code\":true}],\"tlas\":[{\"name\":\"replicas\","
@@ -90,24 +82,20 @@ static void jsonnet_gets_ext_vars_tlas_and_libs(void **state)
 	assert_string_equal(cap_value_dig_string(cm, "data", "replicas", NULL), "5");
 	assert_string_equal(cap_value_dig_string(cm, "data", "code", NULL), "42");
 	cap_value_free(objs);
-	cap_buf_release(&root);
 }
 
 static void jsonnet_single_object_and_build_env(void **state)
 {
-	cap_buf root = CAP_BUF_INIT;
 	cap_value *objs = NULL;
-	fx_root(&root);
 	/* ARGOCD_APP_NAME is only a variable for substitution, so std.extVar fails without it */
 	assert_int_equal(
-	    fx_render(&objs, root.ptr,
-		      "{\"path\":\"jsonnet\",\"directory\":{\"include\":\"single.jsonnet\","
-		      "\"jsonnet\":{\"extVars\":[{\"name\":\"ARGOCD_APP_NAME\",\"value\":"
-		      "\"${ARGOCD_APP_NAME}\"}]}}}"),
+	    fx_render_fixture(&objs,
+			      "{\"path\":\"jsonnet\",\"directory\":{\"include\":\"single.jsonnet\","
+			      "\"jsonnet\":{\"extVars\":[{\"name\":\"ARGOCD_APP_NAME\",\"value\":"
+			      "\"${ARGOCD_APP_NAME}\"}]}}}"),
 	    0);
 	assert_non_null(fx_find(objs, "ConfigMap", "single-app"));
 	cap_value_free(objs);
-	cap_buf_release(&root);
 }
 
 static void jsonnet_errors_name_the_file(void **state)
@@ -294,15 +282,12 @@ static void out_of_bounds_symlinks_are_refused(void **state)
 
 static void app_paths_must_exist_inside_the_repository(void **state)
 {
-	cap_buf root = CAP_BUF_INIT;
 	cap_value *objs = NULL;
-	fx_root(&root);
-	assert_int_equal(fx_render(&objs, root.ptr, "{\"path\":\"nope\"}"), CAP_ENOTFOUND);
+	assert_int_equal(fx_render_fixture(&objs, "{\"path\":\"nope\"}"), CAP_ENOTFOUND);
 	FX_ERROR_HAS("cannot render 'nope': app path does not exist");
-	assert_int_equal(fx_render(&objs, root.ptr, "{\"path\":\"../../..\"}"), CAP_EPERM);
+	assert_int_equal(fx_render_fixture(&objs, "{\"path\":\"../../..\"}"), CAP_EPERM);
 	FX_ERROR_HAS("outside repository root");
-	assert_int_equal(fx_render(&objs, root.ptr, "{\"path\":\"/dir/cm.yaml\"}"), CAP_ENOTFOUND);
-	cap_buf_release(&root);
+	assert_int_equal(fx_render_fixture(&objs, "{\"path\":\"/dir/cm.yaml\"}"), CAP_ENOTFOUND);
 }
 
 /* Random bytes and mangled manifests: every render ends with objects or an error, never a crash. */
@@ -376,15 +361,11 @@ static void detects_tools_like_argo_cd(void **state)
 
 static void explicit_directory_block_beats_detection(void **state)
 {
-	cap_buf root = CAP_BUF_INIT;
 	cap_value *objs = NULL;
-	fx_root(&root);
 	/* the chart folder read as plain files: values.yaml ignored, templates not recursed */
-	assert_int_equal(fx_render(&objs, root.ptr, "{\"path\":\"helm/chart\",\"directory\":{}}"),
-			 0);
+	assert_int_equal(fx_render_fixture(&objs, "{\"path\":\"helm/chart\",\"directory\":{}}"), 0);
 	assert_int_equal(cap_value_array_len(objs), 0);
 	cap_value_free(objs);
-	cap_buf_release(&root);
 }
 
 int main(void)

@@ -63,12 +63,11 @@ static void guestbook_chart_matches_helm_template(void **state)
 
 static void fixture_chart_matches_helm_template_with_options(void **state)
 {
-	cap_buf root = CAP_BUF_INIT, chart = CAP_BUF_INIT, cmd = CAP_BUF_INIT;
+	cap_buf chart = CAP_BUF_INIT, cmd = CAP_BUF_INIT;
 	cap_value *objs = NULL;
-	fx_root(&root);
 	cap_test_fixture_path(&chart, "render/helm/chart");
 	assert_int_equal(
-	    render_plain(&objs, root.ptr,
+	    render_plain(&objs, fx_fixture_root(),
 			 "{\"path\":\"helm/chart\",\"helm\":{\"releaseName\":\"r\",\"namespace\":"
 			 "\"hn\",\"valueFiles\":[\"values-prod.yaml\"],\"parameters\":[{\"name\":"
 			 "\"image\",\"value\":\"busybox\"}],\"kubeVersion\":\"1.29.0\","
@@ -85,21 +84,18 @@ static void fixture_chart_matches_helm_template_with_options(void **state)
 	assert_string_equal(dep_meta(objs, "r-web", "annotations", "has-monitoring"), "true");
 	cap_value_free(objs);
 	cap_value_free(want);
-	cap_buf_release(&root);
 	cap_buf_release(&chart);
 	cap_buf_release(&cmd);
 }
 
 static void value_files_then_values_then_parameters(void **state)
 {
-	cap_buf root = CAP_BUF_INIT;
 	cap_value *objs = NULL;
-	fx_root(&root);
 	assert_int_equal(
-	    fx_render(&objs, root.ptr,
-		      "{\"path\":\"helm/chart\",\"helm\":{\"valueFiles\":[\"values-prod.yaml\"],"
-		      "\"values\":\"tier: from-values\\nlabel: from-values\\n\",\"parameters\":[{"
-		      "\"name\":\"label\",\"value\":\"from-param\"}]}}"),
+	    fx_render_fixture(
+		&objs, "{\"path\":\"helm/chart\",\"helm\":{\"valueFiles\":[\"values-prod.yaml\"],"
+		       "\"values\":\"tier: from-values\\nlabel: from-values\\n\",\"parameters\":[{"
+		       "\"name\":\"label\",\"value\":\"from-param\"}]}}"),
 	    0);
 	/* release name defaults to the app name */
 	assert_string_equal(dep_meta(objs, "app-web", "labels", "tier"), "from-values");
@@ -109,23 +105,20 @@ static void value_files_then_values_then_parameters(void **state)
 			 2);
 	cap_value_free(objs);
 	/* valuesObject wins over values */
-	assert_int_equal(fx_render(&objs, root.ptr,
-				   "{\"path\":\"helm/chart\",\"helm\":{\"values\":\"tier: text\","
-				   "\"valuesObject\":{\"tier\":\"object\"}}}"),
-			 0);
+	assert_int_equal(
+	    fx_render_fixture(&objs, "{\"path\":\"helm/chart\",\"helm\":{\"values\":\"tier: text\","
+				     "\"valuesObject\":{\"tier\":\"object\"}}}"),
+	    0);
 	assert_string_equal(dep_meta(objs, "app-web", "labels", "tier"), "object");
 	cap_value_free(objs);
-	cap_buf_release(&root);
 }
 
 static void force_string_commas_and_file_parameters(void **state)
 {
-	cap_buf root = CAP_BUF_INIT;
 	cap_value *objs = NULL;
-	fx_root(&root);
 	assert_int_equal(
-	    fx_render(
-		&objs, root.ptr,
+	    fx_render_fixture(
+		&objs,
 		"{\"path\":\"helm/chart\",\"helm\":{\"parameters\":[{\"name\":\"replicas\","
 		"\"value\":\"3\",\"forceString\":true},{\"name\":\"tier\",\"value\":\"a,b\"}],"
 		"\"fileParameters\":[{\"name\":\"note\",\"path\":\"../env/note.txt\"}]}}"),
@@ -135,22 +128,19 @@ static void force_string_commas_and_file_parameters(void **state)
 	assert_string_equal(dep_meta(objs, "app-web", "annotations", "note"),
 			    "a note, with a comma\n");
 	cap_value_free(objs);
-	assert_int_equal(fx_render(&objs, root.ptr,
-				   "{\"path\":\"helm/chart\",\"helm\":{\"parameters\":[{\"name\":"
-				   "\"replicas\",\"value\":\"3\"}]}}"),
-			 0);
+	assert_int_equal(
+	    fx_render_fixture(&objs, "{\"path\":\"helm/chart\",\"helm\":{\"parameters\":[{\"name\":"
+				     "\"replicas\",\"value\":\"3\"}]}}"),
+	    0);
 	assert_string_equal(dep_meta(objs, "app-web", "annotations", "replicas-kind"), "int64");
 	cap_value_free(objs);
-	cap_buf_release(&root);
 }
 
 static void crds_tracking_and_namespaces(void **state)
 {
-	cap_buf root = CAP_BUF_INIT;
 	cap_value *objs = NULL;
-	fx_root(&root);
-	assert_int_equal(fx_render_full(&objs, root.ptr, "{\"path\":\"helm/chart\"}", "team_shop",
-					"shop", CAP_TRACK_ANNOTATION, NULL),
+	assert_int_equal(fx_render_full(&objs, fx_fixture_root(), "{\"path\":\"helm/chart\"}",
+					"team_shop", "shop", CAP_TRACK_ANNOTATION, NULL),
 			 0);
 	cap_value *crd = fx_find(objs, "CustomResourceDefinition", "widgets.example.com");
 	assert_non_null(crd);
@@ -164,73 +154,63 @@ static void crds_tracking_and_namespaces(void **state)
 						 "argocd.argoproj.io/tracking-id", NULL),
 			    "team_shop:example.com/Widget:shop/shop-widget");
 	cap_value_free(objs);
-	assert_int_equal(fx_render(&objs, root.ptr,
-				   "{\"path\":\"helm/chart\",\"helm\":{\"skipCrds\":"
-				   "true}}"),
+	assert_int_equal(fx_render_fixture(&objs, "{\"path\":\"helm/chart\",\"helm\":{\"skipCrds\":"
+						  "true}}"),
 			 0);
 	assert_null(fx_find(objs, "CustomResourceDefinition", "widgets.example.com"));
 	cap_value_free(objs);
-	cap_buf_release(&root);
 }
 
 static void missing_value_files_fail_unless_ignored(void **state)
 {
-	cap_buf root = CAP_BUF_INIT;
 	cap_value *objs = NULL;
-	fx_root(&root);
-	assert_int_equal(fx_render(&objs, root.ptr,
-				   "{\"path\":\"helm/chart\",\"helm\":{\"valueFiles\":"
-				   "[\"missing.yaml\"]}}"),
+	assert_int_equal(fx_render_fixture(&objs,
+					   "{\"path\":\"helm/chart\",\"helm\":{\"valueFiles\":"
+					   "[\"missing.yaml\"]}}"),
 			 CAP_ENOTFOUND);
 	FX_ERROR_HAS("cannot render 'helm/chart': value file 'missing.yaml' not found");
 	assert_int_equal(
-	    fx_render(&objs, root.ptr,
-		      "{\"path\":\"helm/chart\",\"helm\":{\"valueFiles\":[\"missing.yaml\","
-		      "\"values-prod.yaml\"],\"ignoreMissingValueFiles\":true}}"),
+	    fx_render_fixture(&objs,
+			      "{\"path\":\"helm/chart\",\"helm\":{\"valueFiles\":[\"missing.yaml\","
+			      "\"values-prod.yaml\"],\"ignoreMissingValueFiles\":true}}"),
 	    0);
 	assert_string_equal(dep_meta(objs, "app-web", "labels", "tier"), "prod");
 	cap_value_free(objs);
-	cap_buf_release(&root);
 }
 
 static void value_files_cannot_leave_the_repository(void **state)
 {
-	cap_buf root = CAP_BUF_INIT;
 	cap_value *objs = NULL;
-	fx_root(&root);
 	assert_int_equal(
-	    fx_render(&objs, root.ptr,
-		      "{\"path\":\"helm/chart\",\"helm\":{\"valueFiles\":[\"../../../../../"
-		      "../../../../etc/passwd\"]}}"),
+	    fx_render_fixture(&objs,
+			      "{\"path\":\"helm/chart\",\"helm\":{\"valueFiles\":[\"../../../../../"
+			      "../../../../etc/passwd\"]}}"),
 	    CAP_EPERM);
 	FX_ERROR_HAS("resolved to outside repository root");
-	assert_int_equal(fx_render(&objs, root.ptr,
-				   "{\"path\":\"helm/chart\",\"helm\":{\"valueFiles\":"
-				   "[\"file:///etc/passwd\"]}}"),
+	assert_int_equal(fx_render_fixture(&objs,
+					   "{\"path\":\"helm/chart\",\"helm\":{\"valueFiles\":"
+					   "[\"file:///etc/passwd\"]}}"),
 			 CAP_EPERM);
 	FX_ERROR_HAS("URL scheme of value file 'file' is not allowed");
 	/* an absolute path is read from the repository root, as Argo CD does */
-	assert_int_equal(fx_render(&objs, root.ptr,
-				   "{\"path\":\"helm/chart\",\"helm\":{\"valueFiles\":"
-				   "[\"/helm/env/extra.yaml\"]}}"),
+	assert_int_equal(fx_render_fixture(&objs,
+					   "{\"path\":\"helm/chart\",\"helm\":{\"valueFiles\":"
+					   "[\"/helm/env/extra.yaml\"]}}"),
 			 0);
 	assert_string_equal(dep_meta(objs, "app-web", "labels", "tier"), "from-git-env");
 	cap_value_free(objs);
-	assert_int_equal(fx_render(&objs, root.ptr,
-				   "{\"path\":\"helm/chart\",\"helm\":{"
-				   "\"fileParameters\":[{\"name\":\"note\",\"path\":"
-				   "\"../../../../../../../../etc/hostname\"}]}}"),
+	assert_int_equal(fx_render_fixture(&objs, "{\"path\":\"helm/chart\",\"helm\":{"
+						  "\"fileParameters\":[{\"name\":\"note\",\"path\":"
+						  "\"../../../../../../../../etc/hostname\"}]}}"),
 			 CAP_EPERM);
 	FX_ERROR_HAS("file parameter 'note'");
-	cap_buf_release(&root);
 }
 
 static void ref_value_files_come_from_another_source(void **state)
 {
-	cap_buf root = CAP_BUF_INIT, other = CAP_BUF_INIT;
+	cap_buf other = CAP_BUF_INIT;
 	cap_value *raw = NULL, *objs = NULL;
 	cap_render_source src;
-	fx_root(&root);
 	cap_test_mkdtemp(&other);
 	fx_write(other.ptr, "envs/prod.yaml", "tier: from-ref\n");
 	const char *json = "{\"path\":\"helm/chart\",\"helm\":{\"valueFiles\":[\"$vals/envs/"
@@ -240,7 +220,7 @@ static void ref_value_files_come_from_another_source(void **state)
 	cap_render_ref refs[] = {{"vals", other.ptr}};
 	cap_render_request req = {0};
 	req.source = &src;
-	req.repo_root = root.ptr;
+	req.repo_root = fx_fixture_root();
 	req.app_name = "app";
 	req.refs = refs;
 	req.n_refs = 1;
@@ -254,7 +234,6 @@ static void ref_value_files_come_from_another_source(void **state)
 	cap_render_source_release(&src);
 	cap_value_free(raw);
 	cap_test_rmtree(other.ptr);
-	cap_buf_release(&root);
 	cap_buf_release(&other);
 }
 
@@ -278,53 +257,45 @@ static void failing_charts_report_helm_error(void **state)
 
 static void hung_or_chatty_tools_are_stopped(void **state)
 {
-	cap_buf root = CAP_BUF_INIT, dir = CAP_BUF_INIT, tool = CAP_BUF_INIT;
+	cap_buf dir = CAP_BUF_INIT, tool = CAP_BUF_INIT;
 	cap_value *objs = NULL;
 	cap_render_options opts = {0};
-	fx_root(&root);
 	cap_test_mkdtemp(&dir);
-	fx_write(dir.ptr, "slow-helm", "#!/bin/sh\nsleep 30\n");
-	fx_write(dir.ptr, "chatty-helm", "#!/bin/sh\nexec yes 'kind: ConfigMap'\n");
-	cap_test_run(NULL, "chmod +x '%s/slow-helm' '%s/chatty-helm'", dir.ptr, dir.ptr);
-	cap_buf_printf(&tool, "%s/slow-helm", dir.ptr);
+	fx_write_script(&tool, dir.ptr, "slow-helm", "#!/bin/sh\nsleep 30\n");
 	opts.helm_path = tool.ptr;
 	opts.timeout_ms = 300;
-	assert_int_equal(fx_render_full(&objs, root.ptr, "{\"path\":\"helm/chart\"}", "a", "n",
-					CAP_TRACK_ANNOTATION, &opts),
+	assert_int_equal(fx_render_full(&objs, fx_fixture_root(), "{\"path\":\"helm/chart\"}", "a",
+					"n", CAP_TRACK_ANNOTATION, &opts),
 			 CAP_ETIMEOUT);
 	FX_ERROR_HAS("helm template failed: timed out");
-	cap_buf_clear(&tool);
-	cap_buf_printf(&tool, "%s/chatty-helm", dir.ptr);
+	fx_write_script(&tool, dir.ptr, "chatty-helm", "#!/bin/sh\nexec yes 'kind: ConfigMap'\n");
 	opts.timeout_ms = 1500;
 	opts.max_manifest_bytes = 1 << 20;
-	assert_int_equal(fx_render_full(&objs, root.ptr, "{\"path\":\"helm/chart\"}", "a", "n",
-					CAP_TRACK_ANNOTATION, &opts),
+	assert_int_equal(fx_render_full(&objs, fx_fixture_root(), "{\"path\":\"helm/chart\"}", "a",
+					"n", CAP_TRACK_ANNOTATION, &opts),
 			 CAP_ELIMIT);
 	FX_ERROR_HAS("exceeds the limit");
 	cap_test_rmtree(dir.ptr);
-	cap_buf_release(&root);
 	cap_buf_release(&dir);
 	cap_buf_release(&tool);
 }
 
 static void tools_get_a_clean_environment_with_build_variables(void **state)
 {
-	cap_buf root = CAP_BUF_INIT, dir = CAP_BUF_INIT, tool = CAP_BUF_INIT;
+	cap_buf dir = CAP_BUF_INIT, tool = CAP_BUF_INIT;
 	cap_value *objs = NULL;
 	cap_render_options opts = {0};
-	fx_root(&root);
 	cap_test_mkdtemp(&dir);
-	fx_write(dir.ptr, "env-helm",
-		 "#!/bin/sh\nprintf 'apiVersion: v1\\nkind: ConfigMap\\nmetadata:\\n  name: env\\n"
-		 "data:\\n  secret: \"%s\"\\n  app: \"%s\"\\n  rev: \"%s\"\\n  ns: \"%s\"\\n' "
-		 "\"$CAP_TEST_SECRET\" \"$ARGOCD_APP_NAME\" \"$ARGOCD_APP_REVISION_SHORT\" "
-		 "\"$ARGOCD_APP_NAMESPACE\"\n");
-	cap_test_run(NULL, "chmod +x '%s/env-helm'", dir.ptr);
-	cap_buf_printf(&tool, "%s/env-helm", dir.ptr);
+	fx_write_script(
+	    &tool, dir.ptr, "env-helm",
+	    "#!/bin/sh\nprintf 'apiVersion: v1\\nkind: ConfigMap\\nmetadata:\\n  name: env\\n"
+	    "data:\\n  secret: \"%s\"\\n  app: \"%s\"\\n  rev: \"%s\"\\n  ns: \"%s\"\\n' "
+	    "\"$CAP_TEST_SECRET\" \"$ARGOCD_APP_NAME\" \"$ARGOCD_APP_REVISION_SHORT\" "
+	    "\"$ARGOCD_APP_NAMESPACE\"\n");
 	opts.helm_path = tool.ptr;
 	setenv("CAP_TEST_SECRET", "hunter2", 1);
-	assert_int_equal(fx_render_full(&objs, root.ptr, "{\"path\":\"helm/chart\"}", "envapp",
-					"prod", CAP_TRACK_ANNOTATION, &opts),
+	assert_int_equal(fx_render_full(&objs, fx_fixture_root(), "{\"path\":\"helm/chart\"}",
+					"envapp", "prod", CAP_TRACK_ANNOTATION, &opts),
 			 0);
 	unsetenv("CAP_TEST_SECRET");
 	cap_value *cm = fx_find(objs, "ConfigMap", "env");
@@ -335,30 +306,26 @@ static void tools_get_a_clean_environment_with_build_variables(void **state)
 	assert_string_equal(cap_value_dig_string(cm, "data", "ns", NULL), "prod");
 	cap_value_free(objs);
 	cap_test_rmtree(dir.ptr);
-	cap_buf_release(&root);
 	cap_buf_release(&dir);
 	cap_buf_release(&tool);
 }
 
 static void tools_run_under_a_memory_limit(void **state)
 {
-	cap_buf root = CAP_BUF_INIT, dir = CAP_BUF_INIT, tool = CAP_BUF_INIT;
+	cap_buf dir = CAP_BUF_INIT, tool = CAP_BUF_INIT;
 	cap_value *objs = NULL;
 	cap_render_options opts = {0};
-	fx_root(&root);
 	cap_test_mkdtemp(&dir);
-	fx_write(dir.ptr, "greedy-helm",
-		 "#!/bin/sh\nexec python3 -c 'x = bytearray(2 << 30); print(\"kind: X\")'\n");
-	cap_test_run(NULL, "chmod +x '%s/greedy-helm'", dir.ptr);
-	cap_buf_printf(&tool, "%s/greedy-helm", dir.ptr);
+	fx_write_script(
+	    &tool, dir.ptr, "greedy-helm",
+	    "#!/bin/sh\nexec python3 -c 'x = bytearray(2 << 30); print(\"kind: X\")'\n");
 	opts.helm_path = tool.ptr;
 	opts.max_tool_memory = 512u << 20;
-	assert_int_equal(fx_render_full(&objs, root.ptr, "{\"path\":\"helm/chart\"}", "a", "n",
-					CAP_TRACK_ANNOTATION, &opts),
+	assert_int_equal(fx_render_full(&objs, fx_fixture_root(), "{\"path\":\"helm/chart\"}", "a",
+					"n", CAP_TRACK_ANNOTATION, &opts),
 			 CAP_EGENERIC);
 	FX_ERROR_HAS("MemoryError");
 	cap_test_rmtree(dir.ptr);
-	cap_buf_release(&root);
 	cap_buf_release(&dir);
 	cap_buf_release(&tool);
 }
@@ -563,23 +530,21 @@ static void chart_versions_resolve_constraints(void **state)
 
 static void value_files_may_be_urls(void **state)
 {
-	cap_buf root = CAP_BUF_INIT, json = CAP_BUF_INIT;
+	cap_buf json = CAP_BUF_INIT;
 	cap_value *objs = NULL;
 	cap_render_options opts = {0};
-	fx_root(&root);
 	cap_buf_printf(&json,
 		       "{\"path\":\"helm/chart\",\"helm\":{\"valueFiles\":[\"http://127.0.0.1:%d/"
 		       "remote-values.yaml\"]}}",
 		       server_port);
-	assert_int_equal(fx_render(&objs, root.ptr, json.ptr), 0);
+	assert_int_equal(fx_render_fixture(&objs, json.ptr), 0);
 	assert_string_equal(dep_meta(objs, "app-web", "labels", "tier"), "from-url");
 	cap_value_free(objs);
 	opts.deny_remote_value_files = true;
-	assert_int_equal(
-	    fx_render_full(&objs, root.ptr, json.ptr, "a", "n", CAP_TRACK_ANNOTATION, &opts),
-	    CAP_EPERM);
+	assert_int_equal(fx_render_full(&objs, fx_fixture_root(), json.ptr, "a", "n",
+					CAP_TRACK_ANNOTATION, &opts),
+			 CAP_EPERM);
 	FX_ERROR_HAS("URL scheme of value file 'http' is not allowed");
-	cap_buf_release(&root);
 	cap_buf_release(&json);
 }
 

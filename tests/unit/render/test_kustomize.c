@@ -35,15 +35,13 @@ static void check_against_kubectl(const char *root, const char *path)
 
 static void sample_apps_match_kubectl_kustomize(void **state)
 {
-	cap_buf apps = CAP_BUF_INIT, root = CAP_BUF_INIT;
+	cap_buf apps = CAP_BUF_INIT;
 	cap_test_shared_path(&apps, "argocd/e2e-apps");
 	check_against_kubectl(apps.ptr, "guestbook");
 	check_against_kubectl(apps.ptr, "kustomize");
 	check_against_kubectl(apps.ptr, "crd-creation");
-	fx_root(&root);
-	check_against_kubectl(root.ptr, "kustomize/overlay");
+	check_against_kubectl(fx_fixture_root(), "kustomize/overlay");
 	cap_buf_release(&apps);
-	cap_buf_release(&root);
 }
 
 static cap_value *deploy(const cap_value *objs, const char *name)
@@ -56,12 +54,10 @@ static cap_value *deploy(const cap_value *objs, const char *name)
 
 static void prefix_suffix_namespace_images_replicas(void **state)
 {
-	cap_buf root = CAP_BUF_INIT;
 	cap_value *objs = NULL;
-	fx_root(&root);
 	assert_int_equal(
-	    fx_render(
-		&objs, root.ptr,
+	    fx_render_fixture(
+		&objs,
 		"{\"path\":\"kustomize/overlay\",\"kustomize\":{\"namePrefix\":\"p-\","
 		"\"nameSuffix\":\"-s\",\"namespace\":\"kns\",\"images\":[\"registry.example.com/"
 		"api=mirror.example.com/api:${ARGOCD_APP_REVISION_SHORT}\"],\"replicas\":[{"
@@ -77,28 +73,25 @@ static void prefix_suffix_namespace_images_replicas(void **state)
 	assert_non_null(fx_find(objs, "ConfigMap", "p-settings-s"));
 	cap_value_free(objs);
 	/* tag-only and digest forms */
-	assert_int_equal(fx_render(&objs, root.ptr,
-				   "{\"path\":\"kustomize/base\",\"kustomize\":{\"images\":["
-				   "\"registry.example.com/api@sha256:abc\"]}}"),
-			 0);
+	assert_int_equal(
+	    fx_render_fixture(&objs, "{\"path\":\"kustomize/base\",\"kustomize\":{\"images\":["
+				     "\"registry.example.com/api@sha256:abc\"]}}"),
+	    0);
 	c = cap_value_array_get(
 	    cap_value_dig(deploy(objs, "api"), "spec", "template", "spec", "containers", NULL), 0);
 	assert_string_equal(cap_value_dig_string(c, "image", NULL),
 			    "registry.example.com/api@sha256:abc");
 	cap_value_free(objs);
-	cap_buf_release(&root);
 }
 
 static void common_labels_and_annotations(void **state)
 {
-	cap_buf root = CAP_BUF_INIT;
 	cap_value *objs = NULL;
-	fx_root(&root);
 	assert_int_equal(
-	    fx_render(&objs, root.ptr,
-		      "{\"path\":\"kustomize/base\",\"kustomize\":{\"commonLabels\":{"
-		      "\"team\":\"blue\"},\"commonAnnotations\":{\"owner\":\"$ARGOCD_APP_"
-		      "NAME\"},\"commonAnnotationsEnvsubst\":true}}"),
+	    fx_render_fixture(&objs,
+			      "{\"path\":\"kustomize/base\",\"kustomize\":{\"commonLabels\":{"
+			      "\"team\":\"blue\"},\"commonAnnotations\":{\"owner\":\"$ARGOCD_APP_"
+			      "NAME\"},\"commonAnnotationsEnvsubst\":true}}"),
 	    0);
 	cap_value *d = deploy(objs, "api");
 	assert_string_equal(cap_value_dig_string(d, "metadata", "labels", "team", NULL), "blue");
@@ -108,47 +101,41 @@ static void common_labels_and_annotations(void **state)
 			    "app");
 	cap_value_free(objs);
 	/* without a selector: labels entry that leaves selectors alone */
-	assert_int_equal(fx_render(&objs, root.ptr,
-				   "{\"path\":\"kustomize/base\",\"kustomize\":{\"commonLabels\":{"
-				   "\"team\":\"red\"},\"labelWithoutSelector\":true}}"),
+	assert_int_equal(fx_render_fixture(
+			     &objs, "{\"path\":\"kustomize/base\",\"kustomize\":{\"commonLabels\":{"
+				    "\"team\":\"red\"},\"labelWithoutSelector\":true}}"),
 			 0);
 	d = deploy(objs, "api");
 	assert_string_equal(cap_value_dig_string(d, "metadata", "labels", "team", NULL), "red");
 	assert_null(cap_value_dig(d, "spec", "selector", "matchLabels", "team", NULL));
 	cap_value_free(objs);
-	cap_buf_release(&root);
 }
 
 static void existing_labels_conflict_unless_forced(void **state)
 {
-	cap_buf root = CAP_BUF_INIT;
 	cap_value *objs = NULL;
-	fx_root(&root);
 	assert_int_equal(
-	    fx_render(&objs, root.ptr,
-		      "{\"path\":\"kustomize/overlay\",\"kustomize\":{\"commonLabels\":{"
-		      "\"env\":\"prod\"}}}"),
+	    fx_render_fixture(&objs,
+			      "{\"path\":\"kustomize/overlay\",\"kustomize\":{\"commonLabels\":{"
+			      "\"env\":\"prod\"}}}"),
 	    CAP_ECONFLICT);
 	FX_ERROR_HAS("cannot render 'kustomize/overlay': label env already in kustomization file");
 	assert_int_equal(
-	    fx_render(&objs, root.ptr,
-		      "{\"path\":\"kustomize/overlay\",\"kustomize\":{\"commonLabels\":{"
-		      "\"env\":\"prod\"},\"forceCommonLabels\":true}}"),
+	    fx_render_fixture(&objs,
+			      "{\"path\":\"kustomize/overlay\",\"kustomize\":{\"commonLabels\":{"
+			      "\"env\":\"prod\"},\"forceCommonLabels\":true}}"),
 	    0);
 	assert_string_equal(
 	    cap_value_dig_string(deploy(objs, "api"), "metadata", "labels", "env", NULL), "prod");
 	cap_value_free(objs);
-	cap_buf_release(&root);
 }
 
 static void patches_and_components(void **state)
 {
-	cap_buf root = CAP_BUF_INIT;
 	cap_value *objs = NULL;
-	fx_root(&root);
 	assert_int_equal(
-	    fx_render(
-		&objs, root.ptr,
+	    fx_render_fixture(
+		&objs,
 		"{\"path\":\"kustomize/overlay\",\"kustomize\":{\"patches\":[{\"target\":{"
 		"\"kind\":\"Deployment\",\"name\":\"api\"},\"patch\":\"- op: replace\\n  path: "
 		"/spec/replicas\\n  value: 7\\n\"}],\"components\":[\"../component\"]}}"),
@@ -157,33 +144,32 @@ static void patches_and_components(void **state)
 	    cap_value_get_int(cap_value_dig(deploy(objs, "api"), "spec", "replicas", NULL)), 7);
 	assert_non_null(fx_find(objs, "ConfigMap", "from-component"));
 	cap_value_free(objs);
-	assert_int_equal(fx_render(&objs, root.ptr,
-				   "{\"path\":\"kustomize/overlay\",\"kustomize\":{\"components\":["
-				   "\"../nope\"]}}"),
-			 CAP_ENOTFOUND);
+	assert_int_equal(
+	    fx_render_fixture(&objs,
+			      "{\"path\":\"kustomize/overlay\",\"kustomize\":{\"components\":["
+			      "\"../nope\"]}}"),
+	    CAP_ENOTFOUND);
 	FX_ERROR_HAS("kustomize component '../nope' not found");
-	assert_int_equal(fx_render(&objs, root.ptr,
-				   "{\"path\":\"kustomize/overlay\",\"kustomize\":{\"components\":["
-				   "\"../nope\"],\"ignoreMissingComponents\":true}}"),
-			 0);
+	assert_int_equal(
+	    fx_render_fixture(&objs,
+			      "{\"path\":\"kustomize/overlay\",\"kustomize\":{\"components\":["
+			      "\"../nope\"],\"ignoreMissingComponents\":true}}"),
+	    0);
 	cap_value_free(objs);
-	cap_buf_release(&root);
 }
 
 static void the_checkout_is_never_modified(void **state)
 {
-	cap_buf root = CAP_BUF_INIT, before = CAP_BUF_INIT, after = CAP_BUF_INIT;
+	cap_buf before = CAP_BUF_INIT, after = CAP_BUF_INIT;
 	cap_value *objs = NULL;
-	fx_root(&root);
-	cap_test_run(&before, "cat '%s/kustomize/overlay/kustomization.yaml'", root.ptr);
-	assert_int_equal(fx_render(&objs, root.ptr,
-				   "{\"path\":\"kustomize/overlay\",\"kustomize\":{\"namePrefix\":"
-				   "\"x-\"}}"),
+	cap_test_run(&before, "cat '%s/kustomize/overlay/kustomization.yaml'", fx_fixture_root());
+	assert_int_equal(fx_render_fixture(
+			     &objs, "{\"path\":\"kustomize/overlay\",\"kustomize\":{\"namePrefix\":"
+				    "\"x-\"}}"),
 			 0);
 	cap_value_free(objs);
-	cap_test_run(&after, "cat '%s/kustomize/overlay/kustomization.yaml'", root.ptr);
+	cap_test_run(&after, "cat '%s/kustomize/overlay/kustomization.yaml'", fx_fixture_root());
 	assert_string_equal(before.ptr, after.ptr);
-	cap_buf_release(&root);
 	cap_buf_release(&before);
 	cap_buf_release(&after);
 }
@@ -217,35 +203,33 @@ static void kustomize_errors_are_reported(void **state)
 
 static void versions_pick_configured_binaries(void **state)
 {
-	cap_buf root = CAP_BUF_INIT, dir = CAP_BUF_INIT, entry = CAP_BUF_INIT;
+	cap_buf dir = CAP_BUF_INIT, tool = CAP_BUF_INIT, entry = CAP_BUF_INIT;
 	cap_value *objs = NULL;
 	cap_render_options opts = {0};
-	fx_root(&root);
 	cap_test_mkdtemp(&dir);
 	/* a stand-in "kustomize build DIR" that runs kubectl kustomize and tags the output */
-	fx_write(dir.ptr, "kustomize-v9",
-		 "#!/bin/sh\n[ \"$1\" = build ] || exit 3\nkubectl kustomize \"$2\" | sed "
-		 "'s/name: api$/name: api-from-v9/'\n");
-	cap_test_run(NULL, "chmod +x '%s/kustomize-v9'", dir.ptr);
-	cap_buf_printf(&entry, "v9.0.0=%s/kustomize-v9", dir.ptr);
+	fx_write_script(&tool, dir.ptr, "kustomize-v9",
+			"#!/bin/sh\n[ \"$1\" = build ] || exit 3\nkubectl kustomize \"$2\" | sed "
+			"'s/name: api$/name: api-from-v9/'\n");
+	cap_buf_printf(&entry, "v9.0.0=%s", tool.ptr);
 	const char *versions[] = {"v1.0.0=/nonexistent", entry.ptr, NULL};
 	opts.kustomize_versions = versions;
-	assert_int_equal(fx_render_full(&objs, root.ptr,
+	assert_int_equal(fx_render_full(&objs, fx_fixture_root(),
 					"{\"path\":\"kustomize/base\",\"kustomize\":{\"version\":"
 					"\"v9.0.0\"}}",
 					"a", "n", CAP_TRACK_ANNOTATION, &opts),
 			 0);
 	assert_non_null(fx_find(objs, "Deployment", "api-from-v9"));
 	cap_value_free(objs);
-	assert_int_equal(fx_render_full(&objs, root.ptr,
+	assert_int_equal(fx_render_full(&objs, fx_fixture_root(),
 					"{\"path\":\"kustomize/base\",\"kustomize\":{\"version\":"
 					"\"v2\"}}",
 					"a", "n", CAP_TRACK_ANNOTATION, &opts),
 			 CAP_ENOTFOUND);
 	FX_ERROR_HAS("kustomize version 'v2' is not configured");
 	cap_test_rmtree(dir.ptr);
-	cap_buf_release(&root);
 	cap_buf_release(&dir);
+	cap_buf_release(&tool);
 	cap_buf_release(&entry);
 }
 

@@ -11,18 +11,18 @@ static void parse_source(cap_render_source *out, const char *json)
 
 static void sources_render_in_order_with_refs(void **state)
 {
-	cap_buf root = CAP_BUF_INIT, values = CAP_BUF_INIT;
+	cap_buf values = CAP_BUF_INIT;
 	cap_render_source s[3];
 	cap_value *objs = NULL;
-	fx_root(&root);
 	cap_test_mkdtemp(&values);
 	fx_write(values.ptr, "prod/web.yaml", "tier: from-values-repo\n");
 	parse_source(&s[0], "{\"repoURL\":\"https://g/values.git\",\"ref\":\"values\"}");
 	parse_source(&s[1], "{\"repoURL\":\"https://g/app.git\",\"path\":\"helm/chart\",\"helm\":{"
 			    "\"valueFiles\":[\"$values/prod/web.yaml\"]}}");
 	parse_source(&s[2], "{\"repoURL\":\"https://g/app.git\",\"path\":\"kustomize/base\"}");
-	cap_render_input in[3] = {
-	    {&s[0], values.ptr, "v1"}, {&s[1], root.ptr, "a1"}, {&s[2], root.ptr, "a1"}};
+	cap_render_input in[3] = {{&s[0], values.ptr, "v1"},
+				  {&s[1], fx_fixture_root(), "a1"},
+				  {&s[2], fx_fixture_root(), "a1"}};
 	cap_render_request common = {0};
 	common.app_name = "multi";
 	common.dest_namespace = "ns";
@@ -41,26 +41,22 @@ static void sources_render_in_order_with_refs(void **state)
 	for (int i = 0; i < 3; i++)
 		cap_render_source_release(&s[i]);
 	cap_test_rmtree(values.ptr);
-	cap_buf_release(&root);
 	cap_buf_release(&values);
 }
 
 static void errors_name_the_source(void **state)
 {
-	cap_buf root = CAP_BUF_INIT;
 	cap_render_source s[2];
 	cap_value *objs = NULL;
-	fx_root(&root);
 	parse_source(&s[0], "{\"path\":\"dir\"}");
 	parse_source(&s[1], "{\"path\":\"absent\"}");
-	cap_render_input in[2] = {{&s[0], root.ptr, "a"}, {&s[1], root.ptr, "a"}};
+	cap_render_input in[2] = {{&s[0], fx_fixture_root(), "a"}, {&s[1], fx_fixture_root(), "a"}};
 	cap_render_request common = {0};
 	common.app_name = "m";
 	assert_int_equal(cap_render_multi(&objs, in, 2, &common), CAP_ENOTFOUND);
 	FX_ERROR_HAS("source 2: cannot render 'absent'");
 	for (int i = 0; i < 2; i++)
 		cap_render_source_release(&s[i]);
-	cap_buf_release(&root);
 }
 
 int main(void)
