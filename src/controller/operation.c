@@ -74,6 +74,17 @@ static void on_progress(void *ctx, const cap_sync_plan *plan, size_t done)
 	cap_value_free(status);
 }
 
+/* Whether someone (`app terminate-op`) asked the running operation to stop. */
+static bool terminating(void *ctx)
+{
+	op_run *run = ctx;
+	cap_value *obj = ctl_app_object(run->c, run->name);
+	const char *phase = cap_value_dig_string(obj, "status", "operationState", "phase", NULL);
+	bool stop = phase && !strcmp(phase, CAP_APP_PHASE_TERMINATING);
+	cap_value_free(obj);
+	return stop;
+}
+
 /* Desired and live objects the operation's resource list allows (all when it has none). */
 static cap_value *selected(const cap_app_operation *op, const cap_value *objs)
 {
@@ -160,6 +171,7 @@ static const char *run_sync(op_run *run, const cap_app *app, cap_buf *message,
 	cap_sync_options so = {0};
 	sync_options(&so, app);
 	so.progress = on_progress;
+	so.cancelled = terminating;
 	so.ctx = run;
 	bool *in_sync = NULL;
 	if (so.apply_out_of_sync_only) {
@@ -174,7 +186,10 @@ static const char *run_sync(op_run *run, const cap_app *app, cap_buf *message,
 	free(in_sync);
 	rc = cap_sync_run(c->client, plan, &so);
 	const char *phase = CAP_APP_PHASE_SUCCEEDED;
-	if (rc) {
+	if (rc == CAP_ECANCELED) {
+		cap_buf_puts(message, "Operation terminated");
+		phase = CAP_APP_PHASE_FAILED;
+	} else if (rc) {
 		cap_buf_puts(message, cap_error_last());
 		phase = CAP_APP_PHASE_FAILED;
 	} else {
@@ -260,9 +275,10 @@ void ctl_operate(const char *name, void *ctx)
 	op_run run = {c, name, NULL, NULL, commit, NULL};
 	run.status = app.status ? cap_value_ref(app.status) : cap_value_object();
 	cap_value *old_state = cap_value_object_get(app.status, "operationState");
-	bool resumed = old_state &&
-		       !strcmp(cap_value_dig_string(old_state, "phase", NULL) ?: "",
-			       CAP_APP_PHASE_RUNNING) &&
+	const char *was = cap_value_dig_string(old_state, "phase", NULL);
+	bool resumed = was &&
+		       (!strcmp(was, CAP_APP_PHASE_RUNNING) ||
+			!strcmp(was, CAP_APP_PHASE_TERMINATING)) &&
 		       cap_value_equal(cap_value_object_get(old_state, "operation"),
 				       app.operation.raw);
 	cap_value *status = cap_value_deep_copy(run.status);
@@ -289,7 +305,12 @@ void ctl_operate(const char *name, void *ctx)
 	cap_buf message = CAP_BUF_INIT;
 	cap_sync_plan plan = {0};
 	const char *phase;
-	if (!app.operation.has_sync) {
+	const char *old_phase = cap_value_dig_string(old_state, "phase", NULL);
+	if (resumed && old_phase && !strcmp(old_phase, CAP_APP_PHASE_TERMINATING)) {
+		/* terminated while no controller ran it */
+		cap_buf_puts(&message, "Operation terminated");
+		phase = CAP_APP_PHASE_FAILED;
+	} else if (!app.operation.has_sync) {
 		cap_buf_puts(&message, "unsupported operation: only sync operations run");
 		phase = CAP_APP_PHASE_ERROR;
 	} else if (app.sources) {

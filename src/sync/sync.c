@@ -262,6 +262,11 @@ int cap_sync_run(cap_kube_client *client, cap_sync_plan *plan, const cap_sync_op
 			break;
 		if (t->status)
 			continue;
+		if (opts->cancelled && opts->cancelled(opts->ctx)) {
+			cap_buf_release(&msg);
+			cap_buf_release(&failures);
+			return cap_error_set(CAP_ECANCELED, "operation terminated");
+		}
 		cap_buf_clear(&msg);
 		int rc = 0;
 		switch (t->action) {

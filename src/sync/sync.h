@@ -61,6 +61,8 @@ typedef struct cap_sync_options {
 	const char *namespace;	/* destination namespace (CreateNamespace and defaults) */
 	bool apply_out_of_sync_only; /* ApplyOutOfSyncOnly=true: skip objects already in sync */
 	const char *prune_propagation; /* "Foreground" (default), "Background" or "Orphan" */
+	/* Asked before each task; true stops the run (CAP_ECANCELED). May be NULL. */
+	bool (*cancelled)(void *ctx);
 	/* Told after each task ran, in order; may be NULL. */
 	void (*progress)(void *ctx, const cap_sync_plan *plan, size_t done);
 	void *ctx;
@@ -97,7 +99,7 @@ int cap_sync_kind_rank(const char *kind);
  * kubectl's line ("deployment.apps/web configured") or the server's message on failure. A
  * failed wave stops the run after that wave (as Argo CD stops at a failed wave). Returns 0 when
  * every task that ran succeeded, else CAP_EGENERIC with Argo CD's message "one or more objects
- * failed to apply, reason: <messages>". Tasks already carrying a status are skipped (resumed
- * runs).
+ * failed to apply, reason: <messages>", or CAP_ECANCELED "operation terminated" when
+ * opts->cancelled said so. Tasks already carrying a status are skipped (resumed runs).
  */
 int cap_sync_run(cap_kube_client *client, cap_sync_plan *plan, const cap_sync_options *opts);

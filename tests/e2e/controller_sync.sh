@@ -2,7 +2,8 @@
 # a sync operation makes it Synced/Healthy with history, a new commit shows up on resync, the
 # refresh annotation is honoured and cleared, self-heal reverts kubectl scale, a broken manifest
 # gives Unknown with a ComparisonError, a rejected object fails the sync with the server's words
-# and is not retried, and a controller killed mid-sync resumes the operation after a restart.
+# and is not retried, a controller killed mid-sync resumes the operation after a restart, and
+# a terminated operation stops.
 source "$(dirname "$0")/../lib/e2e.sh"
 
 if [[ ! -x "$CAP_BIN_DIR/drydock" || ! -x "$CAP_BIN_DIR/capstan" ]] || ! command -v kubectl >/dev/null; then
@@ -195,3 +196,16 @@ check_eq "resumed, not restarted" "$started" "$(app many '{.status.operationStat
 check "resume is logged" grep -q 'msg="sync resumed" app=many' "$E2E_TMP/capstan.log"
 check_eq "one history entry after resume" 0 "$(app many '{.status.history[*].id}')"
 check_eq "every object synced" 30 "$(k get cm -n bulk -o name | grep -c cm-)"
+
+# terminate-op: the running sync stops between objects and ends Failed
+kill "$cap_pid"
+wait "$cap_pid" 2>/dev/null
+start_capstan --kube-qps 6 --kube-burst 90
+k patch application -n argocd many --type merge \
+	-p '{"operation":{"sync":{},"initiatedBy":{"username":"e2e"}}}' >/dev/null
+check "second sync is under way" wait_until 30 some_done
+k patch application -n argocd many --type merge \
+	-p '{"status":{"operationState":{"phase":"Terminating"}}}' >/dev/null
+check "terminated sync ends Failed" wait_until 20 app_is many '{.status.operationState.phase}' Failed
+check_eq "termination message" "Operation terminated" "$(app many '{.status.operationState.message}')"
+check_eq "terminated sync adds no history" 0 "$(app many '{.status.history[*].id}')"
