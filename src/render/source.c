@@ -11,56 +11,50 @@ static int bad(const char *field, const char *what)
 	return cap_error_set(CAP_EINVALID, "cannot read source: '%s' must be %s", field, what);
 }
 
-/* A string member: NULL when absent, null or empty. */
-static int get_str(const char **out, const cap_value *obj, const char *key, const char *field)
+/* The member key of obj (borrowed) in *out, or NULL when absent or null; an error naming field
+ * when it is not of the kind is_kind accepts (described by what). */
+static int get_member(cap_value **out, const cap_value *obj, const char *key, const char *field,
+		      bool (*is_kind)(const cap_value *), const char *what)
 {
 	cap_value *v = cap_value_object_get(obj, key);
 	*out = NULL;
 	if (!v || cap_value_is_null(v))
 		return 0;
-	if (!cap_value_is_string(v))
-		return bad(field, "a string");
-	const char *s = cap_value_get_string(v);
-	*out = *s ? s : NULL;
+	if (!is_kind(v))
+		return bad(field, what);
+	*out = v;
 	return 0;
+}
+
+/* A string member: NULL when absent, null or empty. */
+static int get_str(const char **out, const cap_value *obj, const char *key, const char *field)
+{
+	cap_value *v;
+	int err = get_member(&v, obj, key, field, cap_value_is_string, "a string");
+	const char *s = v ? cap_value_get_string(v) : NULL;
+	*out = s && *s ? s : NULL;
+	return err;
 }
 
 /* A boolean member; Argo CD's JSON also accepts only real booleans here. */
 static int get_bool(bool *out, const cap_value *obj, const char *key, const char *field)
 {
-	cap_value *v = cap_value_object_get(obj, key);
-	*out = false;
-	if (!v || cap_value_is_null(v))
-		return 0;
-	if (!cap_value_is_bool(v))
-		return bad(field, "a boolean");
-	*out = cap_value_get_bool(v);
-	return 0;
+	cap_value *v;
+	int err = get_member(&v, obj, key, field, cap_value_is_bool, "a boolean");
+	*out = v ? cap_value_get_bool(v) : false;
+	return err;
 }
 
 /* An object member (borrowed) or NULL. */
 static int get_obj(cap_value **out, const cap_value *obj, const char *key, const char *field)
 {
-	cap_value *v = cap_value_object_get(obj, key);
-	*out = NULL;
-	if (!v || cap_value_is_null(v))
-		return 0;
-	if (!cap_value_is_object(v))
-		return bad(field, "an object");
-	*out = v;
-	return 0;
+	return get_member(out, obj, key, field, cap_value_is_object, "an object");
 }
 
+/* An array member (borrowed) or NULL. */
 static int get_arr(cap_value **out, const cap_value *obj, const char *key, const char *field)
 {
-	cap_value *v = cap_value_object_get(obj, key);
-	*out = NULL;
-	if (!v || cap_value_is_null(v))
-		return 0;
-	if (!cap_value_is_array(v))
-		return bad(field, "an array");
-	*out = v;
-	return 0;
+	return get_member(out, obj, key, field, cap_value_is_array, "an array");
 }
 
 static int get_strings(cap_render_strings *out, const cap_value *obj, const char *key,
@@ -271,18 +265,25 @@ static int parse_helm(cap_render_source *s, const cap_value *h)
 	    (err = get_str(&s->helm.version, h, "version", "helm.version")) ||
 	    (err = get_strings(&s->helm.api_versions, h, "apiVersions", "helm.apiVersions")))
 		return err;
-	cap_value *vo = cap_value_object_get(h, "valuesObject");
-	if (vo && !cap_value_is_null(vo)) {
-		if (!cap_value_is_object(vo))
-			return bad("helm.valuesObject", "an object");
-		s->helm.values_object = vo;
-	}
+	if ((err = get_obj(&s->helm.values_object, h, "valuesObject", "helm.valuesObject")))
+		return err;
 	return get_helm_params(s, h);
+}
+
+/* The block member key (directory, helm, ...) read with parse when present, noting that it is. */
+static int parse_block(cap_render_source *s, const cap_value *src, const char *key, bool *has,
+		       int (*parse)(cap_render_source *, const cap_value *))
+{
+	cap_value *block;
+	int err = get_obj(&block, src, key, key);
+	if (err || !block)
+		return err;
+	*has = true;
+	return parse ? parse(s, block) : 0;
 }
 
 static int parse_into(cap_render_source *s, cap_value *src)
 {
-	cap_value *block;
 	int err;
 	if (!cap_value_is_object(src))
 		return cap_error_set(CAP_EINVALID, "cannot read source: it must be an object");
@@ -293,30 +294,11 @@ static int parse_into(cap_render_source *s, cap_value *src)
 	    (err = get_str(&s->ref, src, "ref", "ref")) ||
 	    (err = get_str(&s->name, src, "name", "name")))
 		return err;
-	if ((err = get_obj(&block, src, "directory", "directory")))
+	if ((err = parse_block(s, src, "directory", &s->has_directory, parse_directory)) ||
+	    (err = parse_block(s, src, "kustomize", &s->has_kustomize, parse_kustomize)) ||
+	    (err = parse_block(s, src, "helm", &s->has_helm, parse_helm)) ||
+	    (err = parse_block(s, src, "plugin", &s->has_plugin, NULL)))
 		return err;
-	if (block) {
-		s->has_directory = true;
-		if ((err = parse_directory(s, block)))
-			return err;
-	}
-	if ((err = get_obj(&block, src, "kustomize", "kustomize")))
-		return err;
-	if (block) {
-		s->has_kustomize = true;
-		if ((err = parse_kustomize(s, block)))
-			return err;
-	}
-	if ((err = get_obj(&block, src, "helm", "helm")))
-		return err;
-	if (block) {
-		s->has_helm = true;
-		if ((err = parse_helm(s, block)))
-			return err;
-	}
-	if ((err = get_obj(&block, src, "plugin", "plugin")))
-		return err;
-	s->has_plugin = block != NULL;
 	return 0;
 }
 
