@@ -361,35 +361,49 @@ static int enter(parser *ps)
 	return 0;
 }
 
+/* After an array item or an object member: steps over a ',' and the space after it, or finds
+ * the closing bracket (*closed, left for leave()); anything else is an error naming expected. */
+static int next_or_close(parser *ps, char close, const char *expected, bool *closed)
+{
+	skip_space(ps);
+	if (ps->p < ps->end && *ps->p == ',') {
+		ps->p++;
+		skip_space(ps);
+		*closed = false;
+		return 0;
+	}
+	if (ps->p < ps->end && *ps->p == close) {
+		*closed = true;
+		return 0;
+	}
+	return fail_unexpected(ps, expected);
+}
+
+/* Steps over the closing bracket of the container enter() opened; *out takes v. */
+static int leave(parser *ps, cap_value **out, cap_value *v)
+{
+	ps->p++;
+	ps->depth--;
+	*out = v;
+	return 0;
+}
+
 static int parse_array(parser *ps, cap_value **out)
 {
 	int err = enter(ps);
 	if (err)
 		return err;
 	cap_value *a = cap_value_array();
-	if (ps->p < ps->end && *ps->p == ']')
-		goto done;
-	for (;;) {
+	bool closed = ps->p < ps->end && *ps->p == ']';
+	while (!closed) {
 		cap_value *item;
 		if ((err = parse_value(ps, &item)))
 			goto fail;
 		cap_value_array_append(a, item);
-		skip_space(ps);
-		if (ps->p < ps->end && *ps->p == ',') {
-			ps->p++;
-			skip_space(ps);
-			continue;
-		}
-		if (ps->p < ps->end && *ps->p == ']')
-			break;
-		err = fail_unexpected(ps, "',' or ']'");
-		goto fail;
+		if ((err = next_or_close(ps, ']', "',' or ']'", &closed)))
+			goto fail;
 	}
-done:
-	ps->p++;
-	ps->depth--;
-	*out = a;
-	return 0;
+	return leave(ps, out, a);
 fail:
 	cap_value_free(a);
 	return err;
@@ -401,9 +415,8 @@ static int parse_object(parser *ps, cap_value **out)
 	if (err)
 		return err;
 	cap_value *o = cap_value_object();
-	if (ps->p < ps->end && *ps->p == '}')
-		goto done;
-	for (;;) {
+	bool closed = ps->p < ps->end && *ps->p == '}';
+	while (!closed) {
 		if (ps->p >= ps->end || *ps->p != '"') {
 			err = fail_unexpected(ps, "a string key");
 			goto fail;
@@ -442,24 +455,10 @@ static int parse_object(parser *ps, cap_value **out)
 		}
 		if (key_copy != small)
 			free(key_copy);
-		if (err)
+		if (err || (err = next_or_close(ps, '}', "',' or '}'", &closed)))
 			goto fail;
-		skip_space(ps);
-		if (ps->p < ps->end && *ps->p == ',') {
-			ps->p++;
-			skip_space(ps);
-			continue;
-		}
-		if (ps->p < ps->end && *ps->p == '}')
-			break;
-		err = fail_unexpected(ps, "',' or '}'");
-		goto fail;
 	}
-done:
-	ps->p++;
-	ps->depth--;
-	*out = o;
-	return 0;
+	return leave(ps, out, o);
 fail:
 	cap_value_free(o);
 	return err;
