@@ -6,6 +6,7 @@
 #include "base/error.h"
 #include "git/url.h"
 
+#include <ctype.h>
 #include <fnmatch.h>
 #include <stdlib.h>
 #include <string.h>
@@ -108,94 +109,87 @@ bool cap_project_glob(const char *pattern, const char *text)
 	return fnmatch(pattern, text, 0) == 0;
 }
 
-/* Runs a list of patterns where "!pattern" denies: allowed when one matches and none denies. */
-typedef bool (*entry_match)(const cap_value *entry, bool *deny, const void *ctx);
-
-static bool allowed_by(const cap_value *list, entry_match match, const void *ctx)
+/* Argo CD's globMatch with negation: "!pattern" matches what pattern does not. */
+static bool neg_glob(const char *pattern, const char *text, bool path)
 {
-	bool allowed = false;
-	for (size_t i = 0; i < cap_value_array_len(list); i++) {
-		bool deny = false;
-		if (!match(cap_value_array_get(list, i), &deny, ctx))
-			continue;
-		if (deny)
-			return false;
-		allowed = true;
-	}
-	return allowed;
+	if (!pattern)
+		return false;
+	bool neg = *pattern == '!';
+	const char *p = neg ? pattern + 1 : pattern;
+	bool m;
+	if (!strcmp(p, "*") || !path || strstr(p, "**"))
+		m = cap_project_glob(p, text);
+	else
+		m = fnmatch(p, text ? text : "", FNM_PATHNAME) == 0;
+	return neg ? !m : m;
 }
 
-static bool repo_match(const cap_value *entry, bool *deny, const void *ctx)
+static bool is_deny(const char *pattern)
 {
-	const char *pat = cap_value_get_string(entry);
-	if (!pat)
-		return false;
-	if (*pat == '!') {
-		*deny = true;
-		pat++;
+	return pattern && *pattern == '!';
+}
+
+/* Git URLs compared as Argo CD's NormalizeGitURL leaves them: lowercase, no ".git", no "/". */
+static void normalize_url(cap_buf *out, const char *url)
+{
+	const char *p = url ? url : "";
+	bool neg = *p == '!';
+	if (neg)
+		p++;
+	cap_buf_clear(out);
+	if (neg)
+		cap_buf_putc(out, '!');
+	if (!strcmp(p, "*")) {
+		cap_buf_puts(out, p);
+		return;
 	}
-	cap_buf np = CAP_BUF_INIT;
-	if (!strcmp(pat, "*"))
-		cap_buf_puts(&np, "*");
-	else
-		cap_git_url_normalize(&np, pat);
-	bool m = cap_project_glob(np.ptr, ctx) || cap_project_glob(pat, ctx);
-	cap_buf_release(&np);
-	/* a denial matches when the URL matches the pattern; allowed entries likewise */
-	return m;
+	cap_buf n = CAP_BUF_INIT;
+	cap_git_url_normalize(&n, p);
+	for (size_t i = 0; i < n.len; i++)
+		cap_buf_putc(out, (char)tolower((unsigned char)n.ptr[i]));
+	cap_buf_release(&n);
+	while (out->len > 1 && out->ptr[out->len - 1] == '/')
+		cap_buf_truncate(out, out->len - 1);
+	if (out->len > 4 && !strcmp(out->ptr + out->len - 4, ".git"))
+		cap_buf_truncate(out, out->len - 4);
 }
 
 bool cap_project_source_permitted(const cap_project *p, const char *repo_url)
 {
-	cap_buf nu = CAP_BUF_INIT;
-	cap_git_url_normalize(&nu, repo_url ? repo_url : "");
-	bool ok = allowed_by(p->source_repos, repo_match, nu.ptr);
+	cap_buf nu = CAP_BUF_INIT, np = CAP_BUF_INIT;
+	normalize_url(&nu, repo_url);
+	bool any = false, denied = false;
+	for (size_t i = 0; i < cap_value_array_len(p->source_repos) && !denied; i++) {
+		normalize_url(&np, cap_value_get_string(cap_value_array_get(p->source_repos, i)));
+		if (neg_glob(np.ptr, nu.ptr, true))
+			any = true;
+		else if (is_deny(np.ptr))
+			denied = true;
+	}
 	cap_buf_release(&nu);
-	return ok;
-}
-
-typedef struct dest_ctx {
-	const char *server, *name, *namespace;
-} dest_ctx;
-
-/* A glob that may be "!"-prefixed: *deny is set when it is. */
-static const char *strip_deny(const char *pat, bool *deny)
-{
-	if (pat && *pat == '!') {
-		*deny = true;
-		return pat + 1;
-	}
-	return pat;
-}
-
-static bool dest_match(const cap_value *entry, bool *deny, const void *vctx)
-{
-	const dest_ctx *c = vctx;
-	bool sd = false, nd = false, nsd = false;
-	const char *sp = strip_deny(cap_value_dig_string(entry, "server", NULL), &sd);
-	const char *np = strip_deny(cap_value_dig_string(entry, "name", NULL), &nd);
-	const char *nsp = strip_deny(cap_value_dig_string(entry, "namespace", NULL), &nsd);
-	bool cluster = false;
-	if (sp && *sp && c->server && cap_project_glob(sp, c->server))
-		cluster = true;
-	if (np && *np && c->name && cap_project_glob(np, c->name))
-		cluster = true;
-	bool ns = nsp && cap_project_glob(nsp, c->namespace ? c->namespace : "");
-	if (sd || nd || nsd) {
-		/* a denial entry: its negated parts must match for it to deny */
-		bool hit = (sd || nd ? cluster : true) && (nsd ? ns : true);
-		if (hit)
-			*deny = true;
-		return hit;
-	}
-	return cluster && ns;
+	cap_buf_release(&np);
+	return any && !denied;
 }
 
 bool cap_project_destination_permitted(const cap_project *p, const char *server, const char *name,
 				       const char *namespace)
 {
-	dest_ctx c = {server, name, namespace};
-	return allowed_by(p->destinations, dest_match, &c);
+	bool any = false;
+	for (size_t i = 0; i < cap_value_array_len(p->destinations); i++) {
+		const cap_value *e = cap_value_array_get(p->destinations, i);
+		const char *sp = cap_value_dig_string(e, "server", NULL);
+		const char *np = cap_value_dig_string(e, "name", NULL);
+		const char *nsp = cap_value_dig_string(e, "namespace", NULL);
+		bool name_m = name && *name && np && *np && neg_glob(np, name, false);
+		bool server_m = server && *server && sp && *sp && neg_glob(sp, server, false);
+		bool ns_m = neg_glob(nsp ? nsp : "", namespace ? namespace : "", false);
+		if ((server_m || name_m) && ns_m)
+			any = true;
+		else if ((!name_m && is_deny(np)) || (!server_m && is_deny(sp)) ||
+			 (!ns_m && is_deny(nsp)))
+			return false;
+	}
+	return any;
 }
 
 static bool gk_in(const cap_value *list, const char *group, const char *kind)
