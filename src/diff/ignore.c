@@ -7,6 +7,7 @@
 #include "base/hashmap.h"
 #include "base/time.h"
 #include "base/vec.h"
+#include "base/wildcard.h"
 #include "value/json.h"
 #include "value/pointer.h"
 #include "value/yaml.h"
@@ -142,28 +143,6 @@ static jq_state *jq_program(const char *expr)
 	}
 	cap_hashmap_put(&jq_cache, expr, jq);
 	return jq;
-}
-
-bool cap_diff_glob(const char *p, const char *t)
-{
-	const char *star = NULL, *resume = NULL;
-	while (*t) {
-		if (*p == '*') {
-			star = p++;
-			resume = t;
-		} else if (*p == '?' || *p == *t) {
-			p++;
-			t++;
-		} else if (star) {
-			p = star + 1;
-			t = ++resume;
-		} else {
-			return false;
-		}
-	}
-	while (*p == '*')
-		p++;
-	return !*p;
 }
 
 cap_diff_ignore *cap_diff_ignore_new(void)
@@ -410,7 +389,8 @@ static bool rule_matches(const rule *r, const cap_value *obj)
 		memcpy(group, av, (size_t)(slash - av));
 		group[slash - av] = '\0';
 	}
-	return cap_diff_glob(r->group, group) && cap_diff_glob(r->kind, kind ? kind : "") &&
+	return cap_wildcard_match(r->group, group) &&
+	       cap_wildcard_match(r->kind, kind ? kind : "") &&
 	       (!*r->name || (name && !strcmp(r->name, name))) &&
 	       (!*r->namespace || (ns && !strcmp(r->namespace, ns)));
 }

@@ -69,6 +69,3 @@ void cap_diff_ignore_managers(const cap_diff_ignore *ig, const cap_value *obj, c
  */
 int cap_diff_compare_options(bool *ignore_aggregated_roles, cap_diff_status_mode *status,
 			     const cap_value *configmap);
-
-/* True when text matches pattern, where '*' matches any run of bytes and '?' any one byte. */
-bool cap_diff_glob(const char *pattern, const char *text);

@@ -8,6 +8,7 @@
 #include "base/buf.h"
 #include "base/error.h"
 #include "base/vec.h"
+#include "base/wildcard.h"
 #include "value/yaml.h"
 
 #define PREFIX "resource.customizations"
@@ -217,29 +218,6 @@ void cap_health_overrides_free(cap_health_overrides *ov)
 	free(ov);
 }
 
-bool cap_health_glob_match(const char *p, const char *t)
-{
-	/* Iterative matching with one backtrack point: linear in practice, no recursion. */
-	const char *star = NULL, *resume = NULL;
-	while (*t) {
-		if (*p == '*') {
-			star = p++;
-			resume = t;
-		} else if (*p == '?' || *p == *t) {
-			p++;
-			t++;
-		} else if (star) {
-			p = star + 1;
-			t = ++resume;
-		} else {
-			return false;
-		}
-	}
-	while (*p == '*')
-		p++;
-	return *p == '\0';
-}
-
 const cap_health_override *cap_health_overrides_find(const cap_health_overrides *ov,
 						     const char *group, const char *kind)
 {
@@ -255,7 +233,7 @@ const cap_health_override *cap_health_overrides_find(const cap_health_overrides 
 		if (ov->items[i].health_lua && strcmp(ov->items[i].key, key.ptr) == 0)
 			found = &ov->items[i];
 	for (size_t i = 0; i < ov->len && !found; i++)
-		if (ov->items[i].health_lua && cap_health_glob_match(ov->items[i].key, key.ptr))
+		if (ov->items[i].health_lua && cap_wildcard_match(ov->items[i].key, key.ptr))
 			found = &ov->items[i];
 	cap_buf_release(&key);
 	return found;

@@ -46,6 +46,3 @@ void cap_health_overrides_free(cap_health_overrides *ov);
  */
 const cap_health_override *cap_health_overrides_find(const cap_health_overrides *ov,
 						     const char *group, const char *kind);
-
-/* Glob match as used for override keys: '*' any run (including '/'), '?' one character. */
-bool cap_health_glob_match(const char *pattern, const char *text);

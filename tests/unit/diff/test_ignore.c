@@ -42,17 +42,6 @@ static const char deployment[] =
     "      - {name: sidecar, image: 'proxy:2'}\n"
     "      - {name: other, image: 'x:3'}\n";
 
-static void globs_match_as_argo_cd_does(void **state)
-{
-	assert_true(cap_diff_glob("*", ""));
-	assert_true(cap_diff_glob("*", "apps"));
-	assert_true(cap_diff_glob("*.k8s.io", "networking.k8s.io"));
-	assert_false(cap_diff_glob("*.k8s.io", "apps"));
-	assert_true(cap_diff_glob("Deploy?ent", "Deployment"));
-	assert_false(cap_diff_glob("", "apps"));
-	assert_true(cap_diff_glob("", ""));
-}
-
 static void app_rules_remove_pointers_and_jq_paths(void **state)
 {
 	cap_diff_ignore *ig = cap_diff_ignore_new();
@@ -235,7 +224,6 @@ static void runaway_jq_is_cut_short(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-	    cmocka_unit_test(globs_match_as_argo_cd_does),
 	    cmocka_unit_test(app_rules_remove_pointers_and_jq_paths),
 	    cmocka_unit_test(name_namespace_and_kind_restrict_rules),
 	    cmocka_unit_test(bad_rules_are_refused),

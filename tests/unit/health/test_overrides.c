@@ -118,18 +118,6 @@ static void malformed_entries_are_refused_with_the_key(void **state)
 	cap_value_free(cm);
 }
 
-static void glob_matches_like_argo_cd(void **state)
-{
-	assert_true(cap_health_glob_match("*", "apps/Deployment"));
-	assert_true(cap_health_glob_match("*.upbound.io/*", "s3.aws.upbound.io/Bucket"));
-	assert_false(cap_health_glob_match("*.upbound.io/*", "upbound.io/Bucket"));
-	assert_true(cap_health_glob_match("apps/?eployment", "apps/Deployment"));
-	assert_true(cap_health_glob_match("a*b*c", "aXbYbZc"));
-	assert_false(cap_health_glob_match("a*b*c", "aXbYbZ"));
-	assert_true(cap_health_glob_match("", ""));
-	assert_false(cap_health_glob_match("", "x"));
-}
-
 static void custom_script_replaces_the_builtin_check(void **state)
 {
 	cap_health_overrides *ov =
@@ -228,7 +216,6 @@ int main(void)
 	    cmocka_unit_test(old_form_is_read_and_per_key_form_wins),
 	    cmocka_unit_test(exact_keys_win_over_wildcards),
 	    cmocka_unit_test(malformed_entries_are_refused_with_the_key),
-	    cmocka_unit_test(glob_matches_like_argo_cd),
 	    cmocka_unit_test(custom_script_replaces_the_builtin_check),
 	    cmocka_unit_test(failing_script_is_unknown_with_the_lua_error),
 	    cmocka_unit_test(missing_file_is_named),
