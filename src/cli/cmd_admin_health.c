@@ -2,11 +2,11 @@
 #include "cli/cmd_admin_health.h"
 
 #include "base/error.h"
+#include "cli/cmd_admin_resource_overrides.h"
 #include "health/health.h"
 #include "health/overrides.h"
 #include "value/yaml.h"
 
-#include <getopt.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -17,12 +17,6 @@ static const char usage_text[] =
     "Assesses the health of each object in the file with the built-in checks and the Lua\n"
     "health customizations of the argocd-cm ConfigMap, and prints STATUS and MESSAGE.\n"
     "Without --argocd-cm-path only the built-in checks apply.\n";
-
-static const struct option long_options[] = {
-    {"argocd-cm-path", required_argument, NULL, 'c'},
-    {"help", no_argument, NULL, 'h'},
-    {NULL, 0, NULL, 0},
-};
 
 static int fail(void)
 {
@@ -62,28 +56,15 @@ static bool report(const cap_value *obj, const cap_health_overrides *ov)
 
 int cap_cmd_admin_health(int argc, char **argv)
 {
-	const char *cm_path = NULL;
-	int c;
-	optind = 1;
-	while ((c = getopt_long(argc, argv, "h", long_options, NULL)) != -1) {
-		if (c == 'c') {
-			cm_path = optarg;
-		} else if (c == 'h') {
-			fputs(usage_text, stdout);
-			return 0;
-		} else {
-			fputs(usage_text, stderr);
-			return 1;
-		}
-	}
-	if (argc - optind != 1) {
-		fputs(usage_text, stderr);
-		return 1;
-	}
+	const char *resources_path, *cm_path;
+	int exit_code = cap_cmd_admin_resource_overrides_args(&resources_path, &cm_path, argc, argv,
+							      usage_text, false);
+	if (exit_code >= 0)
+		return exit_code;
 	cap_health_overrides *ov = NULL;
 	cap_value *docs = NULL;
 	if ((cm_path && cap_health_overrides_load_file(&ov, cm_path) != 0) ||
-	    cap_yaml_parse_file(&docs, argv[optind], NULL) != 0) {
+	    cap_yaml_parse_file(&docs, resources_path, NULL) != 0) {
 		cap_health_overrides_free(ov);
 		return fail();
 	}
@@ -92,7 +73,7 @@ int cap_cmd_admin_health(int argc, char **argv)
 		const cap_value *obj = cap_value_array_get(docs, i);
 		if (!cap_value_is_object(obj)) {
 			cap_error_set(CAP_EINVALID, "'%s' document %zu is not an object",
-				      argv[optind], i + 1);
+				      resources_path, i + 1);
 			rc = fail();
 		} else if (!report(obj, ov)) {
 			rc = fail();

@@ -4,12 +4,12 @@
 
 #include "base/buf.h"
 #include "base/error.h"
+#include "cli/cmd_admin_resource_overrides.h"
 #include "value/value.h"
 #include "diff/ignore.h"
 #include "diff/text.h"
 #include "value/yaml.h"
 
-#include <getopt.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -19,12 +19,6 @@ static const char usage_text[] =
     "\n"
     "Prints, for each object of the file, the fields removed by the ignoreDifferences\n"
     "customizations of the argocd-cm ConfigMap (resource.customizations.ignoreDifferences.*).\n";
-
-static const struct option long_options[] = {
-    {"argocd-cm-path", required_argument, NULL, 'c'},
-    {"help", no_argument, NULL, 'h'},
-    {NULL, 0, NULL, 0},
-};
 
 /*
  * How argocd-cm configures overrides for "group/Kind" (or "Kind" for the core group): 0 none,
@@ -91,29 +85,16 @@ static int fail(void)
 
 int cap_cmd_admin_ignore_differences(int argc, char **argv)
 {
-	const char *cm_path = NULL;
-	int c;
-	optind = 1;
-	while ((c = getopt_long(argc, argv, "h", long_options, NULL)) != -1) {
-		if (c == 'c') {
-			cm_path = optarg;
-		} else if (c == 'h') {
-			fputs(usage_text, stdout);
-			return 0;
-		} else {
-			fputs(usage_text, stderr);
-			return 1;
-		}
-	}
-	if (argc - optind != 1 || !cm_path) {
-		fputs(usage_text, stderr);
-		return 1;
-	}
+	const char *resources_path, *cm_path;
+	int exit_code = cap_cmd_admin_resource_overrides_args(&resources_path, &cm_path, argc, argv,
+							      usage_text, true);
+	if (exit_code >= 0)
+		return exit_code;
 	cap_value *cm_docs = NULL, *docs = NULL;
 	cap_diff_ignore *ig = cap_diff_ignore_new();
 	if (cap_yaml_parse_file(&cm_docs, cm_path, NULL) ||
 	    cap_diff_ignore_add_argocd_cm(ig, cap_value_array_get(cm_docs, 0)) ||
-	    cap_yaml_parse_file(&docs, argv[optind], NULL)) {
+	    cap_yaml_parse_file(&docs, resources_path, NULL)) {
 		cap_value_free(cm_docs);
 		cap_diff_ignore_free(ig);
 		return fail();
