@@ -1,5 +1,6 @@
 /* Tests for the diff engine's options and rules beyond Argo CD's fixtures. */
 #include "cap_test.h"
+#include "value_fixture.h"
 
 #include "base/error.h"
 #include "diff/diff.h"
@@ -10,19 +11,12 @@
 #include <pthread.h>
 #include <string.h>
 
-static cap_value *yaml(const char *text)
-{
-	cap_value *v = NULL;
-	if (cap_yaml_parse(&v, text, strlen(text), "test", NULL))
-		fail_msg("cannot parse: %s", cap_error_last());
-	return v;
-}
-
 /* Diffs config against live (YAML texts) and returns modified; the result goes to *out. */
 static bool run(cap_diff_result *out, const char *config, const char *live,
 		const cap_diff_options *o)
 {
-	cap_value *c = config ? yaml(config) : NULL, *l = live ? yaml(live) : NULL;
+	cap_value *c = config ? cap_test_yaml(config) : NULL,
+		  *l = live ? cap_test_yaml(live) : NULL;
 	if (cap_diff(out, c, l, o))
 		fail_msg("diff failed: %s", cap_error_last());
 	cap_value_free(c);
@@ -198,10 +192,11 @@ static int fake_dry_run(cap_value **out, const cap_value *config, const char *ma
 {
 	dry_run_calls++;
 	assert_string_equal(manager, "argocd-controller");
-	*out = yaml("apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: c\n  namespace: n\n"
-		    "  managedFields:\n  - {manager: argocd-controller, operation: Apply, "
-		    "apiVersion: v1, fieldsType: FieldsV1, fieldsV1: {'f:data': {'f:a': {}}}}\n"
-		    "data: {a: '2'}\n");
+	*out = cap_test_yaml(
+	    "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: c\n  namespace: n\n"
+	    "  managedFields:\n  - {manager: argocd-controller, operation: Apply, "
+	    "apiVersion: v1, fieldsType: FieldsV1, fieldsV1: {'f:data': {'f:a': {}}}}\n"
+	    "data: {a: '2'}\n");
 	return 0;
 }
 
@@ -210,7 +205,7 @@ static void server_side_diff_asks_the_dry_runner(void **state)
 	cap_diff_options o = CAP_DIFF_OPTIONS_INIT;
 	o.mode = CAP_DIFF_SERVER_SIDE;
 	cap_diff_result r = CAP_DIFF_RESULT_INIT;
-	cap_value *c = yaml(cm_config), *l = yaml(cm_config);
+	cap_value *c = cap_test_yaml(cm_config), *l = cap_test_yaml(cm_config);
 	assert_int_equal(cap_diff(&r, c, l, &o), CAP_EINVALID);
 	o.dry_run = fake_dry_run;
 	assert_int_equal(cap_diff(&r, c, l, &o), 0);
@@ -224,10 +219,10 @@ static void server_side_diff_asks_the_dry_runner(void **state)
 
 static void ignore_extraneous_reads_compare_options(void **state)
 {
-	cap_value *a = yaml("metadata: {annotations: {argocd.argoproj.io/compare-options: "
-			    "'ServerSideDiff=true, IgnoreExtraneous'}}");
-	cap_value *b = yaml("metadata: {annotations: {argocd.argoproj.io/compare-options: "
-			    "IgnoreExtraneousX}}");
+	cap_value *a = cap_test_yaml("metadata: {annotations: {argocd.argoproj.io/compare-options: "
+				     "'ServerSideDiff=true, IgnoreExtraneous'}}");
+	cap_value *b = cap_test_yaml("metadata: {annotations: {argocd.argoproj.io/compare-options: "
+				     "IgnoreExtraneousX}}");
 	assert_true(cap_diff_ignore_extraneous(a));
 	assert_false(cap_diff_ignore_extraneous(b));
 	assert_false(cap_diff_ignore_extraneous(NULL));
@@ -237,15 +232,18 @@ static void ignore_extraneous_reads_compare_options(void **state)
 
 static void modes_follow_annotations_and_app_options(void **state)
 {
-	cap_value *plain = yaml("metadata: {name: a}");
-	cap_value *ssd = yaml("metadata: {annotations: {argocd.argoproj.io/compare-options: "
-			      "'IgnoreExtraneous,ServerSideDiff=true'}}");
-	cap_value *no_ssd = yaml("metadata: {annotations: {argocd.argoproj.io/compare-options: "
-				 "ServerSideDiff=false}}");
-	cap_value *ssa = yaml("metadata: {annotations: {argocd.argoproj.io/sync-options: "
-			      "'Prune=false, ServerSideApply=true'}}");
-	cap_value *no_ssa = yaml("metadata: {annotations: {argocd.argoproj.io/sync-options: "
-				 "ServerSideApply=false}}");
+	cap_value *plain = cap_test_yaml("metadata: {name: a}");
+	cap_value *ssd =
+	    cap_test_yaml("metadata: {annotations: {argocd.argoproj.io/compare-options: "
+			  "'IgnoreExtraneous,ServerSideDiff=true'}}");
+	cap_value *no_ssd =
+	    cap_test_yaml("metadata: {annotations: {argocd.argoproj.io/compare-options: "
+			  "ServerSideDiff=false}}");
+	cap_value *ssa = cap_test_yaml("metadata: {annotations: {argocd.argoproj.io/sync-options: "
+				       "'Prune=false, ServerSideApply=true'}}");
+	cap_value *no_ssa =
+	    cap_test_yaml("metadata: {annotations: {argocd.argoproj.io/sync-options: "
+			  "ServerSideApply=false}}");
 	assert_int_equal(cap_diff_choose_mode(plain, false, false), CAP_DIFF_CLIENT_SIDE);
 	assert_int_equal(cap_diff_choose_mode(ssd, false, false), CAP_DIFF_SERVER_SIDE);
 	assert_int_equal(cap_diff_choose_mode(plain, true, false), CAP_DIFF_SERVER_SIDE);
@@ -282,13 +280,15 @@ static void *diff_many(void *arg)
 
 static void threads_share_inputs_options_and_rules(void **state)
 {
-	cap_value *config = yaml("apiVersion: apps/v1\nkind: Deployment\nmetadata: {name: d}\n"
-				 "spec: {replicas: 3, paused: true}\n");
-	cap_value *live = yaml("apiVersion: apps/v1\nkind: Deployment\nmetadata: {name: d}\n"
-			       "spec: {replicas: 1, paused: false}\n");
+	cap_value *config =
+	    cap_test_yaml("apiVersion: apps/v1\nkind: Deployment\nmetadata: {name: d}\n"
+			  "spec: {replicas: 3, paused: true}\n");
+	cap_value *live =
+	    cap_test_yaml("apiVersion: apps/v1\nkind: Deployment\nmetadata: {name: d}\n"
+			  "spec: {replicas: 1, paused: false}\n");
 	cap_diff_ignore *ig = cap_diff_ignore_new();
-	cap_value *rules =
-	    yaml("- {group: apps, kind: Deployment, jqPathExpressions: [.spec.replicas]}\n");
+	cap_value *rules = cap_test_yaml(
+	    "- {group: apps, kind: Deployment, jqPathExpressions: [.spec.replicas]}\n");
 	assert_int_equal(cap_diff_ignore_add_app(ig, rules), 0);
 	cap_diff_options o = CAP_DIFF_OPTIONS_INIT;
 	o.ignore = ig;
@@ -307,11 +307,11 @@ static void threads_share_inputs_options_and_rules(void **state)
 
 static void key_changes_with_config_and_live_revision(void **state)
 {
-	cap_value *c1 = yaml(cm_config),
-		  *c2 = yaml("apiVersion: v1\nkind: ConfigMap\n"
-			     "metadata: {name: c, namespace: n}\ndata: {a: '2'}\n");
-	cap_value *l1 = yaml("metadata: {uid: u, resourceVersion: '1'}");
-	cap_value *l2 = yaml("metadata: {uid: u, resourceVersion: '2'}");
+	cap_value *c1 = cap_test_yaml(cm_config),
+		  *c2 = cap_test_yaml("apiVersion: v1\nkind: ConfigMap\n"
+				      "metadata: {name: c, namespace: n}\ndata: {a: '2'}\n");
+	cap_value *l1 = cap_test_yaml("metadata: {uid: u, resourceVersion: '1'}");
+	cap_value *l2 = cap_test_yaml("metadata: {uid: u, resourceVersion: '2'}");
 	uint64_t k = cap_diff_key(c1, l1, NULL);
 	assert_true(k == cap_diff_key(c1, l1, NULL));
 	assert_true(k != cap_diff_key(c2, l1, NULL));

@@ -1,5 +1,6 @@
 /* Tests for ignoreDifferences: matching, JSON pointers, jq paths, argocd-cm keys, managers. */
 #include "cap_test.h"
+#include "value_fixture.h"
 
 #include "base/error.h"
 #include "base/strvec.h"
@@ -21,14 +22,6 @@
 #define LIBJQ_HALT_LEAKS_END()	 ((void)0)
 #endif
 
-static cap_value *yaml(const char *text)
-{
-	cap_value *v = NULL;
-	if (cap_yaml_parse(&v, text, strlen(text), "test", NULL))
-		fail_msg("cannot parse: %s", cap_error_last());
-	return v;
-}
-
 static const char deployment[] =
     "apiVersion: apps/v1\n"
     "kind: Deployment\n"
@@ -46,14 +39,14 @@ static void app_rules_remove_pointers_and_jq_paths(void **state)
 {
 	cap_diff_ignore *ig = cap_diff_ignore_new();
 	cap_value *rules =
-	    yaml("- group: apps\n"
-		 "  kind: Deployment\n"
-		 "  jsonPointers: [/spec/replicas, /spec/missing]\n"
-		 "  jqPathExpressions:\n"
-		 "  - .spec.template.spec.containers[] | select(.name == \"sidecar\")\n"
-		 "  - .spec.template.spec.containers[].env\n");
+	    cap_test_yaml("- group: apps\n"
+			  "  kind: Deployment\n"
+			  "  jsonPointers: [/spec/replicas, /spec/missing]\n"
+			  "  jqPathExpressions:\n"
+			  "  - .spec.template.spec.containers[] | select(.name == \"sidecar\")\n"
+			  "  - .spec.template.spec.containers[].env\n");
 	assert_int_equal(cap_diff_ignore_add_app(ig, rules), 0);
-	cap_value *obj = yaml(deployment);
+	cap_value *obj = cap_test_yaml(deployment);
 	assert_true(cap_diff_ignore_matches(ig, obj));
 	cap_diff_ignore_apply(ig, obj);
 	assert_null(cap_value_dig(obj, "spec", "replicas", NULL));
@@ -71,13 +64,13 @@ static void app_rules_remove_pointers_and_jq_paths(void **state)
 static void name_namespace_and_kind_restrict_rules(void **state)
 {
 	cap_diff_ignore *ig = cap_diff_ignore_new();
-	cap_value *rules =
-	    yaml("- {group: apps, kind: Deployment, name: api, jsonPointers: [/spec]}\n"
-		 "- {group: apps, kind: Deployment, namespace: other, jsonPointers: [/spec]}\n"
-		 "- {kind: Deployment, jsonPointers: [/spec]}\n"
-		 "- {group: apps, kind: StatefulSet, jsonPointers: [/spec]}\n");
+	cap_value *rules = cap_test_yaml(
+	    "- {group: apps, kind: Deployment, name: api, jsonPointers: [/spec]}\n"
+	    "- {group: apps, kind: Deployment, namespace: other, jsonPointers: [/spec]}\n"
+	    "- {kind: Deployment, jsonPointers: [/spec]}\n"
+	    "- {group: apps, kind: StatefulSet, jsonPointers: [/spec]}\n");
 	assert_int_equal(cap_diff_ignore_add_app(ig, rules), 0);
-	cap_value *obj = yaml(deployment);
+	cap_value *obj = cap_test_yaml(deployment);
 	assert_false(cap_diff_ignore_matches(ig, obj));
 	cap_diff_ignore_apply(ig, obj);
 	assert_non_null(cap_value_object_get(obj, "spec"));
@@ -89,10 +82,11 @@ static void name_namespace_and_kind_restrict_rules(void **state)
 static void bad_rules_are_refused(void **state)
 {
 	cap_diff_ignore *ig = cap_diff_ignore_new();
-	cap_value *bad_jq = yaml("- {kind: Deployment, jqPathExpressions: ['.spec | ']}\n");
+	cap_value *bad_jq =
+	    cap_test_yaml("- {kind: Deployment, jqPathExpressions: ['.spec | ']}\n");
 	assert_int_equal(cap_diff_ignore_add_app(ig, bad_jq), CAP_EINVALID);
 	assert_non_null(strstr(cap_error_last(), "jq"));
-	cap_value *bad_ptr = yaml("- {kind: Deployment, jsonPointers: [spec]}\n");
+	cap_value *bad_ptr = cap_test_yaml("- {kind: Deployment, jsonPointers: [spec]}\n");
 	assert_int_equal(cap_diff_ignore_add_app(ig, bad_ptr), CAP_EINVALID);
 	assert_int_equal(cap_diff_ignore_count(ig), 0);
 	cap_value_free(bad_jq);
@@ -111,9 +105,9 @@ static void argocd_cm_keys_are_read(void **state)
 	assert_int_equal(cap_diff_ignore_add_argocd_cm(ig, cm), 0);
 	assert_int_equal(cap_diff_ignore_count(ig), 3);
 
-	cap_value *obj = yaml(deployment);
+	cap_value *obj = cap_test_yaml(deployment);
 	cap_value_object_set(cap_value_object_get(obj, "metadata"), "labels",
-			     yaml("{injected-by-webhook: 'yes', app: web}"));
+			     cap_test_yaml("{injected-by-webhook: 'yes', app: web}"));
 	cap_diff_ignore_apply(ig, obj);
 	assert_null(cap_value_dig(obj, "spec", "replicas", NULL));
 	assert_null(cap_value_dig(obj, "metadata", "labels", "injected-by-webhook", NULL));
@@ -138,15 +132,15 @@ static void argocd_cm_keys_are_read(void **state)
 
 static void legacy_resource_customizations_are_read(void **state)
 {
-	cap_value *cm = yaml("data:\n"
-			     "  resource.customizations: |\n"
-			     "    apps/Deployment:\n"
-			     "      ignoreDifferences: |\n"
-			     "        jsonPointers:\n"
-			     "        - /spec/replicas\n");
+	cap_value *cm = cap_test_yaml("data:\n"
+				      "  resource.customizations: |\n"
+				      "    apps/Deployment:\n"
+				      "      ignoreDifferences: |\n"
+				      "        jsonPointers:\n"
+				      "        - /spec/replicas\n");
 	cap_diff_ignore *ig = cap_diff_ignore_new();
 	assert_int_equal(cap_diff_ignore_add_argocd_cm(ig, cm), 0);
-	cap_value *obj = yaml(deployment);
+	cap_value *obj = cap_test_yaml(deployment);
 	cap_diff_ignore_apply(ig, obj);
 	assert_null(cap_value_dig(obj, "spec", "replicas", NULL));
 	cap_value_free(obj);
@@ -156,22 +150,23 @@ static void legacy_resource_customizations_are_read(void **state)
 
 static void managed_fields_managers_hide_their_changes(void **state)
 {
-	cap_value *live = yaml("apiVersion: apps/v1\n"
-			       "kind: Deployment\n"
-			       "metadata:\n"
-			       "  name: web\n"
-			       "  managedFields:\n"
-			       "  - manager: hpa-controller\n"
-			       "    operation: Update\n"
-			       "    apiVersion: apps/v1\n"
-			       "    fieldsType: FieldsV1\n"
-			       "    fieldsV1: {'f:spec': {'f:replicas': {}}}\n"
-			       "spec: {replicas: 7, paused: false}\n");
-	cap_value *config = yaml("apiVersion: apps/v1\nkind: Deployment\nmetadata: {name: web}\n"
-				 "spec: {replicas: 2, paused: true}\n");
+	cap_value *live = cap_test_yaml("apiVersion: apps/v1\n"
+					"kind: Deployment\n"
+					"metadata:\n"
+					"  name: web\n"
+					"  managedFields:\n"
+					"  - manager: hpa-controller\n"
+					"    operation: Update\n"
+					"    apiVersion: apps/v1\n"
+					"    fieldsType: FieldsV1\n"
+					"    fieldsV1: {'f:spec': {'f:replicas': {}}}\n"
+					"spec: {replicas: 7, paused: false}\n");
+	cap_value *config =
+	    cap_test_yaml("apiVersion: apps/v1\nkind: Deployment\nmetadata: {name: web}\n"
+			  "spec: {replicas: 2, paused: true}\n");
 	cap_diff_ignore *ig = cap_diff_ignore_new();
-	cap_value *rules =
-	    yaml("- {group: apps, kind: Deployment, managedFieldsManagers: [hpa-controller]}\n");
+	cap_value *rules = cap_test_yaml(
+	    "- {group: apps, kind: Deployment, managedFieldsManagers: [hpa-controller]}\n");
 	assert_int_equal(cap_diff_ignore_add_app(ig, rules), 0);
 	cap_diff_options o = CAP_DIFF_OPTIONS_INIT;
 	o.ignore = ig;
@@ -198,12 +193,12 @@ static void runaway_jq_is_cut_short(void **state)
 {
 	cap_diff_ignore *ig = cap_diff_ignore_new();
 	cap_diff_ignore_set_jq_timeout(ig, 200);
-	cap_value *rules =
-	    yaml("- group: apps\n  kind: Deployment\n"
-		 "  jqPathExpressions:\n"
-		 "  - 'if .slow then (last(range(1e12)) | empty) else . end | .spec.replicas'\n");
+	cap_value *rules = cap_test_yaml(
+	    "- group: apps\n  kind: Deployment\n"
+	    "  jqPathExpressions:\n"
+	    "  - 'if .slow then (last(range(1e12)) | empty) else . end | .spec.replicas'\n");
 	assert_int_equal(cap_diff_ignore_add_app(ig, rules), 0);
-	cap_value *slow = yaml(deployment);
+	cap_value *slow = cap_test_yaml(deployment);
 	cap_value_object_set(slow, "slow", cap_value_bool(true));
 	uint64_t t0 = cap_time_now_ms();
 	LIBJQ_HALT_LEAKS_BEGIN();
@@ -212,7 +207,7 @@ static void runaway_jq_is_cut_short(void **state)
 	assert_true(cap_time_now_ms() - t0 < 3000);
 	assert_non_null(cap_value_dig(slow, "spec", "replicas", NULL));
 	/* the same compiled program still works once halted */
-	cap_value *fast = yaml(deployment);
+	cap_value *fast = cap_test_yaml(deployment);
 	cap_diff_ignore_apply(ig, fast);
 	assert_null(cap_value_dig(fast, "spec", "replicas", NULL));
 	cap_value_free(slow);

@@ -1,5 +1,6 @@
 /* Tests for knownTypeFields: embedded built-in types inside custom resources compare as typed. */
 #include "cap_test.h"
+#include "value_fixture.h"
 
 #include "base/error.h"
 #include "diff/diff.h"
@@ -7,14 +8,6 @@
 #include "value/yaml.h"
 
 #include <string.h>
-
-static cap_value *yaml(const char *text)
-{
-	cap_value *v = NULL;
-	if (cap_yaml_parse(&v, text, strlen(text), "test", NULL))
-		fail_msg("cannot parse: %s", cap_error_last());
-	return v;
-}
 
 static const char rollout_config[] =
     "apiVersion: argoproj.io/v1alpha1\nkind: Rollout\nmetadata: {name: r}\n"
@@ -27,13 +20,13 @@ static const char rollout_live[] =
 
 static void rollout_pod_spec_is_known_by_default(void **state)
 {
-	cap_value *c = yaml(rollout_config), *l = yaml(rollout_live);
+	cap_value *c = cap_test_yaml(rollout_config), *l = cap_test_yaml(rollout_live);
 	cap_diff_known_types *kt = cap_diff_known_types_new(NULL);
 	cap_diff_known_types_apply(kt, c);
 	assert_null(cap_value_dig(c, "spec", "template", "spec", "nodeSelector", NULL));
 	cap_diff_options o = CAP_DIFF_OPTIONS_INIT;
 	cap_diff_result r = CAP_DIFF_RESULT_INIT;
-	cap_value *fresh = yaml(rollout_config);
+	cap_value *fresh = cap_test_yaml(rollout_config);
 	assert_int_equal(cap_diff(&r, fresh, l, &o), 0);
 	assert_true(r.modified); /* custom resources are not typed without the rule */
 	cap_diff_result_release(&r);
@@ -49,16 +42,18 @@ static void rollout_pod_spec_is_known_by_default(void **state)
 
 static void argocd_cm_fields_cross_lists(void **state)
 {
-	cap_value *cm = yaml("data:\n"
-			     "  resource.customizations.knownTypeFields.example.com_Job: |\n"
-			     "    - field: spec.steps.template\n"
-			     "      type: core/v1/PodTemplateSpec\n");
+	cap_value *cm =
+	    cap_test_yaml("data:\n"
+			  "  resource.customizations.knownTypeFields.example.com_Job: |\n"
+			  "    - field: spec.steps.template\n"
+			  "      type: core/v1/PodTemplateSpec\n");
 	cap_diff_known_types *kt = cap_diff_known_types_new(NULL);
 	assert_int_equal(cap_diff_known_types_add_argocd_cm(kt, cm), 0);
-	cap_value *obj = yaml("apiVersion: example.com/v1\nkind: Job\nspec:\n  steps:\n"
-			      "  - template: {spec: {containers: [{name: a, resources: {requests: "
-			      "{memory: 2048Mi}}}]}}\n"
-			      "  - template: {spec: {tolerations: [], containers: []}}\n");
+	cap_value *obj =
+	    cap_test_yaml("apiVersion: example.com/v1\nkind: Job\nspec:\n  steps:\n"
+			  "  - template: {spec: {containers: [{name: a, resources: {requests: "
+			  "{memory: 2048Mi}}}]}}\n"
+			  "  - template: {spec: {tolerations: [], containers: []}}\n");
 	cap_diff_known_types_apply(kt, obj);
 	const cap_value *steps = cap_value_dig(obj, "spec", "steps", NULL);
 	const cap_value *c0 = cap_value_array_get(

@@ -1,5 +1,6 @@
 /* Tests for Secret masking: equal values share a mask, different values differ, nothing leaks. */
 #include "cap_test.h"
+#include "value_fixture.h"
 
 #include "base/error.h"
 #include "diff/diff.h"
@@ -10,14 +11,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-static cap_value *parse(const char *text)
-{
-	cap_value *v = NULL;
-	if (cap_json_parse(&v, text, strlen(text), "test", NULL))
-		fail_msg("cannot parse %s: %s", text, cap_error_last());
-	return v;
-}
-
 static const char *data(const cap_value *obj, const char *key)
 {
 	return cap_value_dig_string(obj, "data", key, NULL);
@@ -26,10 +19,11 @@ static const char *data(const cap_value *obj, const char *key)
 static void equal_values_share_a_mask_and_changes_stay_visible(void **state)
 {
 	cap_value *target =
-	    parse("{\"apiVersion\":\"v1\",\"kind\":\"Secret\",\"data\":{"
-		  "\"same\":\"c2VjcmV0\",\"changed\":\"bmV3\",\"added\":\"eA==\"}}");
-	cap_value *live = parse("{\"apiVersion\":\"v1\",\"kind\":\"Secret\",\"data\":{"
-				"\"same\":\"c2VjcmV0\",\"changed\":\"b2xk\",\"gone\":\"eQ==\"}}");
+	    cap_test_json("{\"apiVersion\":\"v1\",\"kind\":\"Secret\",\"data\":{"
+			  "\"same\":\"c2VjcmV0\",\"changed\":\"bmV3\",\"added\":\"eA==\"}}");
+	cap_value *live =
+	    cap_test_json("{\"apiVersion\":\"v1\",\"kind\":\"Secret\",\"data\":{"
+			  "\"same\":\"c2VjcmV0\",\"changed\":\"b2xk\",\"gone\":\"eQ==\"}}");
 	cap_diff_hide_secret_data(target, live, NULL);
 	assert_string_equal(data(target, "same"), "++++++++");
 	assert_string_equal(data(live, "same"), "++++++++");
@@ -49,10 +43,11 @@ static void equal_values_share_a_mask_and_changes_stay_visible(void **state)
 
 static void string_data_is_folded_then_masked(void **state)
 {
-	cap_value *target = parse("{\"apiVersion\":\"v1\",\"kind\":\"Secret\",\"stringData\":{"
-				  "\"password\":\"secret\"}}");
-	cap_value *live = parse("{\"apiVersion\":\"v1\",\"kind\":\"Secret\",\"data\":{"
-				"\"password\":\"c2VjcmV0\"}}");
+	cap_value *target =
+	    cap_test_json("{\"apiVersion\":\"v1\",\"kind\":\"Secret\",\"stringData\":{"
+			  "\"password\":\"secret\"}}");
+	cap_value *live = cap_test_json("{\"apiVersion\":\"v1\",\"kind\":\"Secret\",\"data\":{"
+					"\"password\":\"c2VjcmV0\"}}");
 	cap_diff_hide_secret_data(target, live, NULL);
 	assert_null(cap_value_object_get(target, "stringData"));
 	assert_string_equal(data(target, "password"), "++++++++");
@@ -63,7 +58,7 @@ static void string_data_is_folded_then_masked(void **state)
 
 static void last_applied_configuration_is_masked(void **state)
 {
-	cap_value *live = parse(
+	cap_value *live = cap_test_json(
 	    "{\"apiVersion\":\"v1\",\"kind\":\"Secret\",\"metadata\":{\"annotations\":{"
 	    "\"kubectl.kubernetes.io/last-applied-configuration\":\"{\\\"apiVersion\\\":\\\"v1\\\","
 	    "\\\"kind\\\":\\\"Secret\\\",\\\"data\\\":{\\\"k\\\":\\\"b2xk\\\"}}\"}},"
@@ -80,8 +75,9 @@ static void last_applied_configuration_is_masked(void **state)
 
 static void named_annotations_are_masked(void **state)
 {
-	cap_value *target = parse("{\"apiVersion\":\"v1\",\"kind\":\"Secret\",\"metadata\":{"
-				  "\"annotations\":{\"token\":\"abc\",\"plain\":\"x\"}}}");
+	cap_value *target =
+	    cap_test_json("{\"apiVersion\":\"v1\",\"kind\":\"Secret\",\"metadata\":{"
+			  "\"annotations\":{\"token\":\"abc\",\"plain\":\"x\"}}}");
 	const char *const hide[] = {"token", NULL};
 	cap_diff_hide_secret_data(target, NULL, hide);
 	assert_string_equal(cap_value_dig_string(target, "metadata", "annotations", "token", NULL),
@@ -94,12 +90,13 @@ static void named_annotations_are_masked(void **state)
 static void other_kinds_are_untouched(void **state)
 {
 	cap_value *cm =
-	    parse("{\"apiVersion\":\"v1\",\"kind\":\"ConfigMap\",\"data\":{\"a\":\"b\"}}");
+	    cap_test_json("{\"apiVersion\":\"v1\",\"kind\":\"ConfigMap\",\"data\":{\"a\":\"b\"}}");
 	cap_value *copy = cap_value_deep_copy(cm);
 	cap_diff_hide_secret_data(cm, NULL, NULL);
 	assert_true(cap_value_equal(cm, copy));
-	cap_value *sealed = parse("{\"apiVersion\":\"bitnami.com/v1alpha1\",\"kind\":\"Secret\","
-				  "\"data\":{\"a\":\"b\"}}");
+	cap_value *sealed =
+	    cap_test_json("{\"apiVersion\":\"bitnami.com/v1alpha1\",\"kind\":\"Secret\","
+			  "\"data\":{\"a\":\"b\"}}");
 	cap_diff_hide_secret_data(sealed, NULL, NULL);
 	assert_string_equal(data(sealed, "a"), "b");
 	cap_value_free(cm);
@@ -109,10 +106,11 @@ static void other_kinds_are_untouched(void **state)
 
 static void diff_results_are_masked_in_place(void **state)
 {
-	cap_value *config = parse("{\"apiVersion\":\"v1\",\"kind\":\"Secret\",\"metadata\":{"
-				  "\"name\":\"s\"},\"data\":{\"k\":\"bmV3\"}}");
-	cap_value *live = parse("{\"apiVersion\":\"v1\",\"kind\":\"Secret\",\"metadata\":{"
-				"\"name\":\"s\"},\"data\":{\"k\":\"b2xk\"}}");
+	cap_value *config =
+	    cap_test_json("{\"apiVersion\":\"v1\",\"kind\":\"Secret\",\"metadata\":{"
+			  "\"name\":\"s\"},\"data\":{\"k\":\"bmV3\"}}");
+	cap_value *live = cap_test_json("{\"apiVersion\":\"v1\",\"kind\":\"Secret\",\"metadata\":{"
+					"\"name\":\"s\"},\"data\":{\"k\":\"b2xk\"}}");
 	cap_diff_result r = CAP_DIFF_RESULT_INIT;
 	assert_int_equal(cap_diff(&r, config, live, NULL), 0);
 	cap_diff_result_hide_secrets(&r);

@@ -1,5 +1,6 @@
 /* Tests for normalisation: typed round-trip effects, per-kind rules, status, metadata, defaults. */
 #include "cap_test.h"
+#include "value_fixture.h"
 
 #include "base/error.h"
 #include "diff/normalize.h"
@@ -10,17 +11,9 @@
 #include <stdlib.h>
 #include <string.h>
 
-static cap_value *yaml(const char *text)
-{
-	cap_value *v = NULL;
-	if (cap_yaml_parse(&v, text, strlen(text), "test", NULL))
-		fail_msg("cannot parse: %s", cap_error_last());
-	return v;
-}
-
 static void assert_yaml(const cap_value *got, const char *want_text)
 {
-	cap_value *want = yaml(want_text);
+	cap_value *want = cap_test_yaml(want_text);
 	if (!cap_value_equal(got, want)) {
 		char *g = cap_json_to_string(got, CAP_JSON_SORT_KEYS);
 		char *w = cap_json_to_string(want, CAP_JSON_SORT_KEYS);
@@ -31,12 +24,12 @@ static void assert_yaml(const cap_value *got, const char *want_text)
 
 static void remarshal_canonicalises_quantities_and_drops_nulls(void **state)
 {
-	cap_value *obj =
-	    yaml("apiVersion: v1\nkind: Pod\nmetadata: {name: p, labels: null}\n"
-		 "spec:\n  nodeName: null\n  overhead: {cpu: 1000m}\n"
-		 "  volumes: [{name: v, emptyDir: {sizeLimit: 1024Mi}}]\n"
-		 "  containers:\n  - name: c\n"
-		 "    resources: {requests: {cpu: 0.25, memory: 1048576Ki}, limits: {cpu: 2}}\n");
+	cap_value *obj = cap_test_yaml(
+	    "apiVersion: v1\nkind: Pod\nmetadata: {name: p, labels: null}\n"
+	    "spec:\n  nodeName: null\n  overhead: {cpu: 1000m}\n"
+	    "  volumes: [{name: v, emptyDir: {sizeLimit: 1024Mi}}]\n"
+	    "  containers:\n  - name: c\n"
+	    "    resources: {requests: {cpu: 0.25, memory: 1048576Ki}, limits: {cpu: 2}}\n");
 	cap_diff_remarshal(obj, true, NULL);
 	assert_yaml(obj,
 		    "apiVersion: v1\nkind: Pod\nmetadata: {name: p}\n"
@@ -57,22 +50,25 @@ static const cap_schema_type *type_of(const char *api_version, const char *kind)
 
 static void empty_lists_and_maps_read_back_as_absent(void **state)
 {
-	cap_value *d = yaml("apiVersion: apps/v1\nkind: Deployment\n"
-			    "metadata: {name: d, annotations: {}, labels: {}}\n"
-			    "spec:\n  selector: {matchLabels: {a: b}}\n  template:\n    spec:\n"
-			    "      nodeSelector: {}\n      tolerations: []\n      affinity: {}\n"
-			    "      securityContext: {}\n      imagePullSecrets: []\n"
-			    "      containers: [{name: c, image: x, env: [], resources: {}}]\n");
+	cap_value *d =
+	    cap_test_yaml("apiVersion: apps/v1\nkind: Deployment\n"
+			  "metadata: {name: d, annotations: {}, labels: {}}\n"
+			  "spec:\n  selector: {matchLabels: {a: b}}\n  template:\n    spec:\n"
+			  "      nodeSelector: {}\n      tolerations: []\n      affinity: {}\n"
+			  "      securityContext: {}\n      imagePullSecrets: []\n"
+			  "      containers: [{name: c, image: x, env: [], resources: {}}]\n");
 	cap_diff_remarshal(d, true, type_of("apps/v1", "Deployment"));
 	assert_yaml(d, "apiVersion: apps/v1\nkind: Deployment\nmetadata: {name: d}\n"
 		       "spec:\n  selector: {matchLabels: {a: b}}\n  template:\n    spec:\n"
 		       "      affinity: {}\n      securityContext: {}\n"
 		       "      containers: [{name: c, image: x, resources: {}}]\n");
-	cap_value *svc = yaml("apiVersion: v1\nkind: Service\nspec: {selector: {}, ports: []}\n");
+	cap_value *svc =
+	    cap_test_yaml("apiVersion: v1\nkind: Service\nspec: {selector: {}, ports: []}\n");
 	cap_diff_remarshal(svc, true, type_of("v1", "Service"));
 	assert_yaml(svc, "apiVersion: v1\nkind: Service\nspec: {}\n");
-	cap_value *role = yaml("apiVersion: rbac.authorization.k8s.io/v1\nkind: ClusterRole\n"
-			       "rules: [{verbs: [], apiGroups: []}]\n");
+	cap_value *role =
+	    cap_test_yaml("apiVersion: rbac.authorization.k8s.io/v1\nkind: ClusterRole\n"
+			  "rules: [{verbs: [], apiGroups: []}]\n");
 	cap_diff_remarshal(role, true, type_of("rbac.authorization.k8s.io/v1", "ClusterRole"));
 	assert_yaml(role, "apiVersion: rbac.authorization.k8s.io/v1\nkind: ClusterRole\n"
 			  "rules: [{verbs: []}]\n");
@@ -83,9 +79,9 @@ static void empty_lists_and_maps_read_back_as_absent(void **state)
 
 static void custom_resources_keep_nulls_and_other_maps(void **state)
 {
-	cap_value *obj =
-	    yaml("apiVersion: example.com/v1\nkind: W\nspec: {a: null, hard: {x: '1000'},\n"
-		 "  resources: {limits: {cpu: 1000m}}}\n");
+	cap_value *obj = cap_test_yaml(
+	    "apiVersion: example.com/v1\nkind: W\nspec: {a: null, hard: {x: '1000'},\n"
+	    "  resources: {limits: {cpu: 1000m}}}\n");
 	cap_diff_remarshal(obj, false, NULL);
 	assert_yaml(obj, "apiVersion: example.com/v1\nkind: W\nspec: {a: null, hard: {x: '1000'},\n"
 			 "  resources: {limits: {cpu: '1'}}}\n");
@@ -94,9 +90,9 @@ static void custom_resources_keep_nulls_and_other_maps(void **state)
 
 static void secrets_fold_string_data_and_null_values(void **state)
 {
-	cap_value *obj =
-	    yaml("apiVersion: v1\nkind: Secret\nmetadata: {name: s, creationTimestamp: null}\n"
-		 "data: {a: null, b: eA==}\nstringData: {b: 'y', c: ''}\n");
+	cap_value *obj = cap_test_yaml(
+	    "apiVersion: v1\nkind: Secret\nmetadata: {name: s, creationTimestamp: null}\n"
+	    "data: {a: null, b: eA==}\nstringData: {b: 'y', c: ''}\n");
 	cap_diff_normalize_kind(obj, false);
 	assert_yaml(obj, "apiVersion: v1\nkind: Secret\nmetadata: {name: s}\n"
 			 "data: {a: '', b: eQ==, c: ''}\n");
@@ -105,13 +101,14 @@ static void secrets_fold_string_data_and_null_values(void **state)
 
 static void roles_empty_rules_are_null_and_aggregated_rules_dropped(void **state)
 {
-	cap_value *role = yaml("apiVersion: rbac.authorization.k8s.io/v1\nkind: Role\nrules: []\n");
+	cap_value *role =
+	    cap_test_yaml("apiVersion: rbac.authorization.k8s.io/v1\nkind: Role\nrules: []\n");
 	cap_diff_normalize_kind(role, false);
 	assert_yaml(role, "apiVersion: rbac.authorization.k8s.io/v1\nkind: Role\nrules: null\n");
 	const char *aggr = "apiVersion: rbac.authorization.k8s.io/v1\nkind: ClusterRole\n"
 			   "aggregationRule: {clusterRoleSelectors: [{matchLabels: {a: b}}]}\n"
 			   "rules: [{apiGroups: [''], resources: [pods], verbs: [get]}]\n";
-	cap_value *kept = yaml(aggr), *dropped = yaml(aggr);
+	cap_value *kept = cap_test_yaml(aggr), *dropped = cap_test_yaml(aggr);
 	cap_diff_normalize_kind(kept, false);
 	cap_diff_normalize_kind(dropped, true);
 	assert_int_equal(cap_value_array_len(cap_value_object_get(kept, "rules")), 1);
@@ -123,9 +120,9 @@ static void roles_empty_rules_are_null_and_aggregated_rules_dropped(void **state
 
 static void endpoints_are_sorted(void **state)
 {
-	cap_value *ep = yaml("apiVersion: v1\nkind: Endpoints\nsubsets:\n"
-			     "- addresses: [{ip: 10.0.0.9}, {ip: 10.0.0.10}]\n"
-			     "  ports: [{name: b, port: 2}, {name: a, port: 1}]\n");
+	cap_value *ep = cap_test_yaml("apiVersion: v1\nkind: Endpoints\nsubsets:\n"
+				      "- addresses: [{ip: 10.0.0.9}, {ip: 10.0.0.10}]\n"
+				      "  ports: [{name: b, port: 2}, {name: a, port: 1}]\n");
 	cap_diff_normalize_kind(ep, false);
 	assert_yaml(ep, "apiVersion: v1\nkind: Endpoints\nsubsets:\n"
 			"- addresses: [{ip: 10.0.0.10}, {ip: 10.0.0.9}]\n"
@@ -138,7 +135,7 @@ static void status_modes(void **state)
 	const char *crd = "apiVersion: apiextensions.k8s.io/v1\nkind: CustomResourceDefinition\n"
 			  "spec: {preserveUnknownFields: false, group: g}\nstatus: {x: 1}\n";
 	const char *pod = "apiVersion: v1\nkind: Pod\nstatus: {phase: Running}\n";
-	cap_value *a = yaml(crd), *b = yaml(pod);
+	cap_value *a = cap_test_yaml(crd), *b = cap_test_yaml(pod);
 	cap_diff_normalize_status(a, CAP_DIFF_STATUS_CRD);
 	cap_diff_normalize_status(b, CAP_DIFF_STATUS_CRD);
 	assert_yaml(a, "apiVersion: apiextensions.k8s.io/v1\nkind: CustomResourceDefinition\n"
@@ -154,10 +151,10 @@ static void status_modes(void **state)
 
 static void server_fields_are_stripped(void **state)
 {
-	cap_value *obj =
-	    yaml("metadata:\n  name: x\n  uid: u\n  resourceVersion: '1'\n  generation: 2\n"
-		 "  creationTimestamp: now\n  selfLink: /x\n  managedFields: []\n"
-		 "  annotations: {kubectl.kubernetes.io/last-applied-configuration: '{}'}\n");
+	cap_value *obj = cap_test_yaml(
+	    "metadata:\n  name: x\n  uid: u\n  resourceVersion: '1'\n  generation: 2\n"
+	    "  creationTimestamp: now\n  selfLink: /x\n  managedFields: []\n"
+	    "  annotations: {kubectl.kubernetes.io/last-applied-configuration: '{}'}\n");
 	cap_diff_strip_server_fields(obj);
 	assert_yaml(obj, "metadata: {name: x}\n");
 	cap_value_free(obj);
@@ -165,16 +162,17 @@ static void server_fields_are_stripped(void **state)
 
 static void defaults_fill_what_the_api_server_fills(void **state)
 {
-	cap_value *svc =
-	    yaml("apiVersion: v1\nkind: Service\nspec: {type: NodePort, ports: [{port: 80}]}\n");
+	cap_value *svc = cap_test_yaml(
+	    "apiVersion: v1\nkind: Service\nspec: {type: NodePort, ports: [{port: 80}]}\n");
 	cap_diff_apply_defaults(svc);
 	assert_yaml(svc,
 		    "apiVersion: v1\nkind: Service\nspec: {type: NodePort, sessionAffinity: None,\n"
 		    "  internalTrafficPolicy: Cluster, externalTrafficPolicy: Cluster,\n"
 		    "  ports: [{port: 80, protocol: TCP, targetPort: 80}]}\n");
-	cap_value *pod = yaml("apiVersion: v1\nkind: Pod\nspec:\n  containers:\n"
-			      "  - {name: a, image: 'nginx'}\n  - {name: b, image: 'nginx:1.2',"
-			      " imagePullPolicy: Never, livenessProbe: {httpGet: {port: 80}}}\n");
+	cap_value *pod =
+	    cap_test_yaml("apiVersion: v1\nkind: Pod\nspec:\n  containers:\n"
+			  "  - {name: a, image: 'nginx'}\n  - {name: b, image: 'nginx:1.2',"
+			  " imagePullPolicy: Never, livenessProbe: {httpGet: {port: 80}}}\n");
 	cap_diff_apply_defaults(pod);
 	assert_yaml(
 	    pod,
@@ -188,7 +186,7 @@ static void defaults_fill_what_the_api_server_fills(void **state)
 	    "     terminationMessagePath: /dev/termination-log, terminationMessagePolicy: File,\n"
 	    "     livenessProbe: {httpGet: {port: 80, scheme: HTTP}, timeoutSeconds: 1,\n"
 	    "       periodSeconds: 10, successThreshold: 1, failureThreshold: 3}}\n");
-	cap_value *cr = yaml("apiVersion: example.com/v1\nkind: Service\nspec: {}\n");
+	cap_value *cr = cap_test_yaml("apiVersion: example.com/v1\nkind: Service\nspec: {}\n");
 	cap_diff_apply_defaults(cr);
 	assert_yaml(cr, "apiVersion: example.com/v1\nkind: Service\nspec: {}\n");
 	cap_value_free(svc);

@@ -1,19 +1,12 @@
 /* Tests for reading Argo CD repository and repo-creds Secrets and looking credentials up by URL. */
 #include "cap_test.h"
+#include "value_fixture.h"
 
 #include "base/error.h"
 #include "git/creds.h"
 #include "value/json.h"
 
 #include <string.h>
-
-static cap_value *parse(const char *json)
-{
-	cap_value *v = NULL;
-	if (cap_json_parse(&v, json, strlen(json), "secret", NULL) != 0)
-		fail_msg("%s", cap_error_last());
-	return v;
-}
 
 /* base64: "https://git.example.com/org/app" "alice" "s3cret" "true" */
 static const char repo_secret[] =
@@ -26,7 +19,7 @@ static const char repo_secret[] =
 
 static void reads_a_repository_secret_from_data_and_string_data(void **state)
 {
-	cap_value *v = parse(repo_secret);
+	cap_value *v = cap_test_json(repo_secret);
 	cap_git_repo_secret s;
 	assert_int_equal(cap_git_repo_secret_parse(&s, v), 0);
 	assert_string_equal(s.name, "app-repo");
@@ -54,8 +47,9 @@ static void reads_a_repository_secret_from_data_and_string_data(void **state)
 
 static void ignores_secrets_of_other_types(void **state)
 {
-	cap_value *v = parse("{\"metadata\":{\"name\":\"c\",\"labels\":{"
-			     "\"argocd.argoproj.io/secret-type\":\"cluster\"}},\"data\":{}}");
+	cap_value *v =
+	    cap_test_json("{\"metadata\":{\"name\":\"c\",\"labels\":{"
+			  "\"argocd.argoproj.io/secret-type\":\"cluster\"}},\"data\":{}}");
 	cap_git_repo_secret s;
 	assert_int_equal(cap_git_repo_secret_parse(&s, v), CAP_ENOTFOUND);
 	cap_value_free(v);
@@ -64,16 +58,16 @@ static void ignores_secrets_of_other_types(void **state)
 static void bad_base64_names_the_field_not_the_value(void **state)
 {
 	cap_value *v =
-	    parse("{\"metadata\":{\"name\":\"r\",\"labels\":{"
-		  "\"argocd.argoproj.io/secret-type\":\"repository\"}},"
-		  "\"data\":{\"url\":\"aHR0cHM6Ly94\",\"password\":\"!!not-base64!!\"}}");
+	    cap_test_json("{\"metadata\":{\"name\":\"r\",\"labels\":{"
+			  "\"argocd.argoproj.io/secret-type\":\"repository\"}},"
+			  "\"data\":{\"url\":\"aHR0cHM6Ly94\",\"password\":\"!!not-base64!!\"}}");
 	cap_git_repo_secret s;
 	assert_int_equal(cap_git_repo_secret_parse(&s, v), CAP_EINVALID);
 	assert_non_null(strstr(cap_error_last(), "'password'"));
 	assert_null(strstr(cap_error_last(), "not-base64"));
 	cap_value_free(v);
-	v = parse("{\"metadata\":{\"name\":\"r\",\"labels\":{"
-		  "\"argocd.argoproj.io/secret-type\":\"repository\"}},\"stringData\":{}}");
+	v = cap_test_json("{\"metadata\":{\"name\":\"r\",\"labels\":{"
+			  "\"argocd.argoproj.io/secret-type\":\"repository\"}},\"stringData\":{}}");
 	assert_int_equal(cap_git_repo_secret_parse(&s, v), CAP_EINVALID);
 	assert_non_null(strstr(cap_error_last(), "no url"));
 	cap_value_free(v);
@@ -87,7 +81,7 @@ static void add_template(cap_git_credstore *st, const char *url, const char *use
 		       "\"argocd.argoproj.io/secret-type\":\"repo-creds\"}},"
 		       "\"stringData\":{\"url\":\"%s\",\"username\":\"%s\",\"password\":\"pw\"}}",
 		       url, user);
-	cap_value *v = parse(j.ptr);
+	cap_value *v = cap_test_json(j.ptr);
 	assert_int_equal(cap_git_credstore_add_secret(st, v), 0);
 	cap_value_free(v);
 	cap_buf_release(&j);
@@ -98,7 +92,7 @@ static void lookup_prefers_repository_then_longest_template(void **state)
 	cap_git_credstore *st = cap_git_credstore_new();
 	add_template(st, "https://git.example.com", "host-wide");
 	add_template(st, "https://git.example.com/org", "org-wide");
-	cap_value *v = parse(repo_secret);
+	cap_value *v = cap_test_json(repo_secret);
 	assert_int_equal(cap_git_credstore_add_secret(st, v), 0);
 	cap_value_free(v);
 

@@ -1,19 +1,12 @@
 /* Application health aggregation: worst status, skipped resources, missing resources. */
 #include "cap_test.h"
+#include "value_fixture.h"
 
 #include "base/error.h"
 #include "health/aggregate.h"
 #include "value/yaml.h"
 
 #include <string.h>
-
-static cap_value *yaml(const char *text)
-{
-	cap_value *v = NULL;
-	if (cap_yaml_parse(&v, text, strlen(text), "inline", NULL) != 0)
-		fail_msg("%s", cap_error_last());
-	return v;
-}
 
 #define HEALTHY_DEPLOY                                                                             \
 	"apiVersion: apps/v1\nkind: Deployment\nmetadata: {name: web}\nspec: {replicas: 1}\n"      \
@@ -45,8 +38,8 @@ static void add(struct fixture *f, const char *group, const char *kind, const ch
 	memset(r, 0, sizeof(*r));
 	r->group = group;
 	r->kind = kind;
-	r->target = f->targets[f->n] = target ? yaml(target) : NULL;
-	r->live = f->lives[f->n] = live ? yaml(live) : NULL;
+	r->target = f->targets[f->n] = target ? cap_test_yaml(target) : NULL;
+	r->live = f->lives[f->n] = live ? cap_test_yaml(live) : NULL;
 	f->n++;
 }
 
@@ -139,8 +132,9 @@ static void hooks_and_ignored_resources_do_not_count(void **state)
 static void child_application_missing_or_unknown_is_ignored(void **state)
 {
 	cap_health_overrides *ov = NULL;
-	cap_value *cm = yaml("data:\n  resource.customizations.health.argoproj.io_Application: |\n"
-			     "    return {status = obj.status.health.status}\n");
+	cap_value *cm =
+	    cap_test_yaml("data:\n  resource.customizations.health.argoproj.io_Application: |\n"
+			  "    return {status = obj.status.health.status}\n");
 	assert_int_equal(cap_health_overrides_from_configmap(&ov, cm), 0);
 	struct fixture f = {0};
 	add(&f, "argoproj.io", "Application", NULL,
@@ -168,7 +162,7 @@ static void app_managing_itself_ignores_its_own_object(void **state)
 	const char *self = "apiVersion: argoproj.io/v1alpha1\nkind: Application\n"
 			   "metadata: {name: root, namespace: argocd, uid: u-1, "
 			   "deletionTimestamp: '2026-01-01T00:00:00Z'}\n";
-	cap_value *app = yaml(self);
+	cap_value *app = cap_test_yaml(self);
 	struct fixture f = {0};
 	add(&f, "argoproj.io", "Application", NULL, self);
 	assert_int_equal(aggregate(&f, app), CAP_HEALTH_HEALTHY);

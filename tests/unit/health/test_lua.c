@@ -1,5 +1,6 @@
 /* Lua health scripts: value conversion, sandbox, result reading, errors and limits. */
 #include "cap_test.h"
+#include "value_fixture.h"
 
 #include "base/error.h"
 #include "base/time.h"
@@ -10,18 +11,10 @@
 #include <stdlib.h>
 #include <string.h>
 
-static cap_value *json(const char *text)
-{
-	cap_value *v = NULL;
-	if (cap_json_parse(&v, text, strlen(text), "inline", NULL) != 0)
-		fail_msg("%s", cap_error_last());
-	return v;
-}
-
 /* Runs script with obj (JSON text) and returns the result printed as compact JSON. */
 static char *run(const char *script, const char *obj_json, bool open_libs)
 {
-	cap_value *obj = json(obj_json);
+	cap_value *obj = cap_test_json(obj_json);
 	cap_health_lua_limits limits = cap_health_lua_limits_default;
 	limits.open_libs = open_libs;
 	cap_value *out = NULL;
@@ -210,7 +203,7 @@ static void memory_hog_stops_at_the_memory_limit(void **state)
 /* Evaluates a health script and checks status and message. */
 static void expect_eval(const char *script, cap_health_status status, const char *message)
 {
-	cap_value *obj = json("{\"status\":{\"phase\":\"Ready\"}}");
+	cap_value *obj = cap_test_json("{\"status\":{\"phase\":\"Ready\"}}");
 	cap_health h;
 	cap_health_init(&h);
 	assert_int_equal(cap_health_lua_eval(&h, script, obj, false), 0);

@@ -1,5 +1,6 @@
 /* argocd-cm health customisations: key forms, wildcards, and the fixture scripts. */
 #include "cap_test.h"
+#include "value_fixture.h"
 
 #include "base/alloc.h"
 #include "base/error.h"
@@ -11,17 +12,9 @@
 
 #include <string.h>
 
-static cap_value *yaml(const char *text)
-{
-	cap_value *v = NULL;
-	if (cap_yaml_parse(&v, text, strlen(text), "inline", NULL) != 0)
-		fail_msg("%s", cap_error_last());
-	return v;
-}
-
 static cap_health_overrides *from_yaml(const char *text)
 {
-	cap_value *cm = yaml(text);
+	cap_value *cm = cap_test_yaml(text);
 	cap_health_overrides *ov = NULL;
 	if (cap_health_overrides_from_configmap(&ov, cm) != 0)
 		fail_msg("%s", cap_error_last());
@@ -104,14 +97,14 @@ static void malformed_entries_are_refused_with_the_key(void **state)
 	    "data:\n  resource.customizations.health.apps_Deployment: [x]\n",
 	};
 	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
-		cap_value *cm = yaml(bad[i]);
+		cap_value *cm = cap_test_yaml(bad[i]);
 		cap_health_overrides *ov = NULL;
 		assert_int_not_equal(cap_health_overrides_from_configmap(&ov, cm), 0);
 		assert_null(ov);
 		assert_true(strlen(cap_error_last()) > 0);
 		cap_value_free(cm);
 	}
-	cap_value *cm = yaml(bad[0]);
+	cap_value *cm = cap_test_yaml(bad[0]);
 	cap_health_overrides *ov = NULL;
 	cap_health_overrides_from_configmap(&ov, cm);
 	assert_non_null(strstr(cap_error_last(), "'resource.customizations.health.a_b_c'"));
@@ -123,7 +116,8 @@ static void custom_script_replaces_the_builtin_check(void **state)
 	cap_health_overrides *ov =
 	    from_yaml("data:\n  resource.customizations.health.apps_Deployment: |\n"
 		      "    return {status = 'Suspended', message = 'held by policy'}\n");
-	cap_value *obj = yaml("apiVersion: apps/v1\nkind: Deployment\nmetadata: {name: web}\n");
+	cap_value *obj =
+	    cap_test_yaml("apiVersion: apps/v1\nkind: Deployment\nmetadata: {name: web}\n");
 	cap_health h;
 	assert_int_equal(cap_health_assess(&h, obj, ov), 0);
 	assert_int_equal(h.status, CAP_HEALTH_SUSPENDED);
@@ -139,7 +133,8 @@ static void failing_script_is_unknown_with_the_lua_error(void **state)
 	cap_health_overrides *ov =
 	    from_yaml("data:\n  resource.customizations.health.example.com_Widget: |\n"
 		      "    return {status = obj.status.phase}\n");
-	cap_value *obj = yaml("apiVersion: example.com/v1\nkind: Widget\nmetadata: {name: w}\n");
+	cap_value *obj =
+	    cap_test_yaml("apiVersion: example.com/v1\nkind: Widget\nmetadata: {name: w}\n");
 	cap_health h;
 	assert_int_equal(cap_health_assess(&h, obj, ov), 0);
 	assert_int_equal(h.status, CAP_HEALTH_UNKNOWN);

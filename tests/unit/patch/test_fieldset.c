@@ -1,5 +1,6 @@
 /* Tests for field sets: FieldsV1 in and out, set algebra, and the API server's path text. */
 #include "cap_test.h"
+#include "value_fixture.h"
 
 #include "base/alloc.h"
 #include "base/error.h"
@@ -9,17 +10,9 @@
 
 #include <string.h>
 
-static cap_value *parse(const char *text)
-{
-	cap_value *v = NULL;
-	if (cap_json_parse(&v, text, strlen(text), "test", NULL))
-		fail_msg("cannot parse %s: %s", text, cap_error_last());
-	return v;
-}
-
 static cap_fieldset *set_of(const char *fields_json)
 {
-	cap_value *v = parse(fields_json);
+	cap_value *v = cap_test_json(fields_json);
 	cap_fieldset *s = NULL;
 	assert_int_equal(cap_fieldset_from_fields_v1(&s, v), 0);
 	cap_value_free(v);
@@ -28,7 +21,7 @@ static cap_fieldset *set_of(const char *fields_json)
 
 static void assert_fields(const cap_fieldset *s, const char *want_json)
 {
-	cap_value *got = cap_fieldset_to_fields_v1(s), *want = parse(want_json);
+	cap_value *got = cap_fieldset_to_fields_v1(s), *want = cap_test_json(want_json);
 	if (!cap_value_equal(got, want)) {
 		char *g = cap_json_to_string(got, CAP_JSON_SORT_KEYS);
 		fail_msg("got %s, want %s", g, want_json);
@@ -143,12 +136,12 @@ static void paths_print_as_the_api_server_prints_them(void **state)
 static void malformed_fields_are_refused(void **state)
 {
 	cap_fieldset *s = NULL;
-	cap_value *v = parse("{\"spec\":{}}");
+	cap_value *v = cap_test_json("{\"spec\":{}}");
 	assert_int_equal(cap_fieldset_from_fields_v1(&s, v), CAP_EINVALID);
 	assert_non_null(strstr(cap_error_last(), "'spec'"));
 	assert_null(s);
 	cap_value_free(v);
-	v = parse("{\"f:spec\":[1]}");
+	v = cap_test_json("{\"f:spec\":[1]}");
 	assert_int_equal(cap_fieldset_from_fields_v1(&s, v), CAP_EINVALID);
 	cap_value_free(v);
 	assert_int_equal(cap_fieldset_from_fields_v1(&s, NULL), 0);

@@ -1,5 +1,6 @@
 /* Tests for JSON Patch: the RFC 6902 appendix A examples, root paths, atomicity and error text. */
 #include "cap_test.h"
+#include "value_fixture.h"
 
 #include "base/alloc.h"
 #include "base/error.h"
@@ -8,15 +9,6 @@
 
 #include <stdlib.h>
 #include <string.h>
-
-static cap_value *parse(const char *text)
-{
-	cap_value *v = NULL;
-	int err = cap_json_parse(&v, text, strlen(text), "test", NULL);
-	if (err)
-		fail_msg("cannot parse %s: %s", text, cap_error_last());
-	return v;
-}
 
 /* One example: doc, patch, and either the result or NULL with the expected error code. */
 typedef struct example {
@@ -30,13 +22,13 @@ typedef struct example {
 static void run_examples(const example *ex, size_t n)
 {
 	for (size_t i = 0; i < n; i++) {
-		cap_value *doc = parse(ex[i].doc), *patch = parse(ex[i].patch);
+		cap_value *doc = cap_test_json(ex[i].doc), *patch = cap_test_json(ex[i].patch);
 		cap_value *before = cap_value_deep_copy(doc), *out = NULL;
 		int err = cap_json_patch_apply(&out, doc, patch);
 		if (ex[i].result) {
 			if (err)
 				fail_msg("%s: unexpected error %s", ex[i].name, cap_error_last());
-			cap_value *want = parse(ex[i].result);
+			cap_value *want = cap_test_json(ex[i].result);
 			if (!cap_value_equal(out, want)) {
 				char *got = cap_json_to_string(out, 0);
 				fail_msg("%s: got %s, want %s", ex[i].name, got, ex[i].result);
@@ -178,10 +170,11 @@ static void edge_cases_follow_rfc6902(void **state)
 
 static void failure_is_atomic_and_names_operation_and_path(void **state)
 {
-	cap_value *doc = parse("{\"spec\":{\"replicas\":1}}");
-	cap_value *patch = parse("[{\"op\":\"replace\",\"path\":\"/spec/replicas\",\"value\":3},"
-				 "{\"op\":\"add\",\"path\":\"/spec/x\",\"value\":1},"
-				 "{\"op\":\"replace\",\"path\":\"/spec/missing\",\"value\":2}]");
+	cap_value *doc = cap_test_json("{\"spec\":{\"replicas\":1}}");
+	cap_value *patch =
+	    cap_test_json("[{\"op\":\"replace\",\"path\":\"/spec/replicas\",\"value\":3},"
+			  "{\"op\":\"add\",\"path\":\"/spec/x\",\"value\":1},"
+			  "{\"op\":\"replace\",\"path\":\"/spec/missing\",\"value\":2}]");
 	cap_value *out = NULL;
 	assert_int_equal(cap_json_patch_apply(&out, doc, patch), CAP_ENOTFOUND);
 	assert_null(out);
@@ -196,8 +189,8 @@ static void failure_is_atomic_and_names_operation_and_path(void **state)
 
 static void failed_test_uses_the_api_server_wording(void **state)
 {
-	cap_value *doc = parse("{\"a\":\"x\"}"), *out = NULL;
-	cap_value *patch = parse("[{\"op\":\"test\",\"path\":\"/a\",\"value\":\"y\"}]");
+	cap_value *doc = cap_test_json("{\"a\":\"x\"}"), *out = NULL;
+	cap_value *patch = cap_test_json("[{\"op\":\"test\",\"path\":\"/a\",\"value\":\"y\"}]");
 	assert_int_equal(cap_json_patch_apply(&out, doc, patch), CAP_ECONFLICT);
 	assert_non_null(strstr(cap_error_last(), "operation 0 (test '/a')"));
 	assert_non_null(strstr(cap_error_last(), "testing value /a failed: test failed"));
@@ -207,8 +200,8 @@ static void failed_test_uses_the_api_server_wording(void **state)
 
 static void result_shares_nothing_with_the_patch(void **state)
 {
-	cap_value *doc = parse("{}"), *out = NULL;
-	cap_value *patch = parse("[{\"op\":\"add\",\"path\":\"/a\",\"value\":{\"b\":1}}]");
+	cap_value *doc = cap_test_json("{}"), *out = NULL;
+	cap_value *patch = cap_test_json("[{\"op\":\"add\",\"path\":\"/a\",\"value\":{\"b\":1}}]");
 	assert_int_equal(cap_json_patch_apply(&out, doc, patch), 0);
 	cap_value_object_set(cap_value_object_get(out, "a"), "b", cap_value_int(2));
 	cap_value *pv = cap_value_object_get(cap_value_array_get(patch, 0), "value");

@@ -1,6 +1,7 @@
 /* Tests for JSON Merge Patch: the RFC 7386 appendix A table, and create checked by applying back.
  */
 #include "cap_test.h"
+#include "value_fixture.h"
 
 #include "base/alloc.h"
 #include "base/error.h"
@@ -10,17 +11,9 @@
 #include <stdlib.h>
 #include <string.h>
 
-static cap_value *parse(const char *text)
-{
-	cap_value *v = NULL;
-	if (cap_json_parse(&v, text, strlen(text), "test", NULL))
-		fail_msg("cannot parse %s: %s", text, cap_error_last());
-	return v;
-}
-
 static void assert_json(const cap_value *got, const char *want_text, const char *what)
 {
-	cap_value *want = parse(want_text);
+	cap_value *want = cap_test_json(want_text);
 	if (!cap_value_equal(got, want)) {
 		char *s = cap_json_to_string(got, 0);
 		fail_msg("%s: got %s, want %s", what, s, want_text);
@@ -50,8 +43,8 @@ static const char *const rfc7386_examples[][3] = {
 static void rfc7386_appendix_a_examples_apply(void **state)
 {
 	for (size_t i = 0; i < CAP_ARRAY_SIZE(rfc7386_examples); i++) {
-		cap_value *doc = parse(rfc7386_examples[i][0]),
-			  *patch = parse(rfc7386_examples[i][1]);
+		cap_value *doc = cap_test_json(rfc7386_examples[i][0]),
+			  *patch = cap_test_json(rfc7386_examples[i][1]);
 		cap_value *before = cap_value_deep_copy(doc), *out = NULL;
 		assert_int_equal(cap_merge_patch_apply(&out, doc, patch), 0);
 		assert_json(out, rfc7386_examples[i][2], rfc7386_examples[i][1]);
@@ -65,7 +58,7 @@ static void rfc7386_appendix_a_examples_apply(void **state)
 
 static void apply_to_absent_document_builds_from_nothing(void **state)
 {
-	cap_value *patch = parse("{\"a\":{\"b\":null,\"c\":1}}"), *out = NULL;
+	cap_value *patch = cap_test_json("{\"a\":{\"b\":null,\"c\":1}}"), *out = NULL;
 	assert_int_equal(cap_merge_patch_apply(&out, NULL, patch), 0);
 	assert_json(out, "{\"a\":{\"c\":1}}", "absent document");
 	cap_value_free(out);
@@ -97,7 +90,8 @@ static const char *const create_pairs[][2] = {
 static void create_then_apply_gives_the_modified_document(void **state)
 {
 	for (size_t i = 0; i < CAP_ARRAY_SIZE(create_pairs); i++) {
-		cap_value *orig = parse(create_pairs[i][0]), *mod = parse(create_pairs[i][1]);
+		cap_value *orig = cap_test_json(create_pairs[i][0]),
+			  *mod = cap_test_json(create_pairs[i][1]);
 		cap_value *patch = NULL, *back = NULL;
 		assert_int_equal(cap_merge_patch_create(&patch, orig, mod), 0);
 		assert_int_equal(cap_merge_patch_apply(&back, orig, patch), 0);
@@ -115,9 +109,9 @@ static void create_then_apply_gives_the_modified_document(void **state)
 static void create_is_minimal(void **state)
 {
 	cap_value *orig =
-	    parse("{\"keep\":1,\"drop\":2,\"obj\":{\"same\":1,\"chg\":1},\"arr\":[1,2]}");
+	    cap_test_json("{\"keep\":1,\"drop\":2,\"obj\":{\"same\":1,\"chg\":1},\"arr\":[1,2]}");
 	cap_value *mod =
-	    parse("{\"keep\":1,\"add\":3,\"obj\":{\"same\":1,\"chg\":2},\"arr\":[1,2,3]}");
+	    cap_test_json("{\"keep\":1,\"add\":3,\"obj\":{\"same\":1,\"chg\":2},\"arr\":[1,2,3]}");
 	cap_value *patch = NULL;
 	assert_int_equal(cap_merge_patch_create(&patch, orig, mod), 0);
 	assert_json(patch, "{\"drop\":null,\"add\":3,\"obj\":{\"chg\":2},\"arr\":[1,2,3]}",
@@ -129,14 +123,14 @@ static void create_is_minimal(void **state)
 
 static void create_of_equal_documents_is_empty(void **state)
 {
-	cap_value *a = parse("{\"x\":{\"y\":[1,{\"z\":null}]},\"n\":1}");
-	cap_value *b = parse("{\"n\":1.0,\"x\":{\"y\":[1,{\"z\":null}]}}");
+	cap_value *a = cap_test_json("{\"x\":{\"y\":[1,{\"z\":null}]},\"n\":1}");
+	cap_value *b = cap_test_json("{\"n\":1.0,\"x\":{\"y\":[1,{\"z\":null}]}}");
 	cap_value *patch = NULL;
 	assert_int_equal(cap_merge_patch_create(&patch, a, b), 0);
 	assert_json(patch, "{}", "equal documents");
 	cap_value_free(patch);
 	patch = NULL;
-	cap_value *s = parse("\"same\"");
+	cap_value *s = cap_test_json("\"same\"");
 	assert_int_equal(cap_merge_patch_create(&patch, s, s), 0);
 	/* {} would turn a scalar into an object, so the patch is the document itself. */
 	assert_json(patch, "\"same\"", "equal scalars");

@@ -1,5 +1,6 @@
 /* Tests for server-side apply: ownership, conflicts, force, pruning, list semantics and updates. */
 #include "cap_test.h"
+#include "value_fixture.h"
 
 #include "base/error.h"
 #include "patch/ssa.h"
@@ -12,14 +13,6 @@
 
 static cap_smd_schema schema = CAP_SMD_SCHEMA_INIT;
 
-static cap_value *yaml(const char *text)
-{
-	cap_value *v = NULL;
-	if (cap_yaml_parse(&v, text, strlen(text), "test", NULL))
-		fail_msg("cannot parse: %s", cap_error_last());
-	return v;
-}
-
 static int setup(void **state)
 {
 	cap_buf path = CAP_BUF_INIT;
@@ -27,28 +20,28 @@ static int setup(void **state)
 	if (cap_smd_schema_load_file(&schema, path.ptr))
 		fail_msg("cannot load the schema: %s", cap_error_last());
 	cap_buf_release(&path);
-	cap_value *crd =
-	    yaml("spec:\n"
-		 "  group: example.com\n"
-		 "  names: {kind: Widget}\n"
-		 "  versions:\n"
-		 "  - name: v1\n"
-		 "    schema:\n"
-		 "      openAPIV3Schema:\n"
-		 "        type: object\n"
-		 "        properties:\n"
-		 "          spec:\n"
-		 "            type: object\n"
-		 "            properties:\n"
-		 "              tags: {type: array, x-kubernetes-list-type: set, "
-		 "items: {type: string}}\n"
-		 "              items:\n"
-		 "                type: array\n"
-		 "                x-kubernetes-list-type: map\n"
-		 "                x-kubernetes-list-map-keys: [name]\n"
-		 "                items:\n"
-		 "                  type: object\n"
-		 "                  properties: {name: {type: string}, size: {type: integer}}\n");
+	cap_value *crd = cap_test_yaml(
+	    "spec:\n"
+	    "  group: example.com\n"
+	    "  names: {kind: Widget}\n"
+	    "  versions:\n"
+	    "  - name: v1\n"
+	    "    schema:\n"
+	    "      openAPIV3Schema:\n"
+	    "        type: object\n"
+	    "        properties:\n"
+	    "          spec:\n"
+	    "            type: object\n"
+	    "            properties:\n"
+	    "              tags: {type: array, x-kubernetes-list-type: set, "
+	    "items: {type: string}}\n"
+	    "              items:\n"
+	    "                type: array\n"
+	    "                x-kubernetes-list-type: map\n"
+	    "                x-kubernetes-list-map-keys: [name]\n"
+	    "                items:\n"
+	    "                  type: object\n"
+	    "                  properties: {name: {type: string}, size: {type: integer}}\n");
 	if (cap_smd_schema_add_crd(&schema, crd))
 		fail_msg("cannot add the CRD: %s", cap_error_last());
 	cap_value_free(crd);
@@ -80,7 +73,7 @@ static cap_value *deployment(int replicas, const char *image)
 		 "        image: %s\n"
 		 "        ports: [{containerPort: 80}]\n",
 		 replicas, image);
-	return yaml(text);
+	return cap_test_yaml(text);
 }
 
 static cap_value *apply(const cap_value *live, const cap_value *config, const char *manager,
@@ -121,7 +114,7 @@ static cap_value *fields_of(const cap_value *obj, const char *manager, const cha
 
 static void assert_yaml_equal(const cap_value *got, const char *want_text)
 {
-	cap_value *want = yaml(want_text);
+	cap_value *want = cap_test_yaml(want_text);
 	if (!cap_value_equal(got, want))
 		fail_msg("got %s\nwant %s", cap_json_to_string(got, CAP_JSON_SORT_KEYS),
 			 cap_json_to_string(want, CAP_JSON_SORT_KEYS));
@@ -237,12 +230,13 @@ static void equal_values_share_ownership(void **state)
 
 static void withdrawn_fields_go_unless_someone_else_owns_them(void **state)
 {
-	cap_value *v1 = yaml("apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: c\n"
-			     "  labels: {app: web, tier: fe, team: x}\ndata: {a: '1', b: '2'}\n");
-	cap_value *ops = yaml("apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: c\n"
-			      "  labels: {team: x}\n");
-	cap_value *v2 = yaml("apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: c\n"
-			     "  labels: {app: web}\ndata: {a: '1'}\n");
+	cap_value *v1 =
+	    cap_test_yaml("apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: c\n"
+			  "  labels: {app: web, tier: fe, team: x}\ndata: {a: '1', b: '2'}\n");
+	cap_value *ops = cap_test_yaml("apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: c\n"
+				       "  labels: {team: x}\n");
+	cap_value *v2 = cap_test_yaml("apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: c\n"
+				      "  labels: {app: web}\ndata: {a: '1'}\n");
 	cap_value *live = apply(NULL, v1, "argocd-controller", false, 0);
 	cap_value *shared = apply(live, ops, "ops", false, 0);
 	cap_value *out = apply(shared, v2, "argocd-controller", false, 0);
@@ -253,7 +247,7 @@ static void withdrawn_fields_go_unless_someone_else_owns_them(void **state)
 			  "{f:data: {f:a: {}}, f:metadata: {f:labels: {f:app: {}}}}");
 	assert_yaml_equal(fields_of(out, "ops", "Apply"), "{f:metadata: {f:labels: {f:team: {}}}}");
 	/* Withdrawing everything under a map removes the emptied map too. */
-	cap_value *v3 = yaml("apiVersion: v1\nkind: ConfigMap\nmetadata: {name: c}\n");
+	cap_value *v3 = cap_test_yaml("apiVersion: v1\nkind: ConfigMap\nmetadata: {name: c}\n");
 	cap_value *bare = apply(out, v3, "argocd-controller", false, 0);
 	assert_null(cap_value_object_get(bare, "data"));
 	assert_yaml_equal(cap_value_dig(bare, "metadata", "labels", NULL), "{team: x}");
@@ -276,7 +270,7 @@ static void associative_lists_merge_by_key(void **state)
 	cap_value *injected = cap_value_deep_copy(live);
 	cap_value *containers =
 	    cap_value_dig(injected, "spec", "template", "spec", "containers", NULL);
-	cap_value_array_append(containers, yaml("{name: sidecar, image: envoy:1}"));
+	cap_value_array_append(containers, cap_test_yaml("{name: sidecar, image: envoy:1}"));
 	cap_value *live2 = update(live, injected, "injector");
 	assert_yaml_equal(fields_of(live2, "injector", "Update"),
 			  "f:spec:\n"
@@ -299,10 +293,10 @@ static void associative_lists_merge_by_key(void **state)
 
 static void atomic_lists_are_replaced_and_owned_whole(void **state)
 {
-	cap_value *a = yaml("apiVersion: v1\nkind: Pod\nmetadata: {name: p}\n"
-			    "spec: {containers: [{name: c, args: [x, y]}]}\n");
-	cap_value *b = yaml("apiVersion: v1\nkind: Pod\nmetadata: {name: p}\n"
-			    "spec: {containers: [{name: c, args: [z]}]}\n");
+	cap_value *a = cap_test_yaml("apiVersion: v1\nkind: Pod\nmetadata: {name: p}\n"
+				     "spec: {containers: [{name: c, args: [x, y]}]}\n");
+	cap_value *b = cap_test_yaml("apiVersion: v1\nkind: Pod\nmetadata: {name: p}\n"
+				     "spec: {containers: [{name: c, args: [z]}]}\n");
 	cap_value *live = apply(NULL, a, "m", false, 0);
 	cap_value *out = apply(live, b, "m", false, 0);
 	assert_yaml_equal(cap_value_dig(out, "spec", "containers", NULL), "[{name: c, args: [z]}]");
@@ -317,12 +311,15 @@ static void atomic_lists_are_replaced_and_owned_whole(void **state)
 
 static void sets_merge_by_value(void **state)
 {
-	cap_value *mine = yaml("apiVersion: example.com/v1\nkind: Widget\nmetadata: {name: w}\n"
-			       "spec: {tags: [a, b]}\n");
-	cap_value *theirs = yaml("apiVersion: example.com/v1\nkind: Widget\nmetadata: {name: w}\n"
-				 "spec: {tags: [b]}\n");
-	cap_value *next = yaml("apiVersion: example.com/v1\nkind: Widget\nmetadata: {name: w}\n"
-			       "spec: {tags: [c]}\n");
+	cap_value *mine =
+	    cap_test_yaml("apiVersion: example.com/v1\nkind: Widget\nmetadata: {name: w}\n"
+			  "spec: {tags: [a, b]}\n");
+	cap_value *theirs =
+	    cap_test_yaml("apiVersion: example.com/v1\nkind: Widget\nmetadata: {name: w}\n"
+			  "spec: {tags: [b]}\n");
+	cap_value *next =
+	    cap_test_yaml("apiVersion: example.com/v1\nkind: Widget\nmetadata: {name: w}\n"
+			  "spec: {tags: [c]}\n");
 	cap_value *live = apply(NULL, mine, "argocd-controller", false, 0);
 	cap_value *shared = apply(live, theirs, "other", false, 0);
 	cap_value *out = apply(shared, next, "argocd-controller", false, 0);
@@ -340,10 +337,12 @@ static void sets_merge_by_value(void **state)
 
 static void unknown_kinds_merge_maps_and_replace_lists(void **state)
 {
-	cap_value *old = yaml("apiVersion: example.com/v1\nkind: Gadget\nmetadata: {name: g}\n"
-			      "spec: {a: 1, list: [1, 2], nested: {p: 1}}\n");
-	cap_value *config = yaml("apiVersion: example.com/v1\nkind: Gadget\nmetadata: {name: g}\n"
-				 "spec: {b: 2, list: [3], nested: {q: 2}}\n");
+	cap_value *old =
+	    cap_test_yaml("apiVersion: example.com/v1\nkind: Gadget\nmetadata: {name: g}\n"
+			  "spec: {a: 1, list: [1, 2], nested: {p: 1}}\n");
+	cap_value *config =
+	    cap_test_yaml("apiVersion: example.com/v1\nkind: Gadget\nmetadata: {name: g}\n"
+			  "spec: {b: 2, list: [3], nested: {q: 2}}\n");
 	cap_value *live = update(NULL, old, "creator");
 	cap_value *out = apply(live, config, "argocd-controller", true, 0);
 	assert_yaml_equal(cap_value_object_get(out, "spec"),
@@ -426,26 +425,28 @@ static void bad_input_is_refused(void **state)
 	cap_ssa_options none = {.manager = NULL};
 	assert_int_equal(cap_ssa_apply(&out, &schema, NULL, config, &none), CAP_EINVALID);
 	assert_non_null(strstr(cap_error_last(), "field manager"));
-	cap_value *nokind = yaml("apiVersion: v1\nmetadata: {name: x}\n");
+	cap_value *nokind = cap_test_yaml("apiVersion: v1\nmetadata: {name: x}\n");
 	cap_ssa_options o = {.manager = "m"};
 	assert_int_equal(cap_ssa_apply(&out, &schema, NULL, nokind, &o), CAP_EINVALID);
-	cap_value *scalar = yaml("3");
+	cap_value *scalar = cap_test_yaml("3");
 	assert_int_equal(cap_ssa_apply(&out, &schema, scalar, config, &o), CAP_EINVALID);
-	cap_value *bad = yaml("apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: x\n"
-			      "  managedFields: [{manager: a, operation: Frobnicate}]\n");
+	cap_value *bad = cap_test_yaml("apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: x\n"
+				       "  managedFields: [{manager: a, operation: Frobnicate}]\n");
 	assert_int_equal(cap_ssa_apply(&out, &schema, bad, config, &o), CAP_EINVALID);
 	assert_non_null(strstr(cap_error_last(), "managedFields[0]"));
 	assert_int_equal(cap_ssa_update(&out, &schema, bad, config, &o), CAP_EINVALID);
 	assert_null(out);
 	/* Associative lists need distinct keys, and every key field or its default. */
-	cap_value *dup = yaml("apiVersion: v1\nkind: Service\nmetadata: {name: s}\n"
-			      "spec: {ports: [{port: 80, name: a}, {port: 80, protocol: TCP}]}\n");
+	cap_value *dup =
+	    cap_test_yaml("apiVersion: v1\nkind: Service\nmetadata: {name: s}\n"
+			  "spec: {ports: [{port: 80, name: a}, {port: 80, protocol: TCP}]}\n");
 	assert_int_equal(cap_ssa_apply(&out, &schema, NULL, dup, &o), CAP_EINVALID);
 	assert_string_equal(cap_error_last(),
 			    "cannot apply: .spec.ports: duplicate entries for key "
 			    "[port=80,protocol=\"TCP\"]");
-	cap_value *nokey = yaml("apiVersion: example.com/v1\nkind: Widget\nmetadata: {name: w}\n"
-				"spec: {items: [{name: a}, {size: 1}]}\n");
+	cap_value *nokey =
+	    cap_test_yaml("apiVersion: example.com/v1\nkind: Widget\nmetadata: {name: w}\n"
+			  "spec: {items: [{name: a}, {size: 1}]}\n");
 	assert_int_equal(cap_ssa_apply(&out, &schema, NULL, nokey, &o), CAP_EINVALID);
 	assert_string_equal(cap_error_last(),
 			    "cannot apply: .spec.items[1]: associative list with keys has an "

@@ -1,5 +1,6 @@
 /* Tests for the schema-guided walks: field sets, merge order, compare sets and removal. */
 #include "cap_test.h"
+#include "value_fixture.h"
 
 #include "base/error.h"
 #include "patch/fieldset.h"
@@ -30,17 +31,9 @@ static int teardown(void **state)
 	return 0;
 }
 
-static cap_value *yaml(const char *text)
-{
-	cap_value *v = NULL;
-	if (cap_yaml_parse(&v, text, strlen(text), "test", NULL))
-		fail_msg("cannot parse: %s", cap_error_last());
-	return v;
-}
-
 static void assert_fields(const cap_fieldset *s, const char *want_yaml)
 {
-	cap_value *got = cap_fieldset_to_fields_v1(s), *want = yaml(want_yaml);
+	cap_value *got = cap_fieldset_to_fields_v1(s), *want = cap_test_yaml(want_yaml);
 	if (!cap_value_equal(got, want))
 		fail_msg("got %s, want %s", cap_json_to_string(got, CAP_JSON_SORT_KEYS),
 			 cap_json_to_string(want, CAP_JSON_SORT_KEYS));
@@ -50,10 +43,10 @@ static void assert_fields(const cap_fieldset *s, const char *want_yaml)
 
 static void fieldset_owns_leaves_items_and_empty_maps(void **state)
 {
-	cap_value *svc = yaml("spec:\n"
-			      "  selector: {app: web}\n"
-			      "  ports: [{port: 80, name: http}]\n"
-			      "metadata: {labels: {}, annotations: {a: b}}\n");
+	cap_value *svc = cap_test_yaml("spec:\n"
+				       "  selector: {app: web}\n"
+				       "  ports: [{port: 80, name: http}]\n"
+				       "metadata: {labels: {}, annotations: {a: b}}\n");
 	cap_fieldset *s = cap_fieldset_new();
 	cap_ssa_walk_fieldset(s, svc, service);
 	/* selector is an atomic map; the port item is owned itself; an empty map is a leaf */
@@ -69,14 +62,15 @@ static void fieldset_owns_leaves_items_and_empty_maps(void **state)
 
 static void merge_keeps_live_only_items_in_place(void **state)
 {
-	cap_value *live = yaml("{spec: {type: NodePort, ports: [{port: 80, nodePort: 30080}, "
-			       "{port: 81, name: keep}], selector: {app: a, tier: x}}}");
-	cap_value *cfg = yaml("{spec: {ports: [{port: 80, name: web}, {port: 90}], "
-			      "selector: {app: b}}}");
+	cap_value *live =
+	    cap_test_yaml("{spec: {type: NodePort, ports: [{port: 80, nodePort: 30080}, "
+			  "{port: 81, name: keep}], selector: {app: a, tier: x}}}");
+	cap_value *cfg = cap_test_yaml("{spec: {ports: [{port: 80, name: web}, {port: 90}], "
+				       "selector: {app: b}}}");
 	cap_value *out = cap_ssa_walk_merge(live, cfg, service);
 	cap_value *want =
-	    yaml("{spec: {type: NodePort, ports: [{port: 80, nodePort: 30080, name: web}, "
-		 "{port: 81, name: keep}, {port: 90}], selector: {app: b}}}");
+	    cap_test_yaml("{spec: {type: NodePort, ports: [{port: 80, nodePort: 30080, name: web}, "
+			  "{port: 81, name: keep}, {port: 90}], selector: {app: b}}}");
 	if (!cap_value_equal(out, want))
 		fail_msg("got %s", cap_json_to_string(out, 0));
 	cap_value_free(want);
@@ -87,8 +81,8 @@ static void merge_keeps_live_only_items_in_place(void **state)
 
 static void merge_follows_the_applied_order(void **state)
 {
-	cap_value *live = yaml("{spec: {ports: [{port: 1}, {port: 2}, {port: 3}]}}");
-	cap_value *cfg = yaml("{spec: {ports: [{port: 3}, {port: 1}]}}");
+	cap_value *live = cap_test_yaml("{spec: {ports: [{port: 1}, {port: 2}, {port: 3}]}}");
+	cap_value *cfg = cap_test_yaml("{spec: {ports: [{port: 3}, {port: 1}]}}");
 	cap_value *out = cap_ssa_walk_merge(live, cfg, service);
 	cap_value *ports = cap_value_dig(out, "spec", "ports", NULL);
 	assert_int_equal(cap_value_array_len(ports), 3);
@@ -106,11 +100,12 @@ static void merge_follows_the_applied_order(void **state)
 
 static void compare_sorts_changes_into_added_modified_removed(void **state)
 {
-	cap_value *before = yaml("metadata: {labels: {a: '1', b: '2'}}\n"
-				 "spec: {type: ClusterIP, ports: [{port: 80, name: x}]}\n");
-	cap_value *after =
-	    yaml("metadata: {labels: {a: '9'}, annotations: {note: v}}\n"
-		 "spec: {ports: [{port: 80, name: x}, {port: 81}], sessionAffinity: None}\n");
+	cap_value *before =
+	    cap_test_yaml("metadata: {labels: {a: '1', b: '2'}}\n"
+			  "spec: {type: ClusterIP, ports: [{port: 80, name: x}]}\n");
+	cap_value *after = cap_test_yaml(
+	    "metadata: {labels: {a: '9'}, annotations: {note: v}}\n"
+	    "spec: {ports: [{port: 80, name: x}, {port: 81}], sessionAffinity: None}\n");
 	cap_fieldset *a = cap_fieldset_new(), *m = cap_fieldset_new(), *r = cap_fieldset_new();
 	cap_ssa_walk_compare(a, m, r, before, after, service);
 	assert_fields(a,
@@ -129,16 +124,18 @@ static void compare_sorts_changes_into_added_modified_removed(void **state)
 
 static void remove_drops_members_and_their_subtrees(void **state)
 {
-	cap_value *obj = yaml("spec: {type: NodePort, ports: [{port: 80, name: x}, {port: 81}]}\n");
-	cap_value *fields = yaml("f:spec:\n"
-				 "  f:type: {}\n"
-				 "  f:ports:\n"
-				 "    'k:{\"port\":80,\"protocol\":\"TCP\"}': {f:name: {}}\n"
-				 "    'k:{\"port\":81,\"protocol\":\"TCP\"}': {}\n");
+	cap_value *obj =
+	    cap_test_yaml("spec: {type: NodePort, ports: [{port: 80, name: x}, {port: 81}]}\n");
+	cap_value *fields =
+	    cap_test_yaml("f:spec:\n"
+			  "  f:type: {}\n"
+			  "  f:ports:\n"
+			  "    'k:{\"port\":80,\"protocol\":\"TCP\"}': {f:name: {}}\n"
+			  "    'k:{\"port\":81,\"protocol\":\"TCP\"}': {}\n");
 	cap_fieldset *s = NULL;
 	assert_int_equal(cap_fieldset_from_fields_v1(&s, fields), 0);
 	cap_value *out = cap_ssa_walk_remove(obj, s, service);
-	cap_value *want = yaml("spec: {ports: [{port: 80}]}\n");
+	cap_value *want = cap_test_yaml("spec: {ports: [{port: 80}]}\n");
 	if (!cap_value_equal(out, want))
 		fail_msg("got %s", cap_json_to_string(out, 0));
 	cap_value_free(want);
@@ -152,19 +149,20 @@ static void item_elements_use_keys_defaults_values_or_indexes(void **state)
 {
 	const cap_smd_type *ports =
 	    cap_smd_field_of(cap_smd_field_of(service, "spec", 4)->type, "ports", 5)->type;
-	cap_value *item = yaml("{port: 53, protocol: UDP, name: dns}");
+	cap_value *item = cap_test_yaml("{port: 53, protocol: UDP, name: dns}");
 	cap_buf b = CAP_BUF_INIT;
 	cap_ssa_walk_item_element(&b, item, 0, ports);
 	assert_string_equal(b.ptr, "k:{\"port\":53,\"protocol\":\"UDP\"}");
-	cap_value *bare = yaml("{port: 53}");
+	cap_value *bare = cap_test_yaml("{port: 53}");
 	cap_buf_clear(&b);
 	cap_ssa_walk_item_element(&b, bare, 0, ports);
 	assert_string_equal(b.ptr, "k:{\"port\":53,\"protocol\":\"TCP\"}"); /* schema default */
 	cap_value_free(bare);
-	cap_value *scalar = yaml("\"x\"");
+	cap_value *scalar = cap_test_yaml("\"x\"");
 	cap_smd_schema tiny = CAP_SMD_SCHEMA_INIT;
-	cap_value *doc = yaml("types:\n- name: set\n  list: {elementType: {scalar: string}, "
-			      "elementRelationship: associative}\n");
+	cap_value *doc =
+	    cap_test_yaml("types:\n- name: set\n  list: {elementType: {scalar: string}, "
+			  "elementRelationship: associative}\n");
 	assert_int_equal(cap_smd_schema_load(&tiny, doc), 0);
 	cap_buf_clear(&b);
 	cap_ssa_walk_item_element(&b, scalar, 4, cap_smd_schema_type(&tiny, "set"));

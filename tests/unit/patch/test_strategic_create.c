@@ -1,6 +1,7 @@
 /* Tests for strategic merge patch create: two-way round trips checked by kubectl, three-way rules.
  */
 #include "cap_test.h"
+#include "value_fixture.h"
 
 #include "base/error.h"
 #include "patch/strategic.h"
@@ -18,17 +19,9 @@ static const cap_schema_type *deployment(void)
 	return cap_schema_lookup(schema, "apps/v1", "Deployment");
 }
 
-static cap_value *parse(const char *text)
-{
-	cap_value *v = NULL;
-	if (cap_json_parse(&v, text, strlen(text), "test", NULL) < 0)
-		fail_msg("%s", cap_error_last());
-	return v;
-}
-
 static void assert_json(const cap_value *got, const char *want_text)
 {
-	cap_value *want = parse(want_text);
+	cap_value *want = cap_test_json(want_text);
 	if (!cap_value_equal(got, want)) {
 		char *g = cap_json_to_string(got, CAP_JSON_SORT_KEYS);
 		fail_msg("got %s\nwant %s", g, want_text);
@@ -68,7 +61,7 @@ static cap_value *kubectl_apply(const char *dir, const cap_value *doc, const cap
 			 "-o json",
 			 path.ptr, patch_path.ptr),
 	    0);
-	cap_value *v = parse(out.ptr);
+	cap_value *v = cap_test_json(out.ptr);
 	cap_buf_release(&path);
 	cap_buf_release(&patch_path);
 	cap_buf_release(&text);
@@ -107,7 +100,7 @@ static void two_way_patches_turn_each_manifest_into_the_next(void **state)
 
 static void two_way(const char *original, const char *modified, const char *want)
 {
-	cap_value *o = parse(original), *m = parse(modified), *patch = NULL;
+	cap_value *o = cap_test_json(original), *m = cap_test_json(modified), *patch = NULL;
 	assert_int_equal(cap_strategic_create_two_way(&patch, o, m, deployment()), 0);
 	assert_json(patch, want);
 	cap_value_free(o);
@@ -183,7 +176,8 @@ static void removed_fields_become_nulls_and_atomic_lists_are_replaced(void **sta
 static void three_way(const char *original, const char *modified, const char *current,
 		      const char *want)
 {
-	cap_value *o = original ? parse(original) : NULL, *m = parse(modified), *c = parse(current);
+	cap_value *o = original ? cap_test_json(original) : NULL, *m = cap_test_json(modified),
+		  *c = cap_test_json(current);
 	cap_value *patch = NULL;
 	assert_int_equal(cap_strategic_create_three_way(&patch, o, m, c, deployment()), 0);
 	assert_json(patch, want);
@@ -240,7 +234,7 @@ static void three_way_without_last_applied_deletes_nothing(void **state)
 
 static void create_refuses_untyped_objects(void **state)
 {
-	cap_value *a = parse("{}"), *out = NULL;
+	cap_value *a = cap_test_json("{}"), *out = NULL;
 	assert_int_equal(cap_strategic_create_two_way(&out, a, a, NULL), CAP_EUNSUPPORTED);
 	assert_int_equal(cap_strategic_create_three_way(&out, a, a, a, NULL), CAP_EUNSUPPORTED);
 	assert_null(out);

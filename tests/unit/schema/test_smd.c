@@ -1,5 +1,6 @@
 /* Tests for the structured-merge schema: the shared smd-schema.yaml, the kind index and CRDs. */
 #include "cap_test.h"
+#include "value_fixture.h"
 
 #include "base/alloc.h"
 #include "base/error.h"
@@ -163,52 +164,44 @@ static void untyped_types_are_deduced_or_atomic(void **state)
 	assert_null(cap_smd_member_type(NULL, "x", 1, NULL));
 }
 
-static cap_value *yaml(const char *text)
-{
-	cap_value *v = NULL;
-	if (cap_yaml_parse(&v, text, strlen(text), "test", NULL))
-		fail_msg("cannot parse: %s", cap_error_last());
-	return v;
-}
-
 static void crd_schema_gives_list_and_map_types(void **state)
 {
-	cap_value *crd =
-	    yaml("apiVersion: apiextensions.k8s.io/v1\n"
-		 "kind: CustomResourceDefinition\n"
-		 "metadata: {name: widgets.example.com}\n"
-		 "spec:\n"
-		 "  group: example.com\n"
-		 "  names: {kind: Widget, plural: widgets}\n"
-		 "  versions:\n"
-		 "  - name: v1\n"
-		 "    schema:\n"
-		 "      openAPIV3Schema:\n"
-		 "        type: object\n"
-		 "        properties:\n"
-		 "          metadata: {type: object}\n"
-		 "          spec:\n"
-		 "            type: object\n"
-		 "            properties:\n"
-		 "              items:\n"
-		 "                type: array\n"
-		 "                x-kubernetes-list-type: map\n"
-		 "                x-kubernetes-list-map-keys: [name, zone]\n"
-		 "                items:\n"
-		 "                  type: object\n"
-		 "                  properties:\n"
-		 "                    name: {type: string}\n"
-		 "                    zone: {type: string, default: a}\n"
-		 "                    size: {x-kubernetes-int-or-string: true}\n"
-		 "              tags: {type: array, x-kubernetes-list-type: set, items: {type: "
-		 "string}}\n"
-		 "              args: {type: array, items: {type: string}}\n"
-		 "              selector:\n"
-		 "                type: object\n"
-		 "                x-kubernetes-map-type: atomic\n"
-		 "                additionalProperties: {type: string}\n"
-		 "              extra: {type: object, x-kubernetes-preserve-unknown-fields: true}\n"
-		 "              anything: {x-kubernetes-preserve-unknown-fields: true}\n");
+	cap_value *crd = cap_test_yaml(
+	    "apiVersion: apiextensions.k8s.io/v1\n"
+	    "kind: CustomResourceDefinition\n"
+	    "metadata: {name: widgets.example.com}\n"
+	    "spec:\n"
+	    "  group: example.com\n"
+	    "  names: {kind: Widget, plural: widgets}\n"
+	    "  versions:\n"
+	    "  - name: v1\n"
+	    "    schema:\n"
+	    "      openAPIV3Schema:\n"
+	    "        type: object\n"
+	    "        properties:\n"
+	    "          metadata: {type: object}\n"
+	    "          spec:\n"
+	    "            type: object\n"
+	    "            properties:\n"
+	    "              items:\n"
+	    "                type: array\n"
+	    "                x-kubernetes-list-type: map\n"
+	    "                x-kubernetes-list-map-keys: [name, zone]\n"
+	    "                items:\n"
+	    "                  type: object\n"
+	    "                  properties:\n"
+	    "                    name: {type: string}\n"
+	    "                    zone: {type: string, default: a}\n"
+	    "                    size: {x-kubernetes-int-or-string: true}\n"
+	    "              tags: {type: array, x-kubernetes-list-type: set, items: {type: "
+	    "string}}\n"
+	    "              args: {type: array, items: {type: string}}\n"
+	    "              selector:\n"
+	    "                type: object\n"
+	    "                x-kubernetes-map-type: atomic\n"
+	    "                additionalProperties: {type: string}\n"
+	    "              extra: {type: object, x-kubernetes-preserve-unknown-fields: true}\n"
+	    "              anything: {x-kubernetes-preserve-unknown-fields: true}\n");
 	assert_int_equal(cap_smd_schema_add_crd(&schema, crd), 0);
 	const cap_smd_type *w = cap_smd_schema_kind(&schema, "example.com/v1", "Widget");
 	assert_non_null(w);
@@ -261,23 +254,23 @@ static void argo_application_crd_loads(void **state)
 static void malformed_schemas_are_refused(void **state)
 {
 	cap_smd_schema s = CAP_SMD_SCHEMA_INIT;
-	cap_value *v = yaml("types: {a: 1}\n");
+	cap_value *v = cap_test_yaml("types: {a: 1}\n");
 	assert_int_equal(cap_smd_schema_load(&s, v), CAP_EINVALID);
 	cap_value_free(v);
-	v = yaml("types:\n- map: {fields: []}\n");
+	v = cap_test_yaml("types:\n- map: {fields: []}\n");
 	assert_int_equal(cap_smd_schema_load(&s, v), CAP_EINVALID);
 	assert_non_null(strstr(cap_error_last(), "no name"));
 	cap_value_free(v);
-	v = yaml("types:\n- name: t\n  list: {elementRelationship: sideways}\n");
+	v = cap_test_yaml("types:\n- name: t\n  list: {elementRelationship: sideways}\n");
 	assert_int_equal(cap_smd_schema_load(&s, v), CAP_EINVALID);
 	assert_non_null(strstr(cap_error_last(), "'sideways'"));
 	assert_non_null(strstr(cap_error_last(), "'t'"));
 	cap_value_free(v);
-	v = yaml("types:\n- {name: t, scalar: string}\n- {name: t, scalar: numeric}\n");
+	v = cap_test_yaml("types:\n- {name: t, scalar: string}\n- {name: t, scalar: numeric}\n");
 	assert_int_equal(cap_smd_schema_load(&s, v), CAP_EINVALID);
 	assert_non_null(strstr(cap_error_last(), "'t' is defined twice"));
 	cap_value_free(v);
-	v = yaml("kind: CustomResourceDefinition\nspec: {versions: []}\n");
+	v = cap_test_yaml("kind: CustomResourceDefinition\nspec: {versions: []}\n");
 	assert_int_equal(cap_smd_schema_add_crd(&s, v), CAP_EINVALID);
 	cap_value_free(v);
 	cap_smd_schema_release(&s);
@@ -286,15 +279,15 @@ static void malformed_schemas_are_refused(void **state)
 static void forward_references_resolve(void **state)
 {
 	cap_smd_schema s = CAP_SMD_SCHEMA_INIT;
-	cap_value *v =
-	    yaml("types:\n"
-		 "- name: a\n"
-		 "  map:\n"
-		 "    fields:\n"
-		 "    - name: b\n"
-		 "      type: {namedType: b}\n"
-		 "- name: b\n"
-		 "  list: {elementType: {scalar: string}, elementRelationship: associative}\n");
+	cap_value *v = cap_test_yaml(
+	    "types:\n"
+	    "- name: a\n"
+	    "  map:\n"
+	    "    fields:\n"
+	    "    - name: b\n"
+	    "      type: {namedType: b}\n"
+	    "- name: b\n"
+	    "  list: {elementType: {scalar: string}, elementRelationship: associative}\n");
 	assert_int_equal(cap_smd_schema_load(&s, v), 0);
 	const cap_smd_type *b = cap_smd_field_of(cap_smd_schema_type(&s, "a"), "b", 1)->type;
 	assert_ptr_equal(b, cap_smd_schema_type(&s, "b"));

@@ -1,5 +1,6 @@
 /* Tests for cap_value_hash: pinned values, key-order independence, agreement with equality. */
 #include "cap_test.h"
+#include "value_fixture.h"
 
 #include "base/alloc.h"
 #include "base/error.h"
@@ -7,17 +8,9 @@
 
 #include <string.h>
 
-static cap_value *parse(const char *text)
-{
-	cap_value *v = NULL;
-	if (cap_json_parse(&v, text, strlen(text), "t.json", NULL) != 0)
-		fail_msg("%s", cap_error_last());
-	return v;
-}
-
 static uint64_t hash_of(const char *text)
 {
-	cap_value *v = parse(text);
+	cap_value *v = cap_test_json(text);
 	uint64_t h = cap_value_hash(v);
 	cap_value_free(v);
 	return h;
@@ -103,7 +96,7 @@ static void equal_values_hash_alike(void **state)
 	    {"{\"x\":1,\"y\":2}", "{\"y\":2,\"x\":1}"},
 	};
 	for (size_t i = 0; i < CAP_ARRAY_SIZE(pairs); i++) {
-		cap_value *a = parse(pairs[i][0]), *b = parse(pairs[i][1]);
+		cap_value *a = cap_test_json(pairs[i][0]), *b = cap_test_json(pairs[i][1]);
 		assert_true(cap_value_equal(a, b));
 		assert_true(cap_value_hash(a) == cap_value_hash(b));
 		cap_value_free(a);
@@ -113,7 +106,8 @@ static void equal_values_hash_alike(void **state)
 
 static void copies_and_rebuilt_values_hash_alike(void **state)
 {
-	cap_value *a = parse("{\"metadata\":{\"name\":\"web\",\"labels\":{\"app\":\"web\"}}}");
+	cap_value *a =
+	    cap_test_json("{\"metadata\":{\"name\":\"web\",\"labels\":{\"app\":\"web\"}}}");
 	cap_value *copy = cap_value_deep_copy(a);
 	cap_value *built = cap_value_object(), *meta = cap_value_object(),
 		  *labels = cap_value_object();

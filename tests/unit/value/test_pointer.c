@@ -1,5 +1,6 @@
 /* Tests for JSON Pointer: RFC 6901 lookups, escapes, edits and error codes. */
 #include "cap_test.h"
+#include "value_fixture.h"
 
 #include "base/alloc.h"
 #include "base/error.h"
@@ -13,14 +14,6 @@
 static const char rfc_doc[] = "{\"foo\": [\"bar\", \"baz\"], \"\": 0, \"a/b\": 1, \"c%d\": 2, "
 			      "\"e^f\": 3, \"g|h\": 4, \"i\\\\j\": 5, \"k\\\"l\": 6, \" \": 7, "
 			      "\"m~n\": 8}";
-
-static cap_value *parse(const char *text)
-{
-	cap_value *v = NULL;
-	if (cap_json_parse(&v, text, strlen(text), "t.json", NULL) != 0)
-		fail_msg("%s", cap_error_last());
-	return v;
-}
 
 static void assert_json(const cap_value *v, const char *expected)
 {
@@ -39,7 +32,7 @@ static void assert_at(const cap_value *root, const char *pointer, const char *ex
 
 static void rfc6901_examples_resolve(void **state)
 {
-	cap_value *doc = parse(rfc_doc);
+	cap_value *doc = cap_test_json(rfc_doc);
 	cap_value *whole = NULL;
 	assert_int_equal(cap_pointer_get(&whole, doc, ""), 0);
 	assert_ptr_equal(whole, doc);
@@ -60,7 +53,7 @@ static void rfc6901_examples_resolve(void **state)
 static void escapes_decode_tilde_one_before_zero(void **state)
 {
 	/* "~01" is "~1" literally, not "/" */
-	cap_value *doc = parse("{\"~1\": \"tilde-one\", \"/\": \"slash\"}");
+	cap_value *doc = cap_test_json("{\"~1\": \"tilde-one\", \"/\": \"slash\"}");
 	assert_at(doc, "/~01", "\"tilde-one\"");
 	assert_at(doc, "/~1", "\"slash\"");
 	cap_value_free(doc);
@@ -68,7 +61,7 @@ static void escapes_decode_tilde_one_before_zero(void **state)
 
 static void missing_paths_are_not_found(void **state)
 {
-	cap_value *doc = parse(rfc_doc), *v = NULL;
+	cap_value *doc = cap_test_json(rfc_doc), *v = NULL;
 	static const char *missing[] = {"/nope", "/foo/2", "/foo/-", "/foo/0/x", "/a~1b/c"};
 	for (size_t i = 0; i < CAP_ARRAY_SIZE(missing); i++) {
 		assert_int_equal(cap_pointer_get(&v, doc, missing[i]), CAP_ENOTFOUND);
@@ -80,7 +73,7 @@ static void missing_paths_are_not_found(void **state)
 
 static void malformed_pointers_are_invalid(void **state)
 {
-	cap_value *doc = parse(rfc_doc), *v = NULL;
+	cap_value *doc = cap_test_json(rfc_doc), *v = NULL;
 	static const char *bad[] = {"foo", "/m~2n", "/m~", "/foo/01", "/foo/x", "/foo/-1", "/foo/"};
 	for (size_t i = 0; i < CAP_ARRAY_SIZE(bad); i++) {
 		assert_int_equal(cap_pointer_get(&v, doc, bad[i]), CAP_EINVALID);
@@ -91,14 +84,14 @@ static void malformed_pointers_are_invalid(void **state)
 
 static void huge_index_is_invalid_not_wrapped(void **state)
 {
-	cap_value *doc = parse("[1]"), *v = NULL;
+	cap_value *doc = cap_test_json("[1]"), *v = NULL;
 	assert_int_equal(cap_pointer_get(&v, doc, "/99999999999999999999999"), CAP_EINVALID);
 	cap_value_free(doc);
 }
 
 static void set_replaces_and_adds_members(void **state)
 {
-	cap_value *doc = parse("{\"a\": {\"b\": 1}, \"l\": [1, 2]}");
+	cap_value *doc = cap_test_json("{\"a\": {\"b\": 1}, \"l\": [1, 2]}");
 	assert_int_equal(cap_pointer_set(doc, "/a/b", cap_value_int(2)), 0);
 	assert_int_equal(cap_pointer_set(doc, "/a/c", cap_value_string("new")), 0);
 	assert_int_equal(cap_pointer_set(doc, "/l/0", cap_value_int(9)), 0);
@@ -110,7 +103,7 @@ static void set_replaces_and_adds_members(void **state)
 
 static void set_needs_an_existing_parent(void **state)
 {
-	cap_value *doc = parse("{\"a\": 1, \"l\": []}");
+	cap_value *doc = cap_test_json("{\"a\": 1, \"l\": []}");
 	assert_int_equal(cap_pointer_set(doc, "/x/y", cap_value_int(1)), CAP_ENOTFOUND);
 	assert_int_equal(cap_pointer_set(doc, "/a/y", cap_value_int(1)), CAP_ENOTFOUND);
 	assert_int_equal(cap_pointer_set(doc, "/l/1", cap_value_int(1)), CAP_ENOTFOUND);
@@ -121,7 +114,7 @@ static void set_needs_an_existing_parent(void **state)
 
 static void add_inserts_into_arrays(void **state)
 {
-	cap_value *doc = parse("{\"l\": [\"a\", \"c\"]}");
+	cap_value *doc = cap_test_json("{\"l\": [\"a\", \"c\"]}");
 	assert_int_equal(cap_pointer_add(doc, "/l/1", cap_value_string("b")), 0);
 	assert_int_equal(cap_pointer_add(doc, "/l/0", cap_value_string("0")), 0);
 	assert_int_equal(cap_pointer_add(doc, "/l/-", cap_value_string("d")), 0);
@@ -132,7 +125,7 @@ static void add_inserts_into_arrays(void **state)
 
 static void remove_deletes_members_and_elements(void **state)
 {
-	cap_value *doc = parse("{\"a\": {\"b\": 1, \"c\": 2}, \"l\": [1, 2, 3]}");
+	cap_value *doc = cap_test_json("{\"a\": {\"b\": 1, \"c\": 2}, \"l\": [1, 2, 3]}");
 	assert_int_equal(cap_pointer_remove(doc, "/a/b"), 0);
 	assert_int_equal(cap_pointer_remove(doc, "/l/1"), 0);
 	assert_int_equal(cap_pointer_remove(doc, "/a/b"), CAP_ENOTFOUND);
@@ -170,7 +163,7 @@ static void parse_splits_and_unescapes(void **state)
 
 static void built_pointer_resolves_to_its_member(void **state)
 {
-	cap_value *doc = parse(rfc_doc);
+	cap_value *doc = cap_test_json(rfc_doc);
 	const char *key;
 	cap_value *val;
 	CAP_VALUE_OBJECT_FOREACH(doc, key, val)

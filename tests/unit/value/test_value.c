@@ -1,5 +1,6 @@
 /* Tests for the value model: constructors, references, containers, iteration, copies, equality. */
 #include "cap_test.h"
+#include "value_fixture.h"
 
 #include "base/alloc.h"
 #include "base/error.h"
@@ -8,14 +9,6 @@
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
-
-static cap_value *parse(const char *text)
-{
-	cap_value *v = NULL;
-	if (cap_json_parse(&v, text, strlen(text), "t.json", NULL) != 0)
-		fail_msg("%s", cap_error_last());
-	return v;
-}
 
 static void assert_json(const cap_value *v, const char *expected)
 {
@@ -149,7 +142,7 @@ static void objects_keep_insertion_order(void **state)
 
 static void safe_iteration_allows_deleting(void **state)
 {
-	cap_value *o = parse("{\"a\":1,\"b\":2,\"c\":3,\"d\":4,\"e\":5}");
+	cap_value *o = cap_test_json("{\"a\":1,\"b\":2,\"c\":3,\"d\":4,\"e\":5}");
 	const char *key;
 	cap_value *val;
 	int seen = 0;
@@ -166,7 +159,7 @@ static void safe_iteration_allows_deleting(void **state)
 
 static void deep_copy_is_independent(void **state)
 {
-	cap_value *a = parse("{\"spec\":{\"replicas\":1,\"ports\":[80]}}");
+	cap_value *a = cap_test_json("{\"spec\":{\"replicas\":1,\"ports\":[80]}}");
 	cap_value *b = cap_value_deep_copy(a);
 	assert_true(cap_value_equal(a, b));
 	cap_value_object_set(cap_value_dig(b, "spec", NULL), "replicas", cap_value_int(2));
@@ -180,9 +173,10 @@ static void deep_copy_is_independent(void **state)
 
 static void equality_ignores_key_order_not_array_order(void **state)
 {
-	cap_value *a = parse("{\"a\":1,\"b\":[1,2]}"), *b = parse("{\"b\":[1,2],\"a\":1}"),
-		  *c = parse("{\"a\":1,\"b\":[2,1]}"),
-		  *d = parse("{\"a\":1,\"b\":[1,2],\"c\":null}");
+	cap_value *a = cap_test_json("{\"a\":1,\"b\":[1,2]}"),
+		  *b = cap_test_json("{\"b\":[1,2],\"a\":1}"),
+		  *c = cap_test_json("{\"a\":1,\"b\":[2,1]}"),
+		  *d = cap_test_json("{\"a\":1,\"b\":[1,2],\"c\":null}");
 	assert_true(cap_value_equal(a, b));
 	assert_false(cap_value_equal(a, c));
 	assert_false(cap_value_equal(a, d));
@@ -226,7 +220,8 @@ static void strings_with_nul_compare_by_length(void **state)
 
 static void dig_follows_object_keys(void **state)
 {
-	cap_value *o = parse("{\"metadata\":{\"name\":\"web\",\"labels\":{\"app\":\"x\"}}}");
+	cap_value *o =
+	    cap_test_json("{\"metadata\":{\"name\":\"web\",\"labels\":{\"app\":\"x\"}}}");
 	assert_string_equal(cap_value_dig_string(o, "metadata", "name", NULL), "web");
 	assert_string_equal(cap_value_dig_string(o, "metadata", "labels", "app", NULL), "x");
 	assert_null(cap_value_dig(o, "metadata", "nope", "deeper", NULL));
