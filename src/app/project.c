@@ -238,3 +238,21 @@ int cap_project_check_app(const cap_project *p, const cap_app *app, const char *
 				     dest_server ? dest_server : "", ns, proj);
 	return 0;
 }
+
+int cap_project_load(cap_project *out, cap_kube_client *client, const char *namespace,
+		     const char *name)
+{
+	cap_kube_key key = CAP_KUBE_KEY_INIT;
+	cap_kube_key_set(&key, CAP_APP_API_VERSION, CAP_PROJECT_KIND, namespace, name);
+	cap_kube_key_set_member(&key.resource, CAP_PROJECT_RESOURCE);
+	cap_value *obj = NULL;
+	int rc = cap_kube_get(client, &obj, &key);
+	cap_kube_key_release(&key);
+	if (rc == CAP_ENOTFOUND)
+		return cap_error_set(CAP_ENOTFOUND,
+				     "application references project %s which does not exist", name);
+	if (!rc)
+		rc = cap_project_parse(out, obj);
+	cap_value_free(obj);
+	return rc;
+}

@@ -5,6 +5,7 @@
 #include <stddef.h>
 
 #include "app/application.h"
+#include "kube/client.h"
 #include "value/value.h"
 
 #define CAP_PROJECT_KIND "AppProject"
@@ -90,3 +91,10 @@ bool cap_project_resource_permitted(const cap_project *p, const char *group, con
  */
 int cap_project_check_app(const cap_project *p, const cap_app *app, const char *dest_server,
 			  const char *dest_name);
+
+/*
+ * GETs the AppProject name in namespace and parses it into out. A missing project is
+ * CAP_ENOTFOUND "application references project NAME which does not exist", as Argo CD says.
+ */
+int cap_project_load(cap_project *out, cap_kube_client *client, const char *namespace,
+		     const char *name);

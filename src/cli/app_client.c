@@ -2,6 +2,8 @@
 #include "cli/app_client.h"
 
 #include "app/application.h"
+#include "app/project.h"
+#include "app/settings.h"
 #include "base/error.h"
 #include "kube/config.h"
 #include "kube/key.h"
@@ -92,4 +94,27 @@ const char *cap_app_cli_username(void)
 {
 	const char *u = getenv("USER");
 	return u && *u ? u : "admin";
+}
+
+int cap_app_cli_validate(cap_app_cli *c, cap_value *obj)
+{
+	cap_app app;
+	cap_project proj;
+	cap_settings settings;
+	const cap_settings_cluster *cluster = NULL;
+	if (cap_app_parse(&app, obj))
+		return cap_app_cli_error();
+	cap_settings_init(&settings);
+	int rc = cap_settings_load(&settings, c->client, c->app_namespace);
+	if (!rc)
+		rc = cap_settings_resolve_destination(&cluster, &settings, &app.destination);
+	if (!rc && !(rc = cap_project_load(&proj, c->client, c->app_namespace, app.project))) {
+		rc = cap_project_check_app(&proj, &app, cluster->server, cluster->name);
+		cap_project_release(&proj);
+	}
+	if (rc)
+		cap_app_cli_error();
+	cap_settings_release(&settings);
+	cap_app_release(&app);
+	return rc ? 1 : 0;
 }

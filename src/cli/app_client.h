@@ -56,3 +56,10 @@ int cap_app_cli_error(void);
 
 /* The user name written into initiatedBy: $USER, else "admin". */
 const char *cap_app_cli_username(void);
+
+/*
+ * The checks Argo CD's API makes before it stores an Application: the project exists, the
+ * destination resolves to a known cluster, and the project permits the sources and
+ * destination. Prints the error and returns 1 when one fails.
+ */
+int cap_app_cli_validate(cap_app_cli *c, cap_value *app);

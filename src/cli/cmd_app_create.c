@@ -132,6 +132,11 @@ int cap_cmd_app_create(int argc, char **argv)
 		cap_value_free(app);
 		return rc ? 2 : 1;
 	}
+	if (cap_app_cli_validate(&cli, app)) {
+		cap_value_free(app);
+		cap_app_cli_release(&cli);
+		return 1;
+	}
 	rc = cap_kube_create(cli.client, NULL, app, NULL);
 	const char *verb = "created";
 	if (rc == CAP_EEXISTS) {

@@ -72,6 +72,14 @@ int cap_cmd_app_set(int argc, char **argv)
 		rc = 2;
 	if (!rc && !cap_value_equal(cap_value_object_get(work, "spec"),
 				    cap_value_object_get(obj, "spec"))) {
+		cap_value *candidate = cap_value_deep_copy(obj);
+		cap_value_object_set(candidate, "spec",
+				     cap_value_ref(cap_value_object_get(work, "spec")));
+		rc = cap_app_cli_validate(&cli, candidate);
+		cap_value_free(candidate);
+	}
+	if (!rc && !cap_value_equal(cap_value_object_get(work, "spec"),
+				    cap_value_object_get(obj, "spec"))) {
 		/* replace spec whole under the resourceVersion read, so removals take effect */
 		cap_value *ops = cap_value_array();
 		cap_value *test = cap_value_object();

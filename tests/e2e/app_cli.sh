@@ -80,6 +80,23 @@ run 2 capstan app create broken --repo "$URL" --path guestbook
 check "destination is required" grep -q "destination" "$E2E_TMP/err"
 run 2 capstan app create broken --repo "$URL" --dest-server "$SERVER" --auto-prune
 check "auto-prune needs automated" grep -q "auto-prune is only valid with an automated sync policy" "$E2E_TMP/err"
+run 1 capstan app create broken --repo "$URL" --dest-server "$SERVER" --project nope
+check "unknown project" grep -q "application references project nope which does not exist" "$E2E_TMP/err"
+run 1 capstan app create broken --repo "$URL" --dest-name staging --dest-namespace web
+check "unknown cluster name" grep -q "there are no clusters with this name: staging" "$E2E_TMP/err"
+k apply -f - >/dev/null <<YAML
+apiVersion: argoproj.io/v1alpha1
+kind: AppProject
+metadata: {name: restricted, namespace: argocd}
+spec:
+  sourceRepos: ['$URL']
+  destinations: [{server: '$SERVER', namespace: web}]
+YAML
+run 1 capstan app create broken --repo "$URL" --dest-server "$SERVER" --dest-namespace db --project restricted
+check "destination outside the project" grep -q "application destination server '$SERVER' and namespace 'db' do not match any of the allowed destinations in project 'restricted'" "$E2E_TMP/err"
+run 1 capstan app create broken --repo "https://example.com/other.git" --dest-server "$SERVER" --dest-namespace web --project restricted
+check "repository outside the project" grep -q "application repo https://example.com/other.git is not permitted in project 'restricted'" "$E2E_TMP/err"
+check_eq "refused apps are not stored" "" "$(k get application broken -n argocd --ignore-not-found -o name)"
 run 2 capstan app create broken --bogus-flag
 run 2 capstan app create broken --repo "$URL" --dest-server "$SERVER" --sync-policy sometimes
 
@@ -151,6 +168,8 @@ check_eq "set none removes automated" "" "$(appjson guestbook '{.spec.syncPolicy
 check_eq "set removes a sync option" "CreateNamespace=true" "$(appjson guestbook '{.spec.syncPolicy.syncOptions[*]}')"
 check_eq "set destination namespace" "web" "$(appjson guestbook '{.spec.destination.namespace}')"
 run 0 capstan app set guestbook --dest-namespace default
+run 1 capstan app set guestbook --project restricted
+check "set checks the project" grep -q "do not match any of the allowed destinations in project 'restricted'" "$E2E_TMP/err"
 run 1 capstan app set missing --path x
 run 2 capstan app set guestbook --self-heal
 
