@@ -191,6 +191,28 @@ run 2 capstan app diff missing
 run 0 capstan app manifests guestbook --source live
 check "live manifests show the live value" grep -q "color: red" "$E2E_TMP/out"
 
+# a multi-source application renders every source
+mkdir -p "$REPO/extra"
+printf 'apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: extra\ndata:\n  k: v\n' >"$REPO/extra/cm.yaml"
+git -C "$REPO" add . && git -C "$REPO" -c user.email=e2e@capstan -c user.name=e2e commit -qm extra
+k apply -f - >/dev/null <<YAML
+apiVersion: argoproj.io/v1alpha1
+kind: Application
+metadata: {name: multi, namespace: argocd}
+spec:
+  project: default
+  sources:
+  - {repoURL: '$URL', path: guestbook, targetRevision: main}
+  - {repoURL: '$URL', path: extra, targetRevision: main}
+  destination: {server: '$SERVER', namespace: multi}
+YAML
+run 0 capstan app manifests multi
+check "multi-source renders the first source" grep -q "name: guestbook-config" "$E2E_TMP/out"
+check "multi-source renders the second source" grep -q "name: extra" "$E2E_TMP/out"
+check "multi-source objects land in the destination namespace" grep -q "namespace: multi" "$E2E_TMP/out"
+run 0 capstan app get multi
+check "get lists every source" test "$(grep -c '^Repo:' "$E2E_TMP/out")" -eq 2
+
 # status written by a controller: resources, history
 k patch application guestbook -n argocd --type merge -p "{\"status\":{\"sync\":{\"status\":\"OutOfSync\",\"revision\":\"$FIRST\"},\"health\":{\"status\":\"Healthy\"},
  \"resources\":[{\"version\":\"v1\",\"kind\":\"ConfigMap\",\"namespace\":\"default\",\"name\":\"guestbook-config\",\"status\":\"OutOfSync\",\"health\":{\"status\":\"Healthy\"}}],
