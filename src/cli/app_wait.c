@@ -41,25 +41,55 @@ static bool satisfied(const cap_value *obj, const cap_app_wait_options *o)
 	return true;
 }
 
+/* The health of an object in status.resources, or "". */
+static const char *health_of(const cap_value *obj, const cap_value *r)
+{
+	const cap_value *res = cap_value_dig(obj, "status", "resources", NULL);
+	for (size_t i = 0; i < cap_value_array_len(res); i++) {
+		const cap_value *e = cap_value_array_get(res, i);
+		const char *keys[] = {"group", "kind", "namespace", "name"};
+		bool same = true;
+		for (size_t k = 0; k < 4 && same; k++)
+			same = !strcmp(cap_value_dig_string(e, keys[k], NULL) ?: "",
+				       cap_value_dig_string(r, keys[k], NULL) ?: "");
+		if (same)
+			return cap_value_dig_string(e, "health", "status", NULL) ?: "";
+	}
+	return "";
+}
+
+#define PROGRESS_FMT "%-20s  %-12s  %-14s  %-12s  %-24s  %-10s  %-11s  %-8s  %s\n"
+
+/* Prints the sync result rows that are new or changed since the last poll. */
 static void progress(const cap_value *obj, cap_strvec *seen)
 {
 	const cap_value *rs =
 	    cap_value_dig(obj, "status", "operationState", "syncResult", "resources", NULL);
 	for (size_t i = 0; i < cap_value_array_len(rs); i++) {
 		const cap_value *r = cap_value_array_get(rs, i);
+		const char *health = health_of(obj, r);
 		cap_buf line = CAP_BUF_INIT;
-		cap_buf_printf(&line, "%-8s %-12s %-12s %-24s %-12s %-10s %s",
+		cap_buf_printf(&line, "%s|%s|%s|%s|%s|%s|%s|%s",
 			       cap_value_dig_string(r, "group", NULL) ?: "",
 			       cap_value_dig_string(r, "kind", NULL) ?: "",
 			       cap_value_dig_string(r, "namespace", NULL) ?: "",
 			       cap_value_dig_string(r, "name", NULL) ?: "",
-			       cap_value_dig_string(r, "status", NULL) ?: "",
-			       cap_value_dig_string(r, "hookPhase", NULL) ?: "",
+			       cap_value_dig_string(r, "status", NULL) ?: "", health,
+			       cap_value_dig_string(r, "hookType", NULL) ?: "",
 			       cap_value_dig_string(r, "message", NULL) ?: "");
 		if (!cap_strvec_contains(seen, line.ptr)) {
 			char now[CAP_RFC3339_LEN];
-			printf("%s  %s\n", cap_time_format_rfc3339(now, cap_time_wall_s()),
-			       line.ptr);
+			if (!seen->len)
+				printf(PROGRESS_FMT, "TIMESTAMP", "GROUP", "KIND", "NAMESPACE",
+				       "NAME", "STATUS", "HEALTH", "HOOK", "MESSAGE");
+			printf(PROGRESS_FMT, cap_time_format_rfc3339(now, cap_time_wall_s()),
+			       cap_value_dig_string(r, "group", NULL) ?: "",
+			       cap_value_dig_string(r, "kind", NULL) ?: "",
+			       cap_value_dig_string(r, "namespace", NULL) ?: "",
+			       cap_value_dig_string(r, "name", NULL) ?: "",
+			       cap_value_dig_string(r, "status", NULL) ?: "", health,
+			       cap_value_dig_string(r, "hookType", NULL) ?: "",
+			       cap_value_dig_string(r, "message", NULL) ?: "");
 			fflush(stdout);
 			cap_strvec_push(seen, line.ptr);
 		}

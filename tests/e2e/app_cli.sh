@@ -257,6 +257,7 @@ run 0 capstan app sync guestbook --timeout 30
 wait $BG
 check "sync prints the result" grep -q "Message:            successfully synced (all tasks run)" "$E2E_TMP/out"
 check "sync prints per-resource progress" grep -q "configmap/guestbook-config configured" "$E2E_TMP/out"
+check "progress table header" grep -Eq "^TIMESTAMP +GROUP +KIND +NAMESPACE +NAME +STATUS +HEALTH +HOOK +MESSAGE$" "$E2E_TMP/out"
 run 0 capstan app wait guestbook --sync --operation --timeout 5
 run 1 capstan app wait guestbook --health --degraded --timeout 1
 check "wait times out" grep -q 'timed out (1s) waiting for app "guestbook" match desired state' "$E2E_TMP/err"
