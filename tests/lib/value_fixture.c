@@ -24,3 +24,12 @@ cap_value *cap_test_json(const char *text)
 		fail_msg("cannot parse %s: %s", text, cap_error_last());
 	return v;
 }
+
+void cap_test_assert_yaml_equal(const cap_value *got, const char *want_yaml)
+{
+	cap_value *want = cap_test_yaml(want_yaml);
+	if (!cap_value_equal(got, want))
+		fail_msg("got %s\nwant %s", cap_json_to_string(got, CAP_JSON_SORT_KEYS),
+			 cap_json_to_string(want, CAP_JSON_SORT_KEYS));
+	cap_value_free(want);
+}

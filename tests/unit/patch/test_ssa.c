@@ -1,5 +1,6 @@
 /* Tests for server-side apply: ownership, conflicts, force, pruning, list semantics and updates. */
 #include "cap_test.h"
+#include "schema_fixture.h"
 #include "value_fixture.h"
 
 #include "base/error.h"
@@ -15,11 +16,7 @@ static cap_smd_schema schema = CAP_SMD_SCHEMA_INIT;
 
 static int setup(void **state)
 {
-	cap_buf path = CAP_BUF_INIT;
-	cap_test_shared_path(&path, "kubernetes/smd-schema.yaml");
-	if (cap_smd_schema_load_file(&schema, path.ptr))
-		fail_msg("cannot load the schema: %s", cap_error_last());
-	cap_buf_release(&path);
+	cap_test_load_kubernetes_schema(&schema);
 	cap_value *crd = cap_test_yaml(
 	    "spec:\n"
 	    "  group: example.com\n"
@@ -112,15 +109,6 @@ static cap_value *fields_of(const cap_value *obj, const char *manager, const cha
 	return NULL;
 }
 
-static void assert_yaml_equal(const cap_value *got, const char *want_text)
-{
-	cap_value *want = cap_test_yaml(want_text);
-	if (!cap_value_equal(got, want))
-		fail_msg("got %s\nwant %s", cap_json_to_string(got, CAP_JSON_SORT_KEYS),
-			 cap_json_to_string(want, CAP_JSON_SORT_KEYS));
-	cap_value_free(want);
-}
-
 /* The layout the API server records for an applier (see the composite-key fixture). */
 static const char applied_fields[] =
     "f:metadata: {f:labels: {f:app: {}}}\n"
@@ -149,7 +137,7 @@ static void apply_creates_and_records_the_applied_fields(void **state)
 	assert_string_equal(cap_value_dig_string(e, "apiVersion", NULL), "apps/v1");
 	assert_string_equal(cap_value_dig_string(e, "fieldsType", NULL), "FieldsV1");
 	assert_string_equal(cap_value_dig_string(e, "time", NULL), "2026-01-01T00:00:00Z");
-	assert_yaml_equal(cap_value_object_get(e, "fieldsV1"), applied_fields);
+	cap_test_assert_yaml_equal(cap_value_object_get(e, "fieldsV1"), applied_fields);
 	/* Apart from managedFields the object is the configuration. */
 	cap_value_object_del(cap_value_object_get(out, "metadata"), "managedFields");
 	assert_true(cap_value_equal(out, config));
@@ -222,7 +210,7 @@ static void equal_values_share_ownership(void **state)
 	cap_value *out = apply(live, created, "argocd-controller", false, 0);
 	assert_non_null(cap_value_dig(fields_of(out, "kubectl-client-side-apply", "Update"),
 				      "f:spec", "f:replicas", NULL));
-	assert_yaml_equal(fields_of(out, "argocd-controller", "Apply"), applied_fields);
+	cap_test_assert_yaml_equal(fields_of(out, "argocd-controller", "Apply"), applied_fields);
 	cap_value_free(out);
 	cap_value_free(live);
 	cap_value_free(created);
@@ -241,16 +229,18 @@ static void withdrawn_fields_go_unless_someone_else_owns_them(void **state)
 	cap_value *shared = apply(live, ops, "ops", false, 0);
 	cap_value *out = apply(shared, v2, "argocd-controller", false, 0);
 	/* tier and data.b were only the applier's: gone; team is also owned by ops: kept. */
-	assert_yaml_equal(cap_value_object_get(out, "data"), "{a: '1'}");
-	assert_yaml_equal(cap_value_dig(out, "metadata", "labels", NULL), "{app: web, team: x}");
-	assert_yaml_equal(fields_of(out, "argocd-controller", "Apply"),
-			  "{f:data: {f:a: {}}, f:metadata: {f:labels: {f:app: {}}}}");
-	assert_yaml_equal(fields_of(out, "ops", "Apply"), "{f:metadata: {f:labels: {f:team: {}}}}");
+	cap_test_assert_yaml_equal(cap_value_object_get(out, "data"), "{a: '1'}");
+	cap_test_assert_yaml_equal(cap_value_dig(out, "metadata", "labels", NULL),
+				   "{app: web, team: x}");
+	cap_test_assert_yaml_equal(fields_of(out, "argocd-controller", "Apply"),
+				   "{f:data: {f:a: {}}, f:metadata: {f:labels: {f:app: {}}}}");
+	cap_test_assert_yaml_equal(fields_of(out, "ops", "Apply"),
+				   "{f:metadata: {f:labels: {f:team: {}}}}");
 	/* Withdrawing everything under a map removes the emptied map too. */
 	cap_value *v3 = cap_test_yaml("apiVersion: v1\nkind: ConfigMap\nmetadata: {name: c}\n");
 	cap_value *bare = apply(out, v3, "argocd-controller", false, 0);
 	assert_null(cap_value_object_get(bare, "data"));
-	assert_yaml_equal(cap_value_dig(bare, "metadata", "labels", NULL), "{team: x}");
+	cap_test_assert_yaml_equal(cap_value_dig(bare, "metadata", "labels", NULL), "{team: x}");
 	assert_null(fields_of(bare, "argocd-controller", "Apply"));
 	cap_value_free(bare);
 	cap_value_free(v3);
@@ -272,17 +262,19 @@ static void associative_lists_merge_by_key(void **state)
 	    cap_value_dig(injected, "spec", "template", "spec", "containers", NULL);
 	cap_value_array_append(containers, cap_test_yaml("{name: sidecar, image: envoy:1}"));
 	cap_value *live2 = update(live, injected, "injector");
-	assert_yaml_equal(fields_of(live2, "injector", "Update"),
-			  "f:spec:\n"
-			  "  f:template:\n"
-			  "    f:spec:\n"
-			  "      f:containers:\n"
-			  "        'k:{\"name\":\"sidecar\"}': {.: {}, f:image: {}, f:name: {}}\n");
+	cap_test_assert_yaml_equal(
+	    fields_of(live2, "injector", "Update"),
+	    "f:spec:\n"
+	    "  f:template:\n"
+	    "    f:spec:\n"
+	    "      f:containers:\n"
+	    "        'k:{\"name\":\"sidecar\"}': {.: {}, f:image: {}, f:name: {}}\n");
 	cap_value *config2 = deployment(1, "nginx:2");
 	cap_value *out = apply(live2, config2, "argocd-controller", false, 0);
-	assert_yaml_equal(cap_value_dig(out, "spec", "template", "spec", "containers", NULL),
-			  "- {name: web, image: 'nginx:2', ports: [{containerPort: 80}]}\n"
-			  "- {name: sidecar, image: 'envoy:1'}\n");
+	cap_test_assert_yaml_equal(
+	    cap_value_dig(out, "spec", "template", "spec", "containers", NULL),
+	    "- {name: web, image: 'nginx:2', ports: [{containerPort: 80}]}\n"
+	    "- {name: sidecar, image: 'envoy:1'}\n");
 	cap_value_free(out);
 	cap_value_free(config2);
 	cap_value_free(live2);
@@ -299,10 +291,12 @@ static void atomic_lists_are_replaced_and_owned_whole(void **state)
 				     "spec: {containers: [{name: c, args: [z]}]}\n");
 	cap_value *live = apply(NULL, a, "m", false, 0);
 	cap_value *out = apply(live, b, "m", false, 0);
-	assert_yaml_equal(cap_value_dig(out, "spec", "containers", NULL), "[{name: c, args: [z]}]");
-	assert_yaml_equal(fields_of(out, "m", "Apply"),
-			  "f:spec: {f:containers: {'k:{\"name\":\"c\"}': {.: {}, f:args: {}, "
-			  "f:name: {}}}}");
+	cap_test_assert_yaml_equal(cap_value_dig(out, "spec", "containers", NULL),
+				   "[{name: c, args: [z]}]");
+	cap_test_assert_yaml_equal(
+	    fields_of(out, "m", "Apply"),
+	    "f:spec: {f:containers: {'k:{\"name\":\"c\"}': {.: {}, f:args: {}, "
+	    "f:name: {}}}}");
 	cap_value_free(out);
 	cap_value_free(live);
 	cap_value_free(a);
@@ -323,10 +317,11 @@ static void sets_merge_by_value(void **state)
 	cap_value *live = apply(NULL, mine, "argocd-controller", false, 0);
 	cap_value *shared = apply(live, theirs, "other", false, 0);
 	cap_value *out = apply(shared, next, "argocd-controller", false, 0);
-	assert_yaml_equal(cap_value_dig(out, "spec", "tags", NULL), "[b, c]");
-	assert_yaml_equal(fields_of(out, "argocd-controller", "Apply"),
-			  "{f:spec: {f:tags: {'v:\"c\"': {}}}}");
-	assert_yaml_equal(fields_of(out, "other", "Apply"), "{f:spec: {f:tags: {'v:\"b\"': {}}}}");
+	cap_test_assert_yaml_equal(cap_value_dig(out, "spec", "tags", NULL), "[b, c]");
+	cap_test_assert_yaml_equal(fields_of(out, "argocd-controller", "Apply"),
+				   "{f:spec: {f:tags: {'v:\"c\"': {}}}}");
+	cap_test_assert_yaml_equal(fields_of(out, "other", "Apply"),
+				   "{f:spec: {f:tags: {'v:\"b\"': {}}}}");
 	cap_value_free(out);
 	cap_value_free(shared);
 	cap_value_free(live);
@@ -345,12 +340,12 @@ static void unknown_kinds_merge_maps_and_replace_lists(void **state)
 			  "spec: {b: 2, list: [3], nested: {q: 2}}\n");
 	cap_value *live = update(NULL, old, "creator");
 	cap_value *out = apply(live, config, "argocd-controller", true, 0);
-	assert_yaml_equal(cap_value_object_get(out, "spec"),
-			  "{a: 1, b: 2, list: [3], nested: {p: 1, q: 2}}");
-	assert_yaml_equal(fields_of(out, "argocd-controller", "Apply"),
-			  "{f:spec: {f:b: {}, f:list: {}, f:nested: {f:q: {}}}}");
-	assert_yaml_equal(fields_of(out, "creator", "Update"),
-			  "{f:spec: {.: {}, f:a: {}, f:nested: {.: {}, f:p: {}}}}");
+	cap_test_assert_yaml_equal(cap_value_object_get(out, "spec"),
+				   "{a: 1, b: 2, list: [3], nested: {p: 1, q: 2}}");
+	cap_test_assert_yaml_equal(fields_of(out, "argocd-controller", "Apply"),
+				   "{f:spec: {f:b: {}, f:list: {}, f:nested: {f:q: {}}}}");
+	cap_test_assert_yaml_equal(fields_of(out, "creator", "Update"),
+				   "{f:spec: {.: {}, f:a: {}, f:nested: {.: {}, f:p: {}}}}");
 	cap_value_free(out);
 	cap_value_free(live);
 	cap_value_free(old);
@@ -403,7 +398,8 @@ static void updates_record_new_maps_and_items_and_drop_removed_fields(void **sta
 	f = fields_of(out, "kubectl", "Update");
 	assert_null(cap_value_dig(f, "f:spec", "f:replicas", NULL));
 	assert_null(cap_value_dig(f, "f:metadata", NULL));
-	assert_yaml_equal(fields_of(out, "editor", "Update"), "{f:spec: {f:replicas: {}}}");
+	cap_test_assert_yaml_equal(fields_of(out, "editor", "Update"),
+				   "{f:spec: {f:replicas: {}}}");
 	cap_value_free(out);
 	cap_value_free(edited);
 	cap_value_free(live);
@@ -414,7 +410,7 @@ static void fields_of_an_object_leave_identity_out(void **state)
 {
 	cap_value *obj = deployment(2, "nginx:1");
 	cap_value *fields = cap_ssa_fields_of(&schema, obj);
-	assert_yaml_equal(fields, applied_fields);
+	cap_test_assert_yaml_equal(fields, applied_fields);
 	cap_value_free(fields);
 	cap_value_free(obj);
 }

@@ -21,6 +21,7 @@
  *    it, or why it belongs to the diff engine (defaulting, normalisation, webhook handling).
  */
 #include "cap_test.h"
+#include "schema_fixture.h"
 
 #include "base/alloc.h"
 #include "base/error.h"
@@ -446,11 +447,7 @@ static const row rows[] = {
 
 static int setup(void **state)
 {
-	cap_buf path = CAP_BUF_INIT;
-	cap_test_shared_path(&path, "kubernetes/smd-schema.yaml");
-	if (cap_smd_schema_load_file(&schema, path.ptr))
-		fail_msg("cannot load the schema: %s", cap_error_last());
-	cap_buf_release(&path);
+	cap_test_load_kubernetes_schema(&schema);
 	return 0;
 }
 

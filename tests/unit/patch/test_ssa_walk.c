@@ -1,5 +1,6 @@
 /* Tests for the schema-guided walks: field sets, merge order, compare sets and removal. */
 #include "cap_test.h"
+#include "schema_fixture.h"
 #include "value_fixture.h"
 
 #include "base/error.h"
@@ -16,11 +17,7 @@ static const cap_smd_type *service;
 
 static int setup(void **state)
 {
-	cap_buf path = CAP_BUF_INIT;
-	cap_test_shared_path(&path, "kubernetes/smd-schema.yaml");
-	if (cap_smd_schema_load_file(&schema, path.ptr))
-		fail_msg("cannot load the schema: %s", cap_error_last());
-	cap_buf_release(&path);
+	cap_test_load_kubernetes_schema(&schema);
 	service = cap_smd_schema_kind(&schema, "v1", "Service");
 	return 0;
 }
@@ -33,12 +30,9 @@ static int teardown(void **state)
 
 static void assert_fields(const cap_fieldset *s, const char *want_yaml)
 {
-	cap_value *got = cap_fieldset_to_fields_v1(s), *want = cap_test_yaml(want_yaml);
-	if (!cap_value_equal(got, want))
-		fail_msg("got %s, want %s", cap_json_to_string(got, CAP_JSON_SORT_KEYS),
-			 cap_json_to_string(want, CAP_JSON_SORT_KEYS));
+	cap_value *got = cap_fieldset_to_fields_v1(s);
+	cap_test_assert_yaml_equal(got, want_yaml);
 	cap_value_free(got);
-	cap_value_free(want);
 }
 
 static void fieldset_owns_leaves_items_and_empty_maps(void **state)

@@ -1,5 +1,6 @@
 /* Tests for the structured-merge schema: the shared smd-schema.yaml, the kind index and CRDs. */
 #include "cap_test.h"
+#include "schema_fixture.h"
 #include "value_fixture.h"
 
 #include "base/alloc.h"
@@ -14,12 +15,7 @@ static cap_smd_schema schema = CAP_SMD_SCHEMA_INIT;
 
 static int load_shared_schema(void **state)
 {
-	cap_buf path = CAP_BUF_INIT;
-	cap_test_shared_path(&path, "kubernetes/smd-schema.yaml");
-	int err = cap_smd_schema_load_file(&schema, path.ptr);
-	cap_buf_release(&path);
-	if (err)
-		fail_msg("cannot load the shared schema: %s", cap_error_last());
+	cap_test_load_kubernetes_schema(&schema);
 	return 0;
 }
 
