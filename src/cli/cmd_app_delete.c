@@ -2,6 +2,8 @@
 #include "cli/cmd_app_delete.h"
 
 #include "app/application.h"
+#include "base/error.h"
+#include "base/time.h"
 #include "cli/app_client.h"
 
 #include <stdio.h>
@@ -9,7 +11,8 @@
 #include <unistd.h>
 
 static const char usage_text[] =
-    "usage: capstan app delete NAME [--cascade=true|false] [-p foreground|background] [-y]\n"
+    "usage: capstan app delete NAME... [--cascade=true|false] [-p foreground|background] [-y]\n"
+    "       [--wait]\n"
     "\n"
     "--cascade (default true) deletes the application's resources with it, through the\n"
     "finalizer resources-finalizer.argocd.argoproj.io; --cascade=false leaves them in place.\n";
@@ -19,6 +22,7 @@ static const struct option options[] = {
     {"cascade", optional_argument, NULL, 'c'},
     {"propagation-policy", required_argument, NULL, 'p'},
     {"yes", no_argument, NULL, 'y'},
+    {"wait", no_argument, NULL, 'w'},
     {"help", no_argument, NULL, 'h'},
     {NULL, 0, NULL, 0},
 };
@@ -37,7 +41,7 @@ int cap_cmd_app_delete(int argc, char **argv)
 {
 	cap_app_cli cli;
 	cap_app_cli_init(&cli);
-	bool cascade = true, yes = false;
+	bool cascade = true, yes = false, wait = false;
 	const char *finalizer = CAP_APP_FINALIZER_RESOURCES;
 	int c;
 	optind = 1;
@@ -60,6 +64,8 @@ int cap_cmd_app_delete(int argc, char **argv)
 			}
 		} else if (c == 'y') {
 			yes = true;
+		} else if (c == 'w') {
+			wait = true;
 		} else if (c == 'h') {
 			fputs(usage_text, stdout);
 			return 0;
@@ -121,6 +127,18 @@ int cap_cmd_app_delete(int argc, char **argv)
 			rc = cap_app_cli_error();
 		else
 			printf("application '%s' deleted\n", name);
+		/* --wait: until the controller has removed the resources and the finalizer */
+		while (!rc && wait) {
+			cap_value *now = NULL;
+			int g = cap_kube_get(cli.client, &now, &key);
+			cap_value_free(now);
+			if (g == CAP_ENOTFOUND)
+				break;
+			if (g)
+				rc = cap_app_cli_error();
+			else
+				cap_time_sleep_ms(250);
+		}
 		cap_kube_key_release(&key);
 	}
 	cap_app_cli_release(&cli);

@@ -280,8 +280,8 @@ run 1 capstan app terminate-op guestbook
 check "nothing to terminate" grep -q "No operation is in progress" "$E2E_TMP/err"
 
 # delete
-run 0 capstan app delete other --cascade=false -y
-check_eq "other is gone" "" "$(k get application other -n argocd --ignore-not-found -o name)"
+run 0 capstan app delete other multi --cascade=false -y --wait
+check_eq "other and multi are gone" "" "$(k get application other multi -n argocd --ignore-not-found -o name)"
 k patch application guestbook -n argocd --type merge -p '{"metadata":{"finalizers":["example.com/hold"]}}' >/dev/null
 run 0 capstan app delete guestbook -y
 check_eq "cascade keeps the resources finalizer" "example.com/hold resources-finalizer.argocd.argoproj.io" \
