@@ -8,7 +8,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 
-#define APPS 1000
+#define APPS	1000
 #define PER_APP 20 /* tracked Deployments per app; each owns a ReplicaSet owning 3 Pods */
 
 static size_t heap_in_use(void)
@@ -26,17 +26,20 @@ static cap_value *object(const char *api, const char *kind, const char *name, co
 		       "\"namespace\":\"ns\",\"uid\":\"%s\",\"resourceVersion\":\"1\",",
 		       api, kind, name, uid);
 	if (owner)
-		cap_buf_printf(&b, "\"ownerReferences\":[{\"apiVersion\":\"apps/v1\",\"kind\":\"x\","
-				   "\"name\":\"x\",\"uid\":\"%s\",\"controller\":true}],",
+		cap_buf_printf(&b,
+			       "\"ownerReferences\":[{\"apiVersion\":\"apps/v1\",\"kind\":\"x\","
+			       "\"name\":\"x\",\"uid\":\"%s\",\"controller\":true}],",
 			       owner);
 	if (app)
-		cap_buf_printf(&b, "\"annotations\":{\"argocd.argoproj.io/tracking-id\":"
-				   "\"%s:apps/Deployment:ns/%s\"},",
+		cap_buf_printf(&b,
+			       "\"annotations\":{\"argocd.argoproj.io/tracking-id\":"
+			       "\"%s:apps/Deployment:ns/%s\"},",
 			       app, name);
-	cap_buf_printf(&b, "\"labels\":{\"app\":\"%s\"}},\"spec\":{\"replicas\":3,\"template\":{"
-			   "\"spec\":{\"containers\":[{\"name\":\"c\",\"image\":\"registry/app:1.0\","
-			   "\"ports\":[{\"containerPort\":8080}]}]}}},\"status\":{\"replicas\":3,"
-			   "\"readyReplicas\":3,\"observedGeneration\":1}}",
+	cap_buf_printf(&b,
+		       "\"labels\":{\"app\":\"%s\"}},\"spec\":{\"replicas\":3,\"template\":{"
+		       "\"spec\":{\"containers\":[{\"name\":\"c\",\"image\":\"registry/app:1.0\","
+		       "\"ports\":[{\"containerPort\":8080}]}]}}},\"status\":{\"replicas\":3,"
+		       "\"readyReplicas\":3,\"observedGeneration\":1}}",
 		       name);
 	cap_value *v = NULL;
 	cap_json_parse(&v, b.ptr, b.len, "bench", NULL);
@@ -108,8 +111,7 @@ int main(void)
 	       (double)used / 1048576.0, (double)used / (double)n, (double)used / 1048576.0);
 	printf("fill: %.0f events/s; change notices reaching an app: %zu of %zu\n",
 	       (double)n / fill_s, notices, n);
-	printf("app lookup (parse %d objects): %.1f us per app\n", PER_APP,
-	       lookup_s * 1e6 / APPS);
+	printf("app lookup (parse %d objects): %.1f us per app\n", PER_APP, lookup_s * 1e6 / APPS);
 	cap_cache_free(c);
 	return 0;
 }

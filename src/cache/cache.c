@@ -16,8 +16,8 @@
 #include "value/json.h"
 
 #define TRACKING_ANNOTATION "argocd.argoproj.io/tracking-id"
-#define DEFAULT_LABEL_KEY "app.kubernetes.io/instance"
-#define OWNER_DEPTH_MAX 8
+#define DEFAULT_LABEL_KEY   "app.kubernetes.io/instance"
+#define OWNER_DEPTH_MAX	    8
 
 /* One cached object: identity, indexes' keys and the compact JSON. */
 typedef struct entry {

@@ -1,4 +1,4 @@
-/* The cluster cache: one informer per resource type, a compact object store, app and owner indexes. */
+/* The cluster cache: one informer per resource type, a compact store, app and owner indexes. */
 #pragma once
 
 #include <stdbool.h>
@@ -93,10 +93,10 @@ int cap_cache_children(cap_value **out, cap_cache *c, const char *uid);
 char *cap_cache_owning_app(cap_cache *c, const char *uid);
 
 typedef struct cap_cache_stats {
-	size_t objects;	   /* objects held */
-	size_t bytes;	   /* JSON text held */
-	size_t types;	   /* reflectors running */
-	size_t apps;	   /* applications with tracked objects */
-	uint64_t events;   /* events applied */
+	size_t objects;	 /* objects held */
+	size_t bytes;	 /* JSON text held */
+	size_t types;	 /* reflectors running */
+	size_t apps;	 /* applications with tracked objects */
+	uint64_t events; /* events applied */
 } cap_cache_stats;
 void cap_cache_stats_get(cap_cache *c, cap_cache_stats *out);

@@ -72,11 +72,11 @@ static enum MHD_Result healthz(void *cls, struct MHD_Connection *conn, const cha
 	cap_controller *c = cls;
 	bool ok = !strcmp(url, "/healthz") && cap_controller_ready(c);
 	const char *body = ok ? "ok\n" : (strcmp(url, "/healthz") ? "not found\n" : "starting\n");
-	unsigned code = ok ? MHD_HTTP_OK
-			   : (strcmp(url, "/healthz") ? MHD_HTTP_NOT_FOUND
-						      : MHD_HTTP_SERVICE_UNAVAILABLE);
-	struct MHD_Response *r = MHD_create_response_from_buffer(strlen(body), (void *)body,
-								 MHD_RESPMEM_PERSISTENT);
+	unsigned code =
+	    ok ? MHD_HTTP_OK
+	       : (strcmp(url, "/healthz") ? MHD_HTTP_NOT_FOUND : MHD_HTTP_SERVICE_UNAVAILABLE);
+	struct MHD_Response *r =
+	    MHD_create_response_from_buffer(strlen(body), (void *)body, MHD_RESPMEM_PERSISTENT);
 	MHD_add_response_header(r, "Content-Type", "text/plain");
 	enum MHD_Result res = MHD_queue_response(conn, code, r);
 	MHD_destroy_response(r);
@@ -99,9 +99,9 @@ static struct MHD_Daemon *start_http(const char *listen, cap_controller *c)
 		cap_log_warn("cannot serve /healthz: not an IPv4 address", "listen", listen);
 		return NULL;
 	}
-	struct MHD_Daemon *d = MHD_start_daemon(
-	    MHD_USE_INTERNAL_POLLING_THREAD, 0, NULL, NULL, healthz, c, MHD_OPTION_SOCK_ADDR,
-	    (struct sockaddr *)&addr, MHD_OPTION_END);
+	struct MHD_Daemon *d =
+	    MHD_start_daemon(MHD_USE_INTERNAL_POLLING_THREAD, 0, NULL, NULL, healthz, c,
+			     MHD_OPTION_SOCK_ADDR, (struct sockaddr *)&addr, MHD_OPTION_END);
 	if (!d)
 		cap_log_warn("cannot serve /healthz", "listen", listen);
 	else

@@ -24,60 +24,163 @@ static bool is_hook(const cap_value *obj)
 	       cap_value_dig_string(obj, "metadata", "annotations", "helm.sh/hook", NULL);
 }
 
-int ctl_desired(cap_controller *c, cap_value **out, char commit[41], const cap_app *app,
-		const cap_value *source, const char *revision, bool refetch, bool hard)
+void ctl_target_release(ctl_target *t)
 {
-	cap_render_source src;
-	cap_git_tree *tree = NULL;
-	cap_value *objs = NULL;
-	int rc;
-	if (!source)
-		return cap_error_set(CAP_EINVALID, "application has no source");
-	if ((rc = cap_render_source_parse(&src, (cap_value *)source)))
-		return rc;
-	const char *rev = revision && *revision ? revision : src.target_revision;
-	const cap_git_creds *creds =
-	    src.repo_url ? cap_git_credstore_lookup(c->settings.repos, src.repo_url) : NULL;
-	cap_render_options ro = {0};
-	cap_render_request req = {0};
-	req.source = &src;
-	req.app_name = app->name;
-	req.app_namespace = app->namespace;
-	req.dest_namespace = app->destination.namespace;
-	req.project = app->project;
-	req.tracking = c->settings.tracking;
-	req.instance_label_key = c->settings.instance_label_key;
-	req.opts = &ro;
-	if (src.chart) {
-		req.chart_creds = creds;
-		snprintf(commit, 41, "%s", rev ? rev : "");
-		req.revision = commit;
-	} else if (!src.repo_url) {
-		rc = cap_error_set(CAP_EINVALID, "application source has no repoURL");
-		goto done;
-	} else {
-		if (refetch)
-			cap_git_cache_refresh(c->git, src.repo_url);
-		if ((rc = cap_git_cache_get(&tree, c->git, src.repo_url, rev ? rev : "HEAD",
-					    creds)))
-			goto done;
-		snprintf(commit, 41, "%s", cap_git_tree_commit(tree));
-		req.repo_root = cap_git_tree_path(tree);
-		req.revision = commit;
+	if (t) {
+		cap_value_free(t->revisions);
+		t->revisions = NULL;
 	}
-	if ((rc = cap_render_cache_render(&objs, NULL, c->renders, &req, commit, hard)))
-		goto done;
+}
+
+const char *ctl_target_revision(const ctl_target *t)
+{
+	if (t->revisions)
+		return cap_value_get_string(cap_value_array_get(t->revisions, 0));
+	return t->commit;
+}
+
+/* Keeps the objects that are not hooks; consumes objs. */
+static cap_value *without_hooks(cap_value *objs)
+{
 	cap_value *kept = cap_value_array(), *obj;
 	size_t i;
 	CAP_VALUE_ARRAY_FOREACH(objs, i, obj)
 	if (!is_hook(obj))
 		cap_value_array_append(kept, cap_value_ref(obj));
 	cap_value_free(objs);
-	*out = kept;
+	return kept;
+}
+
+static void common_request(cap_controller *c, cap_render_request *req, const cap_app *app,
+			   cap_render_options *ro)
+{
+	req->app_name = app->name;
+	req->app_namespace = app->namespace;
+	req->dest_namespace = app->destination.namespace;
+	req->project = app->project;
+	req->tracking = c->settings.tracking;
+	req->instance_label_key = c->settings.instance_label_key;
+	req->opts = ro;
+}
+
+static const char *tool_of(const cap_render_source *src, const char *root)
+{
+	cap_render_tool tool = CAP_RENDER_AUTO;
+	if (cap_render_source_explicit_tool(&tool, src))
+		tool = CAP_RENDER_AUTO;
+	if (tool == CAP_RENDER_AUTO && src->chart)
+		tool = CAP_RENDER_HELM;
+	if (tool == CAP_RENDER_AUTO && root) {
+		cap_buf dir = CAP_BUF_INIT;
+		cap_buf_printf(&dir, "%s/%s", root, src->path ? src->path : "");
+		tool = cap_render_detect_tool(dir.ptr);
+		cap_buf_release(&dir);
+	}
+	return cap_render_tool_name(tool == CAP_RENDER_AUTO ? CAP_RENDER_DIRECTORY : tool);
+}
+
+/* Resolves and checks out one source; *tree is NULL for charts. */
+static int checkout(cap_controller *c, cap_git_tree **tree, char commit[41],
+		    const cap_render_source *src, const char *revision, bool refetch)
+{
+	const char *rev = revision && *revision ? revision : src->target_revision;
+	if (src->chart) {
+		snprintf(commit, 41, "%s", rev ? rev : "");
+		return 0;
+	}
+	if (!src->repo_url)
+		return cap_error_set(CAP_EINVALID, "application source has no repoURL");
+	const cap_git_creds *creds = cap_git_credstore_lookup(c->settings.repos, src->repo_url);
+	if (refetch)
+		cap_git_cache_refresh(c->git, src->repo_url);
+	int rc = cap_git_cache_get(tree, c->git, src->repo_url, rev ? rev : "HEAD", creds);
+	if (!rc)
+		snprintf(commit, 41, "%s", cap_git_tree_commit(*tree));
+	return rc;
+}
+
+static int desired_single(cap_controller *c, cap_value **out, ctl_target *t, const cap_app *app,
+			  const char *revision, bool refetch, bool hard)
+{
+	cap_render_source src;
+	cap_git_tree *tree = NULL;
+	cap_value *objs = NULL;
+	int rc;
+	if (!t->source)
+		return cap_error_set(CAP_EINVALID, "application has no source");
+	if ((rc = cap_render_source_parse(&src, (cap_value *)t->source)))
+		return rc;
+	cap_render_options ro = {0};
+	cap_render_request req = {0};
+	common_request(c, &req, app, &ro);
+	req.source = &src;
+	if ((rc = checkout(c, &tree, t->commit, &src, revision, refetch)))
+		goto done;
+	req.revision = t->commit;
+	req.repo_root = tree ? cap_git_tree_path(tree) : NULL;
+	if (src.chart)
+		req.chart_creds = cap_git_credstore_lookup(c->settings.repos, src.repo_url);
+	t->source_type = tool_of(&src, req.repo_root);
+	if (!(rc = cap_render_cache_render(&objs, NULL, c->renders, &req, t->commit, hard)))
+		*out = without_hooks(objs);
 done:
 	cap_git_tree_release(tree);
 	cap_render_source_release(&src);
 	return rc;
+}
+
+static int desired_multi(cap_controller *c, cap_value **out, ctl_target *t, const cap_app *app,
+			 const cap_value *revisions, bool refetch)
+{
+	size_t n = cap_value_array_len(t->sources), parsed = 0, i;
+	cap_render_source *srcs = cap_calloc(n ? n : 1, sizeof(*srcs));
+	cap_render_input *in = cap_calloc(n ? n : 1, sizeof(*in));
+	cap_git_tree **trees = cap_calloc(n ? n : 1, sizeof(*trees));
+	char(*commits)[41] = cap_calloc(n ? n : 1, sizeof(*commits));
+	cap_value *objs = NULL;
+	int rc = n ? 0 : cap_error_set(CAP_EINVALID, "application has no sources");
+	for (i = 0; i < n && !rc; i++) {
+		if ((rc = cap_render_source_parse(&srcs[i], cap_value_array_get(t->sources, i))))
+			break;
+		parsed++;
+		const char *rev = cap_value_get_string(cap_value_array_get(revisions, i));
+		if ((rc = checkout(c, &trees[i], commits[i], &srcs[i], rev, refetch)))
+			break;
+		in[i].source = &srcs[i];
+		in[i].repo_root = trees[i] ? cap_git_tree_path(trees[i]) : NULL;
+		in[i].revision = commits[i];
+	}
+	if (rc) {
+		cap_error_prefix("source %zu of %zu: ", i + 1, n);
+	} else {
+		cap_render_options ro = {0};
+		cap_render_request common = {0};
+		common_request(c, &common, app, &ro);
+		if (!(rc = cap_render_multi(&objs, in, n, &common))) {
+			*out = without_hooks(objs);
+			t->revisions = cap_value_array();
+			for (i = 0; i < n; i++)
+				cap_value_array_append(t->revisions, cap_value_string(commits[i]));
+			t->source_type = tool_of(&srcs[0], in[0].repo_root);
+		}
+	}
+	for (i = 0; i < n; i++)
+		cap_git_tree_release(trees[i]);
+	for (i = 0; i < parsed; i++)
+		cap_render_source_release(&srcs[i]);
+	free(srcs);
+	free(in);
+	free(trees);
+	free(commits);
+	return rc;
+}
+
+int ctl_desired(cap_controller *c, cap_value **out, ctl_target *t, const cap_app *app,
+		const char *revision, const cap_value *revisions, bool refetch, bool hard)
+{
+	if (t->sources)
+		return desired_multi(c, out, t, app, revisions, refetch);
+	return desired_single(c, out, t, app, revision, refetch, hard);
 }
 
 static void id_of(cap_buf *out, const cap_kube_key *k)
@@ -168,7 +271,8 @@ int ctl_compare_run(cap_controller *c, ctl_compare *out, const cap_app *app,
 			continue;
 		id_of(&id, &r.key);
 		if (cap_hashmap_contains(&seen, id.ptr) ||
-		    cap_value_object_get(cap_value_object_get(obj, "metadata"), "ownerReferences")) {
+		    cap_value_object_get(cap_value_object_get(obj, "metadata"),
+					 "ownerReferences")) {
 			/* paired already, or a child that inherited the tracking label */
 			cap_kube_key_release(&r.key);
 			continue;
@@ -198,8 +302,8 @@ int ctl_compare_run(cap_controller *c, ctl_compare *out, const cap_app *app,
 	for (i = 0; i < rows.len; i++) {
 		row *r = &rows.items[i];
 		cap_app_resource_status rs = {0};
-		const char *api = cap_value_dig_string(r->desired ? r->desired : r->live,
-						       "apiVersion", NULL);
+		const char *api =
+		    cap_value_dig_string(r->desired ? r->desired : r->live, "apiVersion", NULL);
 		const char *slash = api ? strrchr(api, '/') : NULL;
 		rs.group = r->key.group;
 		rs.version = slash ? slash + 1 : api;
@@ -213,11 +317,11 @@ int ctl_compare_run(cap_controller *c, ctl_compare *out, const cap_app *app,
 		}
 		rs.requires_pruning = r->prune;
 		if (r->desired)
-			rs.sync_wave = strtoll(cap_value_dig_string(r->desired, "metadata",
-								    "annotations",
-								    CAP_SYNC_WAVE_ANNOTATION, NULL)
-						   ?: "0",
-					       NULL, 10);
+			rs.sync_wave =
+			    strtoll(cap_value_dig_string(r->desired, "metadata", "annotations",
+							 CAP_SYNC_WAVE_ANNOTATION, NULL)
+					?: "0",
+				    NULL, 10);
 		cap_value_array_append(cmp.resources, cap_app_status_resource(&rs));
 		if (!r->in_sync) {
 			cmp.synced = false;
@@ -228,8 +332,8 @@ int ctl_compare_run(cap_controller *c, ctl_compare *out, const cap_app *app,
 		cap_health_release(&hr[i].health);
 		cap_kube_key_release(&r->key);
 	}
-	cmp.health = cap_health_status_name(app_health == CAP_HEALTH_NONE ? CAP_HEALTH_HEALTHY
-									   : app_health);
+	cmp.health =
+	    cap_health_status_name(app_health == CAP_HEALTH_NONE ? CAP_HEALTH_HEALTHY : app_health);
 	free(hr);
 	CAP_VEC_RELEASE(&rows);
 	cap_diff_ignore_free(ig);

@@ -14,7 +14,7 @@
 #include "render/paths.h"
 
 #define CACHE_SYNC_TIMEOUT_MS 60000
-#define DRIFT_DELAY_MS 200 /* gathers a burst of live events into one refresh */
+#define DRIFT_DELAY_MS	      200 /* gathers a burst of live events into one refresh */
 
 cap_value *ctl_app_object(cap_controller *c, const char *name)
 {
@@ -65,8 +65,8 @@ int ctl_patch_status(cap_controller *c, const char *name, const cap_value *old,
 static uint64_t trigger_of(const cap_value *obj)
 {
 	uint64_t h = cap_value_hash(cap_value_object_get(obj, "spec"));
-	const char *r = cap_value_dig_string(obj, "metadata", "annotations",
-					     CAP_APP_ANNOTATION_REFRESH, NULL);
+	const char *r =
+	    cap_value_dig_string(obj, "metadata", "annotations", CAP_APP_ANNOTATION_REFRESH, NULL);
 	if (r)
 		h ^= cap_hash_bytes(r, strlen(r)) * 31 + 7;
 	const char *del = cap_value_dig_string(obj, "metadata", "deletionTimestamp", NULL);
@@ -114,6 +114,7 @@ static void on_app_event(void *ctx, const cap_kube_event *ev)
 	}
 	a->obj = cap_value_ref(ev->object);
 	a->trigger = trigger;
+	a->refetch |= refresh;
 	if (cap_value_object_get(ev->object, "operation"))
 		a->autosync_at_ms = 0; /* the operation auto-sync wrote is visible now */
 	pthread_mutex_unlock(&c->lock);
@@ -136,7 +137,8 @@ static void on_live_change(void *ctx, const char *app_name)
 static bool exclude_kind(void *ctx, const char *group, const char *kind)
 {
 	cap_controller *c = ctx;
-	return cap_settings_resource_excluded(&c->settings, group, kind, CAP_KUBE_IN_CLUSTER_SERVER);
+	return cap_settings_resource_excluded(&c->settings, group, kind,
+					      CAP_KUBE_IN_CLUSTER_SERVER);
 }
 
 int cap_controller_new(cap_controller **out, cap_kube_client *client,
@@ -170,12 +172,14 @@ int cap_controller_start(cap_controller *c)
 	cap_settings_init(&loaded);
 	if ((rc = cap_settings_load(&loaded, c->client, c->namespace))) {
 		cap_settings_release(&loaded);
-		return cap_error_prefix("cannot read the settings in namespace '%s': ", c->namespace);
+		return cap_error_prefix("cannot read the settings in namespace '%s': ",
+					c->namespace);
 	}
 	cap_settings_release(&c->settings);
 	c->settings = loaded;
 	if (!c->resync_ms)
-		c->resync_ms = c->settings.reconciliation_ms ? c->settings.reconciliation_ms : 120000;
+		c->resync_ms =
+		    c->settings.reconciliation_ms ? c->settings.reconciliation_ms : 120000;
 
 	if (!c->repo_dir) {
 		cap_buf tmp = CAP_BUF_INIT;
@@ -217,7 +221,8 @@ int cap_controller_start(cap_controller *c)
 	rc = cap_kube_reflector_start(&c->apps_reflector, c->client, &key, &ro);
 	cap_kube_key_release(&key);
 	if (rc)
-		return cap_error_prefix("cannot watch Applications in namespace '%s': ", c->namespace);
+		return cap_error_prefix("cannot watch Applications in namespace '%s': ",
+					c->namespace);
 	c->ready = true;
 	cap_cache_stats st;
 	cap_cache_stats_get(c->cache, &st);

@@ -20,11 +20,12 @@
 
 /* What the controller remembers of one Application between events. */
 typedef struct ctl_app {
-	cap_value *obj;		   /* the last object seen (reference) */
-	uint64_t trigger;	   /* hash of what makes a refresh due (spec, refresh annotation) */
-	unsigned heal_attempts;	   /* self-heal syncs since the app was last Synced */
-	uint64_t retry_at_ms;	   /* monotonic time before which a failed sync is not retried */
-	uint64_t autosync_at_ms;   /* when auto-sync wrote an operation the informer has not shown */
+	cap_value *obj;		 /* the last object seen (reference) */
+	uint64_t trigger;	 /* hash of what makes a refresh due (spec, refresh annotation) */
+	unsigned heal_attempts;	 /* self-heal syncs since the app was last Synced */
+	uint64_t retry_at_ms;	 /* monotonic time before which a failed sync is not retried */
+	uint64_t autosync_at_ms; /* when auto-sync wrote an operation the informer has not shown */
+	bool refetch;		 /* new app or changed spec: ask remotes for their refs again */
 } ctl_app;
 
 struct cap_controller {
@@ -55,13 +56,29 @@ cap_value *ctl_app_object(cap_controller *c, const char *name);
 void ctl_refresh_later(cap_controller *c, const char *name, uint64_t delay_ms);
 
 /*
- * The desired state of app from source (an object: spec.source or an operation's) at revision
- * (NULL: the source's targetRevision): *out a new array of objects without hooks, commit the
- * resolved revision. refetch asks the remote for its refs again (a refresh was requested);
- * hard renders even when cached. Errors carry the render's message.
+ * What a comparison or sync renders: one source or several (multi-source apps), and the
+ * revisions they resolved to. source and sources are borrowed; revisions is owned.
  */
-int ctl_desired(cap_controller *c, cap_value **out, char commit[41], const cap_app *app,
-		const cap_value *source, const char *revision, bool refetch, bool hard);
+typedef struct ctl_target {
+	const cap_value *source;  /* single-source apps */
+	const cap_value *sources; /* multi-source apps (then source is NULL) */
+	char commit[41];	  /* single source: the resolved revision */
+	cap_value *revisions;	  /* multi-source: a new array of resolved revisions */
+	const char *source_type;  /* "Directory", "Kustomize", "Helm" of the (first) source */
+} ctl_target;
+
+void ctl_target_release(ctl_target *t);
+/* The revision text for logs: the commit, or the first of the revisions. */
+const char *ctl_target_revision(const ctl_target *t);
+
+/*
+ * The desired state of app from t->source or t->sources at revision (single) or revisions
+ * (multi; both NULL: each source's targetRevision): *out a new array of objects without hooks,
+ * and t's resolved revisions filled in. refetch asks remotes for their refs again (a refresh
+ * was requested); hard renders even when cached. Errors carry the render's message.
+ */
+int ctl_desired(cap_controller *c, cap_value **out, ctl_target *t, const cap_app *app,
+		const char *revision, const cap_value *revisions, bool refetch, bool hard);
 
 /* The comparison of desired objects with the live ones, per resource and for the app. */
 typedef struct ctl_compare {

@@ -20,10 +20,9 @@
 typedef struct op_run {
 	cap_controller *c;
 	const char *name;
-	cap_value *status; /* the status as last written (owned) */
-	cap_value *state;  /* operationState inside status (borrowed) */
-	char *commit;	   /* 41 bytes: the revision synced, once resolved */
-	const cap_value *source;
+	cap_value *status;  /* the status as last written (owned) */
+	cap_value *state;   /* operationState inside status (borrowed) */
+	ctl_target *target; /* what is synced, revisions once resolved */
 } op_run;
 
 static cap_value *task_results(const cap_sync_plan *plan)
@@ -49,6 +48,13 @@ static cap_value *task_results(const cap_sync_plan *plan)
 	return arr;
 }
 
+/* Records the synced revisions, sources and per-task results in state. */
+static void set_result(cap_value *state, const ctl_target *t, const cap_sync_plan *plan)
+{
+	cap_app_operation_state_set_result(state, t->revisions ? NULL : t->commit, t->revisions,
+					   t->source, t->sources, task_results(plan));
+}
+
 /* Writes the new status over the last written one and remembers it. */
 static int write_status(op_run *run, cap_value *status_new, cap_value *extra)
 {
@@ -66,8 +72,7 @@ static void on_progress(void *ctx, const cap_sync_plan *plan, size_t done)
 	op_run *run = ctx;
 	cap_value *status = cap_value_deep_copy(run->status);
 	cap_value *state = cap_value_object_get(status, "operationState");
-	cap_app_operation_state_set_result(state, run->commit, NULL, run->source, NULL,
-					   task_results(plan));
+	set_result(state, run->target, plan);
 	if (write_status(run, status, NULL))
 		cap_log_warn("cannot record sync progress", "app", run->name, "error",
 			     cap_error_last());
@@ -130,8 +135,7 @@ static int get_app(cap_controller *c, cap_value **out, const char *name)
 }
 
 /* Runs the sync and returns the phase it ended in; message gets the state's message. */
-static const char *run_sync(op_run *run, const cap_app *app, cap_buf *message,
-			    cap_sync_plan *plan)
+static const char *run_sync(op_run *run, const cap_app *app, cap_buf *message, cap_sync_plan *plan)
 {
 	cap_controller *c = run->c;
 	const cap_app_operation *op = &app->operation;
@@ -145,9 +149,10 @@ static const char *run_sync(op_run *run, const cap_app *app, cap_buf *message,
 		return CAP_APP_PHASE_FAILED;
 	}
 	/* a user asking to sync a branch means its newest commit: ask the remote again */
-	bool refetch = !op->revision || !cap_git_is_commit_sha(op->revision);
-	int rc = ctl_desired(c, &desired, run->commit, app, run->source, op->revision, refetch,
-			     false);
+	bool refetch =
+	    run->target->sources || !op->revision || !cap_git_is_commit_sha(op->revision);
+	int rc =
+	    ctl_desired(c, &desired, run->target, app, op->revision, op->revisions, refetch, false);
 	if (rc) {
 		cap_buf_printf(message, "ComparisonError: failed to generate manifest: %s",
 			       cap_error_last());
@@ -244,7 +249,8 @@ void ctl_operate(const char *name, void *ctx)
 	cap_controller *c = ctx;
 	cap_value *obj = NULL;
 	cap_app app;
-	char now[CAP_RFC3339_LEN], commit[41] = "";
+	char now[CAP_RFC3339_LEN];
+	ctl_target target = {0};
 	/* the informer may lag behind our own writes: act on the server's copy */
 	int rc = get_app(c, &obj, name);
 	if (rc) {
@@ -272,15 +278,14 @@ void ctl_operate(const char *name, void *ctx)
 		return;
 	}
 	cap_time_format_rfc3339(now, cap_time_wall_s());
-	op_run run = {c, name, NULL, NULL, commit, NULL};
+	op_run run = {c, name, NULL, NULL, &target};
 	run.status = app.status ? cap_value_ref(app.status) : cap_value_object();
 	cap_value *old_state = cap_value_object_get(app.status, "operationState");
 	const char *was = cap_value_dig_string(old_state, "phase", NULL);
-	bool resumed = was &&
-		       (!strcmp(was, CAP_APP_PHASE_RUNNING) ||
-			!strcmp(was, CAP_APP_PHASE_TERMINATING)) &&
-		       cap_value_equal(cap_value_object_get(old_state, "operation"),
-				       app.operation.raw);
+	bool resumed =
+	    was &&
+	    (!strcmp(was, CAP_APP_PHASE_RUNNING) || !strcmp(was, CAP_APP_PHASE_TERMINATING)) &&
+	    cap_value_equal(cap_value_object_get(old_state, "operation"), app.operation.raw);
 	cap_value *status = cap_value_deep_copy(run.status);
 	if (!resumed)
 		cap_value_object_set(status, "operationState",
@@ -301,7 +306,14 @@ void ctl_operate(const char *name, void *ctx)
 	cap_log_info(resumed ? "sync resumed" : "sync started", "app", name, "revision",
 		     app.operation.revision);
 
-	run.source = app.operation.source ? app.operation.source : app.source;
+	/* a rollback names the source (or sources) of a history entry */
+	if (app.operation.source || app.operation.sources) {
+		target.source = app.operation.source;
+		target.sources = app.operation.sources;
+	} else {
+		target.source = app.source;
+		target.sources = app.sources;
+	}
 	cap_buf message = CAP_BUF_INIT;
 	cap_sync_plan plan = {0};
 	const char *phase;
@@ -313,9 +325,6 @@ void ctl_operate(const char *name, void *ctx)
 	} else if (!app.operation.has_sync) {
 		cap_buf_puts(&message, "unsupported operation: only sync operations run");
 		phase = CAP_APP_PHASE_ERROR;
-	} else if (app.sources) {
-		cap_buf_puts(&message, "multi-source applications are not supported by this controller");
-		phase = CAP_APP_PHASE_ERROR;
 	} else {
 		phase = run_sync(&run, &app, &message, &plan);
 	}
@@ -324,9 +333,8 @@ void ctl_operate(const char *name, void *ctx)
 	status = cap_value_deep_copy(run.status);
 	cap_value *state = cap_value_object_get(status, "operationState");
 	cap_app_operation_state_set_phase(state, phase, message.ptr, now);
-	if (commit[0])
-		cap_app_operation_state_set_result(state, commit, NULL, run.source, NULL,
-						   task_results(&plan));
+	if (target.commit[0] || target.revisions)
+		set_result(state, &target, &plan);
 	if (!strcmp(phase, CAP_APP_PHASE_SUCCEEDED) && !app.operation.dry_run) {
 		cap_value *history = cap_value_object_get(status, "history");
 		if (!cap_value_is_array(history)) {
@@ -334,10 +342,12 @@ void ctl_operate(const char *name, void *ctx)
 			history = cap_value_object_get(status, "history");
 		}
 		cap_app_history_entry e = {0};
-		e.revision = commit;
+		e.revision = target.revisions ? NULL : target.commit;
+		e.revisions = target.revisions;
 		e.deployed_at = now;
 		e.deploy_started_at = started_at;
-		e.source = run.source;
+		e.source = target.source;
+		e.sources = target.sources;
 		e.initiated_by = cap_value_object_get(app.operation.raw, "initiatedBy");
 		cap_app_history_append(history, cap_app_history_entry_new(&e),
 				       app.revision_history_limit);
@@ -365,10 +375,12 @@ void ctl_operate(const char *name, void *ctx)
 			cap_log_warn("sync failed", "app", name, "phase", phase, "message",
 				     message.ptr);
 		else
-			cap_log_info("sync succeeded", "app", name, "revision", commit);
+			cap_log_info("sync succeeded", "app", name, "revision",
+				     ctl_target_revision(&target));
 	}
 	ctl_refresh_later(c, name, 0);
 	cap_sync_plan_release(&plan);
+	ctl_target_release(&target);
 	cap_buf_release(&message);
 	cap_value_free(run.status);
 	cap_app_release(&app);

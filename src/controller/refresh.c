@@ -11,12 +11,13 @@
 #include "base/log.h"
 #include "base/time.h"
 
-#define SELF_HEAL_MAX_MS 300000
+#define SELF_HEAL_MAX_MS    300000
+#define COMPARISON_RETRY_MS 10000 /* look again soon after a failed comparison */
 #define AUTOSYNC_PENDING_MS 10000 /* how long an operation we wrote may stay unseen */
 
 /* Members of status a refresh owns; reconciledAt is judged apart. */
-static const char *const owned[] = {"sync",    "health",	   "resources",
-				    "conditions", "summary", "controllerNamespace"};
+static const char *const owned[] = {
+    "sync", "health", "resources", "conditions", "summary", "controllerNamespace", "sourceType"};
 
 static bool status_changed(const cap_value *old, const cap_value *new_status)
 {
@@ -36,8 +37,7 @@ static bool reconciled_recently(cap_controller *c, const cap_value *status)
 	return (cap_time_wall_s() - t) * 1000 < (int64_t)c->resync_ms;
 }
 
-static void set_condition(cap_value *status, const char *type, const char *message,
-			  const char *now)
+static void set_condition(cap_value *status, const char *type, const char *message, const char *now)
 {
 	cap_value *conds = cap_value_object_get(status, "conditions");
 	if (!conds) {
@@ -96,8 +96,9 @@ static unsigned heal_attempts(cap_controller *c, const char *name, int change)
 
 /* Argo CD's autoSync gating; starts an operation when the app should sync by itself. */
 static void auto_sync(cap_controller *c, const cap_app *app, const ctl_compare *cmp,
-		      const char *commit, size_t n_desired)
+		      const ctl_target *t, size_t n_desired)
 {
+	const char *commit = ctl_target_revision(t);
 	const cap_app_sync_policy *pol = &app->sync_policy;
 	if (!pol->automated || app->operation.present || app->deletion_timestamp ||
 	    autosync_pending(c, app->name, false))
@@ -121,9 +122,16 @@ static void auto_sync(cap_controller *c, const cap_app *app, const ctl_compare *
 		return;
 	}
 	const char *last = cap_value_dig_string(state, "syncResult", "revision", NULL);
-	bool attempted = last && !strcmp(last, commit) &&
-			 cap_value_equal(cap_value_dig(state, "syncResult", "source", NULL),
-					 app->source);
+	bool attempted;
+	if (t->revisions)
+		attempted = cap_value_equal(cap_value_dig(state, "syncResult", "revisions", NULL),
+					    t->revisions) &&
+			    cap_value_equal(cap_value_dig(state, "syncResult", "sources", NULL),
+					    app->sources);
+	else
+		attempted = last && !strcmp(last, t->commit) &&
+			    cap_value_equal(cap_value_dig(state, "syncResult", "source", NULL),
+					    app->source);
 	if (attempted) {
 		if (strcmp(phase ? phase : "", CAP_APP_PHASE_SUCCEEDED)) {
 			cap_log_info("skipping auto-sync: failed previous sync attempt", "app",
@@ -153,7 +161,8 @@ static void auto_sync(cap_controller *c, const cap_app *app, const ctl_compare *
 		heal_attempts(c, app->name, 1);
 	}
 	cap_app_sync_request req = {0};
-	req.revision = commit;
+	req.revision = t->revisions ? NULL : t->commit;
+	req.revisions = t->revisions;
 	req.prune = pol->prune;
 	req.sync_options = pol->sync_options;
 	req.automated = true;
@@ -199,7 +208,8 @@ static void finalize(cap_controller *c, const cap_app *app)
 	cap_value *f, *objs = NULL, *obj;
 	size_t i, remaining = 0;
 	CAP_VALUE_ARRAY_FOREACH(cap_value_dig(app->raw, "metadata", "finalizers", NULL), i, f)
-	background |= !strcmp(cap_value_get_string(f) ?: "", CAP_APP_FINALIZER_RESOURCES_BACKGROUND);
+	background |=
+	    !strcmp(cap_value_get_string(f) ?: "", CAP_APP_FINALIZER_RESOURCES_BACKGROUND);
 	cap_cache_app_objects(&objs, c->cache, app->name);
 	CAP_VALUE_ARRAY_FOREACH(objs, i, obj)
 	{
@@ -241,7 +251,8 @@ void ctl_refresh(const char *name, void *ctx)
 	cap_controller *c = ctx;
 	cap_value *obj = ctl_app_object(c, name);
 	cap_app app;
-	char commit[41] = "", now[CAP_RFC3339_LEN];
+	char now[CAP_RFC3339_LEN];
+	ctl_target target = {0};
 	cap_value *desired = NULL;
 	ctl_compare cmp = {0};
 	bool compared = false;
@@ -258,8 +269,18 @@ void ctl_refresh(const char *name, void *ctx)
 		cap_app_release(&app);
 		return;
 	}
+	target.source = app.source;
+	target.sources = app.sources;
 	cap_time_format_rfc3339(now, cap_time_wall_s());
 	bool refresh = app.refresh != NULL, hard = refresh && !strcmp(app.refresh, "hard");
+	bool refetch = refresh;
+	pthread_mutex_lock(&c->lock);
+	ctl_app *st = app_state(c, name);
+	if (st) {
+		refetch |= st->refetch;
+		st->refetch = false;
+	}
+	pthread_mutex_unlock(&c->lock);
 	cap_value *status = app.status ? cap_value_deep_copy(app.status) : cap_value_object();
 	cap_value *spec = cap_value_object_get(app.raw, "spec");
 	cap_value *dest = cap_value_object_get(spec, "destination");
@@ -268,10 +289,7 @@ void ctl_refresh(const char *name, void *ctx)
 	cap_project proj;
 	bool have_proj = false;
 
-	if (app.sources) {
-		cap_buf_puts(&spec_err,
-			     "multi-source applications are not supported by this controller");
-	} else if (cap_settings_resolve_destination(&cluster, &c->settings, &app.destination)) {
+	if (cap_settings_resolve_destination(&cluster, &c->settings, &app.destination)) {
 		cap_buf_puts(&spec_err, cap_error_last());
 	} else if (!cluster->in_cluster) {
 		cap_buf_printf(&spec_err, "cluster '%s' is not managed by this controller",
@@ -279,9 +297,12 @@ void ctl_refresh(const char *name, void *ctx)
 	} else if (ctl_project_get(c, &proj, &app, cluster)) {
 		cap_buf_puts(&spec_err, cap_error_last());
 	} else if ((have_proj = true),
-		   (rc = ctl_desired(c, &desired, commit, &app, app.source, NULL, refresh, hard))) {
-		cap_buf_printf(&err, "failed to generate manifest for source 1 of 1: %s",
-			       cap_error_last());
+		   (rc = ctl_desired(c, &desired, &target, &app, NULL, NULL, refetch, hard))) {
+		if (app.sources)
+			cap_buf_printf(&err, "failed to generate manifest: %s", cap_error_last());
+		else
+			cap_buf_printf(&err, "failed to generate manifest for source 1 of 1: %s",
+				       cap_error_last());
 	} else {
 		ctl_compare_run(c, &cmp, &app, desired);
 		compared = true;
@@ -290,11 +311,12 @@ void ctl_refresh(const char *name, void *ctx)
 		cap_buf_puts(&err, spec_err.ptr);
 
 	if (compared) {
-		cap_value_object_set(status, "sync",
-				     cap_app_status_sync(cmp.synced ? CAP_APP_SYNC_SYNCED
-								    : CAP_APP_SYNC_OUT_OF_SYNC,
-							 commit, NULL, app.source, NULL, dest,
-							 app.ignore_differences));
+		cap_value_object_set(
+		    status, "sync",
+		    cap_app_status_sync(cmp.synced ? CAP_APP_SYNC_SYNCED : CAP_APP_SYNC_OUT_OF_SYNC,
+					target.revisions ? NULL : target.commit, target.revisions,
+					app.source, app.sources, dest, app.ignore_differences));
+		cap_value_object_set(status, "sourceType", cap_value_string(target.source_type));
 		cap_value_object_set(status, "health", cap_app_status_health(cmp.health, NULL));
 		cap_value_object_set(status, "resources", cap_value_ref(cmp.resources));
 		cap_value *summary = cap_value_object();
@@ -305,7 +327,7 @@ void ctl_refresh(const char *name, void *ctx)
 	} else {
 		cap_value_object_set(status, "sync",
 				     cap_app_status_sync(CAP_APP_SYNC_UNKNOWN, NULL, NULL,
-							 app.source, NULL, dest,
+							 app.source, app.sources, dest,
 							 app.ignore_differences));
 		set_condition(status, "ComparisonError", spec_err.len ? NULL : err.ptr, now);
 		set_condition(status, "InvalidSpecError", spec_err.len ? spec_err.ptr : NULL, now);
@@ -332,15 +354,19 @@ void ctl_refresh(const char *name, void *ctx)
 		else
 			cap_log_debug("refreshed", "app", name, "sync",
 				      cmp.synced ? "Synced" : "OutOfSync", "health", cmp.health,
-				      "revision", commit);
+				      "revision", ctl_target_revision(&target));
 		if (compared)
-			auto_sync(c, &app, &cmp, commit, cap_value_array_len(desired));
+			auto_sync(c, &app, &cmp, &target, cap_value_array_len(desired));
 	}
 	uint64_t jitter = c->resync_ms / 10 ? (uint64_t)rand() % (c->resync_ms / 10) : 0;
-	ctl_refresh_later(c, name, c->resync_ms + jitter);
+	uint64_t next = c->resync_ms + jitter;
+	if (!compared && next > COMPARISON_RETRY_MS)
+		next = COMPARISON_RETRY_MS; /* a push may fix it: look again soon */
+	ctl_refresh_later(c, name, next);
 
 	cap_buf_release(&err);
 	cap_buf_release(&spec_err);
+	ctl_target_release(&target);
 	if (have_proj)
 		cap_project_release(&proj);
 	ctl_compare_release(&cmp);

@@ -1,6 +1,6 @@
 # capstan run over an application's life: drift noticed within a second, pruning (and
 # Prune=false), rollback to a history entry, retries of a failing sync, and cascading deletion
-# through the resources finalizer, AppProject rules.
+# through the resources finalizer, multi-source apps, AppProject rules.
 source "$(dirname "$0")/../lib/e2e.sh"
 
 if [[ ! -x "$CAP_BIN_DIR/drydock" || ! -x "$CAP_BIN_DIR/capstan" ]] || ! command -v kubectl >/dev/null; then
@@ -122,6 +122,32 @@ check "a failing sync is retried" wait_until 15 bash -c \
 check "retries end in Failed" wait_until 20 app_is life '{.status.operationState.phase}' Failed
 check_eq "retry count is kept" 2 "$(app life '{.status.operationState.retryCount}')"
 check_eq "operation is cleared after the last retry" "" "$(app life '{.operation}')"
+
+# multi-source: two folders rendered together, one revision each
+mkdir -p "$REPO/extra"
+cm extra "" 1 >"$REPO/extra/extra.yaml"
+git -C "$REPO" rm -q app/bad.yaml
+gitc add -A
+gitc commit -qm extra
+k apply -f - >/dev/null <<EOF
+apiVersion: argoproj.io/v1alpha1
+kind: Application
+metadata: {name: duo, namespace: argocd}
+spec:
+  project: default
+  sources:
+  - {repoURL: "file://$REPO", path: extra, targetRevision: main}
+  - {repoURL: "file://$REPO", path: app, targetRevision: HEAD}
+  destination: {server: "https://kubernetes.default.svc", namespace: duo}
+  syncPolicy:
+    automated: {}
+    syncOptions: [CreateNamespace=true]
+EOF
+check "multi-source app syncs" wait_until 20 app_is duo '{.status.sync.status}' Synced
+check "objects of both sources exist" k get cm -n duo extra one
+head="$(git -C "$REPO" rev-parse HEAD)"
+check_eq "one revision per source" "$head $head" "$(app duo '{.status.sync.revisions[*]}')"
+check_eq "history keeps the revisions" "$head $head" "$(app duo '{.status.history[0].revisions[*]}')"
 
 # projects: a missing project and a forbidden kind
 k apply -f - >/dev/null <<EOF

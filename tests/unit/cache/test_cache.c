@@ -29,11 +29,12 @@ static void feed(cap_cache *c, cap_kube_event_type type, const char *json)
 }
 
 #define DEPLOY                                                                                     \
-	"{\"apiVersion\":\"apps/v1\",\"kind\":\"Deployment\",\"metadata\":{\"name\":\"web\","     \
-	"\"namespace\":\"demo\",\"uid\":\"d1\",\"annotations\":{\"argocd.argoproj.io/tracking-id\":" \
+	"{\"apiVersion\":\"apps/v1\",\"kind\":\"Deployment\",\"metadata\":{\"name\":\"web\","      \
+	"\"namespace\":\"demo\",\"uid\":\"d1\",\"annotations\":{\"argocd.argoproj.io/"             \
+	"tracking-id\":"                                                                           \
 	"\"guestbook:apps/Deployment:demo/web\"}}}"
 #define RS                                                                                         \
-	"{\"apiVersion\":\"apps/v1\",\"kind\":\"ReplicaSet\",\"metadata\":{\"name\":\"web-1\","   \
+	"{\"apiVersion\":\"apps/v1\",\"kind\":\"ReplicaSet\",\"metadata\":{\"name\":\"web-1\","    \
 	"\"namespace\":\"demo\",\"uid\":\"r1\",\"ownerReferences\":[{\"uid\":\"d1\"}]}}"
 #define POD                                                                                        \
 	"{\"apiVersion\":\"v1\",\"kind\":\"Pod\",\"metadata\":{\"name\":\"web-1-x\","              \
@@ -43,7 +44,8 @@ static void tracking_id_must_name_the_object_itself(void **state)
 {
 	cap_value *own = obj(DEPLOY);
 	assert_string_equal(cap_cache_tracking_app(own, NULL), "guestbook");
-	/* a copy of another object's annotation (kubectl get -o yaml | edit | apply) is not tracked */
+	/* a copy of another object's annotation (kubectl get -o yaml | edit | apply) is not tracked
+	 */
 	cap_value *copy = obj("{\"apiVersion\":\"apps/v1\",\"kind\":\"Deployment\",\"metadata\":{"
 			      "\"name\":\"web-copy\",\"namespace\":\"demo\",\"annotations\":{"
 			      "\"argocd.argoproj.io/tracking-id\":\"guestbook:apps/Deployment:demo/"
@@ -71,9 +73,8 @@ static void app_index_holds_tracked_objects_only(void **state)
 	cap_value *objs = NULL;
 	assert_int_equal(cap_cache_app_objects(&objs, c, "guestbook"), 0);
 	assert_int_equal(cap_value_array_len(objs), 1);
-	assert_string_equal(cap_value_dig_string(cap_value_array_get(objs, 0), "metadata", "name",
-						 NULL),
-			    "web");
+	assert_string_equal(
+	    cap_value_dig_string(cap_value_array_get(objs, 0), "metadata", "name", NULL), "web");
 	cap_value_free(objs);
 	assert_int_equal(cap_cache_app_objects(&objs, c, "shop"), 0);
 	assert_int_equal(cap_value_array_len(objs), 1);
@@ -136,9 +137,9 @@ static void changes_of_children_reach_the_owning_app(void **state)
 	cap_value *kids = NULL;
 	assert_int_equal(cap_cache_children(&kids, c, "r1"), 0);
 	assert_int_equal(cap_value_array_len(kids), 1);
-	assert_string_equal(cap_value_dig_string(cap_value_array_get(kids, 0), "metadata", "name",
-						 NULL),
-			    "web-1-x");
+	assert_string_equal(
+	    cap_value_dig_string(cap_value_array_get(kids, 0), "metadata", "name", NULL),
+	    "web-1-x");
 	cap_value_free(kids);
 	feed(c, CAP_KUBE_EVENT_DELETED, POD);
 	assert_int_equal(cap_cache_children(&kids, c, "r1"), 0);

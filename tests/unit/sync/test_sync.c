@@ -22,28 +22,40 @@ static void describe(cap_buf *out, const cap_sync_plan *p)
 			       p->tasks[i].key.name, actions[p->tasks[i].action]);
 }
 
-#define OBJ(api, kind, name) "{\"apiVersion\":\"" api "\",\"kind\":\"" kind "\",\"metadata\":{\"name\":\"" name "\",\"namespace\":\"ns\"}}"
+#define OBJ(api, kind, name)                                                                       \
+	"{\"apiVersion\":\"" api "\",\"kind\":\"" kind "\",\"metadata\":{\"name\":\"" name         \
+	"\",\"namespace\":\"ns\"}}"
 
 static void namespaces_and_crds_lead_then_kind_order(void **state)
 {
-	assert_true(cap_sync_kind_rank("Namespace") < cap_sync_kind_rank("CustomResourceDefinition"));
-	assert_true(cap_sync_kind_rank("CustomResourceDefinition") < cap_sync_kind_rank("ConfigMap"));
+	assert_true(cap_sync_kind_rank("Namespace") <
+		    cap_sync_kind_rank("CustomResourceDefinition"));
+	assert_true(cap_sync_kind_rank("CustomResourceDefinition") <
+		    cap_sync_kind_rank("ConfigMap"));
 	assert_true(cap_sync_kind_rank("ConfigMap") < cap_sync_kind_rank("Service"));
 	assert_true(cap_sync_kind_rank("Service") < cap_sync_kind_rank("Deployment"));
 	assert_true(cap_sync_kind_rank("Deployment") < cap_sync_kind_rank("Ingress"));
 	assert_true(cap_sync_kind_rank("Ingress") < cap_sync_kind_rank("Rollout"));
 
-	cap_value *desired = objs("[" OBJ("apps/v1", "Deployment", "web") "," OBJ(
-	    "example.io/v1", "Widget", "w") "," OBJ("v1", "Service", "web") "," OBJ("v1", "ConfigMap",
-										"b") "," OBJ("v1", "ConfigMap", "a") "," OBJ("apiextensions.k8s.io/v1", "CustomResourceDefinition", "widgets.example.io") "," OBJ("v1", "Namespace", "ns") "]");
+	cap_value *desired = objs(
+	    "[" OBJ("apps/v1", "Deployment", "web") "," OBJ("example.io/v1", "Widget", "w") "," OBJ(
+		"v1", "Service",
+		"web") "," OBJ("v1", "ConfigMap",
+			       "b") "," OBJ("v1", "ConfigMap",
+					    "a") "," OBJ("apiextensions.k8s.io/v1",
+							 "CustomResourceDefinition",
+							 "widgets.example.io") "," OBJ("v1",
+										       "Namespace",
+										       "ns") "]");
 	cap_value *live = cap_value_array();
 	cap_sync_plan p;
 	cap_buf s = CAP_BUF_INIT;
 	assert_int_equal(cap_sync_plan_build(&p, desired, live, NULL, NULL), 0);
 	describe(&s, &p);
-	assert_string_equal(s.ptr, "Namespace/ns:apply CustomResourceDefinition/widgets.example.io:apply "
-				   "ConfigMap/a:apply ConfigMap/b:apply Service/web:apply "
-				   "Deployment/web:apply Widget/w:apply");
+	assert_string_equal(s.ptr,
+			    "Namespace/ns:apply CustomResourceDefinition/widgets.example.io:apply "
+			    "ConfigMap/a:apply ConfigMap/b:apply Service/web:apply "
+			    "Deployment/web:apply Widget/w:apply");
 	cap_buf_release(&s);
 	cap_sync_plan_release(&p);
 	cap_value_free(desired);
@@ -56,7 +68,8 @@ static void waves_order_before_kinds(void **state)
 	    "[{\"apiVersion\":\"v1\",\"kind\":\"ConfigMap\",\"metadata\":{\"name\":\"late\","
 	    "\"annotations\":{\"argocd.argoproj.io/sync-wave\":\"2\"}}},"
 	    "{\"apiVersion\":\"apps/v1\",\"kind\":\"Deployment\",\"metadata\":{\"name\":\"early\","
-	    "\"annotations\":{\"argocd.argoproj.io/sync-wave\":\"-1\"}}}," OBJ("v1", "Secret", "s") "]");
+	    "\"annotations\":{\"argocd.argoproj.io/sync-wave\":\"-1\"}}}," OBJ("v1", "Secret",
+									       "s") "]");
 	cap_value *live = cap_value_array();
 	cap_sync_plan p;
 	cap_buf s = CAP_BUF_INIT;
@@ -72,15 +85,18 @@ static void waves_order_before_kinds(void **state)
 static void extraneous_objects_prune_last_in_reverse_when_allowed(void **state)
 {
 	cap_value *desired = objs("[" OBJ("v1", "ConfigMap", "keep") "]");
-	cap_value *live = objs(
-	    "[" OBJ("v1", "ConfigMap", "keep") "," OBJ("v1", "Service", "old") "," OBJ(
-		"apps/v1", "Deployment", "old") ","
-	    "{\"apiVersion\":\"v1\",\"kind\":\"Secret\",\"metadata\":{\"name\":\"kept\","
-	    "\"namespace\":\"ns\",\"annotations\":{\"argocd.argoproj.io/sync-options\":"
-	    "\"Prune=false\"}}},"
-	    "{\"apiVersion\":\"v1\",\"kind\":\"Secret\",\"metadata\":{\"name\":\"ignored\","
-	    "\"namespace\":\"ns\",\"annotations\":{\"argocd.argoproj.io/compare-options\":"
-	    "\"IgnoreExtraneous\"}}}]");
+	cap_value *live =
+	    objs("[" OBJ("v1", "ConfigMap", "keep") "," OBJ("v1", "Service", "old") "," OBJ(
+		"apps/v1", "Deployment",
+		"old") ","
+		       "{\"apiVersion\":\"v1\",\"kind\":\"Secret\",\"metadata\":{\"name\":\"kept\","
+		       "\"namespace\":\"ns\",\"annotations\":{\"argocd.argoproj.io/sync-options\":"
+		       "\"Prune=false\"}}},"
+		       "{\"apiVersion\":\"v1\",\"kind\":\"Secret\",\"metadata\":{\"name\":"
+		       "\"ignored\","
+		       "\"namespace\":\"ns\",\"annotations\":{\"argocd.argoproj.io/"
+		       "compare-options\":"
+		       "\"IgnoreExtraneous\"}}}]");
 	cap_sync_options o = {0};
 	o.prune = true;
 	cap_sync_plan p;
@@ -106,7 +122,8 @@ static void extraneous_objects_prune_last_in_reverse_when_allowed(void **state)
 
 static void create_namespace_leads_and_out_of_sync_only_skips_synced(void **state)
 {
-	cap_value *desired = objs("[" OBJ("v1", "ConfigMap", "a") "," OBJ("v1", "ConfigMap", "b") "]");
+	cap_value *desired =
+	    objs("[" OBJ("v1", "ConfigMap", "a") "," OBJ("v1", "ConfigMap", "b") "]");
 	cap_value *live = cap_value_array();
 	bool in_sync[] = {true, false};
 	cap_sync_options o = {0};
