@@ -146,13 +146,15 @@ static int64_t tz_date_local(const struct tz_date *d, int year)
 {
 	int64_t day0;
 	if (d->type == 'J')
-		day0 = civil(year, 1, 1) + (int64_t)(d->day - 1 + (leap(year) && d->day >= 60)) * 86400;
+		day0 = civil(year, 1, 1) +
+		       (int64_t)(d->day - 1 + (leap(year) && d->day >= 60)) * 86400;
 	else if (d->type == 'n')
 		day0 = civil(year, 1, 1) + (int64_t)d->day * 86400;
 	else {
 		static const int mdays[] = {31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31};
 		int64_t first = civil(year, d->month, 1);
-		int wday_first = (int)(((first / 86400) % 7 + 11) % 7); /* 1970-01-01 was a Thursday */
+		int wday_first =
+		    (int)(((first / 86400) % 7 + 11) % 7); /* 1970-01-01 was a Thursday */
 		int day = 1 + (d->wday - wday_first + 7) % 7 + (d->week - 1) * 7;
 		int len = mdays[(d->month - 1) % 12] + (d->month == 2 && leap(year));
 		while (day > len)
@@ -188,8 +190,8 @@ static int tz_parse(cap_time_zone *z, const unsigned char *b, size_t len, const 
 		uint64_t isut = be(b + off + 20, 4), isstd = be(b + off + 24, 4),
 			 leapc = be(b + off + 28, 4), timec = be(b + off + 32, 4),
 			 typec = be(b + off + 36, 4), charc = be(b + off + 40, 4);
-		size_t body = timec * tsize + timec + typec * 6 + charc + leapc * (tsize + 4) + isstd +
-			      isut;
+		size_t body =
+		    timec * tsize + timec + typec * 6 + charc + leapc * (tsize + 4) + isstd + isut;
 		if (typec == 0 || off + 44 + body > len)
 			goto bad;
 		if (pass == 0 && version >= '2') {
@@ -343,8 +345,8 @@ static bool cron_field(const char *s, int min, int max, const struct cron_names 
 			if (!cron_value(s, dash ? (size_t)(dash - s) : range_len, names, &lo))
 				return false;
 			hi = lo;
-			if (dash && !cron_value(dash + 1, range_len - (size_t)(dash - s) - 1, names,
-						&hi))
+			if (dash &&
+			    !cron_value(dash + 1, range_len - (size_t)(dash - s) - 1, names, &hi))
 				return false;
 			if (!dash && slash)
 				hi = max; /* "N/step" is "N-max/step" */
@@ -419,8 +421,8 @@ static int64_t cron_next(const cap_sync_window *w, int64_t x)
 		struct tm tm;
 		gmtime_r(&tt, &tm);
 		if (!(w->months >> (tm.tm_mon + 1) & 1)) {
-			t = civil(tm.tm_year + 1900 + (tm.tm_mon == 11), tm.tm_mon == 11 ? 1 : tm.tm_mon + 2,
-				  1);
+			t = civil(tm.tm_year + 1900 + (tm.tm_mon == 11),
+				  tm.tm_mon == 11 ? 1 : tm.tm_mon + 2, 1);
 			continue;
 		}
 		if (!day_matches(w, &tm)) {
@@ -456,18 +458,21 @@ static int window_compile(cap_sync_window *out, const cap_value *v, size_t i)
 	const char *duration = cap_value_dig_string(v, "duration", NULL);
 	const char *zone = cap_value_dig_string(v, "timeZone", NULL);
 	if (!kind || (strcmp(kind, "allow") && strcmp(kind, "deny")))
-		return cap_error_set(CAP_EINVALID, "invalid sync window %zu: kind '%s' is not allow or deny",
-				     i, kind ? kind : "");
+		return cap_error_set(CAP_EINVALID,
+				     "invalid sync window %zu: kind '%s' is not allow or deny", i,
+				     kind ? kind : "");
 	w.kind = !strcmp(kind, "allow") ? CAP_SYNC_WINDOW_ALLOW : CAP_SYNC_WINDOW_DENY;
 	if (cron_parse(&w, schedule))
-		return cap_error_set(CAP_EINVALID, "invalid sync window %zu: cannot parse schedule '%s'",
-				     i, schedule ? schedule : "");
+		return cap_error_set(CAP_EINVALID,
+				     "invalid sync window %zu: cannot parse schedule '%s'", i,
+				     schedule ? schedule : "");
 	/* Go's time.ParseDuration, which wants a unit on every number but "0" */
 	uint64_t ms;
 	bool bare = duration && *duration && strspn(duration, "0123456789") == strlen(duration);
 	if (!duration || (bare && strcmp(duration, "0")) || cap_sync_duration_parse(&ms, duration))
-		return cap_error_set(CAP_EINVALID, "invalid sync window %zu: cannot parse duration '%s'",
-				     i, duration ? duration : "");
+		return cap_error_set(CAP_EINVALID,
+				     "invalid sync window %zu: cannot parse duration '%s'", i,
+				     duration ? duration : "");
 	w.duration_s = ms / 1000;
 	if (cap_time_zone_load(&w.zone, zone))
 		return cap_error_prefix("invalid sync window %zu: ", i);

@@ -38,13 +38,13 @@ typedef enum cap_sync_window_kind {
  */
 typedef struct cap_sync_window {
 	cap_sync_window_kind kind;
-	uint64_t minutes;  /* bit m: minute m matches */
-	uint32_t hours;	   /* bit h */
-	uint32_t days;	   /* bit d, 1..31 */
-	uint16_t months;   /* bit m, 1..12 */
-	uint8_t weekdays;  /* bit d, 0 (Sunday)..6 */
-	bool any_day;	   /* day of month was '*' or '?' */
-	bool any_weekday;  /* day of week was '*' or '?' */
+	uint64_t minutes; /* bit m: minute m matches */
+	uint32_t hours;	  /* bit h */
+	uint32_t days;	  /* bit d, 1..31 */
+	uint16_t months;  /* bit m, 1..12 */
+	uint8_t weekdays; /* bit d, 0 (Sunday)..6 */
+	bool any_day;	  /* day of month was '*' or '?' */
+	bool any_weekday; /* day of week was '*' or '?' */
 	uint64_t duration_s;
 	cap_value *applications;
 	cap_value *namespaces;

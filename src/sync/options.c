@@ -3,6 +3,8 @@
 
 #include <string.h>
 
+#include "base/buf.h"
+#include "base/error.h"
 #include "base/slice.h"
 #include "base/time.h"
 #include "sync/sync.h"
@@ -147,6 +149,31 @@ bool cap_sync_option_bool(const cap_sync_option_set *set, cap_sync_option_id id,
 		return false;
 	default:
 		return def;
+	}
+}
+
+int cap_sync_option_set_check(const cap_sync_option_set *set)
+{
+	if (!set->unknown.len)
+		return 0;
+	cap_buf msg = CAP_BUF_INIT;
+	for (size_t i = 0; i < set->unknown.len; i++)
+		cap_buf_printf(&msg, "%s'%s'", i ? ", " : "", set->unknown.items[i]);
+	cap_error_set(CAP_EINVALID, "unknown sync option%s %s", set->unknown.len > 1 ? "s" : "",
+		      msg.ptr);
+	cap_buf_release(&msg);
+	return CAP_EINVALID;
+}
+
+const char *cap_sync_option_propagation_policy(const cap_sync_option_set *set)
+{
+	switch (cap_sync_option_get(set, CAP_SYNC_OPT_PRUNE_PROPAGATION_POLICY)) {
+	case CAP_SYNC_OPT_BACKGROUND:
+		return "Background";
+	case CAP_SYNC_OPT_ORPHAN:
+		return "Orphan";
+	default:
+		return "Foreground";
 	}
 }
 

@@ -95,6 +95,19 @@ static inline cap_sync_option_value cap_sync_option_get(const cap_sync_option_se
 bool cap_sync_option_bool(const cap_sync_option_set *set, cap_sync_option_id id, bool def);
 
 /*
+ * CAP_EINVALID when set holds unknown entries, with a message quoting them for the caller to
+ * report (Argo CD ignores them too, so a sync goes on): "unknown sync options 'Turbo=true',
+ * 'Replace'". 0 otherwise.
+ */
+int cap_sync_option_set_check(const cap_sync_option_set *set);
+
+/*
+ * The propagation policy prunes use, with Kubernetes' names: "Foreground" (Argo CD's default),
+ * "Background" or "Orphan" from PrunePropagationPolicy.
+ */
+const char *cap_sync_option_propagation_policy(const cap_sync_option_set *set);
+
+/*
  * Appends to out the comma-separated values of obj's annotation, each trimmed, empty ones
  * dropped; nothing when obj or the annotation is absent. Shared by every annotation that holds
  * a list (sync-options, hook, hook-delete-policy).

@@ -20,8 +20,8 @@ static const struct {
 	const char *unit;
 	double ns;
 } units[] = {
-    {"ns", 1}, {"us", 1e3}, {"\xc2\xb5s", 1e3}, {"\xce\xbcs", 1e3}, {"ms", 1e6},
-    {"s", 1e9}, {"m", 60e9},  {"h", 3600e9},
+    {"ns", 1},	 {"us", 1e3}, {"\xc2\xb5s", 1e3}, {"\xce\xbcs", 1e3},
+    {"ms", 1e6}, {"s", 1e9},  {"m", 60e9},	  {"h", 3600e9},
 };
 
 static int bad_duration(const char *text)
@@ -144,7 +144,8 @@ int cap_sync_retry_parse(cap_sync_retry *out, const cap_value *retry)
 		const cap_value *limit = cap_value_object_get(retry, "limit");
 		if (limit && !cap_value_is_null(limit)) {
 			if (!cap_value_is_int(limit))
-				return cap_error_set(CAP_EINVALID, "invalid retry limit: not an integer");
+				return cap_error_set(CAP_EINVALID,
+						     "invalid retry limit: not an integer");
 			r.limit = cap_value_get_int(limit);
 		}
 		const cap_value *b = cap_value_object_get(retry, "backoff");
@@ -153,8 +154,9 @@ int cap_sync_retry_parse(cap_sync_retry *out, const cap_value *retry)
 				return cap_error_set(CAP_EINVALID,
 						     "invalid retry backoff: not an object");
 			int rc;
-			if ((rc = duration_field(&r.duration_ms, cap_value_object_get(b, "duration"),
-						 "backoff.duration")) ||
+			if ((rc =
+				 duration_field(&r.duration_ms, cap_value_object_get(b, "duration"),
+						"backoff.duration")) ||
 			    (rc = duration_field(&r.max_duration_ms,
 						 cap_value_object_get(b, "maxDuration"),
 						 "backoff.maxDuration")))

@@ -8,8 +8,8 @@
 #include "value/value.h"
 
 /* Argo CD's defaults for a retry block's backoff. */
-#define CAP_SYNC_RETRY_DURATION_MS 5000u
-#define CAP_SYNC_RETRY_FACTOR 2
+#define CAP_SYNC_RETRY_DURATION_MS     5000u
+#define CAP_SYNC_RETRY_FACTOR	       2
 #define CAP_SYNC_RETRY_MAX_DURATION_MS 180000u
 
 /*

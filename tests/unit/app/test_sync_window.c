@@ -1,4 +1,5 @@
-/* Tests for sync windows: cron schedules, durations, time zones, matching and Argo CD's verdicts. */
+/* Tests for sync windows: cron schedules, durations, time zones, matching and Argo CD's verdicts.
+ */
 #include "cap_test.h"
 
 #include <string.h>
@@ -31,8 +32,7 @@ static int compile(cap_sync_windows *out, const char *json)
 }
 
 /* One window of schedule and duration in zone (NULL: UTC), applying to every app. */
-static void one(cap_sync_windows *out, const char *schedule, const char *duration,
-		const char *zone)
+static void one(cap_sync_windows *out, const char *schedule, const char *duration, const char *zone)
 {
 	cap_buf j = CAP_BUF_INIT;
 	cap_buf_printf(&j,
@@ -117,13 +117,17 @@ static void bad_windows_are_refused_naming_them(void **state)
 				      "\"1h\"},{\"kind\":\"allow\",\"schedule\":\"0 25 * * *\","
 				      "\"duration\":\"1h\"}]"),
 			 CAP_EINVALID);
-	assert_string_equal(cap_error_last(), "invalid sync window 1: cannot parse schedule '0 25 * * *'");
-	assert_int_equal(compile(&ws, "[{\"kind\":\"allow\",\"schedule\":\"* * * * *\",\"duration\":"
-				      "\"1h\",\"timeZone\":\"Mars/Olympus\"}]"),
+	assert_string_equal(cap_error_last(),
+			    "invalid sync window 1: cannot parse schedule '0 25 * * *'");
+	assert_int_equal(compile(&ws,
+				 "[{\"kind\":\"allow\",\"schedule\":\"* * * * *\",\"duration\":"
+				 "\"1h\",\"timeZone\":\"Mars/Olympus\"}]"),
 			 CAP_ENOTFOUND);
-	assert_string_equal(cap_error_last(), "invalid sync window 0: unknown time zone 'Mars/Olympus'");
-	assert_int_equal(compile(&ws, "[{\"kind\":\"allow\",\"schedule\":\"* * * * *\",\"duration\":"
-				      "\"1h\",\"timeZone\":\"../../etc/passwd\"}]"),
+	assert_string_equal(cap_error_last(),
+			    "invalid sync window 0: unknown time zone 'Mars/Olympus'");
+	assert_int_equal(compile(&ws,
+				 "[{\"kind\":\"allow\",\"schedule\":\"* * * * *\",\"duration\":"
+				 "\"1h\",\"timeZone\":\"../../etc/passwd\"}]"),
 			 CAP_EINVALID);
 	assert_int_equal(compile(&ws, "[]"), 0);
 	assert_int_equal(ws.len, 0);
@@ -163,32 +167,35 @@ static void windows_match_apps_by_name_namespace_and_cluster(void **state)
 {
 	cap_sync_windows ws;
 	assert_int_equal(
-	    compile(&ws, "[{\"kind\":\"deny\",\"schedule\":\"* * * * *\",\"duration\":\"1h\","
-			 "\"applications\":[\"web-*\"]},"
-			 "{\"kind\":\"deny\",\"schedule\":\"* * * * *\",\"duration\":\"1h\","
-			 "\"namespaces\":[\"prod\"]},"
-			 "{\"kind\":\"deny\",\"schedule\":\"* * * * *\",\"duration\":\"1h\","
-			 "\"clusters\":[\"in-cluster\",\"https://prod.*\"]},"
-			 "{\"kind\":\"deny\",\"schedule\":\"* * * * *\",\"duration\":\"1h\","
-			 "\"applications\":[\"web-*\"],\"namespaces\":[\"prod\"],\"andOperator\":true},"
-			 "{\"kind\":\"deny\",\"schedule\":\"* * * * *\",\"duration\":\"1h\"}]"),
+	    compile(&ws,
+		    "[{\"kind\":\"deny\",\"schedule\":\"* * * * *\",\"duration\":\"1h\","
+		    "\"applications\":[\"web-*\"]},"
+		    "{\"kind\":\"deny\",\"schedule\":\"* * * * *\",\"duration\":\"1h\","
+		    "\"namespaces\":[\"prod\"]},"
+		    "{\"kind\":\"deny\",\"schedule\":\"* * * * *\",\"duration\":\"1h\","
+		    "\"clusters\":[\"in-cluster\",\"https://prod.*\"]},"
+		    "{\"kind\":\"deny\",\"schedule\":\"* * * * *\",\"duration\":\"1h\","
+		    "\"applications\":[\"web-*\"],\"namespaces\":[\"prod\"],\"andOperator\":true},"
+		    "{\"kind\":\"deny\",\"schedule\":\"* * * * *\",\"duration\":\"1h\"}]"),
 	    0);
 	cap_sync_window_app web_dev = {"web-1", "dev", "https://dev.example", "dev"};
 	cap_sync_window_app web_prod = {"web-1", "prod", "https://dev.example", "dev"};
-	cap_sync_window_app api_local = {"api", "dev", "https://kubernetes.default.svc", "in-cluster"};
+	cap_sync_window_app api_local = {"api", "dev", "https://kubernetes.default.svc",
+					 "in-cluster"};
 	cap_sync_window_app api_prod = {"api", "dev", "https://prod.example", NULL};
 	cap_sync_window_app other = {"api", "dev", "https://dev.example", "dev"};
 	bool want[][5] = {
-	    {true, false, false, false, false}, /* web_dev */
-	    {true, true, false, true, false},	/* web_prod */
-	    {false, false, true, false, false}, /* api_local */
-	    {false, false, true, false, false}, /* api_prod */
+	    {true, false, false, false, false},	 /* web_dev */
+	    {true, true, false, true, false},	 /* web_prod */
+	    {false, false, true, false, false},	 /* api_local */
+	    {false, false, true, false, false},	 /* api_prod */
 	    {false, false, false, false, false}, /* other */
 	};
 	const cap_sync_window_app *apps[] = {&web_dev, &web_prod, &api_local, &api_prod, &other};
 	for (int a = 0; a < 5; a++)
 		for (int w = 0; w < 5; w++)
-			assert_int_equal(cap_sync_window_matches(&ws.items[w], apps[a]), want[a][w]);
+			assert_int_equal(cap_sync_window_matches(&ws.items[w], apps[a]),
+					 want[a][w]);
 	cap_sync_windows_release(&ws);
 }
 

@@ -12,10 +12,11 @@ static cap_value *job(const char *annotations)
 {
 	cap_buf json = CAP_BUF_INIT;
 	cap_value *v = NULL;
-	cap_buf_printf(&json,
-		       "{\"apiVersion\":\"batch/v1\",\"kind\":\"Job\",\"metadata\":{\"name\":\"db\","
-		       "\"annotations\":%s}}",
-		       annotations);
+	cap_buf_printf(
+	    &json,
+	    "{\"apiVersion\":\"batch/v1\",\"kind\":\"Job\",\"metadata\":{\"name\":\"db\","
+	    "\"annotations\":%s}}",
+	    annotations);
 	assert_int_equal(cap_json_parse(&v, json.ptr, json.len, "test", NULL), 0);
 	cap_buf_release(&json);
 	return v;
@@ -38,7 +39,8 @@ static void every_argo_hook_type_and_comma_lists(void **state)
 	assert_int_equal(types_of("{\"argocd.argoproj.io/hook\":\"PostSync\"}"), BIT(POST_SYNC));
 	assert_int_equal(types_of("{\"argocd.argoproj.io/hook\":\"SyncFail\"}"), BIT(SYNC_FAIL));
 	assert_int_equal(types_of("{\"argocd.argoproj.io/hook\":\"PreDelete\"}"), BIT(PRE_DELETE));
-	assert_int_equal(types_of("{\"argocd.argoproj.io/hook\":\"PostDelete\"}"), BIT(POST_DELETE));
+	assert_int_equal(types_of("{\"argocd.argoproj.io/hook\":\"PostDelete\"}"),
+			 BIT(POST_DELETE));
 	assert_int_equal(types_of("{\"argocd.argoproj.io/hook\":\"Skip\"}"), CAP_SYNC_HOOK_SKIP);
 	assert_int_equal(types_of("{\"argocd.argoproj.io/hook\":\"PreSync, PostSync\"}"),
 			 BIT(PRE_SYNC) | BIT(POST_SYNC));
@@ -122,9 +124,8 @@ static void generate_name_hooks_are_named_per_revision_phase_and_start(void **st
 	cap_value *o = NULL;
 	cap_buf name = CAP_BUF_INIT;
 	assert_int_equal(cap_json_parse(&o, json, strlen(json), "test", NULL), 0);
-	assert_int_equal(cap_sync_hook_name(&name, o, "2f4c1d9e0b7a", CAP_SYNC_PHASE_PRE_SYNC,
-					    1700000000),
-			 0);
+	assert_int_equal(
+	    cap_sync_hook_name(&name, o, "2f4c1d9e0b7a", CAP_SYNC_PHASE_PRE_SYNC, 1700000000), 0);
 	assert_string_equal(name.ptr, "migrate-2f4c1d9-presync-1700000000");
 	cap_buf_clear(&name);
 	assert_int_equal(cap_sync_hook_name(&name, o, "ABCDEFG", CAP_SYNC_PHASE_POST_SYNC, 5), 0);
@@ -133,7 +134,8 @@ static void generate_name_hooks_are_named_per_revision_phase_and_start(void **st
 
 	cap_value *named = job("{\"argocd.argoproj.io/hook\":\"Sync\"}");
 	cap_buf_clear(&name);
-	assert_int_equal(cap_sync_hook_name(&name, named, "2f4c1d9e0b7a", CAP_SYNC_PHASE_SYNC, 1), 0);
+	assert_int_equal(cap_sync_hook_name(&name, named, "2f4c1d9e0b7a", CAP_SYNC_PHASE_SYNC, 1),
+			 0);
 	assert_string_equal(name.ptr, "db");
 	cap_value_free(named);
 
@@ -175,7 +177,8 @@ static void phase_names_round_trip(void **state)
 {
 	cap_sync_phase p;
 	for (int i = 0; i < CAP_SYNC_PHASE_COUNT; i++) {
-		assert_int_equal(cap_sync_phase_parse(&p, cap_sync_phase_name((cap_sync_phase)i)), 0);
+		assert_int_equal(cap_sync_phase_parse(&p, cap_sync_phase_name((cap_sync_phase)i)),
+				 0);
 		assert_int_equal(p, i);
 	}
 	assert_int_equal(cap_sync_phase_parse(&p, "presync"), CAP_EINVALID);

@@ -3,6 +3,7 @@
 
 #include <string.h>
 
+#include "base/error.h"
 #include "sync/options.h"
 #include "value/json.h"
 
@@ -72,6 +73,15 @@ static void unknown_options_are_kept_for_reporting(void **state)
 	assert_string_equal(s.unknown.items[1], "Turbo=true");
 	assert_string_equal(s.unknown.items[2], "Replace");
 	assert_string_equal(s.unknown.items[3], "PrunePropagationPolicy=Orphan");
+	assert_int_equal(cap_sync_option_set_check(&s), CAP_EINVALID);
+	assert_string_equal(cap_error_last(),
+			    "unknown sync options 'Prune=False', 'Turbo=true', 'Replace', "
+			    "'PrunePropagationPolicy=Orphan'");
+	assert_string_equal(cap_sync_option_propagation_policy(&s), "Foreground");
+	cap_sync_option_set_add(&s, "PrunePropagationPolicy=orphan");
+	assert_string_equal(cap_sync_option_propagation_policy(&s), "Orphan");
+	cap_sync_option_set_add(&s, "PrunePropagationPolicy=background");
+	assert_string_equal(cap_sync_option_propagation_policy(&s), "Background");
 	cap_sync_option_set_release(&s);
 	cap_value_free(list);
 }
@@ -79,13 +89,16 @@ static void unknown_options_are_kept_for_reporting(void **state)
 static void resource_annotation_wins_over_the_app(void **state)
 {
 	cap_sync_option_set app = CAP_SYNC_OPTION_SET_INIT, res = CAP_SYNC_OPTION_SET_INIT, eff;
-	cap_value *list = parse("[\"ServerSideApply=true\",\"Prune=confirm\",\"CreateNamespace=true\"]");
-	cap_value *obj = parse("{\"apiVersion\":\"v1\",\"kind\":\"ConfigMap\",\"metadata\":{"
-			       "\"name\":\"c\",\"annotations\":{\"argocd.argoproj.io/sync-options\":"
-			       "\"ServerSideApply=false, Prune=false,Replace=true,Bogus\"}}}");
+	cap_value *list =
+	    parse("[\"ServerSideApply=true\",\"Prune=confirm\",\"CreateNamespace=true\"]");
+	cap_value *obj =
+	    parse("{\"apiVersion\":\"v1\",\"kind\":\"ConfigMap\",\"metadata\":{"
+		  "\"name\":\"c\",\"annotations\":{\"argocd.argoproj.io/sync-options\":"
+		  "\"ServerSideApply=false, Prune=false,Replace=true,Bogus\"}}}");
 	cap_sync_option_set_add_array(&app, list);
 	cap_sync_option_set_add_annotation(&res, obj);
 	cap_sync_option_set_merge(&eff, &app, &res);
+	assert_int_equal(cap_sync_option_set_check(&app), 0);
 	assert_false(cap_sync_option_bool(&eff, CAP_SYNC_OPT_SERVER_SIDE_APPLY, true));
 	assert_int_equal(cap_sync_option_get(&eff, CAP_SYNC_OPT_PRUNE), CAP_SYNC_OPT_FALSE);
 	assert_true(cap_sync_option_bool(&eff, CAP_SYNC_OPT_REPLACE, false));
@@ -123,8 +136,9 @@ static void prune_needs_permission_and_confirmation(void **state)
 
 static void deletion_approval_must_not_predate_the_operation(void **state)
 {
-	cap_value *app = parse("{\"metadata\":{\"name\":\"a\",\"annotations\":{"
-			       "\"argocd.argoproj.io/deletion-approved\":\"2026-11-24T18:00:00Z\"}}}");
+	cap_value *app =
+	    parse("{\"metadata\":{\"name\":\"a\",\"annotations\":{"
+		  "\"argocd.argoproj.io/deletion-approved\":\"2026-11-24T18:00:00Z\"}}}");
 	cap_value *bad = parse("{\"metadata\":{\"annotations\":{"
 			       "\"argocd.argoproj.io/deletion-approved\":\"yes\"}}}");
 	cap_value *none = parse("{\"metadata\":{\"name\":\"a\"}}");

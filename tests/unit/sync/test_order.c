@@ -1,4 +1,5 @@
-/* Tests for the full sync order: phases, waves, kinds, mirrored prunes, PruneLast, moves, samples. */
+/* Tests for the full sync order: phases, waves, kinds, mirrored prunes, PruneLast, moves, samples.
+ */
 #include "cap_test.h"
 
 #include <string.h>
@@ -18,7 +19,8 @@ typedef struct steps {
 
 static void add_object(steps *s, const cap_value *obj, bool prune, bool prune_last)
 {
-	unsigned phases = prune ? CAP_SYNC_HOOK_BIT(CAP_SYNC_PHASE_SYNC) : cap_sync_hook_phases(obj);
+	unsigned phases =
+	    prune ? CAP_SYNC_HOOK_BIT(CAP_SYNC_PHASE_SYNC) : cap_sync_hook_phases(obj);
 	for (int p = 0; p < CAP_SYNC_PHASE_COUNT; p++) {
 		if (!(phases & CAP_SYNC_HOOK_BIT(p)))
 			continue;
@@ -73,26 +75,52 @@ static cap_value *json(const char *text)
 }
 
 #define OBJ(api, kind, name, annotations)                                                          \
-	"{\"apiVersion\":\"" api "\",\"kind\":\"" kind "\",\"metadata\":{\"name\":\"" name            \
+	"{\"apiVersion\":\"" api "\",\"kind\":\"" kind "\",\"metadata\":{\"name\":\"" name         \
 	"\",\"annotations\":{" annotations "}}}"
 #define WAVE(n) "\"argocd.argoproj.io/sync-wave\":\"" #n "\""
 #define HOOK(t) "\"argocd.argoproj.io/hook\":\"" t "\""
 
 static void phases_then_waves_then_kinds_then_names(void **state)
 {
-	cap_value *docs = json(
-	    "[" OBJ("apps/v1", "Deployment", "web", "") "," OBJ("v1", "Service", "web", "") "," OBJ(
-		"v1", "ConfigMap", "b", "") "," OBJ("v1", "ConfigMap", "a", "") "," OBJ("batch/v1", "Job", "smoke", HOOK("PostSync")) "," OBJ("batch/v1", "Job", "migrate", HOOK("PreSync")) "," OBJ("batch/v1", "Job", "cleanup", HOOK("SyncFail")) "," OBJ("v1", "Secret", "late", WAVE(1)) "," OBJ("example.io/v1", "Widget", "w", "") "," OBJ("batch/v1", "Job", "both", HOOK("PreSync,PostSync")) "," OBJ("v1", "ServiceAccount", "early", WAVE(-1)) "]");
+	cap_value *docs = json("[" OBJ("apps/v1", "Deployment", "web", "") "," OBJ("v1", "Service", "web", "") "," OBJ(
+	    "v1", "ConfigMap",
+	    "b",
+	    "") "," OBJ("v1", "ConfigMap", "a",
+			"") "," OBJ("batch/v1", "Job", "smoke",
+				    HOOK(
+					"PostSync")) "," OBJ("batch/v1", "Job", "migrate",
+							     HOOK(
+								 "PreSync")) "," OBJ("batch/v1",
+										     "Job", "cleanup",
+										     HOOK(
+											 "SyncFai"
+											 "l")) "," OBJ("v1",
+												       "Secret",
+												       "late",
+												       WAVE(
+													   1)) "," OBJ("example.io/v1",
+														       "Widget",
+														       "w",
+														       "") "," OBJ("batch/v1",
+																   "Job",
+																   "both",
+																   HOOK(
+																       "PreSync,PostSync")) "," OBJ("v1",
+																				    "ServiceAccount",
+																				    "early",
+																				    WAVE(
+																					-1)) "]");
 	steps s = {0};
 	cap_buf d = CAP_BUF_INIT;
 	add_all(&s, docs, false);
 	cap_sync_order(s.items, s.len, false);
 	describe(&d, &s);
-	assert_string_equal(d.ptr, "PreSync/0 Job/both; PreSync/0 Job/migrate; "
-				   "Sync/-1 ServiceAccount/early; "
-				   "Sync/0 ConfigMap/a; Sync/0 ConfigMap/b; Sync/0 Service/web; "
-				   "Sync/0 Deployment/web; Sync/0 Widget/w; Sync/1 Secret/late; "
-				   "PostSync/0 Job/both; PostSync/0 Job/smoke; SyncFail/0 Job/cleanup");
+	assert_string_equal(d.ptr,
+			    "PreSync/0 Job/both; PreSync/0 Job/migrate; "
+			    "Sync/-1 ServiceAccount/early; "
+			    "Sync/0 ConfigMap/a; Sync/0 ConfigMap/b; Sync/0 Service/web; "
+			    "Sync/0 Deployment/web; Sync/0 Widget/w; Sync/1 Secret/late; "
+			    "PostSync/0 Job/both; PostSync/0 Job/smoke; SyncFail/0 Job/cleanup");
 	assert_int_equal(cap_sync_order_group(s.items, s.len, 0), 2);
 	assert_int_equal(cap_sync_order_group(s.items, s.len, 2), 1);
 	assert_int_equal(cap_sync_order_group(s.items, s.len, 3), 5);
@@ -105,7 +133,9 @@ static void phases_then_waves_then_kinds_then_names(void **state)
 static void prune_waves_are_mirrored_and_come_first_in_their_wave(void **state)
 {
 	cap_value *live = json("[" OBJ("v1", "ConfigMap", "w0", WAVE(0)) "," OBJ(
-	    "v1", "ConfigMap", "w5", WAVE(5)) "," OBJ("apps/v1", "Deployment", "w9", WAVE(9)) "," OBJ("v1", "Service", "w9", WAVE(9)) "]");
+	    "v1", "ConfigMap", "w5", WAVE(5)) "," OBJ("apps/v1", "Deployment", "w9",
+						      WAVE(9)) "," OBJ("v1", "Service", "w9",
+								       WAVE(9)) "]");
 	cap_value *desired = json("[" OBJ("v1", "Secret", "s", WAVE(0)) "]");
 	steps s = {0};
 	cap_buf d = CAP_BUF_INIT;
@@ -125,8 +155,8 @@ static void prune_waves_are_mirrored_and_come_first_in_their_wave(void **state)
 
 static void prune_last_runs_after_the_last_wave(void **state)
 {
-	cap_value *live = json("[" OBJ("v1", "ConfigMap", "old", WAVE(1)) "," OBJ(
-	    "v1", "Secret", "older", WAVE(-2)) "]");
+	cap_value *live = json("[" OBJ("v1", "ConfigMap", "old",
+				       WAVE(1)) "," OBJ("v1", "Secret", "older", WAVE(-2)) "]");
 	cap_value *desired = json("[" OBJ("v1", "Service", "a", WAVE(3)) "," OBJ(
 	    "batch/v1", "Job", "after", HOOK("PostSync")) "]");
 	steps s = {0};
@@ -158,23 +188,31 @@ static void namespaces_and_crds_move_before_their_first_dependent(void **state)
 {
 	cap_value *docs = json(
 	    "[{\"apiVersion\":\"v1\",\"kind\":\"ConfigMap\",\"metadata\":{\"name\":\"cfg\","
-	    "\"namespace\":\"team\",\"annotations\":{" WAVE(-1) "}}},"
-	    "{\"apiVersion\":\"v1\",\"kind\":\"Namespace\",\"metadata\":{\"name\":\"team\","
-	    "\"annotations\":{" WAVE(5) "}}},"
-	    "{\"apiVersion\":\"example.io/v1\",\"kind\":\"Widget\",\"metadata\":{\"name\":\"w\","
-	    "\"annotations\":{" WAVE(-3) "}}},"
-	    "{\"apiVersion\":\"apiextensions.k8s.io/v1\",\"kind\":\"CustomResourceDefinition\","
-	    "\"metadata\":{\"name\":\"widgets.example.io\"},\"spec\":{\"group\":\"example.io\","
-	    "\"names\":{\"kind\":\"Widget\"}}},"
-	    "{\"apiVersion\":\"v1\",\"kind\":\"Service\",\"metadata\":{\"name\":\"svc\"}}]");
+	    "\"namespace\":\"team\",\"annotations\":{" WAVE(
+		-1) "}}},"
+		    "{\"apiVersion\":\"v1\",\"kind\":\"Namespace\",\"metadata\":{\"name\":\"team\","
+		    "\"annotations\":{" WAVE(
+			5) "}}},"
+			   "{\"apiVersion\":\"example.io/"
+			   "v1\",\"kind\":\"Widget\",\"metadata\":{\"name\":\"w\","
+			   "\"annotations\":{" WAVE(
+			       -3) "}}},"
+				   "{\"apiVersion\":\"apiextensions.k8s.io/"
+				   "v1\",\"kind\":\"CustomResourceDefinition\","
+				   "\"metadata\":{\"name\":\"widgets.example.io\"},\"spec\":{"
+				   "\"group\":\"example.io\","
+				   "\"names\":{\"kind\":\"Widget\"}}},"
+				   "{\"apiVersion\":\"v1\",\"kind\":\"Service\",\"metadata\":{"
+				   "\"name\":\"svc\"}}]");
 	steps s = {0};
 	cap_buf d = CAP_BUF_INIT;
 	add_all(&s, docs, false);
 	cap_sync_order(s.items, s.len, false);
 	describe(&d, &s);
-	assert_string_equal(d.ptr, "Sync/-3 CustomResourceDefinition/widgets.example.io; "
-				   "Sync/-3 Widget/w; Sync/-1 Namespace/team; Sync/-1 ConfigMap/cfg; "
-				   "Sync/0 Service/svc");
+	assert_string_equal(d.ptr,
+			    "Sync/-3 CustomResourceDefinition/widgets.example.io; "
+			    "Sync/-3 Widget/w; Sync/-1 Namespace/team; Sync/-1 ConfigMap/cfg; "
+			    "Sync/0 Service/svc");
 	release(&s);
 	cap_buf_release(&d);
 	cap_value_free(docs);
@@ -225,13 +263,15 @@ static void sample_apps_run_in_the_order_argo_cd_documents(void **state)
 	cap_value_free(docs);
 
 	/* syncwaves-prune-order: created sa & role, rolebinding, pod; pruned in reverse */
-	docs = sample("syncwaves-prune-order", (const char *const[]){"pod.yaml", "rbac.yaml", NULL});
+	docs =
+	    sample("syncwaves-prune-order", (const char *const[]){"pod.yaml", "rbac.yaml", NULL});
 	add_all(&s, docs, false);
 	cap_sync_order(s.items, s.len, false);
 	describe(&d, &s);
-	assert_string_equal(d.ptr, "Sync/0 ServiceAccount/modify-pods-sa; Sync/0 Role/modify-pods-role; "
-				   "Sync/1 RoleBinding/modify-pods-rolebinding; "
-				   "Sync/2 Pod/pod-with-finalizers");
+	assert_string_equal(d.ptr,
+			    "Sync/0 ServiceAccount/modify-pods-sa; Sync/0 Role/modify-pods-role; "
+			    "Sync/1 RoleBinding/modify-pods-rolebinding; "
+			    "Sync/2 Pod/pod-with-finalizers");
 	release(&s);
 	add_all(&s, docs, true);
 	cap_sync_order(s.items, s.len, false);
@@ -244,14 +284,16 @@ static void sample_apps_run_in_the_order_argo_cd_documents(void **state)
 	cap_value_free(docs);
 
 	/* crd-creation: both CRDs before any instance */
-	docs = sample("crd-creation", (const char *const[]){"crd-instances.yaml", "crd.yaml", NULL});
+	docs =
+	    sample("crd-creation", (const char *const[]){"crd-instances.yaml", "crd.yaml", NULL});
 	add_all(&s, docs, false);
 	cap_sync_order(s.items, s.len, false);
 	describe(&d, &s);
-	assert_string_equal(d.ptr, "Sync/0 CustomResourceDefinition/clusterdummies.argoproj.io; "
-				   "Sync/0 CustomResourceDefinition/dummies.argoproj.io; "
-				   "Sync/0 ClusterDummy/cluster-dummy-crd-instance; "
-				   "Sync/0 Dummy/dummy-crd-instance; Sync/0 Dummy/dummy-crd-instance");
+	assert_string_equal(d.ptr,
+			    "Sync/0 CustomResourceDefinition/clusterdummies.argoproj.io; "
+			    "Sync/0 CustomResourceDefinition/dummies.argoproj.io; "
+			    "Sync/0 ClusterDummy/cluster-dummy-crd-instance; "
+			    "Sync/0 Dummy/dummy-crd-instance; Sync/0 Dummy/dummy-crd-instance");
 	assert_string_equal(s.items[3].key->namespace, "default");
 	assert_string_equal(s.items[4].key->namespace, "kube-system");
 	release(&s);
