@@ -101,7 +101,10 @@ bool cap_sync_hook_is_hook(const cap_value *obj)
 		return false;
 	if (cap_value_dig(obj, "metadata", "annotations", CAP_SYNC_HOOK_ANNOTATION, NULL))
 		return true;
-	return types != 0;
+	/* Helm calls a CRD shipped in crds/ a "crd-install" hook; it is an ordinary resource */
+	const char *helm = cap_value_dig_string(obj, "metadata", "annotations",
+						CAP_SYNC_HELM_HOOK_ANNOTATION, NULL);
+	return helm && strcmp(helm, "crd-install");
 }
 
 unsigned cap_sync_hook_phases(const cap_value *obj)

@@ -53,7 +53,9 @@ bool cap_sync_hook_skipped(const cap_value *obj);
 
 /*
  * Whether obj is a hook rather than a managed resource: it carries argocd.argoproj.io/hook
- * (whatever its words, unless it is Skip alone), or a Helm hook Capstan maps.
+ * (whatever its words, unless it is Skip alone), or helm.sh/hook with any value but
+ * "crd-install". A Helm hook Capstan does not map (test, pre-delete, pre-rollback, …) is thus a
+ * hook of no phase: never applied, as Argo CD ignores it.
  */
 bool cap_sync_hook_is_hook(const cap_value *obj);
 

@@ -77,9 +77,13 @@ static void phases_of_resources_hooks_and_skipped_objects(void **state)
 	assert_int_equal(cap_sync_hook_phases(pre_post), BIT(PRE_SYNC) | BIT(POST_SYNC));
 	assert_true(cap_sync_hook_is_hook(post_delete));
 	assert_int_equal(cap_sync_hook_phases(post_delete), 0);
-	/* a Helm hook Capstan does not map is an ordinary resource */
-	assert_false(cap_sync_hook_is_hook(helm_test));
-	assert_int_equal(cap_sync_hook_phases(helm_test), BIT(SYNC));
+	/* a Helm hook Capstan does not map is never applied; a crd-install "hook" is a resource */
+	assert_true(cap_sync_hook_is_hook(helm_test));
+	assert_int_equal(cap_sync_hook_phases(helm_test), 0);
+	cap_value *crd = job("{\"helm.sh/hook\":\"crd-install\"}");
+	assert_false(cap_sync_hook_is_hook(crd));
+	assert_int_equal(cap_sync_hook_phases(crd), BIT(SYNC));
+	cap_value_free(crd);
 	cap_value_free(plain);
 	cap_value_free(skip);
 	cap_value_free(pre_post);
