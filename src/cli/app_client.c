@@ -74,6 +74,9 @@ int cap_app_cli_get(cap_app_cli *c, cap_value **out, const char *name)
 	cap_app_cli_key(&key, c, name);
 	int rc = cap_kube_get(c->client, out, &key);
 	cap_kube_key_release(&key);
+	/* in Argo CD's words: its informer's lister names the resource in the singular */
+	if (rc == CAP_ENOTFOUND)
+		cap_error_set(rc, "application.argoproj.io \"%s\" not found", name);
 	if (rc)
 		cap_app_cli_error();
 	return rc;

@@ -43,8 +43,8 @@ int cap_app_cli_connect(cap_app_cli *c);
 void cap_app_cli_key(cap_kube_key *key, const cap_app_cli *c, const char *name);
 
 /*
- * GETs the Application name into *out (new). On failure prints the server's message, e.g.
- * `applications.argoproj.io "x" not found`, and returns the code.
+ * GETs the Application name into *out (new). On failure prints the message and returns the
+ * code; a missing Application reads as in Argo CD: `application.argoproj.io "x" not found`.
  */
 int cap_app_cli_get(cap_app_cli *c, cap_value **out, const char *name);
 

@@ -140,7 +140,7 @@ check_eq "get -o json is the object" "guestbook" "$(python3 -c 'import json,sys;
 run 0 capstan app get guestbook -o yaml
 check "get -o yaml" grep -q "^kind: Application$" "$E2E_TMP/out"
 run 1 capstan app get missing
-check "unknown app" grep -q 'applications.argoproj.io "missing" not found' "$E2E_TMP/err"
+check "unknown app" grep -qx 'capstan: application.argoproj.io "missing" not found' "$E2E_TMP/err"
 run 1 capstan app get guestbook -N elsewhere
 run 2 capstan app get guestbook -o xml
 run 1 capstan app get guestbook --refresh --timeout 1
@@ -171,6 +171,7 @@ run 0 capstan app set guestbook --dest-namespace default
 run 1 capstan app set guestbook --project restricted
 check "set checks the project" grep -q "do not match any of the allowed destinations in project 'restricted'" "$E2E_TMP/err"
 run 1 capstan app set missing --path x
+check "set on an unknown app" grep -q 'application.argoproj.io "missing" not found' "$E2E_TMP/err"
 run 2 capstan app set guestbook --self-heal
 
 # manifests and diff
