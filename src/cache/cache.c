@@ -247,7 +247,18 @@ static entry *entry_new(const char *id, const cap_value *obj, const char *label_
 		if (ouid && *ouid)
 			cap_strvec_push(&e->owners, ouid);
 	}
-	e->json = cap_json_to_string(obj, CAP_JSON_COMPACT);
+	if (e->owners.len && !e->app && cap_value_object_get(meta, "managedFields")) {
+		/*
+		 * Objects a controller made for another (Pods of a ReplicaSet) are read for health
+		 * and ownership only, never diffed: their managedFields, often half their size, go.
+		 */
+		cap_value *slim = cap_value_deep_copy(obj);
+		cap_value_object_del(cap_value_object_get(slim, "metadata"), "managedFields");
+		e->json = cap_json_to_string(slim, CAP_JSON_COMPACT);
+		cap_value_free(slim);
+	} else {
+		e->json = cap_json_to_string(obj, CAP_JSON_COMPACT);
+	}
 	e->len = strlen(e->json);
 	return e;
 }

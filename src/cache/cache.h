@@ -14,7 +14,8 @@
  * A cap_cache mirrors one destination cluster. Each object is kept compactly: its identity
  * (group, kind, namespace, name), uid, resourceVersion, owner uids, the application that tracks
  * it (tracking-id annotation, else the instance label) and its compact JSON text, parsed only
- * when asked for. Three indexes answer a reconcile without scanning the cache: by identity, by
+ * when asked for (objects owned by another and tracked by no app are kept without their
+ * managedFields, as nothing diffs them). Three indexes answer a reconcile without scanning the cache: by identity, by
  * application, and from an owner to its children. A change to an object is reported to the
  * application tracking it, or tracking its nearest tracked owner (a Pod of a ReplicaSet of a
  * tracked Deployment reports to the Deployment's app), through on_change.
