@@ -186,6 +186,20 @@ static FIXTURE_UNUSED int fixture_http_start(git_fixture *f, const char *user, c
 	return p;
 }
 
+/* A loopback listener that accepts connections (through the backlog) and never answers: a hung
+ * remote. *url receives a git:// URL served by it; the caller closes the returned socket. */
+static FIXTURE_UNUSED int fixture_silent_listener(cap_buf *url)
+{
+	int s = socket(AF_INET, SOCK_STREAM, 0);
+	struct sockaddr_in a = {.sin_family = AF_INET, .sin_addr.s_addr = htonl(INADDR_LOOPBACK)};
+	socklen_t len = sizeof(a);
+	assert_int_equal(bind(s, (struct sockaddr *)&a, sizeof(a)), 0);
+	assert_int_equal(listen(s, 16), 0);
+	getsockname(s, (struct sockaddr *)&a, &len);
+	cap_buf_printf(url, "git://127.0.0.1:%d/repo", ntohs(a.sin_port));
+	return s;
+}
+
 static FIXTURE_UNUSED void fixture_kill(pid_t pid)
 {
 	if (pid > 0)

@@ -11,17 +11,26 @@
 #include <sys/stat.h>
 #include <time.h>
 
-static cap_git_cache *open_cache(const git_fixture *f, uint64_t max_bytes, int ttl_ms)
+/* A cache rooted at the fixture's folder subdir with options o (whose root is set here). */
+static cap_git_cache *open_cache_in(const git_fixture *f, const char *subdir,
+				    cap_git_cache_options o)
 {
 	cap_buf root = CAP_BUF_INIT;
-	cap_buf_printf(&root, "%s/cache", f->dir.ptr);
-	cap_git_cache_options o = {
-	    .root = root.ptr, .max_bytes = max_bytes, .timeout_ms = 20000, .refs_ttl_ms = ttl_ms};
+	cap_buf_printf(&root, "%s/%s", f->dir.ptr, subdir);
+	o.root = root.ptr;
 	cap_git_cache *c = NULL;
 	if (cap_git_cache_open(&c, &o) != 0)
 		fail_msg("%s", cap_error_last());
 	cap_buf_release(&root);
 	return c;
+}
+
+static cap_git_cache *open_cache(const git_fixture *f, uint64_t max_bytes, int ttl_ms)
+{
+	return open_cache_in(f, "cache",
+			     (cap_git_cache_options){.max_bytes = max_bytes,
+						     .timeout_ms = 20000,
+						     .refs_ttl_ms = ttl_ms});
 }
 
 static void read_in_tree(cap_buf *out, const cap_git_tree *t, const char *rel)
@@ -341,14 +350,10 @@ static void symlinks_may_not_leave_the_repository(void **state)
 	assert_int_equal(cap_git_cache_checkout(&t, c, f.url.ptr, outside, NULL), CAP_EPERM);
 	assert_non_null(strstr(cap_error_last(), "'app/abs'"));
 	cap_git_cache_free(c);
-	cap_buf root = CAP_BUF_INIT;
-	cap_buf_printf(&root, "%s/cache-oob", f.dir.ptr);
-	cap_git_cache_options o = {.root = root.ptr, .allow_oob_symlinks = true};
-	assert_int_equal(cap_git_cache_open(&c, &o), 0);
+	c = open_cache_in(&f, "cache-oob", (cap_git_cache_options){.allow_oob_symlinks = true});
 	assert_int_equal(cap_git_cache_checkout(&t, c, f.url.ptr, outside, NULL), 0);
 	cap_git_tree_release(t);
 	cap_git_cache_free(c);
-	cap_buf_release(&root);
 	cap_buf_release(&text);
 	fixture_free(&f);
 }
@@ -413,10 +418,7 @@ static void submodules_are_filled_from_their_own_repositories(void **state)
 	cap_buf url = CAP_BUF_INIT;
 	cap_buf_printf(&url, "http://127.0.0.1:%d/src", port);
 	cap_git_creds creds = {.username = "dave", .password = "d4ve-pw"};
-	cap_buf root = CAP_BUF_INIT;
-	cap_buf_printf(&root, "%s/cache-http", f.dir.ptr);
-	cap_git_cache_options ho = {.root = root.ptr};
-	assert_int_equal(cap_git_cache_open(&c, &ho), 0);
+	c = open_cache_in(&f, "cache-http", (cap_git_cache_options){0});
 	if (cap_git_cache_checkout(&t, c, url.ptr, head, &creds) != 0)
 		fail_msg("%s", cap_error_last());
 	read_in_tree(&out, t, "vendor/lib/inner/deep.txt");
@@ -433,17 +435,13 @@ static void submodules_are_filled_from_their_own_repositories(void **state)
 	cap_buf_release(&url);
 
 	/* Without submodules the directory stays empty. */
-	cap_buf_clear(&root);
-	cap_buf_printf(&root, "%s/cache-nosub", f.dir.ptr);
-	cap_git_cache_options o = {.root = root.ptr, .skip_submodules = true};
-	assert_int_equal(cap_git_cache_open(&c, &o), 0);
+	c = open_cache_in(&f, "cache-nosub", (cap_git_cache_options){.skip_submodules = true});
 	assert_int_equal(cap_git_cache_checkout(&t, c, f.url.ptr, head, NULL), 0);
 	cap_buf p = CAP_BUF_INIT;
 	cap_buf_printf(&p, "%s/vendor/lib/lib.yaml", cap_git_tree_path(t));
 	assert_int_not_equal(access(p.ptr, F_OK), 0);
 	cap_git_tree_release(t);
 	cap_git_cache_free(c);
-	cap_buf_release(&root);
 	cap_buf_release(&p);
 	cap_buf_release(&out);
 	fixture_free(&f);
@@ -603,18 +601,9 @@ static void a_hung_remote_does_not_block_other_repositories(void **state)
 {
 	git_fixture f;
 	fixture_make(&f);
-	int s = socket(AF_INET, SOCK_STREAM, 0);
-	struct sockaddr_in a = {.sin_family = AF_INET, .sin_addr.s_addr = htonl(INADDR_LOOPBACK)};
-	socklen_t len = sizeof(a);
-	assert_int_equal(bind(s, (struct sockaddr *)&a, sizeof(a)), 0);
-	assert_int_equal(listen(s, 16), 0);
-	getsockname(s, (struct sockaddr *)&a, &len);
-	cap_buf hung = CAP_BUF_INIT, root = CAP_BUF_INIT;
-	cap_buf_printf(&hung, "git://127.0.0.1:%d/repo", ntohs(a.sin_port));
-	cap_buf_printf(&root, "%s/cache", f.dir.ptr);
-	cap_git_cache_options o = {.root = root.ptr, .timeout_ms = 30000};
-	cap_git_cache *c = NULL;
-	assert_int_equal(cap_git_cache_open(&c, &o), 0);
+	cap_buf hung = CAP_BUF_INIT;
+	int s = fixture_silent_listener(&hung);
+	cap_git_cache *c = open_cache_in(&f, "cache", (cap_git_cache_options){.timeout_ms = 30000});
 	struct worker w = {.c = c, .url = hung.ptr};
 	pthread_t th;
 	pthread_create(&th, NULL, hung_worker, &w);
@@ -630,7 +619,6 @@ static void a_hung_remote_does_not_block_other_repositories(void **state)
 	cap_git_tree_release(t);
 	cap_git_cache_free(c);
 	cap_buf_release(&hung);
-	cap_buf_release(&root);
 	fixture_free(&f);
 }
 
@@ -645,18 +633,10 @@ static void a_down_remote_costs_one_deadline_per_interval(void **state)
 {
 	git_fixture f;
 	fixture_make(&f);
-	int s = socket(AF_INET, SOCK_STREAM, 0);
-	struct sockaddr_in a = {.sin_family = AF_INET, .sin_addr.s_addr = htonl(INADDR_LOOPBACK)};
-	socklen_t len = sizeof(a);
-	assert_int_equal(bind(s, (struct sockaddr *)&a, sizeof(a)), 0);
-	assert_int_equal(listen(s, 16), 0);
-	getsockname(s, (struct sockaddr *)&a, &len);
-	cap_buf hung = CAP_BUF_INIT, root = CAP_BUF_INIT;
-	cap_buf_printf(&hung, "git://127.0.0.1:%d/repo", ntohs(a.sin_port));
-	cap_buf_printf(&root, "%s/cache", f.dir.ptr);
-	cap_git_cache_options o = {.root = root.ptr, .timeout_ms = 500, .refs_ttl_ms = 60000};
-	cap_git_cache *c = NULL;
-	assert_int_equal(cap_git_cache_open(&c, &o), 0);
+	cap_buf hung = CAP_BUF_INIT;
+	int s = fixture_silent_listener(&hung);
+	cap_git_cache *c = open_cache_in(
+	    &f, "cache", (cap_git_cache_options){.timeout_ms = 500, .refs_ttl_ms = 60000});
 	char out[41];
 	assert_int_equal(cap_git_cache_resolve(out, c, hung.ptr, "main", NULL), CAP_ETIMEOUT);
 	struct timespec t0;
@@ -677,7 +657,6 @@ static void a_down_remote_costs_one_deadline_per_interval(void **state)
 	cap_git_cache_free(c);
 	close(s);
 	cap_buf_release(&hung);
-	cap_buf_release(&root);
 	fixture_free(&f);
 }
 
@@ -687,11 +666,8 @@ static void remote_operations_respect_the_parallel_limit(void **state)
 	git_fixture f[N];
 	for (int i = 0; i < N; i++)
 		fixture_make(&f[i]);
-	cap_buf root = CAP_BUF_INIT;
-	cap_buf_printf(&root, "%s/cache", f[0].dir.ptr);
-	cap_git_cache_options o = {.root = root.ptr, .max_remote_ops = 1};
-	cap_git_cache *c = NULL;
-	assert_int_equal(cap_git_cache_open(&c, &o), 0);
+	cap_git_cache *c =
+	    open_cache_in(&f[0], "cache", (cap_git_cache_options){.max_remote_ops = 1});
 	struct worker w[N];
 	pthread_t th[N];
 	for (int i = 0; i < N; i++) {
@@ -709,7 +685,6 @@ static void remote_operations_respect_the_parallel_limit(void **state)
 	assert_int_equal(st.remote_ops_peak, 1);
 	assert_int_equal(st.ls_remotes + st.fetches, 2 * N);
 	cap_git_cache_free(c);
-	cap_buf_release(&root);
 	for (int i = 0; i < N; i++)
 		fixture_free(&f[i]);
 }

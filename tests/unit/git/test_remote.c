@@ -259,15 +259,8 @@ static void ssh_key_goes_to_a_private_file_that_is_removed(void **state)
 
 static void hung_remote_times_out(void **state)
 {
-	/* Accepts connections (through the backlog) and never answers. */
-	int s = socket(AF_INET, SOCK_STREAM, 0);
-	struct sockaddr_in a = {.sin_family = AF_INET, .sin_addr.s_addr = htonl(INADDR_LOOPBACK)};
-	socklen_t len = sizeof(a);
-	assert_int_equal(bind(s, (struct sockaddr *)&a, sizeof(a)), 0);
-	assert_int_equal(listen(s, 16), 0);
-	getsockname(s, (struct sockaddr *)&a, &len);
 	cap_buf url = CAP_BUF_INIT;
-	cap_buf_printf(&url, "git://127.0.0.1:%d/repo", ntohs(a.sin_port));
+	int s = fixture_silent_listener(&url);
 	cap_git_refs refs = CAP_GIT_REFS_INIT;
 	struct timespec t0, t1;
 	clock_gettime(CLOCK_MONOTONIC, &t0);
