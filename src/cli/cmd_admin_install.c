@@ -43,6 +43,30 @@ static bool established(const cap_value *crd)
 	return false;
 }
 
+/* Whether live holds everything want says (the server may add defaults, e.g. conversion). */
+static bool holds(const cap_value *live, const cap_value *want)
+{
+	if (cap_value_is_object(want)) {
+		if (!cap_value_is_object(live))
+			return false;
+		const char *k;
+		cap_value *v;
+		CAP_VALUE_OBJECT_FOREACH(want, k, v)
+		if (!holds(cap_value_object_get(live, k), v))
+			return false;
+		return true;
+	}
+	if (cap_value_is_array(want)) {
+		if (cap_value_array_len(live) != cap_value_array_len(want) || !cap_value_is_array(live))
+			return false;
+		for (size_t i = 0; i < cap_value_array_len(want); i++)
+			if (!holds(cap_value_array_get(live, i), cap_value_array_get(want, i)))
+				return false;
+		return true;
+	}
+	return cap_value_equal(live, want);
+}
+
 /* Creates or updates one CRD, printing what kubectl apply would say; waits until established. */
 static int apply_crd(cap_kube_client *kc, const cap_app_crd_file *f, unsigned timeout_s)
 {
@@ -57,8 +81,7 @@ static int apply_crd(cap_kube_client *kc, const cap_app_crd_file *f, unsigned ti
 	const char *verb = "created";
 	rc = cap_kube_create(kc, NULL, crd, NULL);
 	if (rc == CAP_EEXISTS && !(rc = cap_kube_get(kc, &live, &key))) {
-		if (cap_value_equal(cap_value_object_get(live, "spec"),
-				    cap_value_object_get(crd, "spec"))) {
+		if (holds(cap_value_object_get(live, "spec"), cap_value_object_get(crd, "spec"))) {
 			verb = "unchanged";
 		} else {
 			verb = "configured";

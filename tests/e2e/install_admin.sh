@@ -47,6 +47,15 @@ for cm in argocd-cm argocd-rbac-cm; do
 done
 check_eq "argocd-secret exists" "argocd-secret" "$(k get secret argocd-secret -n argocd -o jsonpath='{.metadata.name}')"
 
+# an older CRD is brought up to date
+want="$(k get crd appprojects.argoproj.io -o jsonpath='{.spec.versions[0].schema.openAPIV3Schema.description}')"
+k patch crd appprojects.argoproj.io --type json \
+	-p '[{"op":"replace","path":"/spec/versions/0/schema/openAPIV3Schema/description","value":"old"}]' >/dev/null
+capstan admin install >"$E2E_TMP/third" 2>&1
+check "a changed CRD is configured" grep -qx 'customresourcedefinition.apiextensions.k8s.io/appprojects.argoproj.io configured' "$E2E_TMP/third"
+check_eq "the CRD is restored" "$want" \
+	"$(k get crd appprojects.argoproj.io -o jsonpath='{.spec.versions[0].schema.openAPIV3Schema.description}')"
+
 # settings users wrote survive a re-install
 k patch configmap argocd-cm -n argocd --type merge -p '{"data":{"timeout.reconciliation":"30s"}}' >/dev/null
 capstan admin install >/dev/null 2>&1
