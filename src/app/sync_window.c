@@ -481,6 +481,7 @@ static int window_compile(cap_sync_window *out, const cap_value *v, size_t i)
 	w.clusters = list_field(v, "clusters");
 	w.manual_sync = cap_value_get_bool(cap_value_object_get(v, "manualSync"));
 	w.and_operator = cap_value_get_bool(cap_value_object_get(v, "andOperator"));
+	w.sync_overrun = cap_value_get_bool(cap_value_object_get(v, "syncOverrun"));
 	*out = w;
 	return 0;
 }
@@ -590,4 +591,31 @@ void cap_sync_windows_decide(cap_sync_window_decision *out, const cap_sync_windo
 		d.manual_sync = allow_closed_manual;
 	}
 	*out = d;
+}
+
+bool cap_sync_windows_may_continue(const cap_sync_windows *ws, const cap_sync_window_app *app,
+				   bool manual, int64_t t)
+{
+	cap_sync_window_decision d;
+	cap_sync_windows_decide(&d, ws, app, t);
+	if (manual ? d.manual_sync : d.auto_sync)
+		return true;
+	bool deny_open = false, deny_overrun = true, allow_open = false, allow_overrun = true;
+	for (size_t i = 0; i < ws->len; i++) {
+		const cap_sync_window *w = &ws->items[i];
+		if (!cap_sync_window_matches(w, app))
+			continue;
+		bool open = cap_sync_window_active(w, t);
+		if (w->kind == CAP_SYNC_WINDOW_DENY && open) {
+			deny_open = true;
+			deny_overrun = deny_overrun && w->sync_overrun;
+		} else if (w->kind == CAP_SYNC_WINDOW_ALLOW && open) {
+			allow_open = true;
+		} else if (w->kind == CAP_SYNC_WINDOW_ALLOW) {
+			allow_overrun = allow_overrun && w->sync_overrun;
+		}
+	}
+	if (deny_open)
+		return deny_overrun;
+	return allow_open || allow_overrun;
 }

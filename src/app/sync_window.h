@@ -33,7 +33,7 @@ typedef enum cap_sync_window_kind {
 
 /*
  * One compiled window of spec.syncWindows[]: {kind, schedule, duration, applications,
- * namespaces, clusters, manualSync, timeZone, andOperator}. Owns its zone and holds
+ * namespaces, clusters, manualSync, timeZone, andOperator, syncOverrun}. Owns its zone and holds
  * references to the three lists (NULL when absent).
  */
 typedef struct cap_sync_window {
@@ -51,6 +51,7 @@ typedef struct cap_sync_window {
 	cap_value *clusters;
 	bool manual_sync;
 	bool and_operator;
+	bool sync_overrun; /* syncs already running may outlast the window's verdict */
 	cap_time_zone *zone;
 } cap_sync_window;
 
@@ -113,3 +114,13 @@ typedef struct cap_sync_window_decision {
  */
 void cap_sync_windows_decide(cap_sync_window_decision *out, const cap_sync_windows *ws,
 			     const cap_sync_window_app *app, int64_t t);
+
+/*
+ * Whether a sync of app that was allowed when it started (manual or automated) may keep running
+ * at t, with Argo CD's syncOverrun rules: when the windows still allow such a sync, yes; when an
+ * open deny window blocks it, only if every open deny window has syncOverrun; when it is
+ * blocked because the allow windows that apply have all closed, only if every one of them has
+ * syncOverrun.
+ */
+bool cap_sync_windows_may_continue(const cap_sync_windows *ws, const cap_sync_window_app *app,
+				   bool manual, int64_t t);

@@ -255,6 +255,42 @@ static void verdicts_follow_argo_cd_rules(void **state)
 	assert_int_equal(d.active, 0);
 }
 
+/* Whether a sync running at 2026-01-15 10:30 UTC may go on; windows as for decide(). */
+static bool may_continue(const char *windows, bool manual)
+{
+	cap_sync_windows ws;
+	cap_sync_window_app app = {"web", "prod", "https://kubernetes.default.svc", "in-cluster"};
+	assert_int_equal(compile(&ws, windows), 0);
+	bool ok = cap_sync_windows_may_continue(&ws, &app, manual, utc(2026, 1, 15, 10, 30, 0));
+	cap_sync_windows_release(&ws);
+	return ok;
+}
+
+#define OVERRUN(kind, sched, overrun)                                                              \
+	"{\"kind\":\"" kind "\",\"schedule\":\"" sched "\",\"duration\":\"1h\","                   \
+	"\"applications\":[\"*\"],\"syncOverrun\":" overrun "}"
+
+static void running_syncs_overrun_only_where_every_blocking_window_permits(void **state)
+{
+	assert_true(may_continue("[]", false));
+	/* a deny window opened while the sync ran */
+	assert_true(may_continue("[" OVERRUN("deny", OPEN, "true") "]", false));
+	assert_false(may_continue("[" OVERRUN("deny", OPEN, "false") "]", false));
+	assert_false(may_continue(
+	    "[" OVERRUN("deny", OPEN, "true") "," OVERRUN("deny", OPEN, "false") "]", false));
+	/* the allow window the sync started in has closed */
+	assert_true(may_continue("[" OVERRUN("allow", SHUT, "true") "]", false));
+	assert_false(may_continue("[" OVERRUN("allow", SHUT, "false") "]", false));
+	assert_false(may_continue(
+	    "[" OVERRUN("allow", SHUT, "true") "," OVERRUN("allow", SHUT, "false") "]", false));
+	/* a deny with overrun lets it go on even after its allow window closed without one */
+	assert_true(may_continue(
+	    "[" OVERRUN("allow", SHUT, "false") "," OVERRUN("deny", OPEN, "true") "]", false));
+	/* manual syncs that the windows still permit go on */
+	assert_true(may_continue("[" WIN("deny", OPEN, "true") "]", true));
+	assert_false(may_continue("[" WIN("deny", OPEN, "true") "]", false));
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -264,6 +300,7 @@ int main(void)
 	    cmocka_unit_test(time_zones_follow_daylight_saving_and_the_zone_rule),
 	    cmocka_unit_test(windows_match_apps_by_name_namespace_and_cluster),
 	    cmocka_unit_test(verdicts_follow_argo_cd_rules),
+	    cmocka_unit_test(running_syncs_overrun_only_where_every_blocking_window_permits),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
