@@ -113,7 +113,7 @@ static int apply_crd(cap_kube_client *kc, const cap_app_crd_file *f, unsigned ti
 }
 
 /* Creates obj unless an object of that name exists; prints "kind/name created|unchanged". */
-static int ensure(cap_kube_client *kc, cap_value *obj, const char *resource, const char *shown)
+static int ensure(cap_kube_client *kc, cap_value *obj, const char *shown)
 {
 	int rc = cap_kube_create(kc, NULL, obj, NULL);
 	const char *name = cap_value_dig_string(obj, "metadata", "name", NULL);
@@ -123,7 +123,6 @@ static int ensure(cap_kube_client *kc, cap_value *obj, const char *resource, con
 		printf("%s/%s unchanged\n", shown, name);
 		rc = 0;
 	}
-	(void)resource;
 	cap_value_free(obj);
 	return rc;
 }
@@ -137,12 +136,12 @@ static cap_value *settings_object(const char *kind, const char *name, const char
 	cap_value_object_set(md, "name", cap_value_string(name));
 	if (ns)
 		cap_value_object_set(md, "namespace", cap_value_string(ns));
-	cap_value *labels = cap_value_object();
 	if (ns) {
+		cap_value *labels = cap_value_object();
 		cap_value_object_set(labels, "app.kubernetes.io/name", cap_value_string(name));
 		cap_value_object_set(labels, CAP_SETTINGS_PART_OF_LABEL, cap_value_string("argocd"));
+		cap_value_object_set(md, "labels", labels);
 	}
-	cap_value_object_set(md, "labels", labels);
 	cap_value_object_set(o, "metadata", md);
 	if (!strcmp(kind, "Secret"))
 		cap_value_object_set(o, "type", cap_value_string("Opaque"));
@@ -182,20 +181,18 @@ int cap_cmd_admin_install(int argc, char **argv)
 	for (size_t i = 0; i < n && !rc; i++)
 		rc = apply_crd(cli.client, &files[i], timeout_s);
 	if (!rc)
-		rc = ensure(cli.client, settings_object("Namespace", ns, NULL), "namespaces",
-			    "namespace");
+		rc = ensure(cli.client, settings_object("Namespace", ns, NULL), "namespace");
 	if (!rc)
-		rc = ensure(cli.client, cap_project_default_object(ns), CAP_PROJECT_RESOURCE,
-			    "appproject.argoproj.io");
+		rc = ensure(cli.client, cap_project_default_object(ns), "appproject.argoproj.io");
 	if (!rc)
 		rc = ensure(cli.client, settings_object("ConfigMap", CAP_SETTINGS_CM, ns),
-			    "configmaps", "configmap");
+			    "configmap");
 	if (!rc)
 		rc = ensure(cli.client, settings_object("ConfigMap", CAP_SETTINGS_RBAC_CM, ns),
-			    "configmaps", "configmap");
+			    "configmap");
 	if (!rc)
 		rc = ensure(cli.client, settings_object("Secret", CAP_SETTINGS_SECRET, ns),
-			    "secrets", "secret");
+			    "secret");
 	if (rc)
 		cap_app_cli_error();
 	cap_app_cli_release(&cli);
