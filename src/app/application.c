@@ -135,7 +135,8 @@ static int parse_operation(cap_app_operation *op, cap_value *v)
 		op->resources = cap_calloc(n, sizeof(*op->resources));
 		for (size_t i = 0; i < n; i++) {
 			cap_value *r = cap_value_array_get(res, i);
-			op->resources[i].group = cap_value_get_string(cap_value_object_get(r, "group"));
+			op->resources[i].group =
+			    cap_value_get_string(cap_value_object_get(r, "group"));
 			if (!op->resources[i].group)
 				op->resources[i].group = "";
 			op->resources[i].kind = str_or_null(cap_value_object_get(r, "kind"));
@@ -163,8 +164,8 @@ static bool has_finalizer(const cap_value *obj)
 static int check_kind(const cap_value *v, cap_value_kind kind, const char *name, const char *field)
 {
 	if (v && !cap_value_is_null(v) && cap_value_kind_of(v) != kind)
-		return cap_error_set(CAP_EINVALID, "application '%s': '%s' must be %s", name,
-				     field, kind == CAP_VALUE_ARRAY ? "an array" : "an object");
+		return cap_error_set(CAP_EINVALID, "application '%s': '%s' must be %s", name, field,
+				     kind == CAP_VALUE_ARRAY ? "an array" : "an object");
 	return 0;
 }
 
@@ -374,11 +375,13 @@ cap_value *cap_app_operation_new(const cap_app_sync_request *req)
 		for (size_t i = 0; i < req->n_resources; i++) {
 			const cap_app_sync_resource *r = &req->resources[i];
 			cap_value *o = cap_value_object();
-			cap_value_object_set(o, "group", cap_value_string(r->group ? r->group : ""));
+			cap_value_object_set(o, "group",
+					     cap_value_string(r->group ? r->group : ""));
 			cap_value_object_set(o, "kind", cap_value_string(r->kind ? r->kind : ""));
 			cap_value_object_set(o, "name", cap_value_string(r->name ? r->name : ""));
 			if (r->namespace)
-				cap_value_object_set(o, "namespace", cap_value_string(r->namespace));
+				cap_value_object_set(o, "namespace",
+						     cap_value_string(r->namespace));
 			cap_value_array_append(res, o);
 		}
 		cap_value_object_set(sync, "resources", res);

@@ -7,28 +7,28 @@
 
 #include "value/value.h"
 
-#define CAP_APP_GROUP "argoproj.io"
-#define CAP_APP_VERSION "v1alpha1"
-#define CAP_APP_API_VERSION "argoproj.io/v1alpha1"
-#define CAP_APP_KIND "Application"
-#define CAP_APP_RESOURCE "applications"
+#define CAP_APP_GROUP		  "argoproj.io"
+#define CAP_APP_VERSION		  "v1alpha1"
+#define CAP_APP_API_VERSION	  "argoproj.io/v1alpha1"
+#define CAP_APP_KIND		  "Application"
+#define CAP_APP_RESOURCE	  "applications"
 #define CAP_APP_DEFAULT_NAMESPACE "argocd"
 
 /* Annotations and finalizers with Argo CD's names. */
-#define CAP_APP_ANNOTATION_REFRESH "argocd.argoproj.io/refresh" /* "normal" or "hard" */
-#define CAP_APP_FINALIZER_RESOURCES "resources-finalizer.argocd.argoproj.io"
+#define CAP_APP_ANNOTATION_REFRESH	       "argocd.argoproj.io/refresh" /* "normal" or "hard" */
+#define CAP_APP_FINALIZER_RESOURCES	       "resources-finalizer.argocd.argoproj.io"
 #define CAP_APP_FINALIZER_RESOURCES_BACKGROUND "resources-finalizer.argocd.argoproj.io/background"
 
 /* status.sync.status values. */
-#define CAP_APP_SYNC_SYNCED "Synced"
+#define CAP_APP_SYNC_SYNCED	 "Synced"
 #define CAP_APP_SYNC_OUT_OF_SYNC "OutOfSync"
-#define CAP_APP_SYNC_UNKNOWN "Unknown"
+#define CAP_APP_SYNC_UNKNOWN	 "Unknown"
 
 /* status.operationState.phase values. */
-#define CAP_APP_PHASE_RUNNING "Running"
-#define CAP_APP_PHASE_SUCCEEDED "Succeeded"
-#define CAP_APP_PHASE_FAILED "Failed"
-#define CAP_APP_PHASE_ERROR "Error"
+#define CAP_APP_PHASE_RUNNING	  "Running"
+#define CAP_APP_PHASE_SUCCEEDED	  "Succeeded"
+#define CAP_APP_PHASE_FAILED	  "Failed"
+#define CAP_APP_PHASE_ERROR	  "Error"
 #define CAP_APP_PHASE_TERMINATING "Terminating"
 
 /* Default spec.revisionHistoryLimit. */
@@ -88,12 +88,12 @@ typedef struct cap_app_sync_resource {
 
 /* The `operation` field: what a user or auto-sync asked the controller to do. */
 typedef struct cap_app_operation {
-	bool present;  /* the Application has an operation */
-	bool has_sync; /* operation.sync is set (the only kind Argo CD has) */
-	const char *revision;  /* operation.sync.revision or NULL */
-	cap_value *revisions;  /* operation.sync.revisions (multi-source) or NULL */
-	cap_value *source;     /* operation.sync.source (rollback) or NULL */
-	cap_value *sources;    /* operation.sync.sources or NULL */
+	bool present;	      /* the Application has an operation */
+	bool has_sync;	      /* operation.sync is set (the only kind Argo CD has) */
+	const char *revision; /* operation.sync.revision or NULL */
+	cap_value *revisions; /* operation.sync.revisions (multi-source) or NULL */
+	cap_value *source;    /* operation.sync.source (rollback) or NULL */
+	cap_value *sources;   /* operation.sync.sources or NULL */
 	bool prune;
 	bool dry_run;
 	/* operation.sync.resources, parsed; n_resources 0 means the whole app */
@@ -134,8 +134,8 @@ typedef struct cap_app {
 
 	cap_app_destination destination;
 	cap_app_sync_policy sync_policy;
-	cap_value *ignore_differences; /* spec.ignoreDifferences array or NULL */
-	cap_value *info;	       /* spec.info or NULL */
+	cap_value *ignore_differences;	/* spec.ignoreDifferences array or NULL */
+	cap_value *info;		/* spec.info or NULL */
 	int64_t revision_history_limit; /* CAP_APP_HISTORY_LIMIT_DEFAULT when absent */
 
 	cap_app_operation operation;
@@ -179,10 +179,10 @@ bool cap_app_operation_excludes(const cap_app_operation *op, const char *group, 
  * {apply: {force}}}, initiatedBy: {username} or {automated: true}, retry}.
  */
 typedef struct cap_app_sync_request {
-	const char *revision;	 /* NULL: omitted (the app's target) */
-	cap_value *revisions;	 /* borrowed array for multi-source apps, or NULL */
-	cap_value *source;	 /* borrowed source to sync instead of the spec's (rollback) */
-	cap_value *sources;	 /* borrowed, for multi-source rollback */
+	const char *revision; /* NULL: omitted (the app's target) */
+	cap_value *revisions; /* borrowed array for multi-source apps, or NULL */
+	cap_value *source;    /* borrowed source to sync instead of the spec's (rollback) */
+	cap_value *sources;   /* borrowed, for multi-source rollback */
 	bool prune;
 	bool dry_run;
 	const cap_app_sync_resource *resources; /* n_resources of them, or NULL */
@@ -190,8 +190,8 @@ typedef struct cap_app_sync_request {
 	cap_value *sync_options; /* borrowed array, or NULL */
 	bool apply_strategy;	 /* syncStrategy apply instead of hook */
 	bool force;
-	const char *username; /* initiatedBy.username; ignored when automated */
-	bool automated;	      /* initiatedBy.automated: true */
+	const char *username;	    /* initiatedBy.username; ignored when automated */
+	bool automated;		    /* initiatedBy.automated: true */
 	const cap_app_retry *retry; /* copied into operation.retry when present */
 } cap_app_sync_request;
 

@@ -47,7 +47,8 @@ int cap_project_parse(cap_project *out, cap_value *obj)
 		p.windows[i].applications = array_field(e, "applications");
 		p.windows[i].namespaces = array_field(e, "namespaces");
 		p.windows[i].clusters = array_field(e, "clusters");
-		p.windows[i].manual_sync = cap_value_get_bool(cap_value_object_get(e, "manualSync"));
+		p.windows[i].manual_sync =
+		    cap_value_get_bool(cap_value_object_get(e, "manualSync"));
 		p.windows[i].time_zone = cap_value_dig_string(e, "timeZone", NULL);
 	}
 	p.raw = cap_value_ref(obj);
@@ -223,8 +224,7 @@ int cap_project_check_app(const cap_project *p, const cap_app *app, const char *
 {
 	const char *proj = p->name ? p->name : app->project;
 	for (size_t i = 0; i < cap_app_source_count(app); i++) {
-		const char *url =
-		    cap_value_dig_string(cap_app_source_at(app, i), "repoURL", NULL);
+		const char *url = cap_value_dig_string(cap_app_source_at(app, i), "repoURL", NULL);
 		if (!cap_project_source_permitted(p, url))
 			return cap_error_set(CAP_EPERM,
 					     "application repo %s is not permitted in project '%s'",
@@ -249,8 +249,8 @@ int cap_project_load(cap_project *out, cap_kube_client *client, const char *name
 	int rc = cap_kube_get(client, &obj, &key);
 	cap_kube_key_release(&key);
 	if (rc == CAP_ENOTFOUND)
-		return cap_error_set(CAP_ENOTFOUND,
-				     "application references project %s which does not exist", name);
+		return cap_error_set(
+		    CAP_ENOTFOUND, "application references project %s which does not exist", name);
 	if (!rc)
 		rc = cap_project_parse(out, obj);
 	cap_value_free(obj);

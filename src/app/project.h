@@ -8,9 +8,9 @@
 #include "kube/client.h"
 #include "value/value.h"
 
-#define CAP_PROJECT_KIND "AppProject"
+#define CAP_PROJECT_KIND     "AppProject"
 #define CAP_PROJECT_RESOURCE "appprojects"
-#define CAP_PROJECT_DEFAULT "default"
+#define CAP_PROJECT_DEFAULT  "default"
 
 /* One syncWindows entry (parsed only; evaluation belongs to the controller). Borrowed. */
 typedef struct cap_project_sync_window {
@@ -31,9 +31,9 @@ typedef struct cap_project_sync_window {
 typedef struct cap_project {
 	cap_value *raw;
 	const char *name;
-	cap_value *source_repos;	 /* strings, globs, "!"-prefixed denials */
-	cap_value *destinations;	 /* {server, name, namespace} globs */
-	cap_value *cluster_whitelist;	 /* {group, kind} */
+	cap_value *source_repos;      /* strings, globs, "!"-prefixed denials */
+	cap_value *destinations;      /* {server, name, namespace} globs */
+	cap_value *cluster_whitelist; /* {group, kind} */
 	cap_value *cluster_blacklist;
 	cap_value *namespace_whitelist;
 	cap_value *namespace_blacklist;

@@ -10,8 +10,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-static void add_cluster(cap_settings *s, const char *name, const char *server,
-			const char *project, const cap_value *secret)
+static void add_cluster(cap_settings *s, const char *name, const char *server, const char *project,
+			const cap_value *secret)
 {
 	s->clusters = cap_realloc(s->clusters, (s->n_clusters + 1) * sizeof(*s->clusters));
 	cap_settings_cluster *c = &s->clusters[s->n_clusters++];
@@ -85,7 +85,8 @@ int cap_settings_load_cm(cap_settings *s, const cap_value *cm)
 	}
 	if ((v = cap_value_dig_string(data, "application.resourceTrackingMethod", NULL)) && *v &&
 	    cap_render_tracking_parse(&s->tracking, v))
-		return cap_error_prefix("cannot read argocd-cm 'application.resourceTrackingMethod': ");
+		return cap_error_prefix(
+		    "cannot read argocd-cm 'application.resourceTrackingMethod': ");
 	if ((v = cap_value_dig_string(data, "timeout.reconciliation", NULL)) && *v &&
 	    cap_app_parse_duration_ms(&s->reconciliation_ms, v))
 		return cap_error_prefix("cannot read argocd-cm 'timeout.reconciliation': ");
@@ -270,8 +271,8 @@ int cap_settings_resolve_destination(const cap_settings_cluster **out, const cap
 	const cap_settings_cluster *c = cap_settings_find_cluster(s, dest->server, dest->name);
 	if (!c) {
 		if (dest->name)
-			return cap_error_set(CAP_ENOTFOUND,
-					     "there are no clusters with this name: %s", dest->name);
+			return cap_error_set(
+			    CAP_ENOTFOUND, "there are no clusters with this name: %s", dest->name);
 		return cap_error_set(CAP_ENOTFOUND, "cluster '%s' has not been configured",
 				     dest->server);
 	}

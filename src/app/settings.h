@@ -12,21 +12,21 @@
 #include "render/render.h"
 #include "value/value.h"
 
-#define CAP_SETTINGS_CM "argocd-cm"
-#define CAP_SETTINGS_RBAC_CM "argocd-rbac-cm"
-#define CAP_SETTINGS_SECRET "argocd-secret"
-#define CAP_SETTINGS_SECRET_TYPE_LABEL "argocd.argoproj.io/secret-type"
-#define CAP_SETTINGS_PART_OF_LABEL "app.kubernetes.io/part-of"
-#define CAP_SETTINGS_IN_CLUSTER_NAME "in-cluster"
+#define CAP_SETTINGS_CM			    "argocd-cm"
+#define CAP_SETTINGS_RBAC_CM		    "argocd-rbac-cm"
+#define CAP_SETTINGS_SECRET		    "argocd-secret"
+#define CAP_SETTINGS_SECRET_TYPE_LABEL	    "argocd.argoproj.io/secret-type"
+#define CAP_SETTINGS_PART_OF_LABEL	    "app.kubernetes.io/part-of"
+#define CAP_SETTINGS_IN_CLUSTER_NAME	    "in-cluster"
 #define CAP_SETTINGS_INSTANCE_LABEL_DEFAULT "app.kubernetes.io/instance"
 
 /* A destination cluster: a cluster Secret, or the in-cluster one. Owned strings. */
 typedef struct cap_settings_cluster {
 	char *name;
 	char *server;
-	char *project;	    /* may be NULL */
-	cap_value *secret;  /* the Secret object (reference), NULL for the implicit in-cluster */
-	bool in_cluster;    /* server is https://kubernetes.default.svc: the cluster Capstan uses */
+	char *project;	   /* may be NULL */
+	cap_value *secret; /* the Secret object (reference), NULL for the implicit in-cluster */
+	bool in_cluster;   /* server is https://kubernetes.default.svc: the cluster Capstan uses */
 } cap_settings_cluster;
 
 /*
@@ -34,16 +34,17 @@ typedef struct cap_settings_cluster {
  * then read-only, so many threads may read it; rebuild a new one on change.
  */
 typedef struct cap_settings {
-	char *instance_label_key;	/* application.instanceLabelKey; default as above */
-	cap_render_tracking tracking;	/* application.resourceTrackingMethod; annotation */
-	uint64_t reconciliation_ms;	/* timeout.reconciliation: 120000 */
+	char *instance_label_key;	   /* application.instanceLabelKey; default as above */
+	cap_render_tracking tracking;	   /* application.resourceTrackingMethod; annotation */
+	uint64_t reconciliation_ms;	   /* timeout.reconciliation: 120000 */
 	uint64_t reconciliation_jitter_ms; /* timeout.reconciliation.jitter: 0 */
-	bool in_cluster_enabled;	/* cluster.inClusterEnabled: true */
-	cap_value *exclusions;		/* resource.exclusions: [{apiGroups, kinds, clusters}] */
-	cap_value *inclusions;		/* resource.inclusions, or NULL (everything) */
-	cap_value *cm;			/* argocd-cm (reference) for resource.customizations.* */
-	cap_git_credstore *repos;	/* repository and repo-creds Secrets */
-	cap_settings_cluster *clusters; /* cluster Secrets, then in-cluster unless a Secret names it */
+	bool in_cluster_enabled;	   /* cluster.inClusterEnabled: true */
+	cap_value *exclusions;		   /* resource.exclusions: [{apiGroups, kinds, clusters}] */
+	cap_value *inclusions;		   /* resource.inclusions, or NULL (everything) */
+	cap_value *cm;			   /* argocd-cm (reference) for resource.customizations.* */
+	cap_git_credstore *repos;	   /* repository and repo-creds Secrets */
+	cap_settings_cluster
+	    *clusters; /* cluster Secrets, then in-cluster unless a Secret names it */
 	size_t n_clusters;
 } cap_settings;
 

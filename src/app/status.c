@@ -21,8 +21,8 @@ static void set_copy(cap_value *o, const char *key, const cap_value *v)
 static void set_time(cap_value *o, const char *key, const char *at)
 {
 	char now[CAP_RFC3339_LEN];
-	cap_value_object_set(o, key,
-			     cap_value_string(at ? at : cap_time_format_rfc3339(now, cap_time_wall_s())));
+	cap_value_object_set(
+	    o, key, cap_value_string(at ? at : cap_time_format_rfc3339(now, cap_time_wall_s())));
 }
 
 cap_value *cap_app_status_sync(const char *status, const char *revision, const cap_value *revisions,
@@ -107,7 +107,8 @@ bool cap_app_status_condition_clear(cap_value *conditions, const char *type)
 {
 	bool changed = false;
 	for (size_t i = cap_value_array_len(conditions); i-- > 0;) {
-		const char *t = cap_value_dig_string(cap_value_array_get(conditions, i), "type", NULL);
+		const char *t =
+		    cap_value_dig_string(cap_value_array_get(conditions, i), "type", NULL);
 		if (t && !strcmp(t, type)) {
 			cap_value_array_remove(conditions, i);
 			changed = true;
@@ -145,8 +146,8 @@ cap_value *cap_app_operation_state_new(const cap_value *operation, const char *m
 
 bool cap_app_phase_completed(const char *phase)
 {
-	return phase && (!strcmp(phase, "Succeeded") || !strcmp(phase, "Failed") ||
-			 !strcmp(phase, "Error"));
+	return phase &&
+	       (!strcmp(phase, "Succeeded") || !strcmp(phase, "Failed") || !strcmp(phase, "Error"));
 }
 
 void cap_app_operation_state_set_phase(cap_value *state, const char *phase, const char *message,
@@ -196,8 +197,8 @@ int64_t cap_app_history_append(cap_value *history, cap_value *entry, int64_t lim
 	size_t n = cap_value_array_len(history);
 	int64_t id = 0;
 	if (n)
-		id = cap_value_get_int(cap_value_object_get(cap_value_array_get(history, n - 1),
-							    "id")) +
+		id = cap_value_get_int(
+			 cap_value_object_get(cap_value_array_get(history, n - 1), "id")) +
 		     1;
 	cap_value_object_set(entry, "id", cap_value_int(id));
 	cap_value_array_append(history, entry);
@@ -222,8 +223,8 @@ cap_value *cap_app_history_find(const cap_value *history, int64_t id)
 static void add_images(cap_value *set, const cap_value *containers)
 {
 	for (size_t i = 0; i < cap_value_array_len(containers); i++) {
-		const char *img = cap_value_dig_string(cap_value_array_get(containers, i), "image",
-						       NULL);
+		const char *img =
+		    cap_value_dig_string(cap_value_array_get(containers, i), "image", NULL);
 		if (!img || !*img)
 			continue;
 		size_t j = 0, n = cap_value_array_len(set);
@@ -252,8 +253,8 @@ cap_value *cap_app_status_images(const cap_value *objs)
 		if (!strcmp(kind, "Pod"))
 			add_pod_spec(set, cap_value_object_get(o, "spec"));
 		else if (!strcmp(kind, "CronJob"))
-			add_pod_spec(set, cap_value_dig(o, "spec", "jobTemplate", "spec", "template",
-							"spec", NULL));
+			add_pod_spec(set, cap_value_dig(o, "spec", "jobTemplate", "spec",
+							"template", "spec", NULL));
 		else
 			add_pod_spec(set, cap_value_dig(o, "spec", "template", "spec", NULL));
 	}

@@ -1,4 +1,4 @@
-/* Builders for an Application's status in Argo CD's JSON shapes: sync, health, resources, history. */
+/* Builders for an Application's status in Argo CD's JSON shapes: sync, health, history. */
 #pragma once
 
 #include <stdbool.h>

@@ -1,4 +1,4 @@
-/* Shared plumbing of `capstan app …` and `admin install`: cluster connection and Application I/O. */
+/* Plumbing shared by `capstan app …` and `admin install`: the cluster and Application I/O. */
 #pragma once
 
 #include <getopt.h>
@@ -18,7 +18,9 @@ enum {
 #define CAP_APP_CLI_OPTIONS                                                                        \
 	{"kubeconfig", required_argument, NULL, CAP_APP_OPT_KUBECONFIG},                           \
 	    {"core", no_argument, NULL, CAP_APP_OPT_CORE},                                         \
-	    {"app-namespace", required_argument, NULL, CAP_APP_OPT_APP_NS}
+	{                                                                                          \
+		"app-namespace", required_argument, NULL, CAP_APP_OPT_APP_NS                       \
+	}
 
 /*
  * The connection of one CLI run: the kubeconfig chosen, the Applications' namespace (default

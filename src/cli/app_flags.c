@@ -87,14 +87,15 @@ int cap_app_flag_apply(cap_value *app, int opt, const char *arg)
 		set(spec, "project", arg);
 		return 0;
 	case CAP_APP_FLAG_SYNC_POLICY:
-		if (!strcmp(arg, "automated") || !strcmp(arg, "automatic") || !strcmp(arg, "auto")) {
+		if (!strcmp(arg, "automated") || !strcmp(arg, "automatic") ||
+		    !strcmp(arg, "auto")) {
 			child(child(spec, "syncPolicy"), "automated");
 		} else if (!strcmp(arg, "none") || !strcmp(arg, "manual")) {
 			cap_value *p = cap_value_object_get(spec, "syncPolicy");
 			cap_value_object_del(p, "automated");
 		} else {
-			fprintf(stderr, "capstan: invalid sync policy '%s': use automated or none\n",
-				arg);
+			fprintf(stderr,
+				"capstan: invalid sync policy '%s': use automated or none\n", arg);
 			return -1;
 		}
 		return 0;
@@ -102,9 +103,10 @@ int cap_app_flag_apply(cap_value *app, int opt, const char *arg)
 	case CAP_APP_FLAG_SELF_HEAL:
 	case CAP_APP_FLAG_ALLOW_EMPTY: {
 		/* recorded now, applied once the sync policy is known (cap_app_flag_finish) */
-		cap_value_object_set(app, opt == CAP_APP_FLAG_AUTO_PRUNE  ? "\x01prune"
-					  : opt == CAP_APP_FLAG_SELF_HEAL ? "\x01selfHeal"
-									  : "\x01allowEmpty",
+		cap_value_object_set(app,
+				     opt == CAP_APP_FLAG_AUTO_PRUNE  ? "\x01prune"
+				     : opt == CAP_APP_FLAG_SELF_HEAL ? "\x01selfHeal"
+								     : "\x01allowEmpty",
 				     cap_value_bool(true));
 		return 0;
 	}

@@ -44,7 +44,9 @@ enum {
 	    {"values", required_argument, NULL, CAP_APP_FLAG_VALUES},                              \
 	    {"release-name", required_argument, NULL, CAP_APP_FLAG_RELEASE_NAME},                  \
 	    {"directory-recurse", no_argument, NULL, CAP_APP_FLAG_RECURSE},                        \
-	    {"revision-history-limit", required_argument, NULL, CAP_APP_FLAG_HISTORY_LIMIT}
+	{                                                                                          \
+		"revision-history-limit", required_argument, NULL, CAP_APP_FLAG_HISTORY_LIMIT      \
+	}
 
 /*
  * Applies one spec flag to app (an Application object, changed in place), as argocd does:

@@ -77,8 +77,10 @@ void cap_app_print_summary(FILE *to, const cap_app *app, const char *url_base)
 	fprintf(to, FMT, "Project:", app->project);
 	fprintf(to, FMT, "Server:",
 		app->destination.server ? app->destination.server
-					: app->destination.name ? app->destination.name : "");
-	fprintf(to, FMT, "Namespace:", app->destination.namespace ? app->destination.namespace : "");
+		: app->destination.name ? app->destination.name
+					: "");
+	fprintf(to, FMT,
+		"Namespace:", app->destination.namespace ? app->destination.namespace : "");
 	cap_buf_clear(&b);
 	if (url_base && *url_base)
 		cap_buf_printf(&b, "%s/applications/%s", url_base, app->name);
@@ -161,8 +163,8 @@ void cap_app_print_resources(FILE *to, const cap_app *app)
 	const cap_value *res = cap_value_object_get(app->status, "resources");
 	cap_app_table t;
 	cap_app_table_init(&t, 8);
-	const char *head[] = {"GROUP", "KIND", "NAMESPACE", "NAME",
-			      "STATUS", "HEALTH", "HOOK", "MESSAGE"};
+	const char *head[] = {"GROUP",	"KIND",	  "NAMESPACE", "NAME",
+			      "STATUS", "HEALTH", "HOOK",      "MESSAGE"};
 	cap_app_table_row(&t, head);
 	for (size_t i = 0; i < cap_value_array_len(res); i++) {
 		const cap_value *r = cap_value_array_get(res, i);
@@ -215,7 +217,8 @@ void cap_app_print_operation(FILE *to, const cap_app *app)
 	fprintf(to, FMT, "Start:", start ? start : "");
 	fprintf(to, FMT, "Finished:", fin ? fin : "");
 	int64_t a, b;
-	if (start && fin && !cap_time_parse_rfc3339(&a, start) && !cap_time_parse_rfc3339(&b, fin)) {
+	if (start && fin && !cap_time_parse_rfc3339(&a, start) &&
+	    !cap_time_parse_rfc3339(&b, fin)) {
 		char d[32];
 		snprintf(d, sizeof(d), "%llds", (long long)(b - a));
 		fprintf(to, FMT, "Duration:", d);

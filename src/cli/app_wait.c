@@ -99,8 +99,8 @@ static void progress(const cap_value *obj, cap_strvec *seen)
 
 int cap_app_wait(cap_app_cli *cli, cap_value **out, const char *name, const cap_app_wait_options *o)
 {
-	cap_deadline d = o->timeout_s ? cap_deadline_in_ms((uint64_t)o->timeout_s * 1000)
-				      : CAP_DEADLINE_NEVER;
+	cap_deadline d =
+	    o->timeout_s ? cap_deadline_in_ms((uint64_t)o->timeout_s * 1000) : CAP_DEADLINE_NEVER;
 	cap_strvec seen = CAP_STRVEC_INIT;
 	int rc;
 	for (;;) {
@@ -141,7 +141,8 @@ int cap_app_report_operation(const cap_value *obj)
 	const char *phase = cap_value_dig_string(app.status, "operationState", "phase", NULL);
 	int rc = 0;
 	if (phase && strcmp(phase, "Succeeded")) {
-		const char *msg = cap_value_dig_string(app.status, "operationState", "message", NULL);
+		const char *msg =
+		    cap_value_dig_string(app.status, "operationState", "message", NULL);
 		fprintf(stderr, "capstan: operation has completed with phase: %s%s%s\n", phase,
 			msg && *msg ? ": " : "", msg ? msg : "");
 		rc = 1;
@@ -166,8 +167,9 @@ int cap_app_start_operation(cap_app_cli *cli, const char *name, const cap_value 
 	/* conditional on the version read, so two users cannot both start one */
 	cap_value *patch = cap_value_object();
 	cap_value *md = cap_value_object();
-	cap_value_object_set(md, "resourceVersion",
-			     cap_value_ref(cap_value_dig(obj, "metadata", "resourceVersion", NULL)));
+	cap_value_object_set(
+	    md, "resourceVersion",
+	    cap_value_ref(cap_value_dig(obj, "metadata", "resourceVersion", NULL)));
 	cap_value_object_set(patch, "metadata", md);
 	cap_value_object_set(patch, "operation", cap_value_deep_copy(operation));
 	int rc = cap_app_cli_patch(cli, NULL, name, patch);

@@ -7,13 +7,13 @@
 #include "value/value.h"
 
 typedef struct cap_app_wait_options {
-	bool sync;	/* status.sync.status is Synced */
-	bool health;	/* status.health.status is Healthy */
-	bool operation; /* no operation pending and the last one finished */
-	bool suspended; /* health is Suspended (instead of Healthy) */
-	bool degraded;	/* health is Degraded (instead of Healthy) */
+	bool sync;	    /* status.sync.status is Synced */
+	bool health;	    /* status.health.status is Healthy */
+	bool operation;	    /* no operation pending and the last one finished */
+	bool suspended;	    /* health is Suspended (instead of Healthy) */
+	bool degraded;	    /* health is Degraded (instead of Healthy) */
 	unsigned timeout_s; /* 0: no limit */
-	bool progress;	/* print each sync result row as it changes */
+	bool progress;	    /* print each sync result row as it changes */
 } cap_app_wait_options;
 
 /*
@@ -21,7 +21,8 @@ typedef struct cap_app_wait_options {
  * read (new). On timeout prints argocd's "timed out (Ns) waiting for app "x" match desired
  * state" and returns CAP_ETIMEOUT; other errors are printed too.
  */
-int cap_app_wait(cap_app_cli *cli, cap_value **out, const char *name, const cap_app_wait_options *o);
+int cap_app_wait(cap_app_cli *cli, cap_value **out, const char *name,
+		 const cap_app_wait_options *o);
 
 /*
  * After an operation finished: prints the summary, operation and resource table as `argocd app

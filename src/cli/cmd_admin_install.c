@@ -1,4 +1,4 @@
-/* `capstan admin install`: apply the Argo CD CRDs, then the namespace, default project and settings. */
+/* `capstan admin install`: the Argo CD CRDs, then namespace, default project and settings. */
 #include "cli/cmd_admin_install.h"
 
 #include "app/project.h"
@@ -57,7 +57,8 @@ static bool holds(const cap_value *live, const cap_value *want)
 		return true;
 	}
 	if (cap_value_is_array(want)) {
-		if (cap_value_array_len(live) != cap_value_array_len(want) || !cap_value_is_array(live))
+		if (cap_value_array_len(live) != cap_value_array_len(want) ||
+		    !cap_value_is_array(live))
 			return false;
 		for (size_t i = 0; i < cap_value_array_len(want); i++)
 			if (!holds(cap_value_array_get(live, i), cap_value_array_get(want, i)))
@@ -85,9 +86,10 @@ static int apply_crd(cap_kube_client *kc, const cap_app_crd_file *f, unsigned ti
 			verb = "unchanged";
 		} else {
 			verb = "configured";
-			cap_value_object_set(
-			    cap_value_object_get(crd, "metadata"), "resourceVersion",
-			    cap_value_ref(cap_value_dig(live, "metadata", "resourceVersion", NULL)));
+			cap_value_object_set(cap_value_object_get(crd, "metadata"),
+					     "resourceVersion",
+					     cap_value_ref(cap_value_dig(live, "metadata",
+									 "resourceVersion", NULL)));
 			rc = cap_kube_update(kc, NULL, crd, NULL);
 		}
 	}
@@ -100,8 +102,8 @@ static int apply_crd(cap_kube_client *kc, const cap_app_crd_file *f, unsigned ti
 		if ((rc = cap_kube_get(kc, &live, &key)) || established(live))
 			break;
 		if (cap_deadline_expired(d)) {
-			rc = cap_error_set(CAP_ETIMEOUT,
-					   "customresourcedefinition '%s' is not established", name);
+			rc = cap_error_set(
+			    CAP_ETIMEOUT, "customresourcedefinition '%s' is not established", name);
 			break;
 		}
 		cap_time_sleep_ms(200);
@@ -139,7 +141,8 @@ static cap_value *settings_object(const char *kind, const char *name, const char
 	if (ns) {
 		cap_value *labels = cap_value_object();
 		cap_value_object_set(labels, "app.kubernetes.io/name", cap_value_string(name));
-		cap_value_object_set(labels, CAP_SETTINGS_PART_OF_LABEL, cap_value_string("argocd"));
+		cap_value_object_set(labels, CAP_SETTINGS_PART_OF_LABEL,
+				     cap_value_string("argocd"));
 		cap_value_object_set(md, "labels", labels);
 	}
 	cap_value_object_set(o, "metadata", md);

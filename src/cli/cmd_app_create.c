@@ -94,7 +94,8 @@ int cap_cmd_app_create(int argc, char **argv)
 			cap_value_object_set(cap_value_object_get(app, "metadata"), "namespace",
 					     cap_value_string(cli.app_namespace));
 		else
-			cli.app_namespace = cap_value_dig_string(app, "metadata", "namespace", NULL);
+			cli.app_namespace =
+			    cap_value_dig_string(app, "metadata", "namespace", NULL);
 	} else if (name) {
 		app = cap_app_object_new(name, cli.app_namespace);
 	}
@@ -116,12 +117,16 @@ int cap_cmd_app_create(int argc, char **argv)
 	if (!rc && cap_app_parse(&parsed, app) == 0) {
 		if (!cap_app_source_count(&parsed) ||
 		    !cap_value_dig_string(cap_app_source_at(&parsed, 0), "repoURL", NULL)) {
-			fprintf(stderr, "capstan: application '%s': spec.source.repoURL is required "
-					"(--repo)\n", name);
+			fprintf(stderr,
+				"capstan: application '%s': spec.source.repoURL is required "
+				"(--repo)\n",
+				name);
 			rc = -1;
 		} else if (!parsed.destination.server && !parsed.destination.name) {
-			fprintf(stderr, "capstan: application '%s': spec.destination.server or name "
-					"is required (--dest-server or --dest-name)\n", name);
+			fprintf(stderr,
+				"capstan: application '%s': spec.destination.server or name "
+				"is required (--dest-server or --dest-name)\n",
+				name);
 			rc = -1;
 		}
 		cap_app_release(&parsed);
@@ -151,8 +156,9 @@ int cap_cmd_app_create(int argc, char **argv)
 						   "upsert flag to force update");
 			} else {
 				cap_value *patch = cap_value_object();
-				cap_value_object_set(patch, "spec",
-						     cap_value_ref(cap_value_object_get(app, "spec")));
+				cap_value_object_set(
+				    patch, "spec",
+				    cap_value_ref(cap_value_object_get(app, "spec")));
 				cap_kube_key key = CAP_KUBE_KEY_INIT;
 				cap_app_cli_key(&key, &cli, name);
 				/* a JSON patch replaces spec whole, as argocd's upsert does */
@@ -160,11 +166,11 @@ int cap_cmd_app_create(int argc, char **argv)
 				cap_value *op = cap_value_object();
 				cap_value_object_set(op, "op", cap_value_string("replace"));
 				cap_value_object_set(op, "path", cap_value_string("/spec"));
-				cap_value_object_set(op, "value",
-						     cap_value_ref(cap_value_object_get(app, "spec")));
+				cap_value_object_set(
+				    op, "value", cap_value_ref(cap_value_object_get(app, "spec")));
 				cap_value_array_append(ops, op);
-				rc = cap_kube_patch(cli.client, NULL, &key, CAP_KUBE_PATCH_JSON, ops,
-						    NULL);
+				rc = cap_kube_patch(cli.client, NULL, &key, CAP_KUBE_PATCH_JSON,
+						    ops, NULL);
 				cap_kube_key_release(&key);
 				cap_value_free(ops);
 				cap_value_free(patch);

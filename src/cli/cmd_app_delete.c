@@ -59,7 +59,8 @@ int cap_cmd_app_delete(int argc, char **argv)
 			if (!strcmp(optarg, "background"))
 				finalizer = CAP_APP_FINALIZER_RESOURCES_BACKGROUND;
 			else if (strcmp(optarg, "foreground")) {
-				fprintf(stderr, "capstan: invalid propagation policy '%s'\n", optarg);
+				fprintf(stderr, "capstan: invalid propagation policy '%s'\n",
+					optarg);
 				return 2;
 			}
 		} else if (c == 'y') {
@@ -105,8 +106,7 @@ int cap_cmd_app_delete(int argc, char **argv)
 		}
 		if (cascade)
 			cap_value_array_append(fins, cap_value_string(finalizer));
-		if (!cap_value_equal(fins, cur) &&
-		    !(cap_value_array_len(fins) == 0 && !cur)) {
+		if (!cap_value_equal(fins, cur) && !(cap_value_array_len(fins) == 0 && !cur)) {
 			cap_value *patch = cap_value_object();
 			cap_value *md = cap_value_object();
 			cap_value_object_set(md, "finalizers", cap_value_ref(fins));

@@ -1,4 +1,4 @@
-/* `capstan app diff NAME`: what a sync would change, Git against live, as argocd app diff prints. */
+/* `capstan app diff NAME`: what a sync would change, printed as `argocd app diff` does. */
 #include "cli/cmd_app_diff.h"
 
 #include "app/settings.h"

@@ -61,9 +61,10 @@ static int refresh(cap_app_cli *cli, cap_value **app, const char *name, const ch
 		}
 		cap_value_free(cur);
 		if (cap_deadline_expired(d)) {
-			fprintf(stderr,
-				"capstan: timed out (%us) waiting for application '%s' to refresh\n",
-				timeout_s, name);
+			fprintf(
+			    stderr,
+			    "capstan: timed out (%us) waiting for application '%s' to refresh\n",
+			    timeout_s, name);
 			return CAP_ETIMEOUT;
 		}
 		cap_time_sleep_ms(250);

@@ -91,15 +91,17 @@ int cap_cmd_app_list(int argc, char **argv)
 		for (size_t i = 0; i < cap_value_array_len(kept); i++)
 			printf("%s/%s\n",
 			       cap_value_dig_string(cap_value_array_get(kept, i), "metadata",
-						    "namespace", NULL) ?: "",
-			       cap_value_dig_string(cap_value_array_get(kept, i), "metadata", "name",
-						    NULL) ?: "");
+						    "namespace", NULL)
+				   ?: "",
+			       cap_value_dig_string(cap_value_array_get(kept, i), "metadata",
+						    "name", NULL)
+				   ?: "");
 	} else {
 		cap_app_table t;
 		cap_app_table_init(&t, 11);
-		const char *head[] = {"NAME",	    "CLUSTER",	  "NAMESPACE", "PROJECT",
-				      "STATUS",	    "HEALTH",	  "SYNCPOLICY", "CONDITIONS",
-				      "REPO",	    "PATH",	  "TARGET"};
+		const char *head[] = {"NAME",	"CLUSTER", "NAMESPACE",	 "PROJECT",
+				      "STATUS", "HEALTH",  "SYNCPOLICY", "CONDITIONS",
+				      "REPO",	"PATH",	   "TARGET"};
 		cap_app_table_row(&t, head);
 		for (size_t i = 0; i < cap_value_array_len(kept); i++) {
 			cap_app app;
@@ -112,8 +114,7 @@ int cap_cmd_app_list(int argc, char **argv)
 			cap_value *src = cap_app_source_at(&app, 0);
 			const char *row[] = {
 			    name.ptr,
-			    app.destination.server ? app.destination.server
-						   : app.destination.name,
+			    app.destination.server ? app.destination.server : app.destination.name,
 			    app.destination.namespace,
 			    app.project,
 			    cap_value_dig_string(app.status, "sync", "status", NULL),

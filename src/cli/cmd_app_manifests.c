@@ -90,8 +90,9 @@ int cap_cmd_app_manifests(int argc, char **argv)
 		parsed = true;
 	if (!rc) {
 		char *rev = NULL;
-		int r = !strcmp(source, "git") ? cap_app_render_desired(&objs, &rev, &app, &settings)
-					       : live_objects(&objs, &cli, &app, &settings);
+		int r = !strcmp(source, "git")
+			    ? cap_app_render_desired(&objs, &rev, &app, &settings)
+			    : live_objects(&objs, &cli, &app, &settings);
 		free(rev);
 		if (r)
 			rc = cap_app_cli_error();

@@ -81,7 +81,8 @@ int cap_cmd_app_rollback(int argc, char **argv)
 	const cap_value *hist = cap_value_object_get(app.status, "history");
 	const cap_value *h = NULL;
 	if (app.sync_policy.automated) {
-		fprintf(stderr, "capstan: rollback cannot be initiated when auto-sync is enabled\n");
+		fprintf(stderr,
+			"capstan: rollback cannot be initiated when auto-sync is enabled\n");
 		rc = 1;
 	} else if (id >= 0) {
 		if (!(h = cap_app_history_find(hist, id))) {
@@ -92,8 +93,10 @@ int cap_cmd_app_rollback(int argc, char **argv)
 			rc = 1;
 		}
 	} else if (cap_value_array_len(hist) < 2) {
-		fprintf(stderr, "capstan: application '%s' should have at least two successful "
-				"deployments\n", name);
+		fprintf(stderr,
+			"capstan: application '%s' should have at least two successful "
+			"deployments\n",
+			name);
 		rc = 1;
 	} else {
 		h = cap_value_array_get(hist, cap_value_array_len(hist) - 2);
@@ -113,8 +116,8 @@ int cap_cmd_app_rollback(int argc, char **argv)
 		cap_value_free(op);
 	}
 	if (!rc && !async) {
-		cap_app_wait_options wo = {.operation = true, .timeout_s = timeout_s,
-					   .progress = true};
+		cap_app_wait_options wo = {
+		    .operation = true, .timeout_s = timeout_s, .progress = true};
 		obj = NULL;
 		rc = cap_app_wait(&cli, &obj, name, &wo) ? 1 : cap_app_report_operation(obj);
 		cap_value_free(obj);

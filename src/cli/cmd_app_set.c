@@ -92,7 +92,8 @@ int cap_cmd_app_set(int argc, char **argv)
 		cap_value *op = cap_value_object();
 		cap_value_object_set(op, "op", cap_value_string("replace"));
 		cap_value_object_set(op, "path", cap_value_string("/spec"));
-		cap_value_object_set(op, "value", cap_value_ref(cap_value_object_get(work, "spec")));
+		cap_value_object_set(op, "value",
+				     cap_value_ref(cap_value_object_get(work, "spec")));
 		cap_value_array_append(ops, op);
 		cap_kube_key key = CAP_KUBE_KEY_INIT;
 		cap_app_cli_key(&key, &cli, name);

@@ -51,7 +51,8 @@ static int parse_resource(cap_app_sync_resource *r, char *spec)
 	char *k = strchr(spec, ':');
 	char *n = k ? strchr(k + 1, ':') : NULL;
 	if (!k || !n || strchr(n + 1, ':')) {
-		fprintf(stderr, "capstan: resource should have GROUP:KIND:NAME, but instead got: %s\n",
+		fprintf(stderr,
+			"capstan: resource should have GROUP:KIND:NAME, but instead got: %s\n",
 			spec);
 		return -1;
 	}
@@ -169,8 +170,8 @@ int cap_cmd_app_sync(int argc, char **argv)
 		cap_value_free(op);
 	}
 	if (!rc && !async) {
-		cap_app_wait_options wo = {.operation = true, .timeout_s = timeout_s,
-					   .progress = true};
+		cap_app_wait_options wo = {
+		    .operation = true, .timeout_s = timeout_s, .progress = true};
 		cap_value *obj = NULL;
 		rc = cap_app_wait(&cli, &obj, name, &wo) ? 1 : cap_app_report_operation(obj);
 		cap_value_free(obj);

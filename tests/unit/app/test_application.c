@@ -1,4 +1,4 @@
-/* Application parsing: spec fields, defaults, sync options, operations and the operation builder. */
+/* Application parsing: spec, defaults, sync options, operations and the operation builder. */
 #include "cap_test.h"
 
 #include <string.h>
@@ -15,33 +15,32 @@ static cap_value *yaml(const char *text)
 	return v;
 }
 
-static const char guestbook[] =
-    "apiVersion: argoproj.io/v1alpha1\n"
-    "kind: Application\n"
-    "metadata:\n"
-    "  name: guestbook\n"
-    "  namespace: argocd\n"
-    "  finalizers: [resources-finalizer.argocd.argoproj.io]\n"
-    "  annotations: {argocd.argoproj.io/refresh: hard}\n"
-    "spec:\n"
-    "  project: team\n"
-    "  source:\n"
-    "    repoURL: https://github.com/argoproj/argocd-example-apps.git\n"
-    "    path: guestbook\n"
-    "    targetRevision: HEAD\n"
-    "  destination:\n"
-    "    server: https://kubernetes.default.svc\n"
-    "    namespace: guestbook\n"
-    "  syncPolicy:\n"
-    "    automated: {prune: true, selfHeal: true}\n"
-    "    syncOptions: [CreateNamespace=true, PruneLast=TRUE]\n"
-    "    retry:\n"
-    "      limit: 5\n"
-    "      backoff: {duration: 10s, factor: 3, maxDuration: 2m}\n"
-    "  ignoreDifferences:\n"
-    "  - group: apps\n"
-    "    kind: Deployment\n"
-    "    jsonPointers: [/spec/replicas]\n";
+static const char guestbook[] = "apiVersion: argoproj.io/v1alpha1\n"
+				"kind: Application\n"
+				"metadata:\n"
+				"  name: guestbook\n"
+				"  namespace: argocd\n"
+				"  finalizers: [resources-finalizer.argocd.argoproj.io]\n"
+				"  annotations: {argocd.argoproj.io/refresh: hard}\n"
+				"spec:\n"
+				"  project: team\n"
+				"  source:\n"
+				"    repoURL: https://github.com/argoproj/argocd-example-apps.git\n"
+				"    path: guestbook\n"
+				"    targetRevision: HEAD\n"
+				"  destination:\n"
+				"    server: https://kubernetes.default.svc\n"
+				"    namespace: guestbook\n"
+				"  syncPolicy:\n"
+				"    automated: {prune: true, selfHeal: true}\n"
+				"    syncOptions: [CreateNamespace=true, PruneLast=TRUE]\n"
+				"    retry:\n"
+				"      limit: 5\n"
+				"      backoff: {duration: 10s, factor: 3, maxDuration: 2m}\n"
+				"  ignoreDifferences:\n"
+				"  - group: apps\n"
+				"    kind: Deployment\n"
+				"    jsonPointers: [/spec/replicas]\n";
 
 static void test_parse_reads_metadata_spec_and_policy(void **state)
 {
@@ -213,8 +212,8 @@ static void test_operation_new_has_argocd_shape(void **state)
 	assert_true(cap_value_equal(op, want));
 	cap_value_free(op);
 	cap_value_free(want);
-	cap_app_sync_request autoreq = {.automated = true, .username = "ignored",
-					.apply_strategy = true};
+	cap_app_sync_request autoreq = {
+	    .automated = true, .username = "ignored", .apply_strategy = true};
 	op = cap_app_operation_new(&autoreq);
 	want = yaml("sync: {syncStrategy: {apply: {}}}\ninitiatedBy: {automated: true}\n");
 	assert_true(cap_value_equal(op, want));
@@ -233,7 +232,10 @@ static void test_durations_and_backoff(void **state)
 	assert_int_equal(cap_app_parse_duration_ms(&ms, "500ms"), 0);
 	assert_int_equal(ms, 500);
 	assert_int_equal(cap_app_parse_duration_ms(&ms, "3x"), CAP_EINVALID);
-	cap_app_retry r = {.present = true, .limit = 5, .duration_ms = 5000, .factor = 2,
+	cap_app_retry r = {.present = true,
+			   .limit = 5,
+			   .duration_ms = 5000,
+			   .factor = 2,
 			   .max_duration_ms = 180000};
 	assert_int_equal(cap_app_retry_delay_ms(&r, 0), 5000);
 	assert_int_equal(cap_app_retry_delay_ms(&r, 1), 10000);

@@ -34,7 +34,8 @@ static const char team[] =
     "  clusterResourceWhitelist: [{group: '', kind: Namespace}]\n"
     "  namespaceResourceBlacklist: [{group: '', kind: ResourceQuota}]\n"
     "  syncWindows:\n"
-    "  - {kind: deny, schedule: '0 22 * * *', duration: 1h, applications: ['*'], manualSync: true}\n";
+    "  - {kind: deny, schedule: '0 22 * * *', duration: 1h, applications: ['*'], manualSync: "
+    "true}\n";
 
 static void test_default_project_permits_everything(void **state)
 {
@@ -44,8 +45,8 @@ static void test_default_project_permits_everything(void **state)
 	assert_string_equal(p.name, "default");
 	assert_true(cap_project_source_permitted(&p, "https://any.example/repo.git"));
 	assert_true(cap_project_destination_permitted(&p, "https://x:6443", NULL, "anything"));
-	assert_true(cap_project_resource_permitted(&p, "rbac.authorization.k8s.io", "ClusterRole",
-						   false));
+	assert_true(
+	    cap_project_resource_permitted(&p, "rbac.authorization.k8s.io", "ClusterRole", false));
 	assert_true(cap_project_resource_permitted(&p, "apps", "Deployment", true));
 	cap_project_release(&p);
 	cap_value_free(o);
@@ -89,8 +90,8 @@ static void test_kinds_follow_white_and_black_lists(void **state)
 	cap_project p;
 	parse_project(&p, team);
 	assert_true(cap_project_resource_permitted(&p, "", "Namespace", false));
-	assert_false(cap_project_resource_permitted(&p, "rbac.authorization.k8s.io",
-						    "ClusterRole", false));
+	assert_false(
+	    cap_project_resource_permitted(&p, "rbac.authorization.k8s.io", "ClusterRole", false));
 	assert_false(cap_project_resource_permitted(&p, "", "ResourceQuota", true));
 	assert_true(cap_project_resource_permitted(&p, "apps", "Deployment", true));
 	cap_project_release(&p);
@@ -112,21 +113,24 @@ static void test_sync_windows_are_parsed(void **state)
 static void test_check_app_gives_argocd_messages(void **state)
 {
 	cap_project p;
-	parse_project(&p, "kind: AppProject\nmetadata: {name: default}\nspec:\n"
-			  "  sourceRepos: ['https://github.com/acme/*']\n"
-			  "  destinations: [{server: https://kubernetes.default.svc, namespace: web}]\n");
-	cap_value *v = yaml("kind: Application\nmetadata: {name: a}\nspec:\n"
-			    "  source: {repoURL: 'https://github.com/acme/web.git'}\n"
-			    "  destination: {server: https://kubernetes.default.svc, namespace: db}\n");
+	parse_project(
+	    &p, "kind: AppProject\nmetadata: {name: default}\nspec:\n"
+		"  sourceRepos: ['https://github.com/acme/*']\n"
+		"  destinations: [{server: https://kubernetes.default.svc, namespace: web}]\n");
+	cap_value *v =
+	    yaml("kind: Application\nmetadata: {name: a}\nspec:\n"
+		 "  source: {repoURL: 'https://github.com/acme/web.git'}\n"
+		 "  destination: {server: https://kubernetes.default.svc, namespace: db}\n");
 	cap_app app;
 	assert_int_equal(cap_app_parse(&app, v), 0);
-	assert_int_equal(cap_project_check_app(&p, &app, "https://kubernetes.default.svc",
-					       "in-cluster"),
-			 CAP_EPERM);
-	assert_string_equal(cap_error_last(),
-			    "application destination server 'https://kubernetes.default.svc' and "
-			    "namespace 'db' do not match any of the allowed destinations in project "
-			    "'default'");
+	assert_int_equal(
+	    cap_project_check_app(&p, &app, "https://kubernetes.default.svc", "in-cluster"),
+	    CAP_EPERM);
+	assert_string_equal(
+	    cap_error_last(),
+	    "application destination server 'https://kubernetes.default.svc' and "
+	    "namespace 'db' do not match any of the allowed destinations in project "
+	    "'default'");
 	cap_app_release(&app);
 	cap_value_free(v);
 	v = yaml("kind: Application\nmetadata: {name: a}\nspec:\n"
@@ -143,7 +147,8 @@ static void test_check_app_gives_argocd_messages(void **state)
 		 "  source: {repoURL: 'https://github.com/acme/web'}\n"
 		 "  destination: {server: https://kubernetes.default.svc, namespace: web}\n");
 	assert_int_equal(cap_app_parse(&app, v), 0);
-	assert_int_equal(cap_project_check_app(&p, &app, "https://kubernetes.default.svc", NULL), 0);
+	assert_int_equal(cap_project_check_app(&p, &app, "https://kubernetes.default.svc", NULL),
+			 0);
 	cap_app_release(&app);
 	cap_value_free(v);
 	cap_project_release(&p);

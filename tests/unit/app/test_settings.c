@@ -52,12 +52,13 @@ static void test_argocd_cm_keys(void **state)
 	assert_int_equal(s.tracking, CAP_TRACK_LABEL);
 	assert_int_equal(s.reconciliation_ms, 180000);
 	assert_int_equal(s.reconciliation_jitter_ms, 30000);
-	assert_string_equal(cap_settings_cm_get(&s, "resource.customizations.health.example.com_Widget"),
-			    "return {}");
+	assert_string_equal(
+	    cap_settings_cm_get(&s, "resource.customizations.health.example.com_Widget"),
+	    "return {}");
 	assert_true(cap_settings_resource_excluded(&s, "cilium.io", "CiliumEndpoint",
 						   "https://prod-1:6443"));
-	assert_false(cap_settings_resource_excluded(&s, "cilium.io", "CiliumEndpoint",
-						    "https://dev:6443"));
+	assert_false(
+	    cap_settings_resource_excluded(&s, "cilium.io", "CiliumEndpoint", "https://dev:6443"));
 	assert_false(cap_settings_resource_excluded(&s, "apps", "Deployment", NULL));
 	cap_settings_release(&s);
 	cap_value_free(cm);
@@ -132,10 +133,11 @@ static void test_in_cluster_can_be_disabled_or_renamed(void **state)
 	cap_settings_release(&s);
 
 	cap_settings_init(&s);
-	cap_value *sec = yaml("metadata:\n"
-			      "  name: local\n"
-			      "  labels: {argocd.argoproj.io/secret-type: cluster}\n"
-			      "stringData: {server: 'https://kubernetes.default.svc', name: local}\n");
+	cap_value *sec =
+	    yaml("metadata:\n"
+		 "  name: local\n"
+		 "  labels: {argocd.argoproj.io/secret-type: cluster}\n"
+		 "stringData: {server: 'https://kubernetes.default.svc', name: local}\n");
 	assert_int_equal(cap_settings_add_secret(&s, sec), 0);
 	assert_int_equal(s.n_clusters, 1);
 	cap_app_destination local = {.name = "local"};

@@ -1,4 +1,4 @@
-/* Status builders: every member they write exists in the Application CRD's schema, and history ids. */
+/* Status builders: members match the Application CRD schema; history ids and limits. */
 #include "cap_test.h"
 
 #include <stdlib.h>
@@ -14,7 +14,8 @@ static cap_value *crd_schema;
 static int load_schema(void **state)
 {
 	cap_buf path = CAP_BUF_INIT;
-	cap_buf_printf(&path, "%s/deploy/crds/application-crd.yaml", getenv("CAP_SOURCE_DIR") ?: ".");
+	cap_buf_printf(&path, "%s/deploy/crds/application-crd.yaml",
+		       getenv("CAP_SOURCE_DIR") ?: ".");
 	cap_value *docs = NULL;
 	assert_int_equal(cap_yaml_parse_file(&docs, path.ptr, NULL), 0);
 	cap_value *versions = cap_value_dig(cap_value_array_get(docs, 0), "spec", "versions", NULL);
@@ -50,8 +51,8 @@ static void conforms(const cap_value *v, const cap_value *schema, const char *wh
 			const cap_value *p = cap_value_object_get(props, k);
 			if (!p && cap_value_is_object(extra))
 				p = extra;
-			if (!p && !cap_value_get_bool(
-				      cap_value_object_get(schema, "x-kubernetes-preserve-unknown-fields")))
+			if (!p && !cap_value_get_bool(cap_value_object_get(
+				      schema, "x-kubernetes-preserve-unknown-fields")))
 				fail_msg("%s is not in the CRD schema", w.ptr);
 			if (p)
 				conforms(x, p, w.ptr);
@@ -166,7 +167,9 @@ static void test_history_numbers_from_zero_and_keeps_the_limit(void **state)
 	cap_value *by = yaml("{username: alice}");
 	cap_value *src = yaml("{repoURL: r, path: p, targetRevision: main}");
 	for (int i = 0; i < 4; i++) {
-		cap_app_history_entry e = {.revision = "abc", .source = src, .initiated_by = by,
+		cap_app_history_entry e = {.revision = "abc",
+					   .source = src,
+					   .initiated_by = by,
 					   .deploy_started_at = "2026-11-24T11:59:00Z"};
 		assert_int_equal(cap_app_history_append(hist, cap_app_history_entry_new(&e), 3), i);
 	}
@@ -181,12 +184,13 @@ static void test_history_numbers_from_zero_and_keeps_the_limit(void **state)
 
 static void test_images_are_sorted_and_unique(void **state)
 {
-	cap_value *objs = yaml("- kind: Deployment\n"
-			       "  spec: {template: {spec: {containers: [{image: nginx:1}, {image: "
-			       "busybox}], initContainers: [{image: nginx:1}]}}}\n"
-			       "- kind: CronJob\n"
-			       "  spec: {jobTemplate: {spec: {template: {spec: {containers: [{image: "
-			       "alpine}]}}}}}\n");
+	cap_value *objs =
+	    yaml("- kind: Deployment\n"
+		 "  spec: {template: {spec: {containers: [{image: nginx:1}, {image: "
+		 "busybox}], initContainers: [{image: nginx:1}]}}}\n"
+		 "- kind: CronJob\n"
+		 "  spec: {jobTemplate: {spec: {template: {spec: {containers: [{image: "
+		 "alpine}]}}}}}\n");
 	cap_value *imgs = cap_app_status_images(objs);
 	cap_value *want = yaml("[alpine, busybox, 'nginx:1']");
 	assert_true(cap_value_equal(imgs, want));

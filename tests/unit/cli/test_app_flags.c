@@ -64,8 +64,10 @@ static void test_sync_policy_flags(void **state)
 	assert_int_equal(cap_app_flag_apply(app, CAP_APP_FLAG_AUTO_PRUNE, NULL), 0);
 	assert_int_equal(cap_app_flag_apply(app, CAP_APP_FLAG_SYNC_POLICY, "automated"), 0);
 	assert_int_equal(cap_app_flag_apply(app, CAP_APP_FLAG_SELF_HEAL, NULL), 0);
-	assert_int_equal(cap_app_flag_apply(app, CAP_APP_FLAG_SYNC_OPTION, "CreateNamespace=true"), 0);
-	assert_int_equal(cap_app_flag_apply(app, CAP_APP_FLAG_SYNC_OPTION, "CreateNamespace=true"), 0);
+	assert_int_equal(cap_app_flag_apply(app, CAP_APP_FLAG_SYNC_OPTION, "CreateNamespace=true"),
+			 0);
+	assert_int_equal(cap_app_flag_apply(app, CAP_APP_FLAG_SYNC_OPTION, "CreateNamespace=true"),
+			 0);
 	assert_int_equal(cap_app_flag_apply(app, CAP_APP_FLAG_SYNC_OPTION, "PruneLast=true"), 0);
 	assert_int_equal(cap_app_flag_finish(app), 0);
 	cap_app parsed;
@@ -80,9 +82,8 @@ static void test_sync_policy_flags(void **state)
 	assert_int_equal(cap_app_flag_apply(app, CAP_APP_FLAG_SYNC_POLICY, "none"), 0);
 	assert_int_equal(cap_app_flag_finish(app), 0);
 	assert_null(cap_value_dig(app, "spec", "syncPolicy", "automated", NULL));
-	assert_int_equal(cap_value_array_len(cap_value_dig(app, "spec", "syncPolicy", "syncOptions",
-							   NULL)),
-			 1);
+	assert_int_equal(
+	    cap_value_array_len(cap_value_dig(app, "spec", "syncPolicy", "syncOptions", NULL)), 1);
 	cap_value_free(app);
 }
 
