@@ -205,6 +205,9 @@ static int run_apply(cap_kube_client *client, cap_sync_task *t, const cap_sync_o
 			  : (ssa ? CAP_KUBE_APPLY_SERVER : CAP_KUBE_APPLY_CLIENT);
 	ao.dry_run = opts->dry_run;
 	ao.force = opts->force || obj_option(t->desired, "Force=true");
+	/* Git is the source of truth: fields another manager took are taken back, as Argo CD does */
+	if (ao.mode == CAP_KUBE_APPLY_SERVER)
+		ao.force = true;
 	ao.namespace = opts->namespace;
 	if (obj_option(t->desired, "Validate=false"))
 		ao.field_validation = "Ignore";

@@ -1,6 +1,7 @@
 # capstan run over an application's life: drift noticed within a second, pruning (and
 # Prune=false), rollback to a history entry, retries of a failing sync, and cascading deletion
-# through the resources finalizer, multi-source apps, AppProject rules.
+# through the resources finalizer, multi-source apps, server-side apply, dry runs, AppProject
+# rules.
 source "$(dirname "$0")/../lib/e2e.sh"
 
 if [[ ! -x "$CAP_BIN_DIR/drydock" || ! -x "$CAP_BIN_DIR/capstan" ]] || ! command -v kubectl >/dev/null; then
@@ -148,6 +149,31 @@ check "objects of both sources exist" k get cm -n duo extra one
 head="$(git -C "$REPO" rev-parse HEAD)"
 check_eq "one revision per source" "$head $head" "$(app duo '{.status.sync.revisions[*]}')"
 check_eq "history keeps the revisions" "$head $head" "$(app duo '{.status.history[0].revisions[*]}')"
+
+# server-side apply: ServerSideApply=true applies as the argocd-controller field manager
+k patch application -n argocd duo --type merge \
+	-p '{"spec":{"syncPolicy":{"syncOptions":["CreateNamespace=true","ServerSideApply=true"]}}}' >/dev/null
+cm extra "" 2 >"$REPO/extra/extra.yaml"
+gitc commit -qam "extra v2"
+k annotate application -n argocd duo argocd.argoproj.io/refresh=normal >/dev/null
+extra_is() { [[ "$(k get cm -n duo extra -o 'jsonpath={.data.v}')" == "$1" ]]; }
+check "server-side apply syncs the change" wait_until 20 extra_is 2
+check_eq "applied by the argocd-controller manager" "argocd-controller/Apply" \
+	"$(k get cm -n duo extra -o 'jsonpath={range .metadata.managedFields[?(@.manager=="argocd-controller")]}{.manager}/{.operation}{end}')"
+
+# dry run: the operation succeeds and changes nothing
+k patch application -n argocd duo --type merge -p '{"spec":{"syncPolicy":{"automated":null}}}' >/dev/null
+cm extra "" 3 >"$REPO/extra/extra.yaml"
+gitc commit -qam "extra v3"
+history_before="$(app duo '{.status.history[*].id}')"
+k patch application -n argocd duo --type merge \
+	-p '{"operation":{"sync":{"dryRun":true},"initiatedBy":{"username":"e2e"}}}' >/dev/null
+check "dry run succeeds" wait_until 20 app_is duo \
+	'{.status.operationState.phase}/{.status.operationState.operation.sync.dryRun}' Succeeded/true
+check "dry run reports what it would do" grep -q "(server dry run)" \
+	<<<"$(app duo '{.status.operationState.syncResult.resources[*].message}')"
+check "dry run changes nothing" extra_is 2
+check_eq "dry run adds no history" "$history_before" "$(app duo '{.status.history[*].id}')"
 
 # projects: a missing project and a forbidden kind
 k apply -f - >/dev/null <<EOF
