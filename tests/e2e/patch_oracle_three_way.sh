@@ -7,14 +7,5 @@ if ! command -v kubectl >/dev/null || ! command -v python3 >/dev/null; then
 	exit 0
 fi
 
-while IFS= read -r line; do
-	case "$line" in
-	OK\ *) pass "${line#OK }" ;;
-	FAIL\ *)
-		rest="${line#FAIL }"
-		fail "${rest%%:*}" "${rest#*: }"
-		;;
-	*) echo "$line" ;;
-	esac
-done < <(python3 "$CAP_SOURCE_DIR/tests/lib/three_way_oracle.py" "$CAP_SHARED_DATA" 2>&1)
+report_oracle_lines < <(python3 "$CAP_SOURCE_DIR/tests/lib/three_way_oracle.py" "$CAP_SHARED_DATA" 2>&1)
 ((E2E_PASSED + E2E_FAILED >= 16)) || fail "three-way oracle ran fewer than 16 steps"

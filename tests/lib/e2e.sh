@@ -43,6 +43,22 @@ check_eq() {
 	fi
 }
 
+# report_oracle_lines: counts the lines an oracle script prints on stdin, "OK NAME" as a pass
+# and "FAIL NAME: WHY" as a failure; any other line is shown as it is.
+report_oracle_lines() {
+	local line rest
+	while IFS= read -r line; do
+		case "$line" in
+		OK\ *) pass "${line#OK }" ;;
+		FAIL\ *)
+			rest="${line#FAIL }"
+			fail "${rest%%:*}" "${rest#*: }"
+			;;
+		*) echo "$line" ;;
+		esac
+	done
+}
+
 e2e_cleanup_hooks=()
 e2e_on_exit() {
 	local hook
