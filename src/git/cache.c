@@ -6,6 +6,7 @@
 #include "git/tree_fs.h"
 #include "git/url.h"
 
+#include <ctype.h>
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
@@ -467,4 +468,21 @@ out:
 bool cap_git_cache__bad_url(const char *s)
 {
 	return !s || !*s || *s == '-';
+}
+
+void cap_git_cache__sha_lower(char out[41], const char *sha)
+{
+	for (int i = 0; i < 41; i++)
+		out[i] = (char)tolower((unsigned char)sha[i]);
+}
+
+int cap_git_cache__commit_args(char sha[41], const char *url, const char *commit)
+{
+	if (cap_git_cache__bad_url(url))
+		return cap_error_set(CAP_EINVALID, "'%s' is not a repository URL", url ? url : "");
+	if (!cap_git_is_commit_sha(commit))
+		return cap_error_set(CAP_EINVALID, "'%s' is not a commit SHA",
+				     commit ? commit : "");
+	cap_git_cache__sha_lower(sha, commit);
+	return 0;
 }

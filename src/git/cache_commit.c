@@ -39,18 +39,14 @@ static int parse_log(cap_git_commit_info *info, const cap_buf *out)
 int cap_git_cache_commit_info(cap_git_commit_info *out, cap_git_cache *c, const char *url,
 			      const char *commit, const cap_git_creds *creds)
 {
-	if (cap_git_cache__bad_url(url))
-		return cap_error_set(CAP_EINVALID, "'%s' is not a repository URL", url ? url : "");
-	if (!cap_git_is_commit_sha(commit))
-		return cap_error_set(CAP_EINVALID, "'%s' is not a commit SHA",
-				     commit ? commit : "");
 	cap_git_commit_info info = {0};
+	int rc = cap_git_cache__commit_args(info.sha, url, commit);
+	if (rc)
+		return rc;
 	cap_strvec_init(&info.tags);
-	for (int i = 0; i < 41; i++)
-		info.sha[i] = (char)tolower((unsigned char)commit[i]);
 
 	repo *r = cap_git_cache__repo_get(c, url);
-	int rc = cap_git_cache__ensure_commit(c, r, url, creds, info.sha);
+	rc = cap_git_cache__ensure_commit(c, r, url, creds, info.sha);
 	cap_proc_result res = CAP_PROC_RESULT_INIT;
 	if (rc == 0) {
 		const char *args[] = {

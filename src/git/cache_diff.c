@@ -16,10 +16,8 @@ int cap_git_cache_changed_files(cap_strvec *out, cap_git_cache *c, const char *u
 		return cap_error_set(CAP_EINVALID, "'%s' and '%s' must both be commit SHAs",
 				     from ? from : "", to ? to : "");
 	char a[41], b[41];
-	for (int i = 0; i < 41; i++) {
-		a[i] = (char)tolower((unsigned char)from[i]);
-		b[i] = (char)tolower((unsigned char)to[i]);
-	}
+	cap_git_cache__sha_lower(a, from);
+	cap_git_cache__sha_lower(b, to);
 	repo *r = cap_git_cache__repo_get(c, url);
 	int rc = cap_git_cache__ensure_commit(c, r, url, creds, a);
 	if (rc == 0)

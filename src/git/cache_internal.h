@@ -75,6 +75,11 @@ long long cap_git_cache__now_ms(void);
 int cap_git_cache__timeout(const cap_git_cache *c);
 /* True when url is empty or could be read as an option by git. */
 bool cap_git_cache__bad_url(const char *s);
+/* Copies a full commit SHA (40 hex digits, already checked) into out in lower case. */
+void cap_git_cache__sha_lower(char out[41], const char *sha);
+/* Checks url (see bad_url) and that commit is a full commit SHA, which goes to sha in lower
+ * case; otherwise a CAP_EINVALID error quoting the bad argument, sha untouched. */
+int cap_git_cache__commit_args(char sha[41], const char *url, const char *commit);
 
 /* Takes a use of url's repository entry (made on first use); give it back with repo_put. */
 repo *cap_git_cache__repo_get(cap_git_cache *c, const char *url);

@@ -213,8 +213,7 @@ int cap_git_cache_resolve(char out[41], cap_git_cache *c, const char *url, const
 		return cap_error_set(CAP_EINVALID, "'%s' is not a revision", revision);
 	char sha[41];
 	if (cap_git_is_commit_sha(revision)) {
-		for (int i = 0; i < 41; i++)
-			out[i] = (char)tolower((unsigned char)revision[i]);
+		cap_git_cache__sha_lower(out, revision);
 		return 0; /* no network: Argo CD takes a full SHA as it is */
 	}
 	repo *r = cap_git_cache__repo_get(c, url);

@@ -81,17 +81,13 @@ int cap_git_cache_verify_commit(cap_git_signature *out, cap_git_cache *c, const 
 				const char *commit, const char *gnupg_home,
 				const cap_git_creds *creds)
 {
-	if (cap_git_cache__bad_url(url))
-		return cap_error_set(CAP_EINVALID, "'%s' is not a repository URL", url ? url : "");
-	if (!cap_git_is_commit_sha(commit))
-		return cap_error_set(CAP_EINVALID, "'%s' is not a commit SHA",
-				     commit ? commit : "");
+	char sha[41];
+	int err = cap_git_cache__commit_args(sha, url, commit);
+	if (err)
+		return err;
 	if (!gnupg_home || !*gnupg_home)
 		return cap_error_set(CAP_EINVALID,
 				     "verifying signatures needs a keyring directory");
-	char sha[41];
-	for (int i = 0; i < 41; i++)
-		sha[i] = (char)tolower((unsigned char)commit[i]);
 	repo *r = cap_git_cache__repo_get(c, url);
 	int rc = cap_git_cache__ensure_commit(c, r, url, creds, sha);
 	cap_proc_result res = CAP_PROC_RESULT_INIT;

@@ -118,16 +118,12 @@ static cap_git_tree *lease(cap_git_cache *c, tree_entry *t)
 int cap_git_cache_checkout(cap_git_tree **out, cap_git_cache *c, const char *url,
 			   const char *commit, const cap_git_creds *creds)
 {
-	if (cap_git_cache__bad_url(url))
-		return cap_error_set(CAP_EINVALID, "'%s' is not a repository URL", url ? url : "");
-	if (!cap_git_is_commit_sha(commit))
-		return cap_error_set(CAP_EINVALID, "'%s' is not a commit SHA",
-				     commit ? commit : "");
 	char sha[41];
-	for (int i = 0; i < 41; i++)
-		sha[i] = (char)tolower((unsigned char)commit[i]);
+	int rc = cap_git_cache__commit_args(sha, url, commit);
+	if (rc)
+		return rc;
 	repo *r = cap_git_cache__repo_get(c, url);
-	int rc = cap_git_cache__ensure_commit(c, r, url, creds, sha);
+	rc = cap_git_cache__ensure_commit(c, r, url, creds, sha);
 	if (rc) {
 		cap_git_cache__repo_put(c, r);
 		return rc;
