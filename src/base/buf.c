@@ -143,8 +143,8 @@ int cap_buf_read_file(cap_buf *b, const char *path)
 {
 	int fd = open(path, O_RDONLY | O_CLOEXEC);
 	if (fd < 0)
-		return cap_error_set(errno == ENOENT ? CAP_ENOTFOUND : CAP_EIO, "cannot open '%s': %s",
-				     path, strerror(errno));
+		return cap_error_set(errno == ENOENT ? CAP_ENOTFOUND : CAP_EIO,
+				     "cannot open '%s': %s", path, strerror(errno));
 	struct stat st;
 	if (fstat(fd, &st) == 0 && S_ISREG(st.st_mode))
 		cap_buf_grow(b, (size_t)st.st_size);
@@ -152,6 +152,25 @@ int cap_buf_read_file(cap_buf *b, const char *path)
 	close(fd);
 	if (rc)
 		return cap_error_prefix("'%s': ", path);
+	return 0;
+}
+
+int cap_write_all(int fd, const void *data, size_t len)
+{
+	const char *p = data;
+	while (len) {
+		ssize_t n = write(fd, p, len);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0)
+			return -1;
+		if (n == 0) {
+			errno = EIO;
+			return -1;
+		}
+		p += n;
+		len -= (size_t)n;
+	}
 	return 0;
 }
 
@@ -165,19 +184,12 @@ int cap_buf_write_file_atomic(const cap_buf *b, const char *path)
 		cap_buf_release(&tmp);
 		return rc;
 	}
-	size_t off = 0;
-	while (off < b->len) {
-		ssize_t n = write(fd, b->ptr + off, b->len - off);
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n < 0) {
-			int rc = cap_error_set(CAP_EIO, "cannot write '%s': %s", path, strerror(errno));
-			close(fd);
-			unlink(tmp.ptr);
-			cap_buf_release(&tmp);
-			return rc;
-		}
-		off += (size_t)n;
+	if (cap_write_all(fd, b->ptr, b->len) < 0) {
+		int rc = cap_error_set(CAP_EIO, "cannot write '%s': %s", path, strerror(errno));
+		close(fd);
+		unlink(tmp.ptr);
+		cap_buf_release(&tmp);
+		return rc;
 	}
 	close(fd);
 	if (rename(tmp.ptr, path) < 0) {

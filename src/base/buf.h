@@ -46,6 +46,10 @@ int cap_buf_read_fd(cap_buf *b, int fd);
 /* Writes the contents to path through a temporary file and rename, so readers never see half. */
 int cap_buf_write_file_atomic(const cap_buf *b, const char *path);
 
+/* Writes all len bytes of data to fd, retrying short and interrupted writes: 0, or -1 with errno
+ * set (the fd stays open either way). Sets no error message: callers know what the fd is. */
+int cap_write_all(int fd, const void *data, size_t len);
+
 static inline bool cap_buf_eq(const cap_buf *b, const char *s, size_t len)
 {
 	return b->len == len && (len == 0 || __builtin_memcmp(b->ptr, s, len) == 0);

@@ -2,6 +2,7 @@
 #include "git/proc.h"
 
 #include "base/alloc.h"
+#include "base/buf.h"
 #include "base/error.h"
 #include "base/strvec.h"
 
@@ -137,16 +138,9 @@ static int make_input(const cap_proc_opts *o)
 	int fd = memfd_create("cap-proc-stdin", MFD_CLOEXEC);
 	if (fd < 0)
 		return -1;
-	size_t off = 0;
-	while (off < o->input_len) {
-		ssize_t n = write(fd, (const char *)o->input + off, o->input_len - off);
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n <= 0) {
-			close(fd);
-			return -1;
-		}
-		off += (size_t)n;
+	if (cap_write_all(fd, o->input, o->input_len) < 0) {
+		close(fd);
+		return -1;
 	}
 	lseek(fd, 0, SEEK_SET);
 	return fd;

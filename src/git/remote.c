@@ -2,6 +2,7 @@
 #include "git/remote.h"
 
 #include "base/alloc.h"
+#include "base/buf.h"
 #include "base/error.h"
 #include "base/strvec.h"
 #include "git/semver.h"
@@ -239,16 +240,9 @@ static int write_private(const char *path, const char *data, mode_t mode)
 	int fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC | O_NOFOLLOW, mode);
 	if (fd < 0)
 		return -1;
-	size_t len = strlen(data), off = 0;
-	while (off < len) {
-		ssize_t n = write(fd, data + off, len - off);
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n <= 0) {
-			close(fd);
-			return -1;
-		}
-		off += (size_t)n;
+	if (cap_write_all(fd, data, strlen(data)) < 0) {
+		close(fd);
+		return -1;
 	}
 	return close(fd);
 }
