@@ -213,6 +213,39 @@ static cap_diff_ignore *ignore_rules(cap_controller *c, const cap_app *app)
 	return ig;
 }
 
+#define DIFF_MEMO_MAX 200000
+
+/*
+ * Whether live matches config. The answer for the same config, the same live revision and the
+ * same rules is remembered, so a refresh where nothing changed diffs nothing. The settings that
+ * also shape a diff (argocd-cm) are fixed while the controller runs.
+ */
+static bool in_sync(cap_controller *c, const cap_value *config, const cap_value *live,
+		    const cap_diff_options *dopts, uint64_t rules_hash)
+{
+	cap_diff_options keyed = *dopts;
+	keyed.ignore = NULL; /* a new rule set per refresh: its rules are in rules_hash instead */
+	uint64_t key = cap_diff_key(config, live, &keyed) ^ rules_hash;
+	void *v = NULL;
+	pthread_mutex_lock(&c->memo_lock);
+	bool known = cap_hashmap_find_u64(&c->diff_memo, key, &v);
+	pthread_mutex_unlock(&c->memo_lock);
+	if (known)
+		return (uintptr_t)v == 1;
+	cap_diff_result dr = CAP_DIFF_RESULT_INIT;
+	int rc = cap_diff(&dr, config, live, dopts);
+	bool same = !rc && !dr.modified;
+	cap_diff_result_release(&dr);
+	if (rc)
+		return false;
+	pthread_mutex_lock(&c->memo_lock);
+	if (cap_hashmap_len(&c->diff_memo) >= DIFF_MEMO_MAX)
+		cap_hashmap_clear(&c->diff_memo, NULL);
+	cap_hashmap_put_u64(&c->diff_memo, key, (void *)(uintptr_t)(same ? 1 : 2));
+	pthread_mutex_unlock(&c->memo_lock);
+	return same;
+}
+
 int ctl_compare_run(cap_controller *c, ctl_compare *out, const cap_app *app,
 		    const cap_value *desired)
 {
@@ -235,6 +268,7 @@ int ctl_compare_run(cap_controller *c, ctl_compare *out, const cap_app *app,
 		cap_kube_key_release(&k);
 	}
 	cap_diff_ignore *ig = ignore_rules(c, app);
+	uint64_t rules_hash = cap_value_hash(app->ignore_differences) * 0x9e3779b97f4a7c15ULL;
 	bool app_ssa = cap_app_has_sync_option(app, "ServerSideApply=true");
 	CAP_VALUE_ARRAY_FOREACH(desired, i, obj)
 	{
@@ -257,10 +291,8 @@ int ctl_compare_run(cap_controller *c, ctl_compare *out, const cap_app *app,
 		dopts.ignore = ig;
 		if (c->settings.tracking == CAP_TRACK_ANNOTATION)
 			dopts.instance_label = c->settings.instance_label_key;
-		cap_diff_result dr = CAP_DIFF_RESULT_INIT;
-		if (live && !cap_diff(&dr, obj, live, &dopts))
-			r.in_sync = !dr.modified;
-		cap_diff_result_release(&dr);
+		if (live)
+			r.in_sync = in_sync(c, obj, live, &dopts, rules_hash);
 		cmp.in_sync[i] = r.in_sync;
 		CAP_VEC_PUSH(&rows, r);
 	}

@@ -158,6 +158,7 @@ int cap_controller_new(cap_controller **out, cap_kube_client *client,
 	c->repo_dir = opts->repo_cache_dir ? cap_strdup(opts->repo_cache_dir) : NULL;
 	cap_settings_init(&c->settings);
 	pthread_mutex_init(&c->lock, NULL);
+	pthread_mutex_init(&c->memo_lock, NULL);
 	c->refresh_q = cap_workqueue_new();
 	c->op_q = cap_workqueue_new();
 	cap_workqueue_set_backoff(c->op_q, 1000, 60000);
@@ -256,6 +257,8 @@ void cap_controller_free(cap_controller *c)
 		cap_git_fs_remove(c->repo_dir);
 	free(c->repo_dir);
 	cap_hashmap_release(&c->apps, free_app);
+	cap_hashmap_release(&c->diff_memo, NULL);
+	pthread_mutex_destroy(&c->memo_lock);
 	cap_settings_release(&c->settings);
 	pthread_mutex_destroy(&c->lock);
 	free(c->namespace);

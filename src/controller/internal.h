@@ -44,6 +44,9 @@ struct cap_controller {
 	cap_kube_reflector *apps_reflector;
 	cap_workqueue *refresh_q, *op_q;
 
+	pthread_mutex_t memo_lock; /* diff_memo */
+	cap_hashmap diff_memo;	   /* diff key (config, live revision, rules) → 1 in sync, 2 not */
+
 	pthread_mutex_t lock; /* apps */
 	cap_hashmap apps;     /* name → ctl_app */
 	bool ready;
