@@ -39,6 +39,8 @@ mkdir "$REPO/app"
 cm() { printf 'apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: %s\n%bdata:\n  v: "%s"\n' "$@"; }
 cm one "" 1 >"$REPO/app/one.yaml"
 cm two "" 1 >"$REPO/app/two.yaml"
+# a kind excluded from management (Endpoints, by default) is left out of the comparison
+printf 'apiVersion: v1\nkind: Endpoints\nmetadata:\n  name: ignored\nsubsets: []\n' >"$REPO/app/ep.yaml"
 cm keep "  annotations:\n    argocd.argoproj.io/sync-options: Prune=false\n" 1 >"$REPO/app/keep.yaml"
 gitc add -A
 gitc commit -qm v1
@@ -67,6 +69,7 @@ e2e_cleanup_hooks+=("kill $cap_pid 2>/dev/null; wait $cap_pid 2>/dev/null")
 
 check "automated sync deploys the app" wait_until 20 app_is life '{.status.sync.status}' Synced
 check "objects exist" k get cm -n life one two keep
+check_eq "excluded kinds are not listed" "" "$(app life '{.status.resources[?(@.kind=="Endpoints")].name}')"
 
 # drift: a live edit is seen through the watch well before the 60 s resync
 k patch cm -n life one --type merge -p '{"data":{"v":"drifted"}}' >/dev/null
