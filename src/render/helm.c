@@ -337,11 +337,7 @@ int cap_render__helm(cap_value *objs, cap_render_ctx *ctx)
 			goto done;
 		rc = cap_render__run(&out, (const char *const *)args.items, chart.ptr, ctx);
 	}
-	if (rc) {
-		cap_error_prefix("helm template failed: ");
-		goto done;
-	}
-	rc = cap_render__append_yaml(objs, out.ptr, out.len, "helm template output", ctx);
+	rc = cap_render__tool_objects(objs, rc, &out, "helm template", ctx);
 done:
 	cap_strvec_release(&args);
 	cap_buf_release(&out);

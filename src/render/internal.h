@@ -30,6 +30,14 @@ void cap_render__envsubst(cap_buf *out, const char *text, const cap_strvec *env)
 int cap_render__append_yaml(cap_value *objs, const char *text, size_t len, const char *source,
 			    const cap_render_ctx *ctx);
 
+/*
+ * Finishes a run of a manifest-generating tool: when rc (what cap_render__run returned) is an
+ * error, prefixes its message with "TOOL failed: " and returns it; otherwise appends the objects
+ * printed in out to objs as cap_render__append_yaml does, the input named "TOOL output".
+ */
+int cap_render__tool_objects(cap_value *objs, int rc, const cap_buf *out, const char *tool,
+			     const cap_render_ctx *ctx);
+
 /* Runs a tool with the context's environment, limits and working directory cwd. */
 int cap_render__run(cap_buf *out, const char *const *argv, const char *cwd,
 		    const cap_render_ctx *ctx);

@@ -355,12 +355,7 @@ int cap_render__kustomize(cap_value *objs, cap_render_ctx *ctx)
 	if (ctx->opts.kustomize_build_options)
 		cap_strvec_split(&args, ctx->opts.kustomize_build_options, ' ', true);
 	rc = cap_render__run(&out, (const char *const *)args.items, dir.ptr, ctx);
-	if (rc) {
-		/* the copy's path means nothing to the user: show the application path instead */
-		cap_error_prefix("kustomize build failed: ");
-		goto done;
-	}
-	rc = cap_render__append_yaml(objs, out.ptr, out.len, "kustomize build output", ctx);
+	rc = cap_render__tool_objects(objs, rc, &out, "kustomize build", ctx);
 done:
 	cap_strvec_release(&args);
 	cap_buf_release(&dir);

@@ -125,6 +125,20 @@ int cap_render__append_yaml(cap_value *objs, const char *text, size_t len, const
 	return 0;
 }
 
+int cap_render__tool_objects(cap_value *objs, int rc, const cap_buf *out, const char *tool,
+			     const cap_render_ctx *ctx)
+{
+	if (rc) {
+		cap_error_prefix("%s failed: ", tool);
+		return rc;
+	}
+	cap_buf source = CAP_BUF_INIT;
+	cap_buf_printf(&source, "%s output", tool);
+	rc = cap_render__append_yaml(objs, out->ptr, out->len, source.ptr, ctx);
+	cap_buf_release(&source);
+	return rc;
+}
+
 int cap_render__run(cap_buf *out, const char *const *argv, const char *cwd,
 		    const cap_render_ctx *ctx)
 {
