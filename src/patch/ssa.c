@@ -385,6 +385,20 @@ static int settle(cap_managed_fields *mf, const cap_managed_entry *self, const c
 	return err;
 }
 
+/* The schema type of obj's apiVersion and kind (NULL when the schema does not know them). */
+static const cap_smd_type *type_of(const cap_smd_schema *schema, const cap_value *obj)
+{
+	return cap_smd_schema_kind(schema, cap_value_dig_string(obj, "apiVersion", NULL),
+				   cap_value_dig_string(obj, "kind", NULL));
+}
+
+/* The apiVersion a managedFields entry for obj records: the one opts name, or obj's own. */
+static const char *entry_api_version(const cap_ssa_options *opts, const cap_value *obj)
+{
+	return opts->api_version ? opts->api_version
+				 : cap_value_dig_string(obj, "apiVersion", NULL);
+}
+
 int cap_ssa_apply(cap_value **out, const cap_smd_schema *schema, const cap_value *live,
 		  const cap_value *config, const cap_ssa_options *opts)
 {
@@ -398,12 +412,8 @@ int cap_ssa_apply(cap_value **out, const cap_smd_schema *schema, const cap_value
 		return err;
 	if (live && (err = check_object(live, "live object", false)))
 		return err;
-	const char *api_version = opts->api_version
-				      ? opts->api_version
-				      : cap_value_dig_string(config, "apiVersion", NULL);
-	const cap_smd_type *t =
-	    cap_smd_schema_kind(schema, cap_value_dig_string(config, "apiVersion", NULL),
-				cap_value_dig_string(config, "kind", NULL));
+	const char *api_version = entry_api_version(opts, config);
+	const cap_smd_type *t = type_of(schema, config);
 	if ((err = cap_ssa_walk_check(config, t)))
 		return cap_error_prefix("cannot apply: ");
 	if (live && (err = cap_managed_fields_decode(
@@ -465,12 +475,8 @@ int cap_ssa_update(cap_value **out, const cap_smd_schema *schema, const cap_valu
 		return err;
 	if (old && (err = check_object(old, "old object", false)))
 		return err;
-	const char *api_version = opts->api_version
-				      ? opts->api_version
-				      : cap_value_dig_string(updated, "apiVersion", NULL);
-	const cap_smd_type *t =
-	    cap_smd_schema_kind(schema, cap_value_dig_string(updated, "apiVersion", NULL),
-				cap_value_dig_string(updated, "kind", NULL));
+	const char *api_version = entry_api_version(opts, updated);
+	const cap_smd_type *t = type_of(schema, updated);
 	if (old && (err = cap_managed_fields_decode(
 			&mf, cap_value_dig(old, "metadata", "managedFields", NULL))))
 		return err;
@@ -497,9 +503,7 @@ int cap_ssa_update(cap_value **out, const cap_smd_schema *schema, const cap_valu
 
 cap_value *cap_ssa_fields_of(const cap_smd_schema *schema, const cap_value *obj)
 {
-	const cap_smd_type *t =
-	    cap_smd_schema_kind(schema, cap_value_dig_string(obj, "apiVersion", NULL),
-				cap_value_dig_string(obj, "kind", NULL));
+	const cap_smd_type *t = type_of(schema, obj);
 	cap_value *clean = without_managed(obj);
 	cap_fieldset *set = cap_fieldset_new();
 
