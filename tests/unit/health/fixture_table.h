@@ -70,3 +70,26 @@ static inline void fixture_table_free(fixture_cases *cases)
 	cap_vec_release_with(&fixture_allocs, free);
 	CAP_VEC_RELEASE(cases);
 }
+
+/*
+ * Runs the fixed cases, then one case per row of the table at path (see fixture_table_add), as
+ * the cmocka group name with group setup and teardown (either may be NULL). A table of fewer than
+ * min_rows rows fails the run (returns 1) so that a truncated table cannot pass unnoticed.
+ */
+static inline int fixture_table_run(const char *name, const struct CMUnitTest *fixed,
+				    size_t n_fixed, const char *path, CMUnitTestFunction fn,
+				    int keep_empty_message, size_t min_rows,
+				    CMFixtureFunction setup, CMFixtureFunction teardown)
+{
+	fixture_cases cases = CAP_VEC_INIT;
+	for (size_t i = 0; i < n_fixed; i++)
+		CAP_VEC_PUSH(&cases, fixed[i]);
+	size_t rows = fixture_table_add(&cases, path, fn, keep_empty_message);
+	if (rows < min_rows) {
+		fprintf(stderr, "%s: only %zu rows\n", path, rows);
+		return 1;
+	}
+	int rc = _cmocka_run_group_tests(name, cases.items, cases.len, setup, teardown);
+	fixture_table_free(&cases);
+	return rc;
+}

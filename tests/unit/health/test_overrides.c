@@ -216,19 +216,10 @@ int main(void)
 	    cmocka_unit_test(missing_file_is_named),
 	    cmocka_unit_test(fixture_cm_holds_every_script),
 	};
-	fixture_cases cases = CAP_VEC_INIT;
-	for (size_t i = 0; i < CAP_ARRAY_SIZE(fixed); i++)
-		CAP_VEC_PUSH(&cases, fixed[i]);
 	cap_buf tsv = CAP_BUF_INIT;
 	cap_test_fixture_path(&tsv, "health/custom/expected.tsv");
-	size_t rows = fixture_table_add(&cases, tsv.ptr, fixture_script_row, 1);
-	if (rows < 30) {
-		fprintf(stderr, "%s: only %zu rows\n", tsv.ptr, rows);
-		return 1;
-	}
-	int rc = _cmocka_run_group_tests("health_overrides", cases.items, cases.len,
-					 load_fixture_cm, free_fixture_cm);
-	fixture_table_free(&cases);
+	int rc = fixture_table_run("health_overrides", fixed, CAP_ARRAY_SIZE(fixed), tsv.ptr,
+				   fixture_script_row, 1, 30, load_fixture_cm, free_fixture_cm);
 	cap_buf_release(&tsv);
 	return rc;
 }
