@@ -80,7 +80,9 @@ static void grow(cap_hashmap *m)
 	free(old);
 }
 
-bool cap_hashmap_find(const cap_hashmap *m, const char *key, size_t key_len, void **value_out)
+/* The slot holding key in *slot_out, its value in *value_out (when not NULL); false if absent. */
+static bool find_slot(const cap_hashmap *m, const char *key, size_t key_len, size_t *slot_out,
+		      void **value_out)
 {
 	if (!m->len)
 		return false;
@@ -89,7 +91,14 @@ bool cap_hashmap_find(const cap_hashmap *m, const char *key, size_t key_len, voi
 		return false;
 	if (value_out)
 		*value_out = m->slots[i].value;
+	*slot_out = i;
 	return true;
+}
+
+bool cap_hashmap_find(const cap_hashmap *m, const char *key, size_t key_len, void **value_out)
+{
+	size_t i;
+	return find_slot(m, key, key_len, &i, value_out);
 }
 
 void *cap_hashmap_getn(const cap_hashmap *m, const char *key, size_t key_len)
@@ -165,13 +174,9 @@ static bool remove_at(cap_hashmap *m, size_t i)
 
 bool cap_hashmap_removen(cap_hashmap *m, const char *key, size_t key_len, void **value_out)
 {
-	if (!m->len)
+	size_t i;
+	if (!find_slot(m, key, key_len, &i, value_out))
 		return false;
-	size_t i = probe(m, key, key_len, cap_hash_bytes(key, key_len));
-	if (!m->slots[i].key)
-		return false;
-	if (value_out)
-		*value_out = m->slots[i].value;
 	remove_at(m, i);
 	return true;
 }
