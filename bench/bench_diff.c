@@ -137,13 +137,30 @@ static cap_value *make_live(const cap_value *config, unsigned i)
 	return live;
 }
 
-static void report(const char *what, double seconds, size_t bytes, size_t calls)
+/* A measured section: the allocation counters and the clock at its start. */
+typedef struct measure {
+	size_t bytes, calls;
+	double start;
+} measure;
+
+static measure measure_begin(void)
 {
+	measure m = {alloc_bytes, alloc_calls, now()};
+	cpu_start = cpu_now();
+	return m;
+}
+
+/* Prints the section's rates per object and returns its wall-clock seconds. */
+static double measure_report(const measure *m, const char *what)
+{
+	double seconds = now() - m->start;
+	size_t bytes = alloc_bytes - m->bytes, calls = alloc_calls - m->calls;
 	double cpu = cpu_now() - cpu_start;
 	printf("  %-44s %9.0f objects/s  %7.1f us/object (cpu %7.1f)  %8.0f B/object  %6.1f "
 	       "allocs/object\n",
 	       what, OBJECTS / seconds, seconds * 1e6 / OBJECTS, cpu * 1e6 / OBJECTS,
 	       (double)bytes / OBJECTS, (double)calls / OBJECTS);
+	return seconds;
 }
 
 int main(void)
@@ -174,9 +191,8 @@ int main(void)
 	 * Baseline: the last step of gitops-engine's diff alone, marshalling both sides to JSON
 	 * and comparing the bytes, with no normalisation or patching at all.
 	 */
-	size_t b0 = alloc_bytes, c0 = alloc_calls, equal = 0;
-	double t0 = now();
-	cpu_start = cpu_now();
+	size_t equal = 0;
+	measure m = measure_begin();
 	for (unsigned i = 0; i < OBJECTS; i++) {
 		char *a = cap_json_to_string(configs[i], CAP_JSON_SORT_KEYS);
 		char *b = cap_json_to_string(lives[i], CAP_JSON_SORT_KEYS);
@@ -184,17 +200,13 @@ int main(void)
 		free(a);
 		free(b);
 	}
-	report("baseline: marshal both sides, compare bytes", now() - t0, alloc_bytes - b0,
-	       alloc_calls - c0);
+	measure_report(&m, "baseline: marshal both sides, compare bytes");
 
 	/* Full diff: normalise, three-way strategic patch, defaults, compare. */
 	static uint64_t keys[OBJECTS];
 	static bool last[OBJECTS];
 	size_t modified = 0;
-	b0 = alloc_bytes;
-	c0 = alloc_calls;
-	t0 = now();
-	cpu_start = cpu_now();
+	m = measure_begin();
 	for (unsigned i = 0; i < OBJECTS; i++) {
 		cap_diff_result r = CAP_DIFF_RESULT_INIT;
 		if (cap_diff(&r, configs[i], lives[i], &o)) {
@@ -205,8 +217,7 @@ int main(void)
 		last[i] = r.modified;
 		cap_diff_result_release(&r);
 	}
-	double full = now() - t0;
-	report("full diff (client-side three-way)", full, alloc_bytes - b0, alloc_calls - c0);
+	double full = measure_report(&m, "full diff (client-side three-way)");
 	printf("  %zu of %u modified (expected %u)\n", modified, OBJECTS, OBJECTS / 10);
 
 	/* Fast path: the same config against the same live revision reuses the last answer. */
@@ -216,19 +227,14 @@ int main(void)
 		cap_hashmap_putn(&seen, (const char *)&keys[i], sizeof(keys[i]), &last[i], NULL);
 	}
 	size_t hits = 0, again = 0;
-	b0 = alloc_bytes;
-	c0 = alloc_calls;
-	t0 = now();
-	cpu_start = cpu_now();
+	m = measure_begin();
 	for (unsigned i = 0; i < OBJECTS; i++) {
 		uint64_t k = cap_diff_key(configs[i], lives[i], &o);
 		bool *prev = cap_hashmap_getn(&seen, (const char *)&k, sizeof(k));
 		hits += prev != NULL;
 		again += prev && *prev;
 	}
-	double fast = now() - t0;
-	report("fast path (key of config + live revision)", fast, alloc_bytes - b0,
-	       alloc_calls - c0);
+	double fast = measure_report(&m, "fast path (key of config + live revision)");
 	printf("  %zu of %u answered from the last comparison (%zu modified); %.0fx faster "
 	       "than a full diff\n",
 	       hits, OBJECTS, again, full / fast);
@@ -238,26 +244,18 @@ int main(void)
 	for (unsigned i = 0; i < OBJECTS; i++)
 		config_hashes[i] = cap_value_hash(configs[i]);
 	hits = 0;
-	b0 = alloc_bytes;
-	c0 = alloc_calls;
-	t0 = now();
-	cpu_start = cpu_now();
+	m = measure_begin();
 	for (unsigned i = 0; i < OBJECTS; i++) {
 		uint64_t k = cap_diff_key_hashed(config_hashes[i], lives[i], &o);
 		hits += cap_hashmap_getn(&seen, (const char *)&k, sizeof(k)) != NULL;
 	}
-	double hashed = now() - t0;
-	report("fast path, config hash cached with manifests", hashed, alloc_bytes - b0,
-	       alloc_calls - c0);
+	double hashed = measure_report(&m, "fast path, config hash cached with manifests");
 	printf("  %zu of %u answered; %.0fx faster than a full diff\n", hits, OBJECTS,
 	       full / hashed);
 
 	/* Health of every live object: the built-in Deployment check, as a reconcile runs it. */
 	size_t healthy = 0;
-	b0 = alloc_bytes;
-	c0 = alloc_calls;
-	t0 = now();
-	cpu_start = cpu_now();
+	m = measure_begin();
 	for (unsigned i = 0; i < OBJECTS; i++) {
 		cap_health h;
 		cap_health_init(&h);
@@ -265,8 +263,7 @@ int main(void)
 		healthy += h.status == CAP_HEALTH_HEALTHY;
 		cap_health_release(&h);
 	}
-	report("health (built-in Deployment check)", now() - t0, alloc_bytes - b0,
-	       alloc_calls - c0);
+	measure_report(&m, "health (built-in Deployment check)");
 	printf("  %zu of %u Healthy (the rest ask for more replicas than are available)\n", healthy,
 	       OBJECTS);
 
