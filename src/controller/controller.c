@@ -12,6 +12,7 @@
 #include "git/tree_fs.h"
 #include "patch/merge_patch.h"
 #include "render/paths.h"
+#include "value/json.h"
 
 #define CACHE_SYNC_TIMEOUT_MS 60000
 #define DRIFT_DELAY_MS	      200 /* gathers a burst of live events into one refresh */
@@ -20,8 +21,12 @@ cap_value *ctl_app_object(cap_controller *c, const char *name)
 {
 	pthread_mutex_lock(&c->lock);
 	ctl_app *a = cap_hashmap_get(&c->apps, name);
-	cap_value *obj = a ? cap_value_ref(a->obj) : NULL;
+	char *json = a ? cap_strdup(a->json) : NULL;
 	pthread_mutex_unlock(&c->lock);
+	cap_value *obj = NULL;
+	if (json && cap_json_parse(&obj, json, strlen(json), name, NULL))
+		obj = NULL;
+	free(json);
 	return obj;
 }
 
@@ -79,7 +84,7 @@ static void free_app(void *p)
 {
 	ctl_app *a = p;
 	if (a) {
-		cap_value_free(a->obj);
+		free(a->json);
 		free(a);
 	}
 }
@@ -101,6 +106,8 @@ static void on_app_event(void *ctx, const cap_kube_event *ev)
 		return;
 	}
 	uint64_t trigger = trigger_of(ev->object);
+	/* kept as text: a parsed Application with its status weighs several times more */
+	char *json = cap_json_to_string(ev->object, CAP_JSON_COMPACT);
 	bool refresh = false;
 	pthread_mutex_lock(&c->lock);
 	ctl_app *a = cap_hashmap_get(&c->apps, name);
@@ -110,9 +117,9 @@ static void on_app_event(void *ctx, const cap_kube_event *ev)
 		refresh = true;
 	} else {
 		refresh = a->trigger != trigger;
-		cap_value_free(a->obj);
+		free(a->json);
 	}
-	a->obj = cap_value_ref(ev->object);
+	a->json = json;
 	a->trigger = trigger;
 	a->refetch |= refresh;
 	if (cap_value_object_get(ev->object, "operation"))

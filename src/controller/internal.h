@@ -20,7 +20,7 @@
 
 /* What the controller remembers of one Application between events. */
 typedef struct ctl_app {
-	cap_value *obj;		 /* the last object seen (reference) */
+	char *json;		 /* the last object seen, compact JSON (parsed when needed) */
 	uint64_t trigger;	 /* hash of what makes a refresh due (spec, refresh annotation) */
 	unsigned heal_attempts;	 /* self-heal syncs since the app was last Synced */
 	uint64_t retry_at_ms;	 /* monotonic time before which a failed sync is not retried */
