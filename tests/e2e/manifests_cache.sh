@@ -7,14 +7,25 @@ if ! command -v redis-server >/dev/null; then
 	echo "redis-server not installed: skipped"
 	exit 0
 fi
-port="$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')"
-redis-server --port "$port" --bind 127.0.0.1 --save "" --appendonly no >"$E2E_TMP/redis.log" 2>&1 &
-redis_pid=$!
-e2e_cleanup_hooks+=("kill $redis_pid 2>/dev/null")
-for _ in $(seq 50); do
-	redis-cli -p "$port" ping >/dev/null 2>&1 && break
-	sleep 0.1
-done
+
+# start_redis LOG [ARG…]: a throwaway redis-server on a free port with the extra arguments, killed
+# at exit; sets redis_port and redis_pid and waits (up to 5 s) until it answers.
+start_redis() {
+	local log="$1"
+	shift
+	redis_port="$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')"
+	redis-server --port "$redis_port" --bind 127.0.0.1 --save "" --appendonly no "$@" \
+		>"$log" 2>&1 &
+	redis_pid=$!
+	e2e_cleanup_hooks+=("kill $redis_pid 2>/dev/null")
+	for _ in $(seq 50); do
+		redis-cli -p "$redis_port" ping >/dev/null 2>&1 && break
+		sleep 0.1
+	done
+}
+
+start_redis "$E2E_TMP/redis.log"
+port="$redis_port"
 
 repo="$E2E_TMP/repo"
 mkdir -p "$repo" && cp -r "$CAP_SHARED_DATA/argocd/e2e-apps/guestbook" "$repo/" && (
@@ -49,16 +60,8 @@ check_eq "and says Redis was unavailable" "manifest cache: miss (redis unavailab
 	"$(cat "$E2E_TMP/stderr")"
 
 # A Redis with a password: REDIS_PASSWORD from the environment, as Argo CD's components take it.
-port2="$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')"
-redis-server --port "$port2" --bind 127.0.0.1 --save "" --appendonly no --requirepass pw-e2e \
-	>"$E2E_TMP/redis2.log" 2>&1 &
-redis2_pid=$!
-e2e_cleanup_hooks+=("kill $redis2_pid 2>/dev/null")
-for _ in $(seq 50); do
-	redis-cli -p "$port2" ping >/dev/null 2>&1 && break
-	sleep 0.1
-done
-port="$port2"
+start_redis "$E2E_TMP/redis2.log" --requirepass pw-e2e
+port="$redis_port"
 REDIS_PASSWORD=pw-e2e render f
 check_eq "a password-protected Redis takes REDIS_PASSWORD" "manifest cache: miss" \
 	"$(cat "$E2E_TMP/stderr")"
