@@ -186,6 +186,16 @@ static FIXTURE_UNUSED int fixture_http_start(git_fixture *f, const char *user, c
 	return p;
 }
 
+/* Starts the http server as fixture_http_start does; *url receives the address of the fixture's
+ * "src" repository on it. Returns the port. */
+static FIXTURE_UNUSED int fixture_http_src(git_fixture *f, const char *user, const char *password,
+					   pid_t *pid_out, cap_buf *url)
+{
+	int port = fixture_http_start(f, user, password, pid_out);
+	cap_buf_printf(url, "http://127.0.0.1:%d/src", port);
+	return port;
+}
+
 /* A loopback listener that accepts connections (through the backlog) and never answers: a hung
  * remote. *url receives a git:// URL served by it; the caller closes the returned socket. */
 static FIXTURE_UNUSED int fixture_silent_listener(cap_buf *url)

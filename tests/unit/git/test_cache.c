@@ -216,9 +216,8 @@ static void one_ls_remote_serves_every_app_within_the_interval(void **state)
 	git_fixture f;
 	fixture_make(&f);
 	pid_t pid;
-	int port = fixture_http_start(&f, "bob", "t0ken-abc", &pid);
 	cap_buf url = CAP_BUF_INIT;
-	cap_buf_printf(&url, "http://127.0.0.1:%d/src", port);
+	fixture_http_src(&f, "bob", "t0ken-abc", &pid, &url);
 	cap_git_creds creds = {.username = "bob", .password = "t0ken-abc"};
 	cap_git_cache *c = open_cache(&f, 0, 60000);
 	char out[41];
@@ -414,9 +413,8 @@ static void submodules_are_filled_from_their_own_repositories(void **state)
 
 	/* Over HTTP: relative URLs resolve on the same server, which gets the same credentials. */
 	pid_t pid;
-	int port = fixture_http_start(&f, "dave", "d4ve-pw", &pid);
 	cap_buf url = CAP_BUF_INIT;
-	cap_buf_printf(&url, "http://127.0.0.1:%d/src", port);
+	fixture_http_src(&f, "dave", "d4ve-pw", &pid, &url);
 	cap_git_creds creds = {.username = "dave", .password = "d4ve-pw"};
 	c = open_cache_in(&f, "cache-http", (cap_git_cache_options){0});
 	if (cap_git_cache_checkout(&t, c, url.ptr, head, &creds) != 0)

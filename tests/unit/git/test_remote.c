@@ -122,9 +122,8 @@ static void http_basic_auth_accepts_good_and_refuses_wrong_credentials(void **st
 	git_fixture f;
 	fixture_make(&f);
 	pid_t pid;
-	int port = fixture_http_start(&f, "alice", "pa55-w0rd-XYZ", &pid);
 	cap_buf url = CAP_BUF_INIT;
-	cap_buf_printf(&url, "http://127.0.0.1:%d/src", port);
+	int port = fixture_http_src(&f, "alice", "pa55-w0rd-XYZ", &pid, &url);
 
 	cap_git_creds good = {.username = "alice", .password = "pa55-w0rd-XYZ"};
 	cap_git_refs refs = CAP_GIT_REFS_INIT;
@@ -160,10 +159,9 @@ static void basic_auth_up_front_and_bearer_tokens(void **state)
 	fixture_make(&f);
 	setenv("CAP_TEST_GIT_TOKEN", "bearer-tok-777", 1);
 	pid_t pid;
-	int port = fixture_http_start(&f, "carol", "c4rol-pw", &pid);
-	unsetenv("CAP_TEST_GIT_TOKEN");
 	cap_buf url = CAP_BUF_INIT;
-	cap_buf_printf(&url, "http://127.0.0.1:%d/src", port);
+	fixture_http_src(&f, "carol", "c4rol-pw", &pid, &url);
+	unsetenv("CAP_TEST_GIT_TOKEN");
 	cap_git_refs refs = CAP_GIT_REFS_INIT;
 
 	cap_git_creds forced = {
