@@ -71,10 +71,13 @@ ticks() { awk '{print $14 + $15}' "/proc/$cap/stat"; }
 t0=$(ticks)
 sleep "$QUIET_S"
 t1=$(ticks)
+rss2_kb=$(awk '/VmRSS/ {print $2}' "/proc/$cap/status")
 hz=$(getconf CLK_TCK)
 printf 'apps: %d (3 objects each), all Synced/Healthy after %.1f s\n' "$N" "$elapsed"
 printf 'controller RSS: %.1f MiB with no apps, %.1f MiB with %d\n' \
 	"$(echo "$rss0_kb / 1024" | bc -l)" "$(echo "$rss_kb / 1024" | bc -l)" "$N"
+printf 'controller RSS after %d quiet seconds: %.1f MiB\n' "$QUIET_S" \
+	"$(echo "$rss2_kb / 1024" | bc -l)"
 printf 'extrapolated to 1,000 apps: %.1f MiB (Argo CD: 225-450 MiB)\n' \
 	"$(echo "($rss0_kb + ($rss_kb - $rss0_kb) * 1000 / $N) / 1024" | bc -l)"
 printf 'CPU over %d quiet seconds (30 s resync): %.2f s\n' "$QUIET_S" \

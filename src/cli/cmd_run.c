@@ -10,6 +10,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "app/application.h"
 #include "base/buf.h"
@@ -214,8 +215,14 @@ int cap_cmd_run(int argc, char **argv)
 		cap_log_error("cannot start the controller", "error", cap_error_last());
 		goto done;
 	}
-	int sig = 0;
-	sigwait(&stop, &sig);
+	int sig = -1;
+	while (sig < 0) {
+		/* give pages freed after a burst of refreshes and syncs back to the system */
+		struct timespec tick = {10, 0};
+		sig = sigtimedwait(&stop, NULL, &tick);
+		if (sig < 0)
+			malloc_trim(0);
+	}
 	cap_log_info("shutting down", "signal", sig == SIGTERM ? "SIGTERM" : "SIGINT");
 	status = 0;
 done:
