@@ -1,6 +1,8 @@
-/* drydock throughput: creates/s with 8 clients, LIST of 10,000 objects, watch fan-out to 50
- * watchers, RSS per object, beside kubectl apply of the same objects
- * (BENCH_DRYDOCK_KUBECTL_OBJECTS, 1,000 by default). */
+/* drydock throughput: creates, LIST, watch fan-out and RSS per object, beside kubectl apply. */
+/*
+ * Creates/s with 8 clients, LIST of 10,000 objects, watch fan-out to 50 watchers, RSS per object,
+ * beside kubectl apply of the same objects (BENCH_DRYDOCK_KUBECTL_OBJECTS, 1,000 by default).
+ */
 #include <arpa/inet.h>
 #include <netinet/in.h>
 #include <netinet/tcp.h>
