@@ -1,0 +1,68 @@
+# One Application of 2,000 ConfigMaps (BENCH_SYNC_OBJECTS) on drydock: wall time of
+# `capstan app sync` (capstan run doing the work) beside kubectl apply -f of the same 2,000
+# files into another namespace of the same drydock, in the same run.
+set -uo pipefail
+
+build="${1:-${BUILD:-build}}"
+root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+bin="$root/$build/bin"
+export PATH="$root/tools/bin:$bin:$PATH"
+N="${BENCH_SYNC_OBJECTS:-2000}"
+work="$(mktemp -d "${TMPDIR:-/tmp}/capstan-bench-XXXXXX")"
+pids=()
+cleanup() {
+	for p in "${pids[@]+"${pids[@]}"}"; do kill "$p" 2>/dev/null && wait "$p" 2>/dev/null; done
+	rm -rf "$work"
+}
+trap cleanup EXIT
+now() { date +%s.%N; }
+since() { echo "$(now) - $1" | bc; }
+
+"$bin/drydock" --kubeconfig "$work/kc" --controller-delay-ms 50 2>"$work/drydock.log" &
+pids+=($!)
+for _ in $(seq 200); do [[ -s "$work/kc" ]] && break; sleep 0.05; done
+export KUBECONFIG="$work/kc"
+k() { kubectl --cache-dir "$work/kcache" "$@"; }
+capstan admin install >/dev/null 2>&1 || { echo "install failed"; exit 1; }
+
+git init -q -b main "$work/repo"
+mkdir "$work/repo/many"
+for i in $(seq 1 "$N"); do
+	printf 'apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: cm-%05d\n  labels:\n    app: bench\ndata:\n  index: "%d"\n  payload: "%064d"\n' \
+		"$i" "$i" "$i" >"$work/repo/many/cm-$i.yaml"
+done
+git -C "$work/repo" add -A
+git -C "$work/repo" -c user.name=bench -c user.email=bench@capstan.invalid commit -qm v1
+echo "objects: $N ConfigMaps in one app (BENCH_SYNC_OBJECTS)"
+
+capstan app create many --repo "file://$work/repo" --path many --revision main \
+	--dest-server https://kubernetes.default.svc --dest-namespace many \
+	--sync-option CreateNamespace=true >/dev/null || { echo "app create failed"; exit 1; }
+capstan run --listen "" 2>"$work/capstan.log" &
+pids+=($!)
+# wait until the controller has compared the app once (OutOfSync, every object Missing)
+deadline=$((SECONDS + 120))
+until [[ "$(k get application -n argocd many -o 'jsonpath={.status.sync.status}')" == OutOfSync ]]; do
+	((SECONDS >= deadline)) && { echo "app was never compared"; exit 1; }
+	sleep 0.2
+done
+
+start=$(now)
+capstan app sync many --timeout 600 >"$work/sync.out" 2>&1 || {
+	echo "capstan app sync failed:"
+	tail -5 "$work/sync.out"
+	exit 1
+}
+sync=$(since "$start")
+got=$(k get cm -n many -o name | grep -c cm-)
+
+k create namespace kc >/dev/null
+start=$(now)
+k apply -n kc -f "$work/repo/many" >/dev/null || { echo "baseline kubectl apply failed"; exit 1; }
+base=$(since "$start")
+
+printf 'capstan app sync of %d ConfigMaps: %.1f s (%.0f objects/s), %d present afterwards\n' \
+	"$N" "$sync" "$(echo "$N / $sync" | bc -l)" "$got"
+printf 'baseline kubectl apply -f of the same %d files: %.1f s (%.0f objects/s)\n' \
+	"$N" "$base" "$(echo "$N / $base" | bc -l)"
+printf 'ratio kubectl / capstan: %.1fx\n' "$(echo "$base / $sync" | bc -l)"
