@@ -94,7 +94,8 @@ int main(int argc, char **argv)
 	signal(SIGPIPE, SIG_IGN);
 
 	dd_faults *faults = NULL;
-	if (faults_spec && dd_faults_parse(&faults, faults_spec) < 0) {
+	/* always made, so the runtime endpoint can switch faults on later */
+	if (dd_faults_parse(&faults, faults_spec ? faults_spec : "") < 0) {
 		fprintf(stderr, "drydock: %s\n", cap_error_last());
 		return 2;
 	}

@@ -197,6 +197,8 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
 				"Request entity too large: limit is 3145728", NULL, NULL, NULL);
 	} else if (a.rc < 0) {
 		dd_status_bad_request(&res, a.bad);
+	} else if (s->faults && dd_faults_admin(s->faults, &req, &res)) {
+		/* the runtime fault endpoint answered */
 	} else if (!(s->faults && dd_faults_apply(s->faults, &req, &res))) {
 		if (s->latency_ms)
 			cap_time_sleep_ms(s->latency_ms);

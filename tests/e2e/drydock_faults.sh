@@ -53,3 +53,23 @@ check_eq "dropped watches end at once" "0" "$?"
 
 start ok --latency-ms 50
 check "--latency-ms slows but serves" k ok get ns default
+
+# the runtime endpoint switches faults on and off without a restart
+start live
+check "no faults at start" k live get ns default
+check "faults set at run time" k live replace --raw /drydock/faults -f - <<<'get:500=100%'
+check_eq "the endpoint shows the spec" "get:500=100%" "$(k live get --raw /drydock/faults 2>&1)"
+out="$(k live get ns default 2>&1)"
+check "runtime 500s reach kubectl" grep -q 'injected fault' <<<"$out"
+check "a bad runtime spec is refused" bash -c \
+	"! KUBECONFIG='$E2E_TMP/live.kubeconfig' kubectl --cache-dir '$E2E_TMP/cache-live' replace --raw /drydock/faults -f - <<<'get:teapot=1'"
+check "clearing faults at run time" k live delete --raw /drydock/faults
+check "requests succeed again" k live get ns default
+
+# a stalled connection hangs past the client's timeout
+start stall --faults 'get:stall=100%'
+start_ns=$(date +%s%N)
+out="$(k stall get ns default --request-timeout=2s 2>&1)"
+elapsed=$((($(date +%s%N) - start_ns) / 1000000))
+check "a stalled request times the client out" test "$elapsed" -ge 1900
+check "the client reports the timeout" grep -qi 'timeout\|deadline\|exceeded' <<<"$out"
