@@ -49,12 +49,18 @@ cleanup() {
 	for ((i = ${#pids[@]} - 1; i >= 0; i--)); do
 		wait "${pids[i]}" 2>/dev/null || true
 	done
-	if ((rc != 0)); then
+	if ((rc == 130 || rc == 143)); then
+		echo "demo: interrupted; everything it started is stopped" >&2
+		rm -rf "$work"
+	elif ((rc != 0)); then
 		echo >&2
 		echo "demo: failed (exit status $rc); logs are kept in $work" >&2
 		if [[ -s "$log" ]]; then
 			echo "demo: last lines of the controller log ($log):" >&2
 			tail -n 25 "$log" >&2
+		elif [[ -s "$work/drydock.log" ]]; then
+			echo "demo: last lines of drydock's log ($work/drydock.log):" >&2
+			tail -n 25 "$work/drydock.log" >&2
 		fi
 	else
 		rm -rf "$work"
@@ -176,15 +182,16 @@ show capstan app diff web --exit-code=false
 
 step "sync v2 and look at the history"
 show capstan app sync web --timeout 60
+wait_for "the controller to compare web at v2 (Synced)" 30 app_is '{.status.sync.status}/{.status.sync.revision}' "Synced/$v2"
 show capstan app wait web --health --timeout 60
 show capstan app history web
 show kubectl get deployment web -n demo -o 'jsonpath={.spec.template.spec.containers[0].image}{"\n"}'
 
 step "roll back to history id 0 (v1)"
 show capstan app rollback web 0 --timeout 60
-show capstan app wait web --health --timeout 60
 [[ "$(image)" == registry.example/web:1.0 ]] || die "rollback left image $(image), not registry.example/web:1.0"
-wait_for "web to read OutOfSync after the rollback" 30 app_is '{.status.sync.status}' OutOfSync
+wait_for "web to read OutOfSync after the rollback" 30 app_is '{.status.sync.status}/{.status.sync.revision}' "OutOfSync/$v2"
+show capstan app wait web --health --timeout 60
 note "the cluster runs v1 while main says v2: OutOfSync, as in Argo CD"
 show capstan app get web
 show kubectl get deployment web -n demo -o 'jsonpath={.spec.template.spec.containers[0].image}{"\n"}'
@@ -240,10 +247,12 @@ In another terminal:
   capstan app list
   capstan app get web
   kubectl get pods -n demo
-  kubectl scale deployment web --replicas=5 -n demo     # self-heal reverts it
-  cd $repo && git revert --no-edit HEAD              # fix the crash in Git…
-  capstan app get web --refresh                         # …and auto-sync makes it Healthy
   tail -f $log
+Self-heal reverts a change by hand:
+  kubectl scale deployment web --replicas=5 -n demo
+Fix the crash in Git, and auto-sync makes web Healthy again:
+  git -C $repo revert --no-edit HEAD
+  capstan app get web --refresh
 Press Ctrl-C to stop (everything is cleaned up).
 EOT
 	trap 'exit 0' INT TERM
