@@ -30,6 +30,16 @@ cap_value *ctl_app_object(cap_controller *c, const char *name)
 	return obj;
 }
 
+int ctl_app_get(cap_controller *c, cap_value **out, const char *name)
+{
+	cap_kube_key key = CAP_KUBE_KEY_INIT;
+	cap_kube_key_set(&key, CAP_APP_API_VERSION, CAP_APP_KIND, c->namespace, name);
+	cap_kube_key_set_member(&key.resource, CAP_APP_RESOURCE);
+	int rc = cap_kube_get(c->client, out, &key);
+	cap_kube_key_release(&key);
+	return rc;
+}
+
 void ctl_refresh_later(cap_controller *c, const char *name, uint64_t delay_ms)
 {
 	cap_workqueue_add_after(c->refresh_q, name, delay_ms);

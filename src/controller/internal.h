@@ -55,6 +55,12 @@ struct cap_controller {
 /* A new reference to the last seen object of Application name, or NULL. */
 cap_value *ctl_app_object(cap_controller *c, const char *name);
 
+/*
+ * GETs Application name from the server (the informer's copy may lag behind writes): *out a new
+ * value, untouched on failure; errors are the client's.
+ */
+int ctl_app_get(cap_controller *c, cap_value **out, const char *name);
+
 /* Queues a refresh of name now (delay 0) or later. */
 void ctl_refresh_later(cap_controller *c, const char *name, uint64_t delay_ms);
 

@@ -124,16 +124,6 @@ static void sync_options(cap_sync_options *o, const cap_app *app)
 		o->prune_propagation = "Orphan";
 }
 
-static int get_app(cap_controller *c, cap_value **out, const char *name)
-{
-	cap_kube_key key = CAP_KUBE_KEY_INIT;
-	cap_kube_key_set(&key, CAP_APP_API_VERSION, CAP_APP_KIND, c->namespace, name);
-	cap_kube_key_set_member(&key.resource, CAP_APP_RESOURCE);
-	int rc = cap_kube_get(c->client, out, &key);
-	cap_kube_key_release(&key);
-	return rc;
-}
-
 /* Runs the sync and returns the phase it ended in; message gets the state's message. */
 static const char *run_sync(op_run *run, const cap_app *app, cap_buf *message, cap_sync_plan *plan)
 {
@@ -252,7 +242,7 @@ void ctl_operate(const char *name, void *ctx)
 	char now[CAP_RFC3339_LEN];
 	ctl_target target = {0};
 	/* the informer may lag behind our own writes: act on the server's copy */
-	int rc = get_app(c, &obj, name);
+	int rc = ctl_app_get(c, &obj, name);
 	if (rc) {
 		if (rc != CAP_ENOTFOUND) {
 			cap_log_warn("cannot read application", "app", name, "error",

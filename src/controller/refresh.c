@@ -14,6 +14,7 @@
 #define SELF_HEAL_MAX_MS    300000
 #define COMPARISON_RETRY_MS 10000 /* look again soon after a failed comparison */
 #define AUTOSYNC_PENDING_MS 10000 /* how long an operation we wrote may stay unseen */
+#define AUTOSYNC_STALE_MS   500	  /* look again once the informer caught up with the server */
 
 /* Members of status a refresh owns; reconciledAt is judged apart. */
 static const char *const owned[] = {
@@ -60,8 +61,9 @@ static ctl_app *app_state(cap_controller *c, const char *name)
 }
 
 /*
- * Whether auto-sync wrote an operation the informer has not delivered yet (a refresh working
- * from the older copy must not start a second one); mark records a new one.
+ * Whether auto-sync wrote an operation the informer has not delivered yet; mark records a new
+ * one. This only spares requests that are bound to be turned down: a refresh that read its copy
+ * before the event that clears the mark is caught by fresh_for_auto_sync.
  */
 static bool autosync_pending(cap_controller *c, const char *name, bool mark)
 {
@@ -94,6 +96,32 @@ static unsigned heal_attempts(cap_controller *c, const char *name, int change)
 	return n;
 }
 
+/*
+ * Whether the server's copy of app still holds what auto-sync's decision was made from: no
+ * operation, the same operationState and spec. A refresh reads the informer's copy, which may
+ * predate an operation this controller wrote (and even its failed result): syncing from it would
+ * run a failed revision again. On success *rv is the server copy's resourceVersion (owned).
+ */
+static bool fresh_for_auto_sync(cap_controller *c, const cap_app *app, char **rv)
+{
+	cap_value *obj = NULL;
+	if (ctl_app_get(c, &obj, app->name)) {
+		cap_log_warn("cannot start automated sync", "app", app->name, "error",
+			     cap_error_last());
+		*rv = NULL;
+		return false;
+	}
+	bool fresh = !cap_value_object_get(obj, "operation") &&
+		     cap_value_equal(cap_value_dig(obj, "status", "operationState", NULL),
+				     cap_value_object_get(app->status, "operationState")) &&
+		     cap_value_equal(cap_value_object_get(obj, "spec"),
+				     cap_value_object_get(app->raw, "spec"));
+	const char *v = cap_value_dig_string(obj, "metadata", "resourceVersion", NULL);
+	*rv = fresh && v ? cap_strdup(v) : NULL;
+	cap_value_free(obj);
+	return fresh;
+}
+
 /* Argo CD's autoSync gating; starts an operation when the app should sync by itself. */
 static void auto_sync(cap_controller *c, const cap_app *app, const ctl_compare *cmp,
 		      const ctl_target *t, size_t n_desired)
@@ -122,7 +150,7 @@ static void auto_sync(cap_controller *c, const cap_app *app, const ctl_compare *
 		return;
 	}
 	const char *last = cap_value_dig_string(state, "syncResult", "revision", NULL);
-	bool attempted;
+	bool attempted, heal = false;
 	if (t->revisions)
 		attempted = cap_value_equal(cap_value_dig(state, "syncResult", "revisions", NULL),
 					    t->revisions) &&
@@ -158,8 +186,17 @@ static void auto_sync(cap_controller *c, const cap_app *app, const ctl_compare *
 				return;
 			}
 		}
-		heal_attempts(c, app->name, 1);
+		heal = true;
 	}
+	char *rv = NULL;
+	if (!fresh_for_auto_sync(c, app, &rv)) {
+		cap_log_debug("skipping auto-sync: application changed since it was read", "app",
+			      app->name);
+		ctl_refresh_later(c, app->name, AUTOSYNC_STALE_MS);
+		return;
+	}
+	if (heal)
+		heal_attempts(c, app->name, 1);
 	cap_app_sync_request req = {0};
 	req.revision = t->revisions ? NULL : t->commit;
 	req.revisions = t->revisions;
@@ -168,12 +205,23 @@ static void auto_sync(cap_controller *c, const cap_app *app, const ctl_compare *
 	req.automated = true;
 	req.retry = pol->retry.present ? &pol->retry : NULL;
 	cap_value *patch = cap_value_object();
+	if (rv) {
+		/* a precondition: nobody may have written the app since it was judged fresh */
+		cap_value *meta = cap_value_object();
+		cap_value_object_set(meta, "resourceVersion", cap_value_string(rv));
+		cap_value_object_set(patch, "metadata", meta);
+		free(rv);
+	}
 	cap_value_object_set(patch, "operation", cap_app_operation_new(&req));
 	int rc = ctl_patch_app(c, app->name, patch);
 	cap_value_free(patch);
 	if (!rc)
 		autosync_pending(c, app->name, true);
-	if (rc)
+	if (rc == CAP_ECONFLICT) {
+		cap_log_debug("skipping auto-sync: application changed since it was read", "app",
+			      app->name);
+		ctl_refresh_later(c, app->name, AUTOSYNC_STALE_MS);
+	} else if (rc)
 		cap_log_warn("cannot start automated sync", "app", app->name, "error",
 			     cap_error_last());
 	else

@@ -168,9 +168,19 @@ msg="$(app web '{.status.operationState.message}')"
 check "failure carries the server's message" grep -q 'selector.*does not match template' <<<"$msg"
 check_eq "failed resource is SyncFailed" "SyncFailed" \
 	"$(app web '{.status.operationState.syncResult.resources[?(@.name=="bad")].status}')"
-sleep 5
+failed_at="$(app web '{.status.operationState.startedAt}')"
+# the controller must have judged the failed revision again, on refreshes after the failure,
+# before the absence of a second sync means anything
+rejudged() {
+	(($(grep -c "failed previous sync attempt.*revision=$v4" "$E2E_TMP/capstan.log") >= 2))
+}
+check "failed revision is looked at again" wait_until 20 rejudged
 check_eq "failed revision is not retried automatically" 1 \
 	"$(grep -c "sync started.*revision=$v4" "$E2E_TMP/capstan.log")"
+check_eq "one automated sync of the failed revision" 1 \
+	"$(grep -c "initiated automated sync.*revision=$v4" "$E2E_TMP/capstan.log")"
+check_eq "failed operation is the last one" "Failed/$failed_at/" \
+	"$(app web '{.status.operationState.phase}/{.status.operationState.startedAt}/{.operation}')"
 
 # kill -9 in the middle of a slow sync (rate-limited client), then a restart resumes it
 kill "$cap_pid"
