@@ -189,6 +189,8 @@ show kubectl get deployment web -n demo -o 'jsonpath={.spec.template.spec.contai
 
 step "roll back to history id 0 (v1)"
 show capstan app rollback web 0 --timeout 60
+[[ "$(field '{.status.operationState.syncResult.revision}')" == "$v1" ]] ||
+	die "the rollback synced $(field '{.status.operationState.syncResult.revision}'), not v1 ($v1)"
 [[ "$(image)" == registry.example/web:1.0 ]] || die "rollback left image $(image), not registry.example/web:1.0"
 wait_for "web to read OutOfSync after the rollback" 30 app_is '{.status.sync.status}/{.status.sync.revision}' "OutOfSync/$v2"
 show capstan app wait web --health --timeout 60
