@@ -23,7 +23,15 @@ typedef struct op_run {
 	cap_value *status;  /* the status as last written (owned) */
 	cap_value *state;   /* operationState inside status (borrowed) */
 	ctl_target *target; /* what is synced, revisions once resolved */
+	uint64_t progress_at_ms; /* when progress was last written */
 } op_run;
+
+/*
+ * Progress is written at most this often: each write carries the whole result list, so writing
+ * after every object would make a large sync quadratic. A restart re-applies at most this much
+ * work, which applies leave unchanged.
+ */
+#define PROGRESS_INTERVAL_MS 1000
 
 static cap_value *task_results(const cap_sync_plan *plan)
 {
@@ -70,6 +78,10 @@ static int write_status(op_run *run, cap_value *status_new, cap_value *extra)
 static void on_progress(void *ctx, const cap_sync_plan *plan, size_t done)
 {
 	op_run *run = ctx;
+	uint64_t now = cap_time_now_ms();
+	if (done < plan->len && now - run->progress_at_ms < PROGRESS_INTERVAL_MS)
+		return;
+	run->progress_at_ms = now;
 	cap_value *status = cap_value_deep_copy(run->status);
 	cap_value *state = cap_value_object_get(status, "operationState");
 	set_result(state, run->target, plan);
@@ -268,7 +280,7 @@ void ctl_operate(const char *name, void *ctx)
 		return;
 	}
 	cap_time_format_rfc3339(now, cap_time_wall_s());
-	op_run run = {c, name, NULL, NULL, &target};
+	op_run run = {c, name, NULL, NULL, &target, cap_time_now_ms()};
 	run.status = app.status ? cap_value_ref(app.status) : cap_value_object();
 	cap_value *old_state = cap_value_object_get(app.status, "operationState");
 	const char *was = cap_value_dig_string(old_state, "phase", NULL);
