@@ -8,6 +8,7 @@
 #include "kube/config.h"
 #include "kube/key.h"
 
+#include <getopt.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -120,4 +121,16 @@ int cap_app_cli_validate(cap_app_cli *c, cap_value *obj)
 	cap_settings_release(&settings);
 	cap_app_release(&app);
 	return rc ? 1 : 0;
+}
+
+int cap_app_cli_fetch_named(cap_app_cli *c, cap_value **out, int argc, char **argv,
+			    const char *usage)
+{
+	if (optind + 1 != argc) {
+		fputs(usage, stderr);
+		return 2;
+	}
+	if (cap_app_cli_connect(c) || cap_app_cli_get(c, out, argv[optind]))
+		return 1;
+	return 0;
 }

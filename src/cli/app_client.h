@@ -50,6 +50,15 @@ void cap_app_cli_key(cap_kube_key *key, const cap_app_cli *c, const char *name);
  */
 int cap_app_cli_get(cap_app_cli *c, cap_value **out, const char *name);
 
+/*
+ * The tail every single-application command shares once its options are parsed: exactly one
+ * NAME left at argv[optind] (else the usage text on stderr), connect, and GET it into *out (new).
+ * Returns 0, or the exit code to return: 2 for a usage error, 1 when connecting or reading
+ * failed (the error already printed). The caller releases c either way.
+ */
+int cap_app_cli_fetch_named(cap_app_cli *c, cap_value **out, int argc, char **argv,
+			    const char *usage);
+
 /* Merge-patches the Application with patch; prints the error on failure. *out may be NULL. */
 int cap_app_cli_patch(cap_app_cli *c, cap_value **out, const char *name, const cap_value *patch);
 

@@ -37,16 +37,11 @@ int cap_cmd_app_history(int argc, char **argv)
 			return 2;
 		}
 	}
-	if (optind + 1 != argc) {
-		fputs(usage_text, stderr);
-		return 2;
-	}
-	if (cap_app_cli_connect(&cli))
-		return 1;
 	cap_value *obj = NULL;
-	if (cap_app_cli_get(&cli, &obj, argv[optind])) {
+	int rc = cap_app_cli_fetch_named(&cli, &obj, argc, argv, usage_text);
+	if (rc) {
 		cap_app_cli_release(&cli);
-		return 1;
+		return rc;
 	}
 	cap_value *hist = cap_value_dig(obj, "status", "history", NULL);
 	if (output && (!strcmp(output, "json") || !strcmp(output, "yaml"))) {

@@ -30,15 +30,13 @@ int cap_cmd_app_terminate_op(int argc, char **argv)
 			return 2;
 		}
 	}
-	if (optind + 1 != argc) {
-		fputs(usage_text, stderr);
-		return 2;
+	cap_value *obj = NULL;
+	int rc = cap_app_cli_fetch_named(&cli, &obj, argc, argv, usage_text);
+	if (rc) {
+		cap_app_cli_release(&cli);
+		return rc;
 	}
 	const char *name = argv[optind];
-	if (cap_app_cli_connect(&cli))
-		return 1;
-	cap_value *obj = NULL;
-	int rc = cap_app_cli_get(&cli, &obj, name) ? 1 : 0;
 	const cap_value *op = cap_value_object_get(obj, "operation");
 	const char *phase = cap_value_dig_string(obj, "status", "operationState", "phase", NULL);
 	if (!rc && (!op || cap_value_is_null(op)) && !(phase && !strcmp(phase, "Running"))) {
