@@ -2,24 +2,12 @@
 # capstan app … against drydock with a real git repository: create, list, get, set, manifests,
 # diff, resources, history, sync (the operation written), wait, rollback, terminate-op, delete.
 source "$(dirname "$0")/../lib/e2e.sh"
+source "$(dirname "$0")/../lib/cluster.sh"
 
-DRYDOCK="$CAP_BIN_DIR/drydock"
-if [[ ! -x "$DRYDOCK" ]] || ! command -v kubectl >/dev/null || ! command -v git >/dev/null; then
-	echo "drydock, kubectl or git missing; skipping"
-	exit 0
-fi
-
-KC="$E2E_TMP/kubeconfig"
-"$DRYDOCK" --kubeconfig "$KC" 2>"$E2E_TMP/drydock.log" &
-DD_PID=$!
-e2e_cleanup_hooks+=("kill $DD_PID 2>/dev/null; wait $DD_PID 2>/dev/null")
-for _ in $(seq 100); do
-	[[ -s "$KC" ]] && break
-	sleep 0.05
-done
-export KUBECONFIG="$KC"
+need_cluster_tools
+command -v git >/dev/null || { echo "git missing; skipping"; exit 0; }
+start_drydock
 unset USER
-k() { kubectl --cache-dir "$E2E_TMP/cache" "$@"; }
 # run WANT_STATUS COMMAND…: runs it with output in $E2E_TMP/out and $E2E_TMP/err, checks the status.
 run() {
 	local want="$1"

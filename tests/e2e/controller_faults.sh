@@ -3,32 +3,12 @@
 # retries (syncPolicy.retry) get past failed writes, every app still ends Synced and Healthy, and
 # no operation is recorded twice in an app's history.
 source "$(dirname "$0")/../lib/e2e.sh"
+source "$(dirname "$0")/../lib/cluster.sh"
 
-if [[ ! -x "$CAP_BIN_DIR/drydock" || ! -x "$CAP_BIN_DIR/capstan" ]] || ! command -v kubectl >/dev/null; then
-	echo "drydock, capstan or kubectl missing; skipping"
-	exit 0
-fi
+need_cluster_tools
 
-KC="$E2E_TMP/kubeconfig"
-"$CAP_BIN_DIR/drydock" --kubeconfig "$KC" --controller-delay-ms 100 \
-	--faults "500=5%,watch:drop=5%,seed=11" \
-	2>"$E2E_TMP/drydock.log" &
-dd_pid=$!
-e2e_cleanup_hooks+=("kill $dd_pid 2>/dev/null; wait $dd_pid 2>/dev/null")
-for _ in $(seq 100); do
-	[[ -s "$KC" ]] && break
-	sleep 0.05
-done
-export KUBECONFIG="$KC"
-k() { kubectl --cache-dir "$E2E_TMP/kcache" "$@"; }
-wait_until() {
-	local deadline=$((SECONDS + $1))
-	shift
-	until "$@" >/dev/null 2>&1; do
-		((SECONDS >= deadline)) && return 1
-		sleep 0.2
-	done
-}
+WAIT_POLL=0.2
+start_drydock --controller-delay-ms 100 --faults "500=5%,watch:drop=5%,seed=11"
 check "admin install (retried)" wait_until 60 capstan admin install --kubeconfig "$KC"
 
 REPO="$E2E_TMP/repo"

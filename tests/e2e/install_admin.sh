@@ -2,23 +2,10 @@
 # capstan admin install against drydock: CRDs established, namespace, default project and settings
 # objects created; a second run changes nothing; the embedded CRDs equal deploy/crds.
 source "$(dirname "$0")/../lib/e2e.sh"
+source "$(dirname "$0")/../lib/cluster.sh"
 
-DRYDOCK="$CAP_BIN_DIR/drydock"
-if [[ ! -x "$DRYDOCK" ]] || ! command -v kubectl >/dev/null; then
-	echo "drydock or kubectl missing; skipping"
-	exit 0
-fi
-
-KC="$E2E_TMP/kubeconfig"
-"$DRYDOCK" --kubeconfig "$KC" 2>"$E2E_TMP/drydock.log" &
-DD_PID=$!
-e2e_cleanup_hooks+=("kill $DD_PID 2>/dev/null; wait $DD_PID 2>/dev/null")
-for _ in $(seq 100); do
-	[[ -s "$KC" ]] && break
-	sleep 0.05
-done
-export KUBECONFIG="$KC"
-k() { kubectl --cache-dir "$E2E_TMP/cache" "$@"; }
+need_cluster_tools
+start_drydock
 
 capstan admin install >"$E2E_TMP/first" 2>&1
 check_eq "first install succeeds" 0 "$?"
