@@ -177,3 +177,14 @@ int cap_app_flag_finish(cap_value *app)
 	}
 	return rc;
 }
+
+bool cap_app_flag_record(cap_value *flags, int opt, const char *arg)
+{
+	if (opt < CAP_APP_FLAG_REPO || opt > CAP_APP_FLAG_HISTORY_LIMIT)
+		return false;
+	cap_value *f = cap_value_array();
+	cap_value_array_append(f, cap_value_int(opt));
+	cap_value_array_append(f, cap_value_string(arg ? arg : ""));
+	cap_value_array_append(flags, f);
+	return true;
+}

@@ -58,6 +58,13 @@ enum {
 int cap_app_flag_apply(cap_value *app, int opt, const char *arg);
 
 /*
+ * Records option opt with arg as [opt, "arg"] at the end of the array flags, to be applied with
+ * cap_app_flag_apply once the Application is at hand; false (nothing recorded) when opt is not
+ * one of the CAP_APP_FLAG_ options.
+ */
+bool cap_app_flag_record(cap_value *flags, int opt, const char *arg);
+
+/*
  * Applies the flags that depend on others once all were seen: --auto-prune, --self-heal and
  * --allow-empty need automated sync (set by this run or already in app). Prints the error and
  * returns -1 when one is misused.

@@ -68,12 +68,7 @@ int cap_cmd_app_create(int argc, char **argv)
 			return 0;
 		} else if (cap_app_cli_option(&cli, c, optarg)) {
 			continue;
-		} else if (c >= CAP_APP_FLAG_REPO && c <= CAP_APP_FLAG_HISTORY_LIMIT) {
-			cap_value *f = cap_value_array();
-			cap_value_array_append(f, cap_value_int(c));
-			cap_value_array_append(f, cap_value_string(optarg ? optarg : ""));
-			cap_value_array_append(flags, f);
-		} else {
+		} else if (!cap_app_flag_record(flags, c, optarg)) {
 			fputs(usage_text, stderr);
 			cap_value_free(flags);
 			return 2;
