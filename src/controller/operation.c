@@ -75,20 +75,6 @@ static int write_status(op_run *run, cap_value *status_new, cap_value *extra)
 	return rc;
 }
 
-/*
- * Whether history already holds the operation that started at started_at: an operation run again
- * after its result was stored (a resumed run reading a status that already has it) must not be
- * recorded twice.
- */
-static bool recorded(const cap_value *history, const char *started_at)
-{
-	size_t n = cap_value_array_len(history);
-	const char *last = n ? cap_value_dig_string(cap_value_array_get(history, n - 1),
-						    "deployStartedAt", NULL)
-			     : NULL;
-	return last && !strcmp(last, started_at);
-}
-
 static void on_progress(void *ctx, const cap_sync_plan *plan, size_t done)
 {
 	op_run *run = ctx;
@@ -365,9 +351,8 @@ void ctl_operate(const char *name, void *ctx)
 		e.source = target.source;
 		e.sources = target.sources;
 		e.initiated_by = cap_value_object_get(app.operation.raw, "initiatedBy");
-		if (!recorded(history, started_at))
-			cap_app_history_append(history, cap_app_history_entry_new(&e),
-					       app.revision_history_limit);
+		cap_app_history_append(history, cap_app_history_entry_new(&e),
+				       app.revision_history_limit);
 	}
 	uint64_t retry_in = 0;
 	if (strcmp(phase, CAP_APP_PHASE_SUCCEEDED))
