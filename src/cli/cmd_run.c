@@ -32,6 +32,7 @@ static const char usage_text[] =
     "  --kube-qps N --kube-burst N  API request rate limit (200, 400)\n"
     "  --repo-cache-dir DIR         where repositories are kept (a temporary directory)\n"
     "  --self-heal-backoff DURATION first self-heal delay, tripled per attempt (2s)\n"
+    "  --sync-wave-delay DURATION   pause between sync waves ($ARGOCD_SYNC_WAVE_DELAY s, else 2s)\n"
     "  --listen ADDR:PORT           /healthz endpoint (127.0.0.1:8082; \"\" for none)\n"
     "  --loglevel LEVEL             debug, info, warn or error\n";
 
@@ -45,6 +46,7 @@ enum {
 	OPT_BURST,
 	OPT_REPO_DIR,
 	OPT_HEAL,
+	OPT_WAVE_DELAY,
 	OPT_LISTEN,
 	OPT_LOGLEVEL,
 	OPT_HELP,
@@ -61,6 +63,7 @@ static const struct option options[] = {
     {"kube-burst", required_argument, NULL, OPT_BURST},
     {"repo-cache-dir", required_argument, NULL, OPT_REPO_DIR},
     {"self-heal-backoff", required_argument, NULL, OPT_HEAL},
+    {"sync-wave-delay", required_argument, NULL, OPT_WAVE_DELAY},
     {"listen", required_argument, NULL, OPT_LISTEN},
     {"loglevel", required_argument, NULL, OPT_LOGLEVEL},
     {"help", no_argument, NULL, OPT_HELP},
@@ -131,13 +134,17 @@ int cap_cmd_run(int argc, char **argv)
 			co.namespace = optarg;
 			break;
 		case OPT_RESYNC:
-		case OPT_HEAL: {
+		case OPT_HEAL:
+		case OPT_WAVE_DELAY: {
 			uint64_t ms;
 			if (cap_app_parse_duration_ms(&ms, optarg)) {
 				fprintf(stderr, "capstan run: %s\n", cap_error_last());
 				return 2;
 			}
-			if (opt == OPT_RESYNC)
+			if (opt == OPT_WAVE_DELAY) {
+				co.sync_wave_delay_ms = ms;
+				co.sync_wave_delay_set = true;
+			} else if (opt == OPT_RESYNC)
 				co.resync_ms = ms ? ms : 1;
 			else
 				co.self_heal_base_ms = ms ? ms : 1;

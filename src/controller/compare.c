@@ -14,15 +14,8 @@
 #include "health/aggregate.h"
 #include "health/health.h"
 #include "render/source.h"
-#include "sync/sync.h"
-
-/* Hooks run around a sync; the basic sync leaves them out of the desired state. */
-static bool is_hook(const cap_value *obj)
-{
-	return cap_value_dig_string(obj, "metadata", "annotations", CAP_SYNC_HOOK_ANNOTATION,
-				    NULL) ||
-	       cap_value_dig_string(obj, "metadata", "annotations", "helm.sh/hook", NULL);
-}
+#include "sync/hook.h"
+#include "sync/wave.h"
 
 void ctl_target_release(ctl_target *t)
 {
@@ -40,13 +33,15 @@ const char *ctl_target_revision(const ctl_target *t)
 }
 
 /*
- * Keeps the objects that are neither hooks nor of a kind excluded from management (argocd-cm
- * resource.exclusions and the built-in ones: the cache never sees them, so they could only
- * ever look missing); consumes objs.
+ * Keeps the objects of kinds not excluded from management (argocd-cm resource.exclusions and
+ * the built-in ones: the cache never sees them, so they could only ever look missing), the
+ * hooks apart in *hooks when it is not NULL; consumes objs.
  */
-static cap_value *managed_only(cap_controller *c, cap_value *objs)
+static cap_value *managed_only(cap_controller *c, cap_value *objs, cap_value **hooks)
 {
 	cap_value *kept = cap_value_array(), *obj;
+	if (hooks)
+		*hooks = cap_value_array();
 	size_t i;
 	CAP_VALUE_ARRAY_FOREACH(objs, i, obj)
 	{
@@ -56,8 +51,12 @@ static cap_value *managed_only(cap_controller *c, cap_value *objs)
 				 cap_settings_resource_excluded(&c->settings, k.group, k.kind,
 								CAP_KUBE_IN_CLUSTER_SERVER));
 		cap_kube_key_release(&k);
-		if (!excluded && !is_hook(obj))
+		if (excluded)
+			continue;
+		if (!cap_sync_hook_is_hook(obj))
 			cap_value_array_append(kept, cap_value_ref(obj));
+		else if (hooks)
+			cap_value_array_append(*hooks, cap_value_ref(obj));
 	}
 	cap_value_free(objs);
 	return kept;
@@ -111,8 +110,8 @@ static int checkout(cap_controller *c, cap_git_tree **tree, char commit[41],
 	return rc;
 }
 
-static int desired_single(cap_controller *c, cap_value **out, ctl_target *t, const cap_app *app,
-			  const char *revision, bool refetch, bool hard)
+static int desired_single(cap_controller *c, cap_value **out, cap_value **hooks, ctl_target *t,
+			  const cap_app *app, const char *revision, bool refetch, bool hard)
 {
 	cap_render_source src;
 	cap_git_tree *tree = NULL;
@@ -134,15 +133,15 @@ static int desired_single(cap_controller *c, cap_value **out, ctl_target *t, con
 		req.chart_creds = cap_git_credstore_lookup(c->settings.repos, src.repo_url);
 	t->source_type = tool_of(&src, req.repo_root);
 	if (!(rc = cap_render_cache_render(&objs, NULL, c->renders, &req, t->commit, hard)))
-		*out = managed_only(c, objs);
+		*out = managed_only(c, objs, hooks);
 done:
 	cap_git_tree_release(tree);
 	cap_render_source_release(&src);
 	return rc;
 }
 
-static int desired_multi(cap_controller *c, cap_value **out, ctl_target *t, const cap_app *app,
-			 const cap_value *revisions, bool refetch)
+static int desired_multi(cap_controller *c, cap_value **out, cap_value **hooks, ctl_target *t,
+			 const cap_app *app, const cap_value *revisions, bool refetch)
 {
 	size_t n = cap_value_array_len(t->sources), parsed = 0, i;
 	cap_render_source *srcs = cap_calloc(n ? n : 1, sizeof(*srcs));
@@ -169,7 +168,7 @@ static int desired_multi(cap_controller *c, cap_value **out, ctl_target *t, cons
 		cap_render_request common = {0};
 		common_request(c, &common, app, &ro);
 		if (!(rc = cap_render_multi(&objs, in, n, &common))) {
-			*out = managed_only(c, objs);
+			*out = managed_only(c, objs, hooks);
 			t->revisions = cap_value_array();
 			for (i = 0; i < n; i++)
 				cap_value_array_append(t->revisions, cap_value_string(commits[i]));
@@ -187,12 +186,13 @@ static int desired_multi(cap_controller *c, cap_value **out, ctl_target *t, cons
 	return rc;
 }
 
-int ctl_desired(cap_controller *c, cap_value **out, ctl_target *t, const cap_app *app,
-		const char *revision, const cap_value *revisions, bool refetch, bool hard)
+int ctl_desired(cap_controller *c, cap_value **out, cap_value **hooks, ctl_target *t,
+		const cap_app *app, const char *revision, const cap_value *revisions, bool refetch,
+		bool hard)
 {
 	if (t->sources)
-		return desired_multi(c, out, t, app, revisions, refetch);
-	return desired_single(c, out, t, app, revision, refetch, hard);
+		return desired_multi(c, out, hooks, t, app, revisions, refetch);
+	return desired_single(c, out, hooks, t, app, revision, refetch, hard);
 }
 
 static void id_of(cap_buf *out, const cap_kube_key *k)
@@ -314,6 +314,13 @@ int ctl_compare_run(cap_controller *c, ctl_compare *out, const cap_app *app,
 		if (cap_kube_key_from_object(&r.key, obj))
 			continue;
 		id_of(&id, &r.key);
+		if (cap_sync_hook_is_hook(obj)) {
+			/* a hook's object: the sync engine follows it, the comparison does not */
+			if (!cap_hashmap_contains(&seen, id.ptr))
+				cap_value_array_append(cmp.live, cap_value_ref(obj));
+			cap_kube_key_release(&r.key);
+			continue;
+		}
 		if (cap_hashmap_contains(&seen, id.ptr) ||
 		    cap_value_object_get(cap_value_object_get(obj, "metadata"),
 					 "ownerReferences")) {
@@ -360,12 +367,8 @@ int ctl_compare_run(cap_controller *c, ctl_compare *out, const cap_app *app,
 			rs.health_message = hr[i].health.message[0] ? hr[i].health.message : NULL;
 		}
 		rs.requires_pruning = r->prune;
-		if (r->desired)
-			rs.sync_wave =
-			    strtoll(cap_value_dig_string(r->desired, "metadata", "annotations",
-							 CAP_SYNC_WAVE_ANNOTATION, NULL)
-					?: "0",
-				    NULL, 10);
+		if (r->desired && cap_sync_wave_of(&rs.sync_wave, r->desired))
+			rs.sync_wave = 0;
 		cap_value_array_append(cmp.resources, cap_app_status_resource(&rs));
 		if (!r->in_sync) {
 			cmp.synced = false;

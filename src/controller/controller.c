@@ -12,6 +12,7 @@
 #include "git/tree_fs.h"
 #include "patch/merge_patch.h"
 #include "render/paths.h"
+#include "sync/wave.h"
 #include "value/json.h"
 
 #define CACHE_SYNC_TIMEOUT_MS 60000
@@ -172,6 +173,12 @@ int cap_controller_new(cap_controller **out, cap_kube_client *client,
 	c->status_workers = opts->status_processors ? opts->status_processors : 4;
 	c->op_workers = opts->operation_processors ? opts->operation_processors : 2;
 	c->self_heal_base_ms = opts->self_heal_base_ms ? opts->self_heal_base_ms : 2000;
+	c->wave_delay_ms = CAP_SYNC_WAVE_DELAY_MS;
+	const char *env_delay = getenv("ARGOCD_SYNC_WAVE_DELAY");
+	if (opts->sync_wave_delay_set)
+		c->wave_delay_ms = opts->sync_wave_delay_ms;
+	else if (env_delay && *env_delay)
+		c->wave_delay_ms = (uint64_t)strtoull(env_delay, NULL, 10) * 1000;
 	c->repo_dir = opts->repo_cache_dir ? cap_strdup(opts->repo_cache_dir) : NULL;
 	cap_settings_init(&c->settings);
 	pthread_mutex_init(&c->lock, NULL);

@@ -31,6 +31,12 @@ typedef struct cap_controller_options {
 	unsigned operation_processors; /* 0: 2 */
 	const char *repo_cache_dir;    /* NULL: a private temporary directory */
 	uint64_t self_heal_base_ms;    /* first self-heal backoff; 0: 2000 (then x3, max 5 min) */
+	/*
+	 * The pause between sync waves when sync_wave_delay_set; else $ARGOCD_SYNC_WAVE_DELAY
+	 * seconds, as Argo CD reads it, else 2 s.
+	 */
+	uint64_t sync_wave_delay_ms;
+	bool sync_wave_delay_set;
 } cap_controller_options;
 
 /* A controller over client (which must outlive it). Nothing runs before cap_controller_start. */

@@ -26,6 +26,7 @@ typedef struct ctl_app {
 	uint64_t retry_at_ms;	 /* monotonic time before which a failed sync is not retried */
 	uint64_t autosync_at_ms; /* when auto-sync wrote an operation the informer has not shown */
 	bool refetch;		 /* new app or changed spec: ask remotes for their refs again */
+	int64_t op_started;	 /* startedAt of the operation this process last stepped */
 } ctl_app;
 
 struct cap_controller {
@@ -34,6 +35,7 @@ struct cap_controller {
 	uint64_t resync_ms;
 	unsigned status_workers, op_workers;
 	uint64_t self_heal_base_ms;
+	uint64_t wave_delay_ms; /* pause between sync waves */
 	char *repo_dir;
 	bool repo_dir_owned;
 
@@ -82,17 +84,18 @@ const char *ctl_target_revision(const ctl_target *t);
 
 /*
  * The desired state of app from t->source or t->sources at revision (single) or revisions
- * (multi; both NULL: each source's targetRevision): *out a new array of objects without hooks
- * and excluded kinds, and t's resolved revisions filled in. refetch asks remotes for their refs
- * again (a refresh was requested); hard renders even when cached. Errors carry the render's
- * message.
+ * (multi; both NULL: each source's targetRevision): *out a new array of the objects that are
+ * neither hooks nor of excluded kinds, *hooks (when not NULL) a new array of the hooks, and t's
+ * resolved revisions filled in. refetch asks remotes for their refs again (a refresh was
+ * requested); hard renders even when cached. Errors carry the render's message.
  */
-int ctl_desired(cap_controller *c, cap_value **out, ctl_target *t, const cap_app *app,
-		const char *revision, const cap_value *revisions, bool refetch, bool hard);
+int ctl_desired(cap_controller *c, cap_value **out, cap_value **hooks, ctl_target *t,
+		const cap_app *app, const char *revision, const cap_value *revisions, bool refetch,
+		bool hard);
 
 /* The comparison of desired objects with the live ones, per resource and for the app. */
 typedef struct ctl_compare {
-	cap_value *live;      /* new array: the live objects paired or tracked (extraneous too) */
+	cap_value *live;      /* new array: the live objects paired or tracked (extraneous, hooks) */
 	cap_value *resources; /* new array: status.resources entries */
 	bool *in_sync;	      /* per desired index */
 	bool synced;	      /* the app is Synced */

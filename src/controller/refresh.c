@@ -345,7 +345,7 @@ void ctl_refresh(const char *name, void *ctx)
 	} else if (ctl_project_get(c, &proj, &app, cluster)) {
 		cap_buf_puts(&spec_err, cap_error_last());
 	} else if ((have_proj = true),
-		   (rc = ctl_desired(c, &desired, &target, &app, NULL, NULL, refetch, hard))) {
+		   (rc = ctl_desired(c, &desired, NULL, &target, &app, NULL, NULL, refetch, hard))) {
 		if (app.sources)
 			cap_buf_printf(&err, "failed to generate manifest: %s", cap_error_last());
 		else
