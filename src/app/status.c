@@ -117,22 +117,6 @@ bool cap_app_status_condition_clear(cap_value *conditions, const char *type)
 	return changed;
 }
 
-cap_value *cap_app_sync_result_resource(const cap_app_sync_resource_result *r)
-{
-	cap_value *o = cap_value_object();
-	cap_value_object_set(o, "group", cap_value_string(r->group ? r->group : ""));
-	set_str(o, "version", r->version);
-	set_str(o, "kind", r->kind);
-	cap_value_object_set(o, "namespace", cap_value_string(r->namespace ? r->namespace : ""));
-	set_str(o, "name", r->name);
-	set_str(o, "status", r->status);
-	set_str(o, "message", r->message);
-	set_str(o, "hookType", r->hook_type);
-	set_str(o, "hookPhase", r->hook_phase);
-	set_str(o, "syncPhase", r->sync_phase);
-	return o;
-}
-
 cap_value *cap_app_operation_state_new(const cap_value *operation, const char *message,
 				       const char *started_at)
 {

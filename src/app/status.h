@@ -58,25 +58,6 @@ bool cap_app_status_condition_set(cap_value *conditions, const char *type, const
 bool cap_app_status_condition_clear(cap_value *conditions, const char *type);
 
 /*
- * One entry of syncResult.resources: {group, version, kind, namespace, name, status, message,
- * hookPhase, hookType, syncPhase}. status is Synced, SyncFailed, Pruned or PruneSkipped;
- * sync_phase PreSync, Sync, PostSync or SyncFail; hook_phase Running, Succeeded, Failed, …
- */
-typedef struct cap_app_sync_resource_result {
-	const char *group;
-	const char *version;
-	const char *kind;
-	const char *namespace;
-	const char *name;
-	const char *status;
-	const char *message;
-	const char *hook_phase;
-	const char *hook_type;
-	const char *sync_phase;
-} cap_app_sync_resource_result;
-cap_value *cap_app_sync_result_resource(const cap_app_sync_resource_result *r);
-
-/*
  * status.operationState for an operation that has just started: {operation (deep copy),
  * phase: Running, message, startedAt}. Later steps change it with the setters below.
  */

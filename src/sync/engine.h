@@ -77,6 +77,27 @@ typedef struct cap_sync_request {
 	void *ctx;
 } cap_sync_request;
 
+/*
+ * One entry of the results list (gitops-engine's ResourceSyncResult, Argo CD's
+ * operationState.syncResult.resources): {group, version, kind, namespace, name, status, message,
+ * hookType, hookPhase, syncPhase}. status is Synced, SyncFailed, Pruned or PruneSkipped;
+ * sync_phase PreSync, Sync, PostSync or SyncFail; hook_phase Running, Succeeded, Failed, Error.
+ * NULL members are left out (group and namespace are written as "").
+ */
+typedef struct cap_sync_resource_result {
+	const char *group;
+	const char *version;
+	const char *kind;
+	const char *namespace;
+	const char *name;
+	const char *status;
+	const char *message;
+	const char *hook_phase;
+	const char *hook_type;
+	const char *sync_phase;
+} cap_sync_resource_result;
+cap_value *cap_sync_resource_result_new(const cap_sync_resource_result *r);
+
 /* What one step left. */
 typedef struct cap_sync_outcome {
 	cap_sync_op_phase phase; /* RUNNING: call again; else the operation is over */

@@ -5,7 +5,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "app/status.h"
 #include "base/alloc.h"
 #include "base/buf.h"
 #include "base/error.h"
@@ -454,6 +453,28 @@ void cap_sync_tasks_release(cap_sync_tasks *ts)
 	memset(ts, 0, sizeof(*ts));
 }
 
+static void set_str(cap_value *o, const char *key, const char *v)
+{
+	if (v)
+		cap_value_object_set(o, key, cap_value_string(v));
+}
+
+cap_value *cap_sync_resource_result_new(const cap_sync_resource_result *r)
+{
+	cap_value *o = cap_value_object();
+	cap_value_object_set(o, "group", cap_value_string(r->group ? r->group : ""));
+	set_str(o, "version", r->version);
+	set_str(o, "kind", r->kind);
+	cap_value_object_set(o, "namespace", cap_value_string(r->namespace ? r->namespace : ""));
+	set_str(o, "name", r->name);
+	set_str(o, "status", r->status);
+	set_str(o, "message", r->message);
+	set_str(o, "hookType", r->hook_type);
+	set_str(o, "hookPhase", r->hook_phase);
+	set_str(o, "syncPhase", r->sync_phase);
+	return o;
+}
+
 void cap_sync_task_set_result(cap_sync_tasks *ts, cap_sync_task *t, cap_sync_result_code code,
 			      cap_sync_op_phase state, const char *message)
 {
@@ -467,7 +488,7 @@ void cap_sync_task_set_result(cap_sync_tasks *ts, cap_sync_task *t, cap_sync_res
 	const cap_value *obj = t->target ? t->target : t->live;
 	const char *api = cap_value_dig_string(obj, "apiVersion", NULL);
 	const char *slash = api ? strrchr(api, '/') : NULL;
-	cap_app_sync_resource_result r = {0};
+	cap_sync_resource_result r = {0};
 	r.group = t->key.group;
 	r.version = slash ? slash + 1 : (api ? api : t->key.version);
 	r.kind = t->key.kind;
@@ -481,7 +502,7 @@ void cap_sync_task_set_result(cap_sync_tasks *ts, cap_sync_task *t, cap_sync_res
 	cap_buf key = CAP_BUF_INIT;
 	result_key(&key, r.group, r.kind, r.namespace, r.name, r.sync_phase);
 	uintptr_t at = (uintptr_t)cap_hashmap_get(&ts->by_key, key.ptr);
-	cap_value *entry = cap_app_sync_result_resource(&r);
+	cap_value *entry = cap_sync_resource_result_new(&r);
 	if (at) {
 		cap_value_array_set(ts->results, at - 1, entry);
 	} else {

@@ -6,6 +6,7 @@
 
 #include "app/application.h"
 #include "app/status.h"
+#include "sync/engine.h"
 #include "base/buf.h"
 #include "value/yaml.h"
 
@@ -141,7 +142,7 @@ static void test_operation_state_follows_the_schema(void **state)
 	cap_value *st = cap_app_operation_state_new(op, "running", NULL);
 	assert_string_equal(cap_value_dig_string(st, "phase", NULL), "Running");
 	assert_null(cap_value_object_get(st, "finishedAt"));
-	cap_app_sync_resource_result rr = {.kind = "ConfigMap",
+	cap_sync_resource_result rr = {.kind = "ConfigMap",
 					   .version = "v1",
 					   .namespace = "web",
 					   .name = "cfg",
@@ -149,7 +150,7 @@ static void test_operation_state_follows_the_schema(void **state)
 					   .message = "configmap/cfg created",
 					   .sync_phase = "Sync"};
 	cap_value *results = cap_value_array();
-	cap_value_array_append(results, cap_app_sync_result_resource(&rr));
+	cap_value_array_append(results, cap_sync_resource_result_new(&rr));
 	cap_app_operation_state_set_result(st, "abc123", NULL, NULL, NULL, results);
 	cap_app_operation_state_set_phase(st, "Succeeded", "successfully synced (all tasks run)",
 					  "2026-11-24T12:00:00Z");
