@@ -23,7 +23,7 @@ typedef struct ctl_app {
 	char *json;		 /* the last object seen, compact JSON (parsed when needed) */
 	uint64_t trigger;	 /* hash of what makes a refresh due (spec, refresh annotation) */
 	unsigned heal_attempts;	 /* self-heal syncs since the app was last Synced */
-	uint64_t retry_at_ms;	 /* monotonic time before which a failed sync is not retried */
+	uint64_t step_at_ms;	 /* monotonic time before which the operation is not stepped */
 	uint64_t autosync_at_ms; /* when auto-sync wrote an operation the informer has not shown */
 	bool refetch;		 /* new app or changed spec: ask remotes for their refs again */
 	int64_t op_started;	 /* startedAt of the operation this process last stepped */

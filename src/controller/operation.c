@@ -68,16 +68,20 @@ bool ctl_op_terminating(void *ctx)
 	return stop;
 }
 
-/* Milliseconds until a failed sync of name may be retried (0: now). */
-static uint64_t retry_wait(cap_controller *c, const char *name, uint64_t set_delay)
+/*
+ * Milliseconds until the operation of name may be stepped again (0: now): a wave delay or a
+ * retry backoff holds it, however often the Application changes meanwhile. A set_delay starts
+ * a new hold.
+ */
+static uint64_t hold_step(cap_controller *c, const char *name, uint64_t set_delay)
 {
 	uint64_t now = cap_time_now_ms(), wait = 0;
 	pthread_mutex_lock(&c->lock);
 	ctl_app *a = cap_hashmap_get(&c->apps, name);
 	if (a && set_delay)
-		a->retry_at_ms = now + set_delay;
-	else if (a && a->retry_at_ms > now)
-		wait = a->retry_at_ms - now;
+		a->step_at_ms = now + set_delay;
+	else if (a && a->step_at_ms > now)
+		wait = a->step_at_ms - now;
 	pthread_mutex_unlock(&c->lock);
 	return wait;
 }
@@ -208,10 +212,9 @@ static void conclude(ctl_op_run *run, const cap_app *app, cap_sync_outcome *out)
 		cap_log_error("cannot record sync state", "app", name, "error", cap_error_last());
 		cap_workqueue_add_rate_limited(c->op_q, name);
 	} else if (!done) {
-		if (retrying) {
-			retry_wait(c, name, again);
+		hold_step(c, name, again);
+		if (retrying)
 			cap_log_warn("sync failed, will retry", "app", name, "message", message);
-		}
 		cap_workqueue_add_after(c->op_q, name, again ? again : 1);
 	} else {
 		cap_workqueue_forget(c->op_q, name);
@@ -251,7 +254,7 @@ void ctl_operate(const char *name, void *ctx)
 		cap_app_release(&app);
 		return;
 	}
-	uint64_t wait = retry_wait(c, name, 0);
+	uint64_t wait = hold_step(c, name, 0);
 	if (wait) {
 		cap_workqueue_add_after(c->op_q, name, wait);
 		cap_app_release(&app);

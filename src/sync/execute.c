@@ -82,7 +82,10 @@ int cap_sync_task_release_hook(cap_kube_client *client, const cap_sync_task *t)
 		return 0;
 	}
 	cap_value *patch = cap_value_object(), *meta = cap_value_object();
-	cap_value_object_set(meta, "finalizers", kept);
+	/* an empty list is dropped, as the API server leaves no empty finalizers behind */
+	cap_value_object_set(meta, "finalizers",
+			     cap_value_array_len(kept) ? cap_value_ref(kept) : cap_value_null());
+	cap_value_free(kept);
 	cap_value_object_set(patch, "metadata", meta);
 	int rc = cap_kube_patch(client, NULL, &t->key, CAP_KUBE_PATCH_MERGE, patch, NULL);
 	cap_value_free(patch);

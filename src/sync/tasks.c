@@ -190,6 +190,26 @@ static void add_targets(builder *b)
 	}
 }
 
+#define TRACKING_ID_ANNOTATION "argocd.argoproj.io/tracking-id"
+
+/*
+ * A hook named from its generateName gets a tracking-id naming it (the render wrote one with
+ * an empty name), so the cluster cache counts the created object as the app's.
+ */
+static void retrack(cap_sync_task *t)
+{
+	cap_value *ann = cap_value_dig(t->target, "metadata", "annotations", NULL);
+	const char *id = cap_value_get_string(cap_value_object_get(ann, TRACKING_ID_ANNOTATION));
+	const char *colon = id ? strchr(id, ':') : NULL;
+	if (!colon)
+		return;
+	cap_buf v = CAP_BUF_INIT;
+	cap_buf_printf(&v, "%.*s:%s/%s:%s/%s", (int)(colon - id), id, t->key.group, t->key.kind,
+		       t->key.namespace, t->key.name);
+	cap_value_object_set(ann, TRACKING_ID_ANNOTATION, cap_value_string(v.ptr));
+	cap_buf_release(&v);
+}
+
 static void add_hooks(builder *b)
 {
 	const cap_sync_request *req = b->req;
@@ -215,6 +235,7 @@ static void add_hooks(builder *b)
 			set_options(b, t, obj);
 			set_target(b, t, target);
 			set_wave(b, t, obj);
+			retrack(t);
 		}
 	}
 }
