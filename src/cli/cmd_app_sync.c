@@ -9,10 +9,14 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "base/error.h"
+
 static const char usage_text[] =
     "usage: capstan app sync NAME [--prune] [--dry-run] [--revision REV] [--force]\n"
     "  [--resource GROUP:KIND:[NAMESPACE/]NAME]... [--sync-option OPT]... [--strategy hook|apply]\n"
-    "  [--apply-out-of-sync-only] [--retry-limit N] [--async] [--timeout SECONDS]\n";
+    "  [--apply-out-of-sync-only] [--replace] [--server-side] [--retry-limit N]\n"
+    "  [--retry-backoff-duration D] [--retry-backoff-max-duration D] [--retry-backoff-factor N]\n"
+    "  [--async] [--timeout SECONDS]\n";
 
 enum {
 	OPT_PRUNE = 256,
@@ -26,6 +30,11 @@ enum {
 	OPT_STRATEGY,
 	OPT_OUT_OF_SYNC_ONLY,
 	OPT_RETRY_LIMIT,
+	OPT_RETRY_DURATION,
+	OPT_RETRY_MAX_DURATION,
+	OPT_RETRY_FACTOR,
+	OPT_REPLACE,
+	OPT_SERVER_SIDE,
 };
 
 static const struct option options[] = {
@@ -41,6 +50,11 @@ static const struct option options[] = {
     {"strategy", required_argument, NULL, OPT_STRATEGY},
     {"apply-out-of-sync-only", no_argument, NULL, OPT_OUT_OF_SYNC_ONLY},
     {"retry-limit", required_argument, NULL, OPT_RETRY_LIMIT},
+    {"retry-backoff-duration", required_argument, NULL, OPT_RETRY_DURATION},
+    {"retry-backoff-max-duration", required_argument, NULL, OPT_RETRY_MAX_DURATION},
+    {"retry-backoff-factor", required_argument, NULL, OPT_RETRY_FACTOR},
+    {"replace", no_argument, NULL, OPT_REPLACE},
+    {"server-side", no_argument, NULL, OPT_SERVER_SIDE},
     {"help", no_argument, NULL, 'h'},
     {NULL, 0, NULL, 0},
 };
@@ -80,7 +94,8 @@ int cap_cmd_app_sync(int argc, char **argv)
 	char *copies[64];
 	size_t nres = 0;
 	cap_value *sync_options = cap_value_array();
-	cap_app_retry retry = {0};
+	/* Argo CD's defaults for the flags' backoff */
+	cap_app_retry retry = {false, 0, 5000, 2, 180000};
 	bool async = false;
 	unsigned timeout_s = 0;
 	int c, rc = 0;
@@ -137,9 +152,25 @@ int cap_cmd_app_sync(int argc, char **argv)
 		case OPT_RETRY_LIMIT:
 			retry.present = true;
 			retry.limit = strtoll(optarg, NULL, 10);
-			retry.duration_ms = 5000;
-			retry.factor = 2;
-			retry.max_duration_ms = 180000;
+			break;
+		case OPT_RETRY_DURATION:
+		case OPT_RETRY_MAX_DURATION:
+			if (cap_app_parse_duration_ms(c == OPT_RETRY_DURATION
+							  ? &retry.duration_ms
+							  : &retry.max_duration_ms,
+						      optarg)) {
+				fprintf(stderr, "capstan: %s\n", cap_error_last());
+				rc = 2;
+			}
+			break;
+		case OPT_RETRY_FACTOR:
+			retry.factor = strtoll(optarg, NULL, 10);
+			break;
+		case OPT_REPLACE:
+			cap_value_array_append(sync_options, cap_value_string("Replace=true"));
+			break;
+		case OPT_SERVER_SIDE:
+			cap_value_array_append(sync_options, cap_value_string("ServerSideApply=true"));
 			break;
 		case 'h':
 			fputs(usage_text, stdout);
