@@ -151,20 +151,10 @@ int cap_app_report_operation(const cap_value *obj)
 	return rc;
 }
 
-int cap_app_start_operation(cap_app_cli *cli, const char *name, const cap_value *operation)
+/* Writes operation into the Application read as obj, on condition that obj is still current. */
+static int write_operation(cap_app_cli *cli, const char *name, const cap_value *obj,
+			   const cap_value *operation)
 {
-	cap_value *obj = NULL;
-	if (cap_app_cli_get(cli, &obj, name))
-		return 1;
-	const cap_value *op = cap_value_object_get(obj, "operation");
-	const char *phase = cap_value_dig_string(obj, "status", "operationState", "phase", NULL);
-	if ((op && !cap_value_is_null(op)) ||
-	    (phase && (!strcmp(phase, "Running") || !strcmp(phase, "Terminating")))) {
-		fprintf(stderr, "capstan: another operation is already in progress\n");
-		cap_value_free(obj);
-		return 1;
-	}
-	/* conditional on the version read, so two users cannot both start one */
 	cap_value *patch = cap_value_object();
 	cap_value *md = cap_value_object();
 	cap_value_object_set(
@@ -172,10 +162,40 @@ int cap_app_start_operation(cap_app_cli *cli, const char *name, const cap_value 
 	    cap_value_ref(cap_value_dig(obj, "metadata", "resourceVersion", NULL)));
 	cap_value_object_set(patch, "metadata", md);
 	cap_value_object_set(patch, "operation", cap_value_deep_copy(operation));
-	int rc = cap_app_cli_patch(cli, NULL, name, patch);
-	if (rc == CAP_ECONFLICT)
-		fprintf(stderr, "capstan: another operation is already in progress\n");
+	cap_kube_key key = CAP_KUBE_KEY_INIT;
+	cap_app_cli_key(&key, cli, name);
+	int rc = cap_kube_patch(cli->client, NULL, &key, CAP_KUBE_PATCH_MERGE, patch, NULL);
+	cap_kube_key_release(&key);
 	cap_value_free(patch);
-	cap_value_free(obj);
-	return rc ? 1 : 0;
+	return rc;
+}
+
+int cap_app_start_operation(cap_app_cli *cli, const char *name, const cap_value *operation)
+{
+	/*
+	 * Conditional on the version read, so two users cannot both start one; the controller's
+	 * status writes also change the version, so a conflict reads the app again and retries.
+	 */
+	for (int attempt = 0;; attempt++) {
+		cap_value *obj = NULL;
+		if (cap_app_cli_get(cli, &obj, name))
+			return 1;
+		const cap_value *op = cap_value_object_get(obj, "operation");
+		const char *phase =
+		    cap_value_dig_string(obj, "status", "operationState", "phase", NULL);
+		if ((op && !cap_value_is_null(op)) ||
+		    (phase && (!strcmp(phase, "Running") || !strcmp(phase, "Terminating")))) {
+			fprintf(stderr, "capstan: another operation is already in progress\n");
+			cap_value_free(obj);
+			return 1;
+		}
+		int rc = write_operation(cli, name, obj, operation);
+		cap_value_free(obj);
+		if (!rc)
+			return 0;
+		if (rc != CAP_ECONFLICT || attempt == 9) {
+			cap_app_cli_error();
+			return 1;
+		}
+	}
 }

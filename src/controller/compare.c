@@ -215,7 +215,7 @@ static int row_cmp(const void *a, const void *b)
 	return cap_kube_key_compare(&((const row *)a)->key, &((const row *)b)->key);
 }
 
-static cap_diff_ignore *ignore_rules(cap_controller *c, const cap_app *app)
+cap_diff_ignore *ctl_ignore_rules(cap_controller *c, const cap_app *app)
 {
 	cap_diff_ignore *ig = cap_diff_ignore_new();
 	if (c->settings.cm)
@@ -279,7 +279,7 @@ int ctl_compare_run(cap_controller *c, ctl_compare *out, const cap_app *app,
 		}
 		cap_kube_key_release(&k);
 	}
-	cap_diff_ignore *ig = ignore_rules(c, app);
+	cap_diff_ignore *ig = ctl_ignore_rules(c, app);
 	uint64_t rules_hash = cap_value_hash(app->ignore_differences) * 0x9e3779b97f4a7c15ULL;
 	bool app_ssa = cap_app_has_sync_option(app, "ServerSideApply=true");
 	CAP_VALUE_ARRAY_FOREACH(desired, i, obj)

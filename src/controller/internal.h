@@ -12,6 +12,7 @@
 #include "base/hashmap.h"
 #include "base/workqueue.h"
 #include "cache/cache.h"
+#include "diff/ignore.h"
 #include "controller/controller.h"
 #include "git/cache.h"
 #include "kube/watch.h"
@@ -107,6 +108,9 @@ typedef struct ctl_compare {
 int ctl_compare_run(cap_controller *c, ctl_compare *out, const cap_app *app,
 		    const cap_value *desired);
 void ctl_compare_release(ctl_compare *cmp);
+
+/* The ignoreDifferences rules of app: argocd-cm's and its own. Free with cap_diff_ignore_free. */
+cap_diff_ignore *ctl_ignore_rules(cap_controller *c, const cap_app *app);
 
 /* PATCHes the Application with a JSON merge patch; errors are the client's. */
 int ctl_patch_app(cap_controller *c, const char *name, const cap_value *patch);

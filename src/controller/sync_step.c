@@ -9,9 +9,11 @@
 #include "base/alloc.h"
 #include "base/buf.h"
 #include "base/error.h"
+#include "base/hashmap.h"
 #include "base/log.h"
 #include "base/time.h"
 #include "cache/cache.h"
+#include "diff/respect.h"
 #include "git/remote.h"
 #include "sync/options.h"
 
@@ -56,6 +58,51 @@ static bool shared_resource(cap_controller *c, cap_buf *out, const cap_app *app,
 		cap_kube_key_release(&k);
 	}
 	return found;
+}
+
+/*
+ * RespectIgnoreDifferences=true: each desired object with a live copy keeps the live values of
+ * the fields ignoreDifferences names. Returns a new array in the same order.
+ */
+static cap_value *respect_ignored(cap_controller *c, const cap_app *app, const cap_value *want,
+				  const cap_value *live)
+{
+	cap_hashmap by_id = CAP_HASHMAP_INIT;
+	cap_buf id = CAP_BUF_INIT;
+	cap_value *out = cap_value_array(), *obj;
+	size_t i;
+	CAP_VALUE_ARRAY_FOREACH(live, i, obj)
+	{
+		cap_kube_key k = CAP_KUBE_KEY_INIT;
+		if (!cap_kube_key_from_object(&k, obj)) {
+			cap_buf_clear(&id);
+			cap_kube_key_format(&k, &id);
+			cap_hashmap_put(&by_id, id.ptr, obj);
+		}
+		cap_kube_key_release(&k);
+	}
+	cap_diff_ignore *ig = ctl_ignore_rules(c, app);
+	CAP_VALUE_ARRAY_FOREACH(want, i, obj)
+	{
+		cap_kube_key k = CAP_KUBE_KEY_INIT;
+		cap_value *l = NULL, *kept = NULL;
+		if (!cap_kube_key_from_object(&k, obj)) {
+			cap_buf_clear(&id);
+			cap_kube_key_format(&k, &id);
+			l = cap_hashmap_get(&by_id, id.ptr);
+		}
+		cap_kube_key_release(&k);
+		if (cap_diff_respect_ignored(&kept, ig, obj, l)) {
+			cap_log_warn("cannot respect ignoreDifferences", "app", app->name, "error",
+				     cap_error_last());
+			kept = cap_value_ref(obj);
+		}
+		cap_value_array_append(out, kept);
+	}
+	cap_diff_ignore_free(ig);
+	cap_hashmap_release(&by_id, NULL);
+	cap_buf_release(&id);
+	return out;
 }
 
 /* The app's sync options: syncPolicy's, then the operation's over them. */
@@ -133,6 +180,11 @@ cap_sync_op_phase ctl_sync_step(ctl_op_run *run, const cap_app *app, bool termin
 	}
 	cap_sync_option_set opts = CAP_SYNC_OPTION_SET_INIT;
 	option_set(&opts, app);
+	if (cap_sync_option_bool(&opts, CAP_SYNC_OPT_RESPECT_IGNORE_DIFFERENCES, false)) {
+		cap_value *kept = respect_ignored(c, app, want, live);
+		cap_value_free(want);
+		want = kept;
+	}
 	cap_buf_clear(&msg);
 	if (!terminate && !prev &&
 	    cap_sync_option_bool(&opts, CAP_SYNC_OPT_FAIL_ON_SHARED_RESOURCE, false) &&
