@@ -602,8 +602,8 @@ int64_t cap_sync_windows_next_change(const cap_sync_windows *ws, const cap_sync_
 		if (!cap_sync_window_matches(w, app))
 			continue;
 		int64_t offset = cap_time_zone_offset(w->zone, t), wall = t + offset;
-		/* opens once its next firing has passed: active wants the firing strictly before */
-		int64_t fire = cron_next(w, wall);
+		/* opens once its next firing (maybe now) has passed: active wants it before */
+		int64_t fire = cron_next(w, wall - 1);
 		if (fire != INT64_MAX && fire + 1 - offset < next)
 			next = fire + 1 - offset;
 		int64_t first = cron_next(w, wall - (int64_t)w->duration_s);

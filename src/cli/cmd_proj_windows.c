@@ -61,9 +61,9 @@ static void print_table(const cap_value *windows)
 	 * an empty trailing column does the same here.
 	 */
 	static const char *const head[NCOLS + 1] = {
-	    "ID",	  "STATUS",	"KIND",	      "SCHEDULE",    "DURATION",
-	    "APPLICATIONS", "NAMESPACES", "CLUSTERS",   "MANUALSYNC",  "SYNCOVERRUN",
-	    "TIMEZONE",	  "USEANDOPERATOR", ""};
+	    "ID",	    "STATUS",	      "KIND",	  "SCHEDULE",	"DURATION",
+	    "APPLICATIONS", "NAMESPACES",     "CLUSTERS", "MANUALSYNC", "SYNCOVERRUN",
+	    "TIMEZONE",	    "USEANDOPERATOR", ""};
 	cap_app_table t;
 	cap_app_table_init(&t, NCOLS + 1);
 	cap_app_table_row(&t, head);

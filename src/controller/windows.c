@@ -48,9 +48,8 @@ static bool under_way(const cap_value *state, const cap_value *op, bool *termina
 	if (!phase || !cap_value_equal(cap_value_object_get(state, "operation"), op))
 		return false;
 	*terminating = !strcmp(phase, CAP_APP_PHASE_TERMINATING);
-	return *terminating ||
-	       (!strcmp(phase, CAP_APP_PHASE_RUNNING) && strncmp(msg ? msg : "", BLOCKED_MESSAGE,
-								 strlen(BLOCKED_MESSAGE)));
+	return *terminating || (!strcmp(phase, CAP_APP_PHASE_RUNNING) &&
+				strncmp(msg ? msg : "", BLOCKED_MESSAGE, strlen(BLOCKED_MESSAGE)));
 }
 
 /* Writes operationState Running with message for app's operation; false when it failed. */
