@@ -52,19 +52,28 @@ static bool under_way(const cap_value *state, const cap_value *op, bool *termina
 				strncmp(msg ? msg : "", BLOCKED_MESSAGE, strlen(BLOCKED_MESSAGE)));
 }
 
-/* Writes operationState Running with message for app's operation; false when it failed. */
+/*
+ * Writes operationState Running with message for app's operation, keeping the state of the
+ * same operation (its start and progress) when it is Running; false when writing failed.
+ */
 static bool write_held(cap_controller *c, const cap_app *app, const char *message)
 {
 	cap_value *old = cap_value_object_get(app->status, "operationState");
-	if (cap_value_equal(cap_value_object_get(old, "operation"), app->operation.raw) &&
-	    !strcmp(cap_value_dig_string(old, "phase", NULL) ?: "", CAP_APP_PHASE_RUNNING) &&
-	    !strcmp(cap_value_dig_string(old, "message", NULL) ?: "", message))
+	/* the same operation, Running: held before, or under way and closed on by a window */
+	bool same = cap_value_equal(cap_value_object_get(old, "operation"), app->operation.raw) &&
+		    !strcmp(cap_value_dig_string(old, "phase", NULL) ?: "", CAP_APP_PHASE_RUNNING);
+	if (same && !strcmp(cap_value_dig_string(old, "message", NULL) ?: "", message))
 		return true; /* already held with this message */
 	char now[CAP_RFC3339_LEN];
 	cap_time_format_rfc3339(now, cap_time_wall_s());
 	cap_value *status = app->status ? cap_value_deep_copy(app->status) : cap_value_object();
-	cap_value_object_set(status, "operationState",
-			     cap_app_operation_state_new(app->operation.raw, message, now));
+	if (same) {
+		cap_value *state = cap_value_object_get(status, "operationState");
+		cap_app_operation_state_set_phase(state, CAP_APP_PHASE_RUNNING, message, NULL);
+	} else {
+		cap_value_object_set(status, "operationState",
+				     cap_app_operation_state_new(app->operation.raw, message, now));
+	}
 	int rc = ctl_patch_status(c, app->name, app->status, status, NULL);
 	cap_value_free(status);
 	if (rc) {

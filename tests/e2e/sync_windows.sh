@@ -111,6 +111,12 @@ n="$(grep -c 'Sync prevented by sync window" app=auto' "$E2E_TMP/capstan.log")"
 check "auto-sync is still prevented with manualSync" wait_until 20 prevented $((n + 1))
 check_eq "still no automated operation" "OutOfSync/" \
 	"$(app auto '{.status.sync.status}/{.status.operationState.phase}')"
+# manualSync is for users: an operation initiated by automation is held all the same
+k patch application -n argocd manual --type merge \
+	-p '{"operation":{"sync":{},"initiatedBy":{"username":"e2e","automated":true}}}' >/dev/null
+check "automated operation is held despite manualSync" wait_until 20 app_is manual \
+	'{.status.operationState.phase}/{.status.operationState.message}' \
+	"Running/Sync operation blocked by sync window"
 
 # an operation written straight into the Application while the window blocks it
 check "deny window without manualSync" project "$DENY"
@@ -138,6 +144,8 @@ check_eq "held operation message" "successfully synced (all tasks run)" \
 	"$(app held '{.status.operationState.message}')"
 check_eq "held operation deployed" 1 "$(k get cm -n wh settings -o 'jsonpath={.data.v}')"
 check_eq "held operation is cleared" "" "$(app held '{.operation}')"
+check "held automated operation runs once the window is gone" wait_until 30 app_is manual \
+	'{.status.operationState.phase}/{.operation}' Succeeded/
 
 # an allow window that opens 12 hours from now blocks auto-sync of a new commit
 hour=$(((10#$(date -u +%H) + 12) % 24))
