@@ -593,6 +593,26 @@ void cap_sync_windows_decide(cap_sync_window_decision *out, const cap_sync_windo
 	*out = d;
 }
 
+int64_t cap_sync_windows_next_change(const cap_sync_windows *ws, const cap_sync_window_app *app,
+				     int64_t t)
+{
+	int64_t next = INT64_MAX;
+	for (size_t i = 0; ws && i < ws->len; i++) {
+		const cap_sync_window *w = &ws->items[i];
+		if (!cap_sync_window_matches(w, app))
+			continue;
+		int64_t offset = cap_time_zone_offset(w->zone, t), wall = t + offset;
+		/* opens once its next firing (maybe now) has passed: active wants it before */
+		int64_t fire = cron_next(w, wall - 1);
+		if (fire != INT64_MAX && fire + 1 - offset < next)
+			next = fire + 1 - offset;
+		int64_t first = cron_next(w, wall - (int64_t)w->duration_s);
+		if (first < wall && first + (int64_t)w->duration_s - offset < next)
+			next = first + (int64_t)w->duration_s - offset;
+	}
+	return next;
+}
+
 bool cap_sync_windows_may_continue(const cap_sync_windows *ws, const cap_sync_window_app *app,
 				   bool manual, int64_t t)
 {

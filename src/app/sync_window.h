@@ -116,6 +116,15 @@ void cap_sync_windows_decide(cap_sync_window_decision *out, const cap_sync_windo
 			     const cap_sync_window_app *app, int64_t t);
 
 /*
+ * The first Unix time after t at which a window that applies to app may open or close, so the
+ * verdict of cap_sync_windows_decide may change (INT64_MAX when no window applies). A window
+ * opens just after each firing and an open one closes at its earliest firing's end, unless a
+ * later firing keeps it open: the time returned is never late, and at worst early.
+ */
+int64_t cap_sync_windows_next_change(const cap_sync_windows *ws, const cap_sync_window_app *app,
+				     int64_t t);
+
+/*
  * Whether a sync of app that was allowed when it started (manual or automated) may keep running
  * at t, with Argo CD's syncOverrun rules: when the windows still allow such a sync, yes; when an
  * open deny window blocks it, only if every open deny window has syncOverrun; when it is

@@ -4,6 +4,7 @@
 #include "app/application.h"
 #include "cli/app_client.h"
 #include "cli/app_wait.h"
+#include "cli/app_windows.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -190,6 +191,8 @@ int cap_cmd_app_sync(int argc, char **argv)
 	if (!rc && cap_app_cli_connect(&cli))
 		rc = 1;
 	const char *name = optind < argc ? argv[optind] : "";
+	if (!rc)
+		rc = cap_app_cli_check_sync_windows(&cli, name);
 	if (!rc) {
 		req.resources = res;
 		req.n_resources = nres;

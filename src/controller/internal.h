@@ -133,6 +133,21 @@ int ctl_project_get(cap_controller *c, cap_project *out, const cap_app *app,
 /* Appends a message per object whose kind the project forbids; returns how many. */
 int ctl_project_check_objects(cap_buf *out, const cap_project *p, const cap_value *objs);
 
+/*
+ * Whether p's sync windows let auto-sync start an operation for app now. When not, logs Argo
+ * CD's "Sync prevented by sync window" and queues a refresh for when the windows next change.
+ */
+bool ctl_windows_auto_sync_allowed(cap_controller *c, const cap_app *app, const cap_project *p,
+				   const cap_settings_cluster *cluster);
+/*
+ * Holds app's sync operation while its project's sync windows block it (manual operations are
+ * those not initiatedBy.automated; one already under way may continue per syncOverrun): writes
+ * operationState Running with "Sync operation blocked by sync window" and queues the operation
+ * again for when the windows change (at the latest after a resync). Returns true when held;
+ * false when the operation may run, or when its project cannot be read (the run reports it).
+ */
+bool ctl_windows_hold(cap_controller *c, const cap_app *app);
+
 /* The status processor: one refresh of Application name. */
 void ctl_refresh(const char *name, void *ctx);
 /* The operation processor: runs the operation of Application name, if it has one. */

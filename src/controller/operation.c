@@ -250,7 +250,7 @@ void ctl_operate(const char *name, void *ctx)
 		cap_log_warn("cannot read application", "app", name, "error", cap_error_last());
 		return;
 	}
-	if (!app.operation.present) {
+	if (!app.operation.present || ctl_windows_hold(c, &app)) {
 		cap_app_release(&app);
 		return;
 	}

@@ -124,7 +124,8 @@ static bool fresh_for_auto_sync(cap_controller *c, const cap_app *app, char **rv
 
 /* Argo CD's autoSync gating; starts an operation when the app should sync by itself. */
 static void auto_sync(cap_controller *c, const cap_app *app, const ctl_compare *cmp,
-		      const ctl_target *t, size_t n_desired)
+		      const ctl_target *t, size_t n_desired, const cap_project *proj,
+		      const cap_settings_cluster *cluster)
 {
 	const char *commit = ctl_target_revision(t);
 	const cap_app_sync_policy *pol = &app->sync_policy;
@@ -138,6 +139,8 @@ static void auto_sync(cap_controller *c, const cap_app *app, const ctl_compare *
 	cap_value *state = cap_value_object_get(app->status, "operationState");
 	const char *phase = cap_value_dig_string(state, "phase", NULL);
 	if (phase && !cap_app_phase_completed(phase))
+		return;
+	if (!ctl_windows_auto_sync_allowed(c, app, proj, cluster))
 		return;
 	if (!n_desired && !pol->allow_empty) {
 		cap_log_info("skipping auto-sync: it would wipe out all resources", "app",
@@ -404,7 +407,8 @@ void ctl_refresh(const char *name, void *ctx)
 				      cmp.synced ? "Synced" : "OutOfSync", "health", cmp.health,
 				      "revision", ctl_target_revision(&target));
 		if (compared)
-			auto_sync(c, &app, &cmp, &target, cap_value_array_len(desired));
+			auto_sync(c, &app, &cmp, &target, cap_value_array_len(desired), &proj,
+				  cluster);
 	}
 	uint64_t jitter = c->resync_ms / 10 ? (uint64_t)rand() % (c->resync_ms / 10) : 0;
 	uint64_t next = c->resync_ms + jitter;

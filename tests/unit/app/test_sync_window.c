@@ -291,6 +291,66 @@ static void running_syncs_overrun_only_where_every_blocking_window_permits(void 
 	assert_false(may_continue("[" WIN("deny", OPEN, "true") "]", false));
 }
 
+static int64_t next_change(const char *schedule, const char *duration, const char *zone, int64_t t)
+{
+	cap_sync_windows ws;
+	cap_sync_window_app app = {"web", "prod", NULL, NULL};
+	one(&ws, schedule, duration, zone);
+	int64_t next = cap_sync_windows_next_change(&ws, &app, t);
+	cap_sync_windows_release(&ws);
+	return next;
+}
+
+static void next_change_is_the_next_opening_or_closing(void **state)
+{
+	/* closed: opens just after its next firing */
+	assert_int_equal(next_change("0 22 * * *", "1h", NULL, utc(2026, 1, 15, 21, 0, 0)),
+			 utc(2026, 1, 15, 22, 0, 1));
+	/* open: closes at its end */
+	assert_int_equal(next_change("0 22 * * *", "1h", NULL, utc(2026, 1, 15, 22, 30, 0)),
+			 utc(2026, 1, 15, 23, 0, 0));
+	assert_int_equal(next_change("0 10 * * *", "90s", NULL, utc(2026, 1, 15, 10, 1, 0)),
+			 utc(2026, 1, 15, 10, 1, 30));
+	/* firing every minute: the earliest firing's end comes first, then the next firing */
+	assert_int_equal(next_change("* * * * *", "1h", NULL, utc(2026, 1, 15, 10, 30, 20)),
+			 utc(2026, 1, 15, 10, 31, 0));
+	/* read in the window's zone: 22:00 in Berlin is 21:00 UTC in January */
+	assert_int_equal(
+	    next_change("0 22 * * *", "1h", "Europe/Berlin", utc(2026, 1, 15, 20, 0, 0)),
+	    utc(2026, 1, 15, 21, 0, 1));
+	/* no window that applies: never */
+	cap_sync_windows ws;
+	cap_sync_window_app other = {"api", "prod", NULL, NULL};
+	assert_int_equal(compile(&ws, "[{\"kind\":\"deny\",\"schedule\":\"* * * * *\","
+				      "\"duration\":\"1h\",\"applications\":[\"web\"]}]"),
+			 0);
+	assert_true(cap_sync_windows_next_change(&ws, &other, utc(2026, 1, 15, 0, 0, 0)) ==
+		    INT64_MAX);
+	cap_sync_windows_release(&ws);
+	assert_true(cap_sync_windows_next_change(NULL, &other, 0) == INT64_MAX);
+}
+
+/* Between t and the next change the window's state holds, whatever t is. */
+static void window_state_holds_until_the_next_change(void **state)
+{
+	static const char *const cases[][2] = {
+	    {"*/7 * * * *", "90s"}, {"0 22 * * *", "1h"}, {"15,45 * * * *", "20m"}};
+	for (size_t c = 0; c < 3; c++) {
+		cap_sync_windows ws;
+		one(&ws, cases[c][0], cases[c][1], NULL);
+		cap_sync_window_app app = {"web", "prod", NULL, NULL};
+		int64_t start = utc(2026, 1, 15, 21, 0, 0);
+		for (int64_t t = start; t < start + 3 * 3600; t += 97) {
+			int64_t next = cap_sync_windows_next_change(&ws, &app, t);
+			assert_true(next > t);
+			bool was = cap_sync_window_active(&ws.items[0], t);
+			for (int64_t s = t + 1; s < next && s < t + 1200; s += 1)
+				assert_int_equal(cap_sync_window_active(&ws.items[0], s), was);
+		}
+		cap_sync_windows_release(&ws);
+	}
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -301,6 +361,8 @@ int main(void)
 	    cmocka_unit_test(windows_match_apps_by_name_namespace_and_cluster),
 	    cmocka_unit_test(verdicts_follow_argo_cd_rules),
 	    cmocka_unit_test(running_syncs_overrun_only_where_every_blocking_window_permits),
+	    cmocka_unit_test(next_change_is_the_next_opening_or_closing),
+	    cmocka_unit_test(window_state_holds_until_the_next_change),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
