@@ -28,7 +28,9 @@ void ctl_target_release(ctl_target *t)
 {
 	if (t) {
 		cap_value_free(t->revisions);
+		cap_value_free(t->hooks);
 		t->revisions = NULL;
+		t->hooks = NULL;
 	}
 }
 
@@ -42,11 +44,13 @@ const char *ctl_target_revision(const ctl_target *t)
 /*
  * Keeps the objects that are neither hooks nor of a kind excluded from management (argocd-cm
  * resource.exclusions and the built-in ones: the cache never sees them, so they could only
- * ever look missing); consumes objs.
+ * ever look missing); the hooks go to t->hooks; consumes objs.
  */
-static cap_value *managed_only(cap_controller *c, cap_value *objs)
+static cap_value *managed_only(cap_controller *c, cap_value *objs, ctl_target *t)
 {
 	cap_value *kept = cap_value_array(), *obj;
+	cap_value_free(t->hooks);
+	t->hooks = cap_value_array();
 	size_t i;
 	CAP_VALUE_ARRAY_FOREACH(objs, i, obj)
 	{
@@ -58,6 +62,8 @@ static cap_value *managed_only(cap_controller *c, cap_value *objs)
 		cap_kube_key_release(&k);
 		if (!excluded && !is_hook(obj))
 			cap_value_array_append(kept, cap_value_ref(obj));
+		else if (!excluded)
+			cap_value_array_append(t->hooks, cap_value_ref(obj));
 	}
 	cap_value_free(objs);
 	return kept;
@@ -134,7 +140,7 @@ static int desired_single(cap_controller *c, cap_value **out, ctl_target *t, con
 		req.chart_creds = cap_git_credstore_lookup(c->settings.repos, src.repo_url);
 	t->source_type = tool_of(&src, req.repo_root);
 	if (!(rc = cap_render_cache_render(&objs, NULL, c->renders, &req, t->commit, hard)))
-		*out = managed_only(c, objs);
+		*out = managed_only(c, objs, t);
 done:
 	cap_git_tree_release(tree);
 	cap_render_source_release(&src);
@@ -169,7 +175,7 @@ static int desired_multi(cap_controller *c, cap_value **out, ctl_target *t, cons
 		cap_render_request common = {0};
 		common_request(c, &common, app, &ro);
 		if (!(rc = cap_render_multi(&objs, in, n, &common))) {
-			*out = managed_only(c, objs);
+			*out = managed_only(c, objs, t);
 			t->revisions = cap_value_array();
 			for (i = 0; i < n; i++)
 				cap_value_array_append(t->revisions, cap_value_string(commits[i]));
