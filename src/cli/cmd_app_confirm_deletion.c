@@ -10,10 +10,10 @@
 static const char usage_text[] =
     "usage: capstan app confirm-deletion NAME [-N NS]\n"
     "\n"
-    "Approves the deletions the application waits for: its resources with the sync option\n"
-    "Delete=confirm when the application is being deleted, and Prune=confirm resources of a\n"
-    "running sync. Writes the annotation argocd.argoproj.io/deletion-approved with the current\n"
-    "time; only deletions waiting since before that time count as approved.\n";
+    "Approves the deletion of the application's resources with the sync option Delete=confirm\n"
+    "while the application is being deleted. Writes the annotation\n"
+    "argocd.argoproj.io/deletion-approved with the current time; it approves deletions waiting\n"
+    "since before that time.\n";
 
 static const struct option options[] = {
     CAP_APP_CLI_OPTIONS,

@@ -47,7 +47,7 @@ const cap_cli_command cap_cli_commands[] = {
 	{"app get", "show an Application, its conditions and resources", cap_cmd_app_get},
 	{"app set", "change an Application's spec", cap_cmd_app_set},
 	{"app delete", "delete an Application, with its resources unless --cascade=false", cap_cmd_app_delete},
-	{"app confirm-deletion", "approve the deletions an Application waits for (Delete=confirm, Prune=confirm)",
+	{"app confirm-deletion", "approve deleting the Delete=confirm resources of an Application being deleted",
 	 cap_cmd_app_confirm_deletion},
 	{"app history", "show an Application's deployment history", cap_cmd_app_history},
 	{"app resources", "list the resources of an Application", cap_cmd_app_resources},
