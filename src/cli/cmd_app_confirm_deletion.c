@@ -1,4 +1,4 @@
-/* `capstan app confirm-deletion NAME`: write the deletion approval annotation with the current time. */
+/* `capstan app confirm-deletion NAME`: writes the deletion approval annotation, stamped now. */
 #include "cli/cmd_app_confirm_deletion.h"
 
 #include "base/time.h"
@@ -45,7 +45,8 @@ int cap_cmd_app_confirm_deletion(int argc, char **argv)
 	const char *name = argv[optind];
 	char now[CAP_RFC3339_LEN];
 	cap_time_format_rfc3339(now, cap_time_wall_s());
-	cap_value *patch = cap_value_object(), *meta = cap_value_object(), *ann = cap_value_object();
+	cap_value *patch = cap_value_object(), *meta = cap_value_object(),
+		  *ann = cap_value_object();
 	cap_value_object_set(ann, CAP_SYNC_DELETION_APPROVED_ANNOTATION, cap_value_string(now));
 	cap_value_object_set(meta, "annotations", ann);
 	cap_value_object_set(patch, "metadata", meta);

@@ -89,7 +89,8 @@ int cap_cmd_app_delete(int argc, char **argv)
 		return 2;
 	}
 	if (cascade_set && !cascade && policy_set) {
-		fprintf(stderr, "capstan: cannot set propagation policy when cascading is disabled\n");
+		fprintf(stderr,
+			"capstan: cannot set propagation policy when cascading is disabled\n");
 		return 2;
 	}
 	if (!finalizer)

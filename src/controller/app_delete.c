@@ -16,12 +16,13 @@
 #include "sync/hook.h"
 #include "sync/options.h"
 
-#define DELETE_POLL_MS	 1000 /* look again while something is under way */
-#define DELETE_NEXT_MS	 200  /* look again soon after a stage completed */
-#define DELETE_RETRY_MS	 5000 /* look again after a failure */
-#define DELETION_ERROR	 "DeletionError"
-#define DELETE_HOOK_BITS (CAP_SYNC_HOOK_BIT(CAP_SYNC_PHASE_PRE_DELETE) | \
-			  CAP_SYNC_HOOK_BIT(CAP_SYNC_PHASE_POST_DELETE))
+#define DELETE_POLL_MS	1000 /* look again while something is under way */
+#define DELETE_NEXT_MS	200  /* look again soon after a stage completed */
+#define DELETE_RETRY_MS 5000 /* look again after a failure */
+#define DELETION_ERROR	"DeletionError"
+#define DELETE_HOOK_BITS                                                                           \
+	(CAP_SYNC_HOOK_BIT(CAP_SYNC_PHASE_PRE_DELETE) |                                            \
+	 CAP_SYNC_HOOK_BIT(CAP_SYNC_PHASE_POST_DELETE))
 
 /* What one stage of the deletion reached. */
 enum { STAGE_WAIT = 0, STAGE_DONE = 1 };
@@ -417,9 +418,11 @@ void ctl_app_delete(cap_controller *c, const char *name)
 		report(&r, r.needs_user ? r.note.ptr : NULL);
 		ctl_refresh_later(c, name, DELETE_POLL_MS);
 	} else {
+		/* finalizers first: a status write would change the resourceVersion they need */
 		const char *drop[] = {st->finalizer, st->also, NULL};
-		report(&r, NULL);
 		rc = set_finalizers(c, r.obj, drop, NULL);
+		if (!rc)
+			report(&r, NULL);
 		if (rc && rc != CAP_ENOTFOUND) {
 			if (rc != CAP_ECONFLICT)
 				cap_log_warn("cannot remove finalizer", "app", name, "finalizer",
@@ -434,6 +437,7 @@ void ctl_app_delete(cap_controller *c, const char *name)
 done:
 	cap_buf_release(&r.note);
 	cap_app_release(&r.app);
+	cap_value_free(r.obj);
 }
 
 void ctl_app_delete_hook_finalizers(cap_controller *c, const cap_app *app, const cap_value *hooks)

@@ -84,9 +84,9 @@ const char *ctl_target_revision(const ctl_target *t);
 /*
  * The desired state of app from t->source or t->sources at revision (single) or revisions
  * (multi; both NULL: each source's targetRevision): *out a new array of objects without hooks
- * and excluded kinds, and t's resolved revisions and hooks filled in. refetch asks remotes for their refs
- * again (a refresh was requested); hard renders even when cached. Errors carry the render's
- * message.
+ * and excluded kinds, and t's resolved revisions and hooks filled in. refetch asks remotes for
+ * their refs again (a refresh was requested); hard renders even when cached. Errors carry the
+ * render's message.
  */
 int ctl_desired(cap_controller *c, cap_value **out, ctl_target *t, const cap_app *app,
 		const char *revision, const cap_value *revisions, bool refetch, bool hard);

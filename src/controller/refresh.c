@@ -314,7 +314,8 @@ void ctl_refresh(const char *name, void *ctx)
 							 app.source, app.sources, dest,
 							 app.ignore_differences));
 		ctl_set_condition(status, "ComparisonError", spec_err.len ? NULL : err.ptr, now);
-		ctl_set_condition(status, "InvalidSpecError", spec_err.len ? spec_err.ptr : NULL, now);
+		ctl_set_condition(status, "InvalidSpecError", spec_err.len ? spec_err.ptr : NULL,
+				  now);
 	}
 	cap_value_object_set(status, "controllerNamespace", cap_value_string(c->namespace));
 	if (status_changed(app.status, status) || refresh || !reconciled_recently(c, app.status))

@@ -34,7 +34,8 @@ cap_sync_deletion_decision cap_sync_deletion_decide(const cap_value *obj)
 	cap_sync_option_set_release(&opts);
 	if (v == CAP_SYNC_OPT_FALSE)
 		return CAP_SYNC_DELETION_KEEP;
-	return v == CAP_SYNC_OPT_CONFIRM ? CAP_SYNC_DELETION_NEEDS_CONFIRM : CAP_SYNC_DELETION_DELETE;
+	return v == CAP_SYNC_OPT_CONFIRM ? CAP_SYNC_DELETION_NEEDS_CONFIRM
+					 : CAP_SYNC_DELETION_DELETE;
 }
 
 static int64_t wave_or_zero(const cap_value *obj)

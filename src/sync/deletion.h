@@ -1,4 +1,4 @@
-/* Deleting an Application's resources: which objects go, which wait for approval, and in which wave. */
+/* Deleting an Application's resources: which objects go or wait for approval, and in which wave. */
 #pragma once
 
 #include <stdbool.h>

@@ -17,10 +17,11 @@ static cap_value *parse(const char *text)
 static cap_value *cm(const char *name, const char *annotations)
 {
 	cap_buf json = CAP_BUF_INIT;
-	cap_buf_printf(&json,
-		       "{\"apiVersion\":\"v1\",\"kind\":\"ConfigMap\",\"metadata\":{\"name\":\"%s\","
-		       "\"namespace\":\"default\",\"annotations\":%s}}",
-		       name, annotations);
+	cap_buf_printf(
+	    &json,
+	    "{\"apiVersion\":\"v1\",\"kind\":\"ConfigMap\",\"metadata\":{\"name\":\"%s\","
+	    "\"namespace\":\"default\",\"annotations\":%s}}",
+	    name, annotations);
 	cap_value *v = parse(json.ptr);
 	cap_buf_release(&json);
 	return v;
@@ -75,9 +76,9 @@ static const char *names(const cap_value *arr, cap_buf *out)
 {
 	cap_buf_clear(out);
 	for (size_t i = 0; i < cap_value_array_len(arr); i++)
-		cap_buf_printf(out, "%s%s", i ? " " : "",
-			       cap_value_dig_string(cap_value_array_get(arr, i), "metadata",
-						    "name", NULL));
+		cap_buf_printf(
+		    out, "%s%s", i ? " " : "",
+		    cap_value_dig_string(cap_value_array_get(arr, i), "metadata", "name", NULL));
 	return out->ptr ? out->ptr : "";
 }
 
