@@ -99,10 +99,17 @@ static void list_name(cap_buf *out, const cap_value *obj)
 		       cap_value_dig_string(obj, "metadata", "name", NULL) ?: "");
 }
 
-/* Whether live object obj is a hook of phase. */
+/* Whether obj is a hook of phase. */
 static bool hook_of(const cap_value *obj, cap_sync_phase phase)
 {
 	return cap_sync_hook_types(obj) & CAP_SYNC_HOOK_BIT(phase);
+}
+
+/* Whether live object obj is a top-level hook of phase (a child only inherited its marks). */
+static bool live_hook_of(const cap_value *obj, cap_sync_phase phase)
+{
+	return hook_of(obj, phase) &&
+	       !cap_value_array_len(cap_value_dig(obj, "metadata", "ownerReferences", NULL));
 }
 
 /* The hook's state from its live object; a kind without a health check has succeeded. */
@@ -225,7 +232,7 @@ static int cleanup_hooks(del_run *r, cap_sync_phase phase)
 	CAP_VALUE_ARRAY_FOREACH(objs, i, obj)
 	{
 		cap_health_status hs;
-		if (!hook_of(obj, phase))
+		if (!live_hook_of(obj, phase))
 			continue;
 		hook_state(obj, &hs);
 		if (cap_health_is_worse(worst, hs))
@@ -233,7 +240,7 @@ static int cleanup_hooks(del_run *r, cap_sync_phase phase)
 	}
 	CAP_VALUE_ARRAY_FOREACH(objs, i, obj)
 	{
-		if (!hook_of(obj, phase))
+		if (!live_hook_of(obj, phase))
 			continue;
 		unsigned pol = cap_sync_hook_delete_policies(obj);
 		if (!no_delete_policy(obj) &&
