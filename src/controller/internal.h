@@ -165,7 +165,10 @@ void ctl_app_delete(cap_controller *c, const char *name);
  */
 void ctl_app_delete_hook_finalizers(cap_controller *c, const cap_app *app, const cap_value *hooks);
 
-/* The status processor: one refresh of Application name. */
+/*
+ * The status processor: one refresh of Application name. A deleted app is refreshed too (its
+ * status.resources and health show the deletion's progress), then ctl_app_delete runs a round.
+ */
 void ctl_refresh(const char *name, void *ctx);
 /* The operation processor: runs the operation of Application name, if it has one. */
 void ctl_operate(const char *name, void *ctx);

@@ -247,11 +247,7 @@ void ctl_refresh(const char *name, void *ctx)
 		cap_log_warn("cannot read application", "app", name, "error", cap_error_last());
 		return;
 	}
-	if (app.deletion_timestamp) {
-		cap_app_release(&app);
-		ctl_app_delete(c, name);
-		return;
-	}
+	bool deleting = app.deletion_timestamp != NULL;
 	target.source = app.source;
 	target.sources = app.sources;
 	cap_time_format_rfc3339(now, cap_time_wall_s());
@@ -287,7 +283,8 @@ void ctl_refresh(const char *name, void *ctx)
 			cap_buf_printf(&err, "failed to generate manifest for source 1 of 1: %s",
 				       cap_error_last());
 	} else {
-		ctl_app_delete_hook_finalizers(c, &app, target.hooks);
+		if (!deleting)
+			ctl_app_delete_hook_finalizers(c, &app, target.hooks);
 		ctl_compare_run(c, &cmp, &app, desired);
 		compared = true;
 	}
@@ -348,6 +345,8 @@ void ctl_refresh(const char *name, void *ctx)
 	if (!compared && next > COMPARISON_RETRY_MS)
 		next = COMPARISON_RETRY_MS; /* a push may fix it: look again soon */
 	ctl_refresh_later(c, name, next);
+	if (deleting) /* after the status write: it reads the app afresh and adds its condition */
+		ctl_app_delete(c, name);
 
 	cap_buf_release(&err);
 	cap_buf_release(&spec_err);

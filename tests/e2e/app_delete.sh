@@ -1,5 +1,5 @@
-# Application deletion as Argo CD does it: resources wave by wave (highest first), orphaning,
-# background propagation, Delete=false and Delete=confirm (app confirm-deletion), PreDelete hooks
+# Application deletion as Argo CD does it: resources wave by wave (highest first, a lingering
+# object holding the next wave back, progress in the status), orphaning, background propagation, Delete=false and Delete=confirm (app confirm-deletion), PreDelete hooks
 # before anything goes (a failing one blocks), PostDelete hooks once the resources are gone.
 source "$(dirname "$0")/../lib/e2e.sh"
 source "$(dirname "$0")/../lib/cluster.sh"
@@ -42,6 +42,9 @@ cm waves w2 'argocd.argoproj.io/sync-wave: "2"'
 cm waves w3 'argocd.argoproj.io/sync-wave: "3"'
 cm waves kept 'argocd.argoproj.io/sync-wave: "3", argocd.argoproj.io/sync-options: Delete=false'
 cm orphan stays ''
+cm held low ''
+cm held held 'argocd.argoproj.io/sync-wave: "1"'
+sed -i 's/^  annotations:/  finalizers: [e2e.capstan.dev\/hold]\n  annotations:/' "$REPO/held/held.yaml"
 cm confirm plain ''
 cm confirm guarded 'argocd.argoproj.io/sync-options: Delete=confirm'
 cm hooks res ''
@@ -75,12 +78,13 @@ application orphan resources-finalizer.argocd.argoproj.io
 application confirm resources-finalizer.argocd.argoproj.io
 application hooks resources-finalizer.argocd.argoproj.io
 application prefail resources-finalizer.argocd.argoproj.io
+application held resources-finalizer.argocd.argoproj.io
 
 capstan run --kubeconfig "$KC" --resync 60s --listen "" >"$E2E_TMP/capstan.log" 2>&1 &
 cap_pid=$!
 e2e_cleanup_hooks+=("kill $cap_pid 2>/dev/null; wait $cap_pid 2>/dev/null")
 
-for a in waves orphan confirm hooks prefail; do
+for a in waves orphan confirm hooks prefail held; do
 	check "$a syncs" wait_until 30 app_is "$a" '{.status.sync.status}' Synced
 done
 gone() { ! k get "$@" >/dev/null 2>&1; }
@@ -113,6 +117,22 @@ end() { first_at waves configmaps "DELETED $1 "; }
 check "wave 2 starts once wave 3 is gone" before "$(end w3)" "$(start w2)"
 check "wave 1 starts once wave 2 is gone" before "$(end w2)" "$(start w1)"
 check "the kept resource is never deleted" bash -c "! grep -q ' kept [0-9]' '$E2E_TMP/watch-waves-configmaps'"
+
+# a wave whose object lingers (a finalizer of someone else's) holds the next wave back, and the
+# app's status shows the deletion under way
+capstan app delete held -y >/dev/null
+check "the lingering resource is being deleted" wait_until 20 bash -c \
+	"[[ -n \"\$(kubectl --cache-dir '$E2E_TMP/kcache' get cm -n held held -o 'jsonpath={.metadata.deletionTimestamp}')\" ]]"
+check "the status shows it pending deletion" wait_until 20 app_is held \
+	'{.status.resources[?(@.name=="held")].health.status}/{.status.health.status}' \
+	Progressing/Progressing
+sleep 1
+check "the lower wave waits for it" k get cm -n held low
+check_eq "the lower wave is not being deleted" "" \
+	"$(k get cm -n held low -o 'jsonpath={.metadata.deletionTimestamp}')"
+k patch cm -n held held --type merge -p '{"metadata":{"finalizers":null}}' >/dev/null
+check "once it is gone the next wave goes" wait_until 20 gone cm -n held low
+check "then the app goes" wait_until 20 app_gone held
 
 # orphan: --cascade=false drops the finalizer; the resources stay
 capstan app delete orphan --cascade=false -y >/dev/null
