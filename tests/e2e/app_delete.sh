@@ -1,6 +1,7 @@
-# Application deletion as Argo CD does it: resources wave by wave (highest first, a lingering
-# object holding the next wave back, progress in the status), orphaning, background propagation, Delete=false and Delete=confirm (app confirm-deletion), PreDelete hooks
-# before anything goes (a failing one blocks), PostDelete hooks once the resources are gone.
+# Application deletion as Argo CD does it: resources wave by wave (highest first; a lingering
+# object holds the next wave back; progress shows in the status), orphaning, background
+# propagation, Delete=false and Delete=confirm (app confirm-deletion), PreDelete hooks before
+# anything goes (a failing one blocks), PostDelete hooks once the resources are gone.
 source "$(dirname "$0")/../lib/e2e.sh"
 source "$(dirname "$0")/../lib/cluster.sh"
 
