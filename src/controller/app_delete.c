@@ -20,9 +20,6 @@
 #define DELETE_NEXT_MS	200  /* look again soon after a stage completed */
 #define DELETE_RETRY_MS 5000 /* look again after a failure */
 #define DELETION_ERROR	"DeletionError"
-#define DELETE_HOOK_BITS                                                                           \
-	(CAP_SYNC_HOOK_BIT(CAP_SYNC_PHASE_PRE_DELETE) |                                            \
-	 CAP_SYNC_HOOK_BIT(CAP_SYNC_PHASE_POST_DELETE))
 
 /* What one stage of the deletion reached. */
 enum { STAGE_WAIT = 0, STAGE_DONE = 1 };
@@ -102,7 +99,7 @@ static void list_name(cap_buf *out, const cap_value *obj)
 /* Whether obj is a hook of phase. */
 static bool hook_of(const cap_value *obj, cap_sync_phase phase)
 {
-	return cap_sync_hook_types(obj) & CAP_SYNC_HOOK_BIT(phase);
+	return cap_sync_deletion_hook_types(obj) & CAP_SYNC_HOOK_BIT(phase);
 }
 
 /* Whether live object obj is a top-level hook of phase (a child only inherited its marks). */
@@ -290,7 +287,7 @@ static int delete_resources(del_run *r)
 	{
 		cap_value *meta = cap_value_object_get(obj, "metadata");
 		if (cap_value_array_len(cap_value_object_get(meta, "ownerReferences")) ||
-		    (cap_sync_hook_types(obj) & DELETE_HOOK_BITS))
+		    cap_sync_deletion_hook_types(obj))
 			continue;
 		cap_sync_deletion_decision d = cap_sync_deletion_decide(obj);
 		if (d == CAP_SYNC_DELETION_KEEP)

@@ -4,9 +4,27 @@
 #include <string.h>
 
 #include "base/strvec.h"
+#include "sync/hook.h"
 #include "sync/options.h"
 #include "sync/sync.h"
 #include "sync/wave.h"
+
+unsigned cap_sync_deletion_hook_types(const cap_value *obj)
+{
+	unsigned pre = CAP_SYNC_HOOK_BIT(CAP_SYNC_PHASE_PRE_DELETE);
+	unsigned post = CAP_SYNC_HOOK_BIT(CAP_SYNC_PHASE_POST_DELETE);
+	unsigned types = cap_sync_hook_types(obj) & (pre | post);
+	cap_strvec helm = CAP_STRVEC_INIT;
+	cap_sync_annotation_list(&helm, obj, CAP_SYNC_HELM_HOOK_ANNOTATION);
+	for (size_t i = 0; i < helm.len; i++) {
+		if (!strcmp(helm.items[i], "pre-delete"))
+			types |= pre;
+		else if (!strcmp(helm.items[i], "post-delete"))
+			types |= post;
+	}
+	cap_strvec_release(&helm);
+	return types;
+}
 
 static bool is_crd(const cap_value *obj)
 {

@@ -8,6 +8,14 @@
 
 #define CAP_SYNC_HELM_RESOURCE_POLICY_ANNOTATION "helm.sh/resource-policy"
 
+/*
+ * The deletion hooks obj declares, as CAP_SYNC_HOOK_BIT(CAP_SYNC_PHASE_PRE_DELETE) and
+ * CAP_SYNC_HOOK_BIT(CAP_SYNC_PHASE_POST_DELETE) flags: argocd.argoproj.io/hook naming PreDelete
+ * or PostDelete, or (as Argo CD reads Helm charts) helm.sh/hook naming pre-delete or
+ * post-delete. 0 for anything else.
+ */
+unsigned cap_sync_deletion_hook_types(const cap_value *obj);
+
 /* What deleting an Application does with one of its live objects. */
 typedef enum cap_sync_deletion_decision {
 	CAP_SYNC_DELETION_DELETE,	 /* deleted in its wave */

@@ -4,6 +4,7 @@
 #include <string.h>
 
 #include "sync/deletion.h"
+#include "sync/hook.h"
 #include "value/json.h"
 
 static cap_value *parse(const char *text)
@@ -70,6 +71,29 @@ static void crds_stay(void **state)
 			       "\"CustomResourceDefinition\",\"metadata\":{\"name\":\"a.b.c\"}}");
 	assert_int_equal(cap_sync_deletion_decide(crd), CAP_SYNC_DELETION_KEEP);
 	cap_value_free(crd);
+}
+
+static unsigned hook_types(const char *annotations)
+{
+	cap_value *obj = cm("x", annotations);
+	unsigned t = cap_sync_deletion_hook_types(obj);
+	cap_value_free(obj);
+	return t;
+}
+
+static void deletion_hooks_from_argo_and_helm(void **state)
+{
+	(void)state;
+	unsigned pre = CAP_SYNC_HOOK_BIT(CAP_SYNC_PHASE_PRE_DELETE);
+	unsigned post = CAP_SYNC_HOOK_BIT(CAP_SYNC_PHASE_POST_DELETE);
+	assert_int_equal(hook_types("{}"), 0);
+	assert_int_equal(hook_types("{\"argocd.argoproj.io/hook\":\"PreSync\"}"), 0);
+	assert_int_equal(hook_types("{\"argocd.argoproj.io/hook\":\"PreDelete\"}"), pre);
+	assert_int_equal(hook_types("{\"argocd.argoproj.io/hook\":\"PostSync, PostDelete\"}"),
+			 post);
+	assert_int_equal(hook_types("{\"helm.sh/hook\":\"pre-delete\"}"), pre);
+	assert_int_equal(hook_types("{\"helm.sh/hook\":\"post-install,post-delete\"}"), post);
+	assert_int_equal(hook_types("{\"helm.sh/hook\":\"pre-delete,post-delete\"}"), pre | post);
 }
 
 static const char *names(const cap_value *arr, cap_buf *out)
@@ -153,6 +177,7 @@ int main(void)
 	    cmocka_unit_test(delete_false_and_helm_keep_stay),
 	    cmocka_unit_test(delete_confirm_needs_approval),
 	    cmocka_unit_test(crds_stay),
+	    cmocka_unit_test(deletion_hooks_from_argo_and_helm),
 	    cmocka_unit_test(highest_wave_goes_first),
 	    cmocka_unit_test(negative_waves_and_unreadable_waves),
 	    cmocka_unit_test(no_objects_no_wave),
