@@ -8,14 +8,17 @@
 
 #include <stdio.h>
 #include <string.h>
+#include <strings.h>
 #include <unistd.h>
 
 static const char usage_text[] =
-    "usage: capstan app delete NAME... [--cascade=true|false] [-p foreground|background] [-y]\n"
-    "       [--wait]\n"
+    "usage: capstan app delete NAME... [--cascade=true|false]\n"
+    "       [-p|--propagation-policy foreground|background|orphan] [-y] [--wait]\n"
     "\n"
     "--cascade (default true) deletes the application's resources with it, through the\n"
-    "finalizer resources-finalizer.argocd.argoproj.io; --cascade=false leaves them in place.\n";
+    "finalizer resources-finalizer.argocd.argoproj.io (foreground deletion, the default) or\n"
+    "resources-finalizer.argocd.argoproj.io/background (-p background); --cascade=false or\n"
+    "-p orphan removes both and leaves the resources in place.\n";
 
 static const struct option options[] = {
     CAP_APP_CLI_OPTIONS,
@@ -41,12 +44,13 @@ int cap_cmd_app_delete(int argc, char **argv)
 {
 	cap_app_cli cli;
 	cap_app_cli_init(&cli);
-	bool cascade = true, yes = false, wait = false;
+	bool cascade = true, yes = false, wait = false, policy_set = false, cascade_set = false;
 	const char *finalizer = CAP_APP_FINALIZER_RESOURCES;
 	int c;
 	optind = 1;
 	while ((c = getopt_long(argc, argv, "p:yN:h", options, NULL)) != -1) {
 		if (c == 'c') {
+			cascade_set = true;
 			if (!optarg || !strcmp(optarg, "true"))
 				cascade = true;
 			else if (!strcmp(optarg, "false"))
@@ -56,9 +60,14 @@ int cap_cmd_app_delete(int argc, char **argv)
 				return 2;
 			}
 		} else if (c == 'p') {
-			if (!strcmp(optarg, "background"))
+			policy_set = true;
+			if (!strcasecmp(optarg, "background"))
 				finalizer = CAP_APP_FINALIZER_RESOURCES_BACKGROUND;
-			else if (strcmp(optarg, "foreground")) {
+			else if (!strcasecmp(optarg, "orphan"))
+				finalizer = NULL;
+			else if (!strcasecmp(optarg, "foreground"))
+				finalizer = CAP_APP_FINALIZER_RESOURCES;
+			else {
 				fprintf(stderr, "capstan: invalid propagation policy '%s'\n",
 					optarg);
 				return 2;
@@ -79,6 +88,13 @@ int cap_cmd_app_delete(int argc, char **argv)
 		fputs(usage_text, stderr);
 		return 2;
 	}
+	if (cascade_set && !cascade && policy_set) {
+		fprintf(stderr,
+			"capstan: cannot set propagation policy when cascading is disabled\n");
+		return 2;
+	}
+	if (!finalizer)
+		cascade = false; /* orphan: the resources stay */
 	if (cap_app_cli_connect(&cli))
 		return 1;
 	int rc = 0;

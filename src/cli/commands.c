@@ -12,6 +12,7 @@
 #include "cli/cmd_app_get.h"
 #include "cli/cmd_app_set.h"
 #include "cli/cmd_app_delete.h"
+#include "cli/cmd_app_confirm_deletion.h"
 #include "cli/cmd_app_history.h"
 #include "cli/cmd_app_resources.h"
 #include "cli/cmd_app_manifests.h"
@@ -47,6 +48,8 @@ const cap_cli_command cap_cli_commands[] = {
 	{"app get", "show an Application, its conditions and resources", cap_cmd_app_get},
 	{"app set", "change an Application's spec", cap_cmd_app_set},
 	{"app delete", "delete an Application, with its resources unless --cascade=false", cap_cmd_app_delete},
+	{"app confirm-deletion", "approve deleting the Delete=confirm resources of an Application being deleted",
+	 cap_cmd_app_confirm_deletion},
 	{"app history", "show an Application's deployment history", cap_cmd_app_history},
 	{"app resources", "list the resources of an Application", cap_cmd_app_resources},
 	{"app sync", "sync an Application to its target state and follow the operation", cap_cmd_app_sync},

@@ -21,7 +21,9 @@ void ctl_target_release(ctl_target *t)
 {
 	if (t) {
 		cap_value_free(t->revisions);
+		cap_value_free(t->hooks);
 		t->revisions = NULL;
+		t->hooks = NULL;
 	}
 }
 
@@ -33,15 +35,15 @@ const char *ctl_target_revision(const ctl_target *t)
 }
 
 /*
- * Keeps the objects of kinds not excluded from management (argocd-cm resource.exclusions and
- * the built-in ones: the cache never sees them, so they could only ever look missing), the
- * hooks apart in *hooks when it is not NULL; consumes objs.
+ * Keeps the objects that are neither hooks nor of a kind excluded from management (argocd-cm
+ * resource.exclusions and the built-in ones: the cache never sees them, so they could only
+ * ever look missing); the hooks go to t->hooks; consumes objs.
  */
-static cap_value *managed_only(cap_controller *c, cap_value *objs, cap_value **hooks)
+static cap_value *managed_only(cap_controller *c, cap_value *objs, ctl_target *t)
 {
 	cap_value *kept = cap_value_array(), *obj;
-	if (hooks)
-		*hooks = cap_value_array();
+	cap_value_free(t->hooks);
+	t->hooks = cap_value_array();
 	size_t i;
 	CAP_VALUE_ARRAY_FOREACH(objs, i, obj)
 	{
@@ -55,8 +57,8 @@ static cap_value *managed_only(cap_controller *c, cap_value *objs, cap_value **h
 			continue;
 		if (!cap_sync_hook_is_hook(obj))
 			cap_value_array_append(kept, cap_value_ref(obj));
-		else if (hooks)
-			cap_value_array_append(*hooks, cap_value_ref(obj));
+		else
+			cap_value_array_append(t->hooks, cap_value_ref(obj));
 	}
 	cap_value_free(objs);
 	return kept;
@@ -110,8 +112,8 @@ static int checkout(cap_controller *c, cap_git_tree **tree, char commit[41],
 	return rc;
 }
 
-static int desired_single(cap_controller *c, cap_value **out, cap_value **hooks, ctl_target *t,
-			  const cap_app *app, const char *revision, bool refetch, bool hard)
+static int desired_single(cap_controller *c, cap_value **out, ctl_target *t, const cap_app *app,
+			  const char *revision, bool refetch, bool hard)
 {
 	cap_render_source src;
 	cap_git_tree *tree = NULL;
@@ -133,15 +135,15 @@ static int desired_single(cap_controller *c, cap_value **out, cap_value **hooks,
 		req.chart_creds = cap_git_credstore_lookup(c->settings.repos, src.repo_url);
 	t->source_type = tool_of(&src, req.repo_root);
 	if (!(rc = cap_render_cache_render(&objs, NULL, c->renders, &req, t->commit, hard)))
-		*out = managed_only(c, objs, hooks);
+		*out = managed_only(c, objs, t);
 done:
 	cap_git_tree_release(tree);
 	cap_render_source_release(&src);
 	return rc;
 }
 
-static int desired_multi(cap_controller *c, cap_value **out, cap_value **hooks, ctl_target *t,
-			 const cap_app *app, const cap_value *revisions, bool refetch)
+static int desired_multi(cap_controller *c, cap_value **out, ctl_target *t, const cap_app *app,
+			 const cap_value *revisions, bool refetch)
 {
 	size_t n = cap_value_array_len(t->sources), parsed = 0, i;
 	cap_render_source *srcs = cap_calloc(n ? n : 1, sizeof(*srcs));
@@ -168,7 +170,7 @@ static int desired_multi(cap_controller *c, cap_value **out, cap_value **hooks, 
 		cap_render_request common = {0};
 		common_request(c, &common, app, &ro);
 		if (!(rc = cap_render_multi(&objs, in, n, &common))) {
-			*out = managed_only(c, objs, hooks);
+			*out = managed_only(c, objs, t);
 			t->revisions = cap_value_array();
 			for (i = 0; i < n; i++)
 				cap_value_array_append(t->revisions, cap_value_string(commits[i]));
@@ -186,13 +188,12 @@ static int desired_multi(cap_controller *c, cap_value **out, cap_value **hooks, 
 	return rc;
 }
 
-int ctl_desired(cap_controller *c, cap_value **out, cap_value **hooks, ctl_target *t,
-		const cap_app *app, const char *revision, const cap_value *revisions, bool refetch,
-		bool hard)
+int ctl_desired(cap_controller *c, cap_value **out, ctl_target *t, const cap_app *app,
+		const char *revision, const cap_value *revisions, bool refetch, bool hard)
 {
 	if (t->sources)
-		return desired_multi(c, out, hooks, t, app, revisions, refetch);
-	return desired_single(c, out, hooks, t, app, revision, refetch, hard);
+		return desired_multi(c, out, t, app, revisions, refetch);
+	return desired_single(c, out, t, app, revision, refetch, hard);
 }
 
 static void id_of(cap_buf *out, const cap_kube_key *k)

@@ -77,6 +77,7 @@ typedef struct ctl_target {
 	char commit[41];	  /* single source: the resolved revision */
 	cap_value *revisions;	  /* multi-source: a new array of resolved revisions */
 	const char *source_type;  /* "Directory", "Kustomize", "Helm" of the (first) source */
+	cap_value *hooks;	  /* a new array: the hooks the render held (set by ctl_desired) */
 } ctl_target;
 
 void ctl_target_release(ctl_target *t);
@@ -85,14 +86,13 @@ const char *ctl_target_revision(const ctl_target *t);
 
 /*
  * The desired state of app from t->source or t->sources at revision (single) or revisions
- * (multi; both NULL: each source's targetRevision): *out a new array of the objects that are
- * neither hooks nor of excluded kinds, *hooks (when not NULL) a new array of the hooks, and t's
- * resolved revisions filled in. refetch asks remotes for their refs again (a refresh was
- * requested); hard renders even when cached. Errors carry the render's message.
+ * (multi; both NULL: each source's targetRevision): *out a new array of objects without hooks
+ * and excluded kinds, and t's resolved revisions and hooks filled in. refetch asks remotes for
+ * their refs again (a refresh was requested); hard renders even when cached. Errors carry the
+ * render's message.
  */
-int ctl_desired(cap_controller *c, cap_value **out, cap_value **hooks, ctl_target *t,
-		const cap_app *app, const char *revision, const cap_value *revisions, bool refetch,
-		bool hard);
+int ctl_desired(cap_controller *c, cap_value **out, ctl_target *t, const cap_app *app,
+		const char *revision, const cap_value *revisions, bool refetch, bool hard);
 
 /* The comparison of desired objects with the live ones, per resource and for the app. */
 typedef struct ctl_compare {
@@ -148,7 +148,48 @@ bool ctl_windows_auto_sync_allowed(cap_controller *c, const cap_app *app, const 
  */
 bool ctl_windows_hold(cap_controller *c, const cap_app *app);
 
-/* The status processor: one refresh of Application name. */
+/*
+ * Sets (message non-NULL) or clears the condition of type in status.conditions, stamped now;
+ * an emptied conditions array is removed.
+ */
+void ctl_set_condition(cap_value *status, const char *type, const char *message, const char *now);
+
+/* Finalizers Argo CD sets on Applications whose source renders PreDelete or PostDelete hooks. */
+#define CTL_FINALIZER_PRE_DELETE	  "pre-delete-finalizer.argocd.argoproj.io"
+#define CTL_FINALIZER_PRE_DELETE_CLEANUP  "pre-delete-finalizer.argocd.argoproj.io/cleanup"
+#define CTL_FINALIZER_POST_DELETE	  "post-delete-finalizer.argoproj.io"
+#define CTL_FINALIZER_POST_DELETE_CLEANUP "post-delete-finalizer.argoproj.io/cleanup"
+
+/*
+ * One round of the deletion of Application name (deletionTimestamp set), read afresh from the
+ * server. The work is a sequence of stages, one per finalizer, each removing its finalizer once
+ * done, so the progress survives a restart:
+ *  1. pre-delete-finalizer.argocd.argoproj.io: the PreDelete hooks the source renders are
+ *     created and must complete (a failed one blocks the deletion);
+ *  2. resources-finalizer.argocd.argoproj.io (foreground) or …/background: the app's
+ *     top-level objects are deleted wave by wave, highest first, each wave once the previous
+ *     one is gone from the cache (sync/deletion.h: Delete=false kept, Delete=confirm waits for
+ *     argocd.argoproj.io/deletion-approved); without either finalizer nothing is deleted;
+ *  3. pre-delete-finalizer.argocd.argoproj.io/cleanup: PreDelete hooks deleted per policy;
+ *  4. post-delete-finalizer.argoproj.io: the PostDelete hooks are created and must complete;
+ *  5. post-delete-finalizer.argoproj.io/cleanup: PostDelete hooks deleted per policy.
+ * Failures and waits on the user go into the DeletionError condition; the app is looked at
+ * again until its last finalizer of these is gone.
+ */
+void ctl_app_delete(cap_controller *c, const char *name);
+
+/*
+ * Keeps the deletion-hook finalizers of a live (not deleted) app in step with its rendered
+ * hooks (ctl_target.hooks): both pre-delete finalizers when a PreDelete hook is rendered, both
+ * post-delete ones for a PostDelete hook, none otherwise, as Argo CD's refresh does. Failures
+ * are logged.
+ */
+void ctl_app_delete_hook_finalizers(cap_controller *c, const cap_app *app, const cap_value *hooks);
+
+/*
+ * The status processor: one refresh of Application name. A deleted app is refreshed too (its
+ * status.resources and health show the deletion's progress), then ctl_app_delete runs a round.
+ */
 void ctl_refresh(const char *name, void *ctx);
 /* The operation processor: runs the operation of Application name, if it has one. */
 void ctl_operate(const char *name, void *ctx);

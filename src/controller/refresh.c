@@ -38,7 +38,7 @@ static bool reconciled_recently(cap_controller *c, const cap_value *status)
 	return (cap_time_wall_s() - t) * 1000 < (int64_t)c->resync_ms;
 }
 
-static void set_condition(cap_value *status, const char *type, const char *message, const char *now)
+void ctl_set_condition(cap_value *status, const char *type, const char *message, const char *now)
 {
 	cap_value *conds = cap_value_object_get(status, "conditions");
 	if (!conds) {
@@ -232,71 +232,6 @@ static void auto_sync(cap_controller *c, const cap_app *app, const ctl_compare *
 			     "app", app->name, "revision", commit);
 }
 
-/* The finalizers of app without the resources finalizers, a new array. */
-static cap_value *other_finalizers(const cap_app *app)
-{
-	cap_value *out = cap_value_array(), *f;
-	size_t i;
-	CAP_VALUE_ARRAY_FOREACH(cap_value_dig(app->raw, "metadata", "finalizers", NULL), i, f)
-	{
-		const char *s = cap_value_get_string(f);
-		if (s && strcmp(s, CAP_APP_FINALIZER_RESOURCES) &&
-		    strcmp(s, CAP_APP_FINALIZER_RESOURCES_BACKGROUND))
-			cap_value_array_append(out, cap_value_ref(f));
-	}
-	return out;
-}
-
-/*
- * A deleted Application with the resources finalizer (a cascading delete): delete its top-level
- * objects, wait until the cache saw them go, then drop the finalizer so the deletion completes.
- */
-static void finalize(cap_controller *c, const cap_app *app)
-{
-	if (!app->has_resources_finalizer)
-		return;
-	bool background = false;
-	cap_value *f, *objs = NULL, *obj;
-	size_t i, remaining = 0;
-	CAP_VALUE_ARRAY_FOREACH(cap_value_dig(app->raw, "metadata", "finalizers", NULL), i, f)
-	background |=
-	    !strcmp(cap_value_get_string(f) ?: "", CAP_APP_FINALIZER_RESOURCES_BACKGROUND);
-	cap_cache_app_objects(&objs, c->cache, app->name);
-	CAP_VALUE_ARRAY_FOREACH(objs, i, obj)
-	{
-		cap_value *meta = cap_value_object_get(obj, "metadata");
-		if (cap_value_array_len(cap_value_object_get(meta, "ownerReferences")))
-			continue;
-		remaining++;
-		if (cap_value_object_get(meta, "deletionTimestamp"))
-			continue;
-		cap_kube_key key = CAP_KUBE_KEY_INIT;
-		cap_kube_delete_options d = {0};
-		d.propagation_policy = background ? "Background" : "Foreground";
-		int rc = cap_kube_key_from_object(&key, obj);
-		if (!rc && (rc = cap_kube_delete(c->client, &key, &d)) && rc != CAP_ENOTFOUND)
-			cap_log_warn("cannot delete application resource", "app", app->name,
-				     "resource", key.name, "error", cap_error_last());
-		cap_kube_key_release(&key);
-	}
-	cap_value_free(objs);
-	if (remaining) {
-		ctl_refresh_later(c, app->name, 1000);
-		return;
-	}
-	cap_value *patch = cap_value_object(), *meta = cap_value_object();
-	cap_value_object_set(meta, "finalizers", other_finalizers(app));
-	cap_value_object_set(patch, "metadata", meta);
-	if (ctl_patch_app(c, app->name, patch) && cap_error_last_code() != CAP_ENOTFOUND) {
-		cap_log_warn("cannot remove the resources finalizer", "app", app->name, "error",
-			     cap_error_last());
-		ctl_refresh_later(c, app->name, 1000);
-	} else {
-		cap_log_info("application resources deleted", "app", app->name);
-	}
-	cap_value_free(patch);
-}
-
 void ctl_refresh(const char *name, void *ctx)
 {
 	cap_controller *c = ctx;
@@ -315,11 +250,7 @@ void ctl_refresh(const char *name, void *ctx)
 		cap_log_warn("cannot read application", "app", name, "error", cap_error_last());
 		return;
 	}
-	if (app.deletion_timestamp) {
-		finalize(c, &app);
-		cap_app_release(&app);
-		return;
-	}
+	bool deleting = app.deletion_timestamp != NULL;
 	target.source = app.source;
 	target.sources = app.sources;
 	cap_time_format_rfc3339(now, cap_time_wall_s());
@@ -348,13 +279,15 @@ void ctl_refresh(const char *name, void *ctx)
 	} else if (ctl_project_get(c, &proj, &app, cluster)) {
 		cap_buf_puts(&spec_err, cap_error_last());
 	} else if ((have_proj = true),
-		   (rc = ctl_desired(c, &desired, NULL, &target, &app, NULL, NULL, refetch, hard))) {
+		   (rc = ctl_desired(c, &desired, &target, &app, NULL, NULL, refetch, hard))) {
 		if (app.sources)
 			cap_buf_printf(&err, "failed to generate manifest: %s", cap_error_last());
 		else
 			cap_buf_printf(&err, "failed to generate manifest for source 1 of 1: %s",
 				       cap_error_last());
 	} else {
+		if (!deleting)
+			ctl_app_delete_hook_finalizers(c, &app, target.hooks);
 		ctl_compare_run(c, &cmp, &app, desired);
 		compared = true;
 	}
@@ -373,15 +306,16 @@ void ctl_refresh(const char *name, void *ctx)
 		cap_value *summary = cap_value_object();
 		cap_value_object_set(summary, "images", cap_app_status_images(cmp.live));
 		cap_value_object_set(status, "summary", summary);
-		set_condition(status, "ComparisonError", NULL, now);
-		set_condition(status, "InvalidSpecError", NULL, now);
+		ctl_set_condition(status, "ComparisonError", NULL, now);
+		ctl_set_condition(status, "InvalidSpecError", NULL, now);
 	} else {
 		cap_value_object_set(status, "sync",
 				     cap_app_status_sync(CAP_APP_SYNC_UNKNOWN, NULL, NULL,
 							 app.source, app.sources, dest,
 							 app.ignore_differences));
-		set_condition(status, "ComparisonError", spec_err.len ? NULL : err.ptr, now);
-		set_condition(status, "InvalidSpecError", spec_err.len ? spec_err.ptr : NULL, now);
+		ctl_set_condition(status, "ComparisonError", spec_err.len ? NULL : err.ptr, now);
+		ctl_set_condition(status, "InvalidSpecError", spec_err.len ? spec_err.ptr : NULL,
+				  now);
 	}
 	cap_value_object_set(status, "controllerNamespace", cap_value_string(c->namespace));
 	if (status_changed(app.status, status) || refresh || !reconciled_recently(c, app.status))
@@ -415,6 +349,8 @@ void ctl_refresh(const char *name, void *ctx)
 	if (!compared && next > COMPARISON_RETRY_MS)
 		next = COMPARISON_RETRY_MS; /* a push may fix it: look again soon */
 	ctl_refresh_later(c, name, next);
+	if (deleting) /* after the status write: it reads the app afresh and adds its condition */
+		ctl_app_delete(c, name);
 
 	cap_buf_release(&err);
 	cap_buf_release(&spec_err);

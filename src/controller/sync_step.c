@@ -126,7 +126,7 @@ cap_sync_op_phase ctl_sync_step(ctl_op_run *run, const cap_app *app, bool termin
 {
 	cap_controller *c = run->c;
 	const cap_app_operation *op = &app->operation;
-	cap_value *desired = NULL, *hooks = NULL, *want = NULL, *live = NULL;
+	cap_value *desired = NULL, *want = NULL, *live = NULL;
 	const cap_value *prev = cap_value_dig(run->state, "syncResult", "resources", NULL);
 	const cap_settings_cluster *cluster = NULL;
 	cap_buf msg = CAP_BUF_INIT;
@@ -148,8 +148,7 @@ cap_sync_op_phase ctl_sync_step(ctl_op_run *run, const cap_app *app, bool termin
 	/* a user asking to sync a branch means its newest commit: ask the remote again */
 	bool refetch =
 	    !prev && (run->target->sources || !revision || !cap_git_is_commit_sha(revision));
-	int rc = ctl_desired(c, &desired, &hooks, run->target, app, revision, revisions, refetch,
-			     false);
+	int rc = ctl_desired(c, &desired, run->target, app, revision, revisions, refetch, false);
 	if (rc) {
 		cap_buf_printf(&msg, "ComparisonError: failed to generate manifest: %s",
 			       cap_error_last());
@@ -158,6 +157,7 @@ cap_sync_op_phase ctl_sync_step(ctl_op_run *run, const cap_app *app, bool termin
 		cap_project_release(&proj);
 		return out->phase;
 	}
+	const cap_value *hooks = run->target->hooks;
 	int bad = ctl_project_check_objects(&msg, &proj, desired) +
 		  ctl_project_check_objects(&msg, &proj, hooks);
 	cap_project_release(&proj);
@@ -228,7 +228,6 @@ cap_sync_op_phase ctl_sync_step(ctl_op_run *run, const cap_app *app, bool termin
 done:
 	cap_buf_release(&msg);
 	cap_value_free(desired);
-	cap_value_free(hooks);
 	cap_value_free(want);
 	cap_value_free(live);
 	return out->phase;
