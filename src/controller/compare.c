@@ -1,4 +1,4 @@
-/* Desired state (revision, render) and its comparison with live objects from the cluster cache. */
+/* Desired state (revision, render) compared with the live objects of the destination's cache. */
 #include "controller/internal.h"
 
 #include <stdio.h>
@@ -267,7 +267,13 @@ int ctl_compare_run(cap_controller *c, ctl_compare *out, const cap_app *app,
 	size_t i, n_desired = cap_value_array_len(desired);
 	CAP_VEC_OF(row) rows = {0};
 	ctl_compare cmp = {0};
-	cap_cache_app_objects(&tracked, c->cache, app->name);
+	ctl_cluster *dest = NULL;
+	int rc = ctl_cluster_acquire(&dest, c, app);
+	if (rc) {
+		*out = cmp;
+		return rc;
+	}
+	cap_cache_app_objects(&tracked, dest->cache, app->name);
 	cmp.live = cap_value_array();
 	cmp.in_sync = cap_calloc(n_desired ? n_desired : 1, sizeof(bool));
 	CAP_VALUE_ARRAY_FOREACH(tracked, i, obj)
@@ -290,7 +296,7 @@ int ctl_compare_run(cap_controller *c, ctl_compare *out, const cap_app *app,
 		id_of(&id, &r.key);
 		cap_hashmap_put(&seen, id.ptr, NULL);
 		cap_value *live = cap_hashmap_get(&live_by_id, id.ptr);
-		if (!live && !cap_cache_get(&live, c->cache, &r.key)) {
+		if (!live && !cap_cache_get(&live, dest->cache, &r.key)) {
 			cap_value_array_append(cmp.live, live); /* untracked, yet the same object */
 		} else if (live) {
 			cap_value_array_append(cmp.live, cap_value_ref(live));
@@ -385,6 +391,7 @@ int ctl_compare_run(cap_controller *c, ctl_compare *out, const cap_app *app,
 	cap_hashmap_release(&seen, NULL);
 	cap_buf_release(&id);
 	cap_value_free(tracked);
+	ctl_cluster_release(dest);
 	*out = cmp;
 	return 0;
 }

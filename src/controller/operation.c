@@ -145,7 +145,7 @@ static const char *run_sync(op_run *run, const cap_app *app, cap_buf *message, c
 	ctl_compare cmp = {0};
 	const cap_settings_cluster *cluster = NULL;
 	cap_project proj;
-	if (cap_settings_resolve_destination(&cluster, &c->settings, &app->destination) ||
+	if (ctl_destination(&cluster, c, &app->destination) ||
 	    ctl_project_get(c, &proj, app, cluster)) {
 		cap_buf_puts(message, cap_error_last());
 		return CAP_APP_PHASE_FAILED;
@@ -191,7 +191,10 @@ static const char *run_sync(op_run *run, const cap_app *app, cap_buf *message, c
 	}
 	cap_sync_plan_build(plan, want, live, in_sync, &so);
 	free(in_sync);
-	rc = cap_sync_run(c->client, plan, &so);
+	ctl_cluster *dest = NULL;
+	if (!(rc = ctl_cluster_acquire(&dest, c, app)))
+		rc = cap_sync_run(dest->client, plan, &so);
+	ctl_cluster_release(dest);
 	const char *phase = CAP_APP_PHASE_SUCCEEDED;
 	if (rc == CAP_ECANCELED) {
 		cap_buf_puts(message, "Operation terminated");

@@ -258,7 +258,14 @@ static void finalize(cap_controller *c, const cap_app *app)
 	CAP_VALUE_ARRAY_FOREACH(cap_value_dig(app->raw, "metadata", "finalizers", NULL), i, f)
 	background |=
 	    !strcmp(cap_value_get_string(f) ?: "", CAP_APP_FINALIZER_RESOURCES_BACKGROUND);
-	cap_cache_app_objects(&objs, c->cache, app->name);
+	ctl_cluster *dest = NULL;
+	if (ctl_cluster_acquire(&dest, c, app)) {
+		cap_log_warn("cannot delete application resources", "app", app->name, "error",
+			     cap_error_last());
+		ctl_refresh_later(c, app->name, 10000);
+		return;
+	}
+	cap_cache_app_objects(&objs, dest->cache, app->name);
 	CAP_VALUE_ARRAY_FOREACH(objs, i, obj)
 	{
 		cap_value *meta = cap_value_object_get(obj, "metadata");
@@ -271,12 +278,13 @@ static void finalize(cap_controller *c, const cap_app *app)
 		cap_kube_delete_options d = {0};
 		d.propagation_policy = background ? "Background" : "Foreground";
 		int rc = cap_kube_key_from_object(&key, obj);
-		if (!rc && (rc = cap_kube_delete(c->client, &key, &d)) && rc != CAP_ENOTFOUND)
+		if (!rc && (rc = cap_kube_delete(dest->client, &key, &d)) && rc != CAP_ENOTFOUND)
 			cap_log_warn("cannot delete application resource", "app", app->name,
 				     "resource", key.name, "error", cap_error_last());
 		cap_kube_key_release(&key);
 	}
 	cap_value_free(objs);
+	ctl_cluster_release(dest);
 	if (remaining) {
 		ctl_refresh_later(c, app->name, 1000);
 		return;
@@ -337,11 +345,8 @@ void ctl_refresh(const char *name, void *ctx)
 	cap_project proj;
 	bool have_proj = false;
 
-	if (cap_settings_resolve_destination(&cluster, &c->settings, &app.destination)) {
+	if (ctl_destination(&cluster, c, &app.destination)) {
 		cap_buf_puts(&spec_err, cap_error_last());
-	} else if (!cluster->in_cluster) {
-		cap_buf_printf(&spec_err, "cluster '%s' is not managed by this controller",
-			       cluster->server);
 	} else if (ctl_project_get(c, &proj, &app, cluster)) {
 		cap_buf_puts(&spec_err, cap_error_last());
 	} else if ((have_proj = true),
@@ -351,8 +356,9 @@ void ctl_refresh(const char *name, void *ctx)
 		else
 			cap_buf_printf(&err, "failed to generate manifest for source 1 of 1: %s",
 				       cap_error_last());
+	} else if (ctl_compare_run(c, &cmp, &app, desired)) {
+		cap_buf_printf(&err, "failed to load live state: %s", cap_error_last());
 	} else {
-		ctl_compare_run(c, &cmp, &app, desired);
 		compared = true;
 	}
 	if (spec_err.len)
