@@ -40,12 +40,16 @@ const char *ctl_target_revision(const ctl_target *t)
 }
 
 /*
- * Keeps the objects that are neither hooks nor of a kind excluded from management (argocd-cm
- * resource.exclusions and the built-in ones: the cache never sees them, so they could only
- * ever look missing); consumes objs.
+ * Keeps the objects that are neither hooks nor of a kind excluded from management on app's
+ * destination (argocd-cm resource.exclusions and the built-in ones: the cache never sees them,
+ * so they could only ever look missing); consumes objs.
  */
-static cap_value *managed_only(cap_controller *c, cap_value *objs)
+static cap_value *managed_only(cap_controller *c, const cap_app *app, cap_value *objs)
 {
+	const cap_settings_cluster *dest = NULL;
+	const char *server = ctl_destination(&dest, c, &app->destination)
+				 ? CAP_KUBE_IN_CLUSTER_SERVER
+				 : dest->server;
 	cap_value *kept = cap_value_array(), *obj;
 	size_t i;
 	CAP_VALUE_ARRAY_FOREACH(objs, i, obj)
@@ -54,7 +58,7 @@ static cap_value *managed_only(cap_controller *c, cap_value *objs)
 		bool excluded = !cap_kube_key_from_object(&k, obj) &&
 				(cap_cache_default_excluded(k.group, k.kind) ||
 				 cap_settings_resource_excluded(&c->settings, k.group, k.kind,
-								CAP_KUBE_IN_CLUSTER_SERVER));
+								server));
 		cap_kube_key_release(&k);
 		if (!excluded && !is_hook(obj))
 			cap_value_array_append(kept, cap_value_ref(obj));
@@ -134,7 +138,7 @@ static int desired_single(cap_controller *c, cap_value **out, ctl_target *t, con
 		req.chart_creds = cap_git_credstore_lookup(c->settings.repos, src.repo_url);
 	t->source_type = tool_of(&src, req.repo_root);
 	if (!(rc = cap_render_cache_render(&objs, NULL, c->renders, &req, t->commit, hard)))
-		*out = managed_only(c, objs);
+		*out = managed_only(c, app, objs);
 done:
 	cap_git_tree_release(tree);
 	cap_render_source_release(&src);
@@ -169,7 +173,7 @@ static int desired_multi(cap_controller *c, cap_value **out, ctl_target *t, cons
 		cap_render_request common = {0};
 		common_request(c, &common, app, &ro);
 		if (!(rc = cap_render_multi(&objs, in, n, &common))) {
-			*out = managed_only(c, objs);
+			*out = managed_only(c, app, objs);
 			t->revisions = cap_value_array();
 			for (i = 0; i < n; i++)
 				cap_value_array_append(t->revisions, cap_value_string(commits[i]));
