@@ -99,8 +99,8 @@ int cap_cmd_cluster_list(int argc, char **argv)
 		bool ok = !probe(&version, &cli, cl);
 		if (!ok)
 			cap_buf_puts(&message, cap_error_last());
-		const char *row[] = {cl->server,   cl->name, version.ptr,
-				     ok ? "Successful" : "Failed",
+		const char *row[] = {cl->server,  cl->name,
+				     version.ptr, ok ? "Successful" : "Failed",
 				     message.ptr, cl->project ? cl->project : ""};
 		cap_app_table_row(&t, row);
 		cap_buf_release(&version);

@@ -1,4 +1,4 @@
-/* The destination clusters: cluster Secrets followed, a client and cache per cluster, made lazily. */
+/* Destination clusters: cluster Secrets followed, a client and cache per cluster made lazily. */
 #include "controller/internal.h"
 
 #include <stdio.h>
@@ -19,13 +19,13 @@
 typedef CAP_VEC_OF(ctl_cluster *) cluster_vec;
 
 struct ctl_clusters {
-	pthread_mutex_t lock;	       /* everything below */
-	const cap_settings *view;      /* the newest cluster list (c->settings until a Secret event) */
+	pthread_mutex_t lock;	  /* everything below */
+	const cap_settings *view; /* the newest cluster list (c->settings until a Secret event) */
 	CAP_VEC_OF(cap_settings *) views; /* every list built: clusters handed out stay valid */
-	cap_hashmap secrets;	       /* cluster Secret name → object */
-	cap_hashmap entries;	       /* server URL → ctl_cluster */
-	cap_kube_reflector *reflector; /* the cluster Secrets */
-	bool synced;		       /* the reflector delivered its first list */
+	cap_hashmap secrets;		  /* cluster Secret name → object */
+	cap_hashmap entries;		  /* server URL → ctl_cluster */
+	cap_kube_reflector *reflector;	  /* the cluster Secrets */
+	bool synced;			  /* the reflector delivered its first list */
 };
 
 static ctl_clusters *registry(cap_controller *c)
@@ -223,7 +223,8 @@ static bool still_listed(const cap_settings *view, const ctl_cluster *e)
 	for (size_t i = 0; i < view->n_clusters; i++) {
 		const cap_settings_cluster *cl = &view->clusters[i];
 		if (!strcmp(cl->server, e->info->server))
-			return fingerprint(cl) == e->fingerprint && !strcmp(cl->name, e->info->name);
+			return fingerprint(cl) == e->fingerprint &&
+			       !strcmp(cl->name, e->info->name);
 	}
 	return false;
 }

@@ -55,10 +55,10 @@ static cap_value *managed_only(cap_controller *c, const cap_app *app, cap_value 
 	CAP_VALUE_ARRAY_FOREACH(objs, i, obj)
 	{
 		cap_kube_key k = CAP_KUBE_KEY_INIT;
-		bool excluded = !cap_kube_key_from_object(&k, obj) &&
-				(cap_cache_default_excluded(k.group, k.kind) ||
-				 cap_settings_resource_excluded(&c->settings, k.group, k.kind,
-								server));
+		bool excluded =
+		    !cap_kube_key_from_object(&k, obj) &&
+		    (cap_cache_default_excluded(k.group, k.kind) ||
+		     cap_settings_resource_excluded(&c->settings, k.group, k.kind, server));
 		cap_kube_key_release(&k);
 		if (!excluded && !is_hook(obj))
 			cap_value_array_append(kept, cap_value_ref(obj));

@@ -40,7 +40,7 @@ struct cap_controller {
 	bool repo_dir_owned;
 
 	cap_settings settings;
-	cap_cache *cache; /* the in-cluster destination's cache (also read for AppProjects) */
+	cap_cache *cache;	/* the in-cluster destination's cache (also read for AppProjects) */
 	ctl_clusters *clusters; /* every destination, see ctl_cluster_acquire */
 	cap_git_cache *git;
 	cap_render_cache *renders;
@@ -48,7 +48,7 @@ struct cap_controller {
 	cap_workqueue *refresh_q, *op_q;
 
 	pthread_mutex_t memo_lock; /* diff_memo */
-	cap_hashmap diff_memo;	   /* diff key (config, live revision, rules) → 1 in sync, 2 not */
+	cap_hashmap diff_memo; /* diff key (config, live revision, rules) → 1 in sync, 2 not */
 
 	pthread_mutex_t lock; /* apps */
 	cap_hashmap apps;     /* name → ctl_app */
@@ -66,15 +66,15 @@ typedef struct ctl_cluster {
 	cap_kube_client *client;
 	cap_cache *cache;
 	cap_controller *c;
-	uint64_t fingerprint;	   /* of the Secret's data: a change makes a new connection */
-	unsigned refs;		   /* users, under the registry's lock */
-	bool retired;		   /* replaced or dropped: the last release frees it */
-	bool owned;		   /* client and cache are this entry's (not the in-cluster ones) */
+	uint64_t fingerprint; /* of the Secret's data: a change makes a new connection */
+	unsigned refs;	      /* users, under the registry's lock */
+	bool retired;	      /* replaced or dropped: the last release frees it */
+	bool owned;	      /* client and cache are this entry's (not the in-cluster ones) */
 	pthread_mutex_t start_lock; /* one connection attempt at a time */
 	bool connected;
-	int error_code;		/* the last failed attempt, when not connected */
+	int error_code; /* the last failed attempt, when not connected */
 	char *error;
-	uint64_t retry_at_ms;	/* no new attempt before then */
+	uint64_t retry_at_ms; /* no new attempt before then */
 } ctl_cluster;
 
 /*

@@ -258,14 +258,17 @@ static void finalize(cap_controller *c, const cap_app *app)
 	CAP_VALUE_ARRAY_FOREACH(cap_value_dig(app->raw, "metadata", "finalizers", NULL), i, f)
 	background |=
 	    !strcmp(cap_value_get_string(f) ?: "", CAP_APP_FINALIZER_RESOURCES_BACKGROUND);
+	/* as Argo CD: the objects of a cluster no longer configured are let go of */
+	const cap_settings_cluster *known = NULL;
 	ctl_cluster *dest = NULL;
-	if (ctl_cluster_acquire(&dest, c, app)) {
+	if (!ctl_destination(&known, c, &app->destination) && ctl_cluster_acquire(&dest, c, app)) {
 		cap_log_warn("cannot delete application resources", "app", app->name, "error",
 			     cap_error_last());
 		ctl_refresh_later(c, app->name, 10000);
 		return;
 	}
-	cap_cache_app_objects(&objs, dest->cache, app->name);
+	if (dest)
+		cap_cache_app_objects(&objs, dest->cache, app->name);
 	CAP_VALUE_ARRAY_FOREACH(objs, i, obj)
 	{
 		cap_value *meta = cap_value_object_get(obj, "metadata");

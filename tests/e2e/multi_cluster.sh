@@ -4,7 +4,8 @@
 # first, drift on the second is seen and self-healed, a destination by name works, an
 # unconfigured server gives InvalidSpecError, an unreachable cluster and a wrong token give a
 # ComparisonError naming the cluster, a fixed Secret makes the app compare again, `capstan cluster
-# list` shows each cluster's reachability, and a cascading delete cleans the second cluster.
+# list` shows each cluster's reachability, a cascading delete cleans the second cluster, and an
+# app whose cluster Secret was removed is unconfigured again and can still be deleted.
 source "$(dirname "$0")/../lib/e2e.sh"
 source "$(dirname "$0")/../lib/cluster.sh"
 
@@ -172,6 +173,17 @@ check "cascading delete removes the app" wait_until 30 bash -c \
 	"! kubectl --cache-dir '$E2E_TMP/kcache' get application -n argocd byname"
 check "its objects are gone from the second cluster" wait_until 30 bash -c \
 	"! kubectl --kubeconfig '$KC2' --cache-dir '$E2E_TMP/kcache2' get deploy -n named web"
+
+# a removed cluster Secret: its apps are unconfigured again, and a cascading delete lets go
+k delete secret -n argocd dead >/dev/null
+check "removed cluster is InvalidSpecError" wait_until 30 app_is unreachable \
+	'{.status.conditions[?(@.type=="InvalidSpecError")].message}' \
+	"cluster '$DEAD' has not been configured"
+k patch application -n argocd unreachable --type merge \
+	-p '{"metadata":{"finalizers":["resources-finalizer.argocd.argoproj.io"]}}' >/dev/null
+k delete application -n argocd unreachable --wait=false >/dev/null
+check "app of a removed cluster can be deleted" wait_until 30 bash -c \
+	"! kubectl --cache-dir '$E2E_TMP/kcache' get application -n argocd unreachable"
 
 check "controller is still running" kill -0 "$cap_pid"
 check "controller is still healthy" curl -sf "http://127.0.0.1:$PORT/healthz"
