@@ -203,13 +203,18 @@ void ctl_cluster_release(ctl_cluster *cl)
 		entry_free(cl);
 }
 
+/* Whether two lists hold the same clusters, in any order (Secrets come in no fixed order). */
 static bool same_clusters(const cap_settings *a, const cap_settings *b)
 {
 	if (a->n_clusters != b->n_clusters)
 		return false;
 	for (size_t i = 0; i < a->n_clusters; i++) {
-		const cap_settings_cluster *x = &a->clusters[i], *y = &b->clusters[i];
-		if (strcmp(x->server, y->server) || strcmp(x->name, y->name) ||
+		const cap_settings_cluster *x = &a->clusters[i];
+		const cap_settings_cluster *y = NULL;
+		for (size_t j = 0; j < b->n_clusters && !y; j++)
+			if (!strcmp(b->clusters[j].server, x->server))
+				y = &b->clusters[j];
+		if (!y || strcmp(x->name, y->name) ||
 		    strcmp(x->project ? x->project : "", y->project ? y->project : "") ||
 		    fingerprint(x) != fingerprint(y))
 			return false;
