@@ -1,7 +1,6 @@
 /* Destination clusters: cluster Secrets followed, a client and cache per cluster made lazily. */
 #include "controller/internal.h"
 
-#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
