@@ -48,7 +48,7 @@ struct cap_controller {
 	cap_workqueue *refresh_q, *op_q;
 
 	pthread_mutex_t memo_lock; /* diff_memo */
-	cap_hashmap diff_memo; /* diff key (config, live revision, rules) → 1 in sync, 2 not */
+	cap_hashmap diff_memo;	   /* diff key (config, live revision, rules) → 1 in sync, 2 not */
 
 	pthread_mutex_t lock; /* apps */
 	cap_hashmap apps;     /* name → ctl_app */
@@ -65,6 +65,7 @@ typedef struct ctl_cluster {
 	const cap_settings_cluster *info; /* name, server, project; lives as long as c */
 	cap_kube_client *client;
 	cap_cache *cache;
+	/* the rest is clusters.c's own */
 	cap_controller *c;
 	uint64_t fingerprint; /* of the Secret's data: a change makes a new connection */
 	unsigned refs;	      /* users, under the registry's lock */
