@@ -22,6 +22,7 @@
 #include "cli/cmd_app_rollback.h"
 #include "cli/cmd_app_terminate_op.h"
 #include "cli/cmd_proj_windows.h"
+#include "cli/cmd_cluster_list.h"
 #include "cli/cmd_run.h"
 #include "cli/cmd_version.h"
 
@@ -59,5 +60,6 @@ const cap_cli_command cap_cli_commands[] = {
 	{"app manifests", "print the objects an Application renders from Git, or its live objects", cap_cmd_app_manifests},
 	{"app diff", "show what a sync would change; exit 1 when live differs from Git", cap_cmd_app_diff},
 	{"proj windows list", "list an AppProject's sync windows and whether each is active", cap_cmd_proj_windows_list},
+	{"cluster list", "list the destination clusters and whether they can be reached", cap_cmd_cluster_list},
 	{NULL, NULL, NULL},
 };

@@ -32,6 +32,7 @@ typedef struct del_run {
 	int64_t deleted_at;
 	cap_buf note;	 /* what the round waits for, for the log */
 	bool needs_user; /* the wait is on the user: note goes into the DeletionError condition */
+	ctl_cluster *dest; /* the app's destination: its client and cache */
 } del_run;
 
 static bool has_finalizer(const cap_value *obj, const char *name)
@@ -161,9 +162,9 @@ static int run_hooks(del_run *r, cap_sync_phase phase)
 		cap_kube_key key = CAP_KUBE_KEY_INIT;
 		cap_value *live = NULL;
 		if (!(rc = cap_kube_key_from_object(&key, obj)))
-			rc = cap_kube_get(c->client, &live, &key);
+			rc = cap_kube_get(r->dest->client, &live, &key);
 		if (rc == CAP_ENOTFOUND) {
-			rc = cap_kube_create(c->client, NULL, obj, NULL);
+			rc = cap_kube_create(r->dest->client, NULL, obj, NULL);
 			if (!rc || rc == CAP_EEXISTS) {
 				key_text(&text, obj);
 				cap_log_info("created deletion hook", "app", r->app.name, "phase",
@@ -225,7 +226,7 @@ static int cleanup_hooks(del_run *r, cap_sync_phase phase)
 	cap_health_status worst = CAP_HEALTH_HEALTHY;
 	size_t i, pending = 0;
 	int rc = 0;
-	cap_cache_app_objects(&objs, r->c->cache, r->app.name);
+	cap_cache_app_objects(&objs, r->dest->cache, r->app.name);
 	CAP_VALUE_ARRAY_FOREACH(objs, i, obj)
 	{
 		cap_health_status hs;
@@ -249,7 +250,7 @@ static int cleanup_hooks(del_run *r, cap_sync_phase phase)
 			continue;
 		cap_kube_key key = CAP_KUBE_KEY_INIT;
 		if (!(rc = cap_kube_key_from_object(&key, obj)) &&
-		    (rc = cap_kube_delete(r->c->client, &key, NULL)) == CAP_ENOTFOUND)
+		    (rc = cap_kube_delete(r->dest->client, &key, NULL)) == CAP_ENOTFOUND)
 			rc = 0;
 		cap_kube_key_release(&key);
 		if (rc) {
@@ -276,13 +277,12 @@ static int cleanup_hooks(del_run *r, cap_sync_phase phase)
  */
 static int delete_resources(del_run *r)
 {
-	cap_controller *c = r->c;
 	cap_value *objs = NULL, *obj, *todo = cap_value_array();
 	cap_buf text = CAP_BUF_INIT, confirm = CAP_BUF_INIT;
 	size_t i, going = 0;
 	int rc = 0;
 	bool approved = cap_sync_deletion_approved(r->obj, r->deleted_at);
-	cap_cache_app_objects(&objs, c->cache, r->app.name);
+	cap_cache_app_objects(&objs, r->dest->cache, r->app.name);
 	CAP_VALUE_ARRAY_FOREACH(objs, i, obj)
 	{
 		cap_value *meta = cap_value_object_get(obj, "metadata");
@@ -327,7 +327,7 @@ static int delete_resources(del_run *r)
 		{
 			cap_kube_key key = CAP_KUBE_KEY_INIT;
 			if (!(rc = cap_kube_key_from_object(&key, obj)) &&
-			    (rc = cap_kube_delete(c->client, &key, &d)) == CAP_ENOTFOUND)
+			    (rc = cap_kube_delete(r->dest->client, &key, &d)) == CAP_ENOTFOUND)
 				rc = 0;
 			cap_kube_key_release(&key);
 			if (rc) {
@@ -392,7 +392,7 @@ static const del_stage stages[] = {
 
 void ctl_app_delete(cap_controller *c, const char *name)
 {
-	del_run r = {c, NULL, {0}, 0, CAP_BUF_INIT, false};
+	del_run r = {c, NULL, {0}, 0, CAP_BUF_INIT, false, NULL};
 	int rc = ctl_app_get(c, &r.obj, name);
 	if (rc == CAP_ENOTFOUND)
 		return;
@@ -412,6 +412,27 @@ void ctl_app_delete(cap_controller *c, const char *name)
 			st = &stages[i];
 	if (!st)
 		goto done; /* nothing of ours: the deletion is someone else's to finish */
+	const cap_settings_cluster *known = NULL;
+	if (ctl_destination(&known, c, &r.app.destination)) {
+		/* as Argo CD: the objects of a cluster no longer configured are let go of */
+		const char *drop[CAP_ARRAY_SIZE(stages) * 2 + 1] = {0};
+		size_t n = 0;
+		for (size_t i = 0; i < CAP_ARRAY_SIZE(stages); i++) {
+			drop[n++] = stages[i].finalizer;
+			if (stages[i].also)
+				drop[n++] = stages[i].also;
+		}
+		if (set_finalizers(c, r.obj, drop, NULL) && cap_error_last_code() != CAP_ENOTFOUND)
+			ctl_refresh_later(c, name, DELETE_RETRY_MS);
+		goto done;
+	}
+	if (ctl_cluster_acquire(&r.dest, c, &r.app)) {
+		cap_log_warn("cannot delete application resources", "app", name, "error",
+			     cap_error_last());
+		report(&r, cap_error_last());
+		ctl_refresh_later(c, name, DELETE_RETRY_MS);
+		goto done;
+	}
 	rc = st->run(&r, st->phase);
 	if (rc < 0) {
 		cap_log_warn("cannot delete application", "app", name, "error", cap_error_last());
@@ -439,6 +460,7 @@ void ctl_app_delete(cap_controller *c, const char *name)
 		}
 	}
 done:
+	ctl_cluster_release(r.dest);
 	cap_buf_release(&r.note);
 	cap_app_release(&r.app);
 	cap_value_free(r.obj);

@@ -1,4 +1,4 @@
-/* Desired state (revision, render) and its comparison with live objects from the cluster cache. */
+/* Desired state (revision, render) compared with the live objects of the destination's cache. */
 #include "controller/internal.h"
 
 #include <stdio.h>
@@ -35,12 +35,18 @@ const char *ctl_target_revision(const ctl_target *t)
 }
 
 /*
- * Keeps the objects that are neither hooks nor of a kind excluded from management (argocd-cm
- * resource.exclusions and the built-in ones: the cache never sees them, so they could only
- * ever look missing); the hooks go to t->hooks; consumes objs.
+ * Keeps the objects that are neither hooks nor of a kind excluded from management on app's
+ * destination (argocd-cm resource.exclusions and the built-in ones: the cache never sees them,
+ * so they could only ever look missing); the hooks go to t->hooks; consumes
+ * objs.
  */
-static cap_value *managed_only(cap_controller *c, cap_value *objs, ctl_target *t)
+static cap_value *managed_only(cap_controller *c, const cap_app *app, cap_value *objs,
+			       ctl_target *t)
 {
+	const cap_settings_cluster *dest = NULL;
+	const char *server = ctl_destination(&dest, c, &app->destination)
+				 ? CAP_KUBE_IN_CLUSTER_SERVER
+				 : dest->server;
 	cap_value *kept = cap_value_array(), *obj;
 	cap_value_free(t->hooks);
 	t->hooks = cap_value_array();
@@ -48,10 +54,10 @@ static cap_value *managed_only(cap_controller *c, cap_value *objs, ctl_target *t
 	CAP_VALUE_ARRAY_FOREACH(objs, i, obj)
 	{
 		cap_kube_key k = CAP_KUBE_KEY_INIT;
-		bool excluded = !cap_kube_key_from_object(&k, obj) &&
-				(cap_cache_default_excluded(k.group, k.kind) ||
-				 cap_settings_resource_excluded(&c->settings, k.group, k.kind,
-								CAP_KUBE_IN_CLUSTER_SERVER));
+		bool excluded =
+		    !cap_kube_key_from_object(&k, obj) &&
+		    (cap_cache_default_excluded(k.group, k.kind) ||
+		     cap_settings_resource_excluded(&c->settings, k.group, k.kind, server));
 		cap_kube_key_release(&k);
 		if (excluded)
 			continue;
@@ -135,7 +141,7 @@ static int desired_single(cap_controller *c, cap_value **out, ctl_target *t, con
 		req.chart_creds = cap_git_credstore_lookup(c->settings.repos, src.repo_url);
 	t->source_type = tool_of(&src, req.repo_root);
 	if (!(rc = cap_render_cache_render(&objs, NULL, c->renders, &req, t->commit, hard)))
-		*out = managed_only(c, objs, t);
+		*out = managed_only(c, app, objs, t);
 done:
 	cap_git_tree_release(tree);
 	cap_render_source_release(&src);
@@ -170,7 +176,7 @@ static int desired_multi(cap_controller *c, cap_value **out, ctl_target *t, cons
 		cap_render_request common = {0};
 		common_request(c, &common, app, &ro);
 		if (!(rc = cap_render_multi(&objs, in, n, &common))) {
-			*out = managed_only(c, objs, t);
+			*out = managed_only(c, app, objs, t);
 			t->revisions = cap_value_array();
 			for (i = 0; i < n; i++)
 				cap_value_array_append(t->revisions, cap_value_string(commits[i]));
@@ -268,7 +274,13 @@ int ctl_compare_run(cap_controller *c, ctl_compare *out, const cap_app *app,
 	size_t i, n_desired = cap_value_array_len(desired);
 	CAP_VEC_OF(row) rows = {0};
 	ctl_compare cmp = {0};
-	cap_cache_app_objects(&tracked, c->cache, app->name);
+	ctl_cluster *dest = NULL;
+	int rc = ctl_cluster_acquire(&dest, c, app);
+	if (rc) {
+		*out = cmp;
+		return rc;
+	}
+	cap_cache_app_objects(&tracked, dest->cache, app->name);
 	cmp.live = cap_value_array();
 	cmp.in_sync = cap_calloc(n_desired ? n_desired : 1, sizeof(bool));
 	CAP_VALUE_ARRAY_FOREACH(tracked, i, obj)
@@ -291,7 +303,7 @@ int ctl_compare_run(cap_controller *c, ctl_compare *out, const cap_app *app,
 		id_of(&id, &r.key);
 		cap_hashmap_put(&seen, id.ptr, NULL);
 		cap_value *live = cap_hashmap_get(&live_by_id, id.ptr);
-		if (!live && !cap_cache_get(&live, c->cache, &r.key)) {
+		if (!live && !cap_cache_get(&live, dest->cache, &r.key)) {
 			cap_value_array_append(cmp.live, live); /* untracked, yet the same object */
 		} else if (live) {
 			cap_value_array_append(cmp.live, cap_value_ref(live));
@@ -389,6 +401,7 @@ int ctl_compare_run(cap_controller *c, ctl_compare *out, const cap_app *app,
 	cap_hashmap_release(&seen, NULL);
 	cap_buf_release(&id);
 	cap_value_free(tracked);
+	ctl_cluster_release(dest);
 	*out = cmp;
 	return 0;
 }

@@ -142,7 +142,7 @@ static void on_app_event(void *ctx, const cap_kube_event *ev)
 		cap_workqueue_add(c->op_q, name);
 }
 
-static void on_live_change(void *ctx, const char *app_name)
+void ctl_live_changed(void *ctx, const char *app_name)
 {
 	cap_controller *c = ctx;
 	pthread_mutex_lock(&c->lock);
@@ -226,12 +226,14 @@ int cap_controller_start(cap_controller *c)
 	co.instance_label_key = c->settings.instance_label_key;
 	co.exclude = exclude_kind;
 	co.exclude_ctx = c;
-	co.on_change = on_live_change;
+	co.on_change = ctl_live_changed;
 	co.ctx = c;
 	if ((rc = cap_cache_new(&c->cache, c->client, &co)) || (rc = cap_cache_start(c->cache)))
 		return rc;
 	if (!cap_cache_wait_synced(c->cache, CACHE_SYNC_TIMEOUT_MS))
 		cap_log_warn("cluster cache not fully synced, going on", "timeout_ms", "60000");
+	if ((rc = ctl_clusters_start(c)))
+		return rc;
 
 	if ((rc = cap_workqueue_start(c->refresh_q, c->status_workers, ctl_refresh, c)) ||
 	    (rc = cap_workqueue_start(c->op_q, c->op_workers, ctl_operate, c)))
@@ -272,6 +274,7 @@ void cap_controller_free(cap_controller *c)
 	cap_kube_reflector_stop(c->apps_reflector);
 	cap_workqueue_shutdown(c->refresh_q, CAP_WORKQUEUE_CANCEL);
 	cap_workqueue_shutdown(c->op_q, CAP_WORKQUEUE_CANCEL);
+	ctl_clusters_free(c);
 	cap_cache_free(c->cache);
 	cap_workqueue_free(c->refresh_q);
 	cap_workqueue_free(c->op_q);

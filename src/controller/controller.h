@@ -7,9 +7,11 @@
 #include "kube/client.h"
 
 /*
- * One controller manages the Applications of one control namespace whose destination is the
- * cluster client talks to. It watches Applications and every resource type of the cluster
- * (src/cache), and for each application:
+ * One controller manages the Applications of one control namespace. It watches Applications and
+ * every resource type of each destination cluster (src/cache): the cluster client talks to (the
+ * in-cluster destination, https://kubernetes.default.svc) from the start, and each cluster
+ * registered by an Argo CD cluster Secret from the first time an application targets it. For
+ * each application it:
  *  - refreshes: resolves the revision, renders (through the manifest cache), compares each
  *    desired object with its live one, assesses health, and writes status (sync, health,
  *    resources, conditions, summary, reconciledAt) only when it changed, as one merge patch;

@@ -30,8 +30,10 @@ typedef struct ctl_app {
 	int64_t op_started;	 /* startedAt of the operation this process last stepped */
 } ctl_app;
 
+typedef struct ctl_clusters ctl_clusters;
+
 struct cap_controller {
-	cap_kube_client *client;
+	cap_kube_client *client; /* the control plane, also the in-cluster destination */
 	char *namespace;
 	uint64_t resync_ms;
 	unsigned status_workers, op_workers;
@@ -41,7 +43,8 @@ struct cap_controller {
 	bool repo_dir_owned;
 
 	cap_settings settings;
-	cap_cache *cache;
+	cap_cache *cache;	/* the in-cluster destination's cache (also read for AppProjects) */
+	ctl_clusters *clusters; /* every destination, see ctl_cluster_acquire */
 	cap_git_cache *git;
 	cap_render_cache *renders;
 	cap_kube_reflector *apps_reflector;
@@ -54,6 +57,59 @@ struct cap_controller {
 	cap_hashmap apps;     /* name → ctl_app */
 	bool ready;
 };
+
+/*
+ * One destination cluster and its connection: a client and the cache mirroring the cluster.
+ * The in-cluster destination borrows the controller's client and cache; any other is made the
+ * first time an application needs it, from the cluster Secret, and is replaced (the old one
+ * freed by its last user) when the Secret's server or credentials change.
+ */
+typedef struct ctl_cluster {
+	const cap_settings_cluster *info; /* name, server, project; lives as long as c */
+	cap_kube_client *client;
+	cap_cache *cache;
+	/* the rest is clusters.c's own */
+	cap_controller *c;
+	uint64_t fingerprint; /* of the Secret's data: a change makes a new connection */
+	unsigned refs;	      /* users, under the registry's lock */
+	bool retired;	      /* replaced or dropped: the last release frees it */
+	bool owned;	      /* client and cache are this entry's (not the in-cluster ones) */
+	pthread_mutex_t start_lock; /* one connection attempt at a time */
+	bool connected;
+	int error_code; /* the last failed attempt, when not connected */
+	char *error;
+	uint64_t retry_at_ms; /* no new attempt before then */
+} ctl_cluster;
+
+/*
+ * Starts following the cluster Secrets (label argocd.argoproj.io/secret-type=cluster) of the
+ * control namespace, after the settings are loaded: destinations are resolved against the
+ * newest Secrets, and every application is refreshed when they change. Errors name the watch.
+ */
+int ctl_clusters_start(cap_controller *c);
+/* Stops the Secret watch and frees every destination's connection. Accepts a never started c. */
+void ctl_clusters_free(cap_controller *c);
+
+/*
+ * Resolves spec.destination against the newest cluster Secrets, with
+ * cap_settings_resolve_destination's errors ("cluster 'URL' has not been configured"). *out
+ * stays valid until the controller is freed.
+ */
+int ctl_destination(const cap_settings_cluster **out, cap_controller *c,
+		    const cap_app_destination *dest);
+
+/*
+ * The connected destination of app, a reference to give back with ctl_cluster_release. The
+ * first use of a cluster connects to it: client, cache started and synced. Errors: those of
+ * ctl_destination, or, when the cluster cannot be reached or listed, the connection's code with
+ * "failed to sync cluster URL: <reason>" (a failed cluster is tried again after a pause).
+ */
+int ctl_cluster_acquire(ctl_cluster **out, cap_controller *c, const cap_app *app);
+/* Gives back a reference from ctl_cluster_acquire. Accepts NULL. */
+void ctl_cluster_release(ctl_cluster *cl);
+
+/* The cache callback that turns a change of an app's live objects into a refresh of the app. */
+void ctl_live_changed(void *ctx, const char *app_name);
 
 /* A new reference to the last seen object of Application name, or NULL. */
 cap_value *ctl_app_object(cap_controller *c, const char *name);
@@ -105,6 +161,10 @@ typedef struct ctl_compare {
 	const char *health;   /* the app's health status name */
 } ctl_compare;
 
+/*
+ * Compares desired with the live objects of app's destination. Errors are ctl_cluster_acquire's
+ * (then *out is zeroed: no live objects, no resources).
+ */
 int ctl_compare_run(cap_controller *c, ctl_compare *out, const cap_app *app,
 		    const cap_value *desired);
 void ctl_compare_release(ctl_compare *cmp);

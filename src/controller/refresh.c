@@ -271,11 +271,8 @@ void ctl_refresh(const char *name, void *ctx)
 	cap_project proj;
 	bool have_proj = false;
 
-	if (cap_settings_resolve_destination(&cluster, &c->settings, &app.destination)) {
+	if (ctl_destination(&cluster, c, &app.destination)) {
 		cap_buf_puts(&spec_err, cap_error_last());
-	} else if (!cluster->in_cluster) {
-		cap_buf_printf(&spec_err, "cluster '%s' is not managed by this controller",
-			       cluster->server);
 	} else if (ctl_project_get(c, &proj, &app, cluster)) {
 		cap_buf_puts(&spec_err, cap_error_last());
 	} else if ((have_proj = true),
@@ -285,10 +282,11 @@ void ctl_refresh(const char *name, void *ctx)
 		else
 			cap_buf_printf(&err, "failed to generate manifest for source 1 of 1: %s",
 				       cap_error_last());
+	} else if (ctl_compare_run(c, &cmp, &app, desired)) {
+		cap_buf_printf(&err, "failed to load live state: %s", cap_error_last());
 	} else {
 		if (!deleting)
 			ctl_app_delete_hook_finalizers(c, &app, target.hooks);
-		ctl_compare_run(c, &cmp, &app, desired);
 		compared = true;
 	}
 	if (spec_err.len)

@@ -133,7 +133,7 @@ cap_sync_op_phase ctl_sync_step(ctl_op_run *run, const cap_app *app, bool termin
 	cap_project proj;
 	memset(out, 0, sizeof(*out));
 	out->phase = CAP_SYNC_OP_FAILED;
-	if (cap_settings_resolve_destination(&cluster, &c->settings, &app->destination) ||
+	if (ctl_destination(&cluster, c, &app->destination) ||
 	    ctl_project_get(c, &proj, app, cluster)) {
 		out->message = cap_strdup(cap_error_last());
 		return out->phase;
@@ -186,7 +186,10 @@ cap_sync_op_phase ctl_sync_step(ctl_op_run *run, const cap_app *app, bool termin
 		want = kept;
 	}
 	cap_buf_clear(&msg);
-	if (!terminate && !prev &&
+	ctl_cluster *dest = NULL;
+	if (ctl_cluster_acquire(&dest, c, app)) {
+		out->message = cap_strdup(cap_error_last());
+	} else if (!terminate && !prev &&
 	    cap_sync_option_bool(&opts, CAP_SYNC_OPT_FAIL_ON_SHARED_RESOURCE, false) &&
 	    shared_resource(c, &msg, app, live)) {
 		out->message = cap_buf_detach(&msg, NULL);
@@ -197,7 +200,7 @@ cap_sync_op_phase ctl_sync_step(ctl_op_run *run, const cap_app *app, bool termin
 			 cap_value_dig_string(run->state, "startedAt", NULL) ?: "");
 		cap_time_parse_rfc3339(&started, started_text);
 		cap_sync_request req = {0};
-		req.client = c->client;
+		req.client = dest->client;
 		req.targets = want;
 		req.in_sync = in_sync;
 		req.hooks = hooks;
@@ -222,6 +225,7 @@ cap_sync_op_phase ctl_sync_step(ctl_op_run *run, const cap_app *app, bool termin
 		else if (cap_sync_reconcile(out, &req, prev) == CAP_ECANCELED)
 			out->requeue_ms = 1;
 	}
+	ctl_cluster_release(dest);
 	cap_sync_option_set_release(&opts);
 	ctl_compare_release(&sel);
 	ctl_compare_release(&cmp);

@@ -10,16 +10,24 @@ need_cluster_tools() {
 	fi
 }
 
-# start_drydock [ARGS…]: a drydock for this test, stopped on exit. Sets KC, DD_PID, KUBECONFIG.
-start_drydock() {
-	KC="$E2E_TMP/kubeconfig"
-	"$CAP_BIN_DIR/drydock" --kubeconfig "$KC" "$@" 2>"$E2E_TMP/drydock.log" &
+# start_drydock_at KUBECONFIG LOG [ARGS…]: a drydock writing its kubeconfig to KUBECONFIG and its
+# log to LOG, stopped on exit. Sets DD_PID.
+start_drydock_at() {
+	local kc="$1" log="$2"
+	shift 2
+	"$CAP_BIN_DIR/drydock" --kubeconfig "$kc" "$@" 2>"$log" &
 	DD_PID=$!
 	e2e_cleanup_hooks+=("kill $DD_PID 2>/dev/null; wait $DD_PID 2>/dev/null")
 	for _ in $(seq 100); do
-		[[ -s "$KC" ]] && break
+		[[ -s "$kc" ]] && break
 		sleep 0.05
 	done
+}
+
+# start_drydock [ARGS…]: the drydock of this test, stopped on exit. Sets KC, DD_PID, KUBECONFIG.
+start_drydock() {
+	KC="$E2E_TMP/kubeconfig"
+	start_drydock_at "$KC" "$E2E_TMP/drydock.log" "$@"
 	export KUBECONFIG="$KC"
 }
 
