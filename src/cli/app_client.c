@@ -134,3 +134,28 @@ int cap_app_cli_fetch_named(cap_app_cli *c, cap_value **out, int argc, char **ar
 		return 1;
 	return 0;
 }
+
+int cap_app_cli_parse_named(cap_app_cli *c, cap_value **out, int argc, char **argv,
+			    const char *usage)
+{
+	static const struct option options[] = {
+	    CAP_APP_CLI_OPTIONS,
+	    {"help", no_argument, NULL, 'h'},
+	    {NULL, 0, NULL, 0},
+	};
+	int opt, rc = -1;
+	optind = 1;
+	while (rc < 0 && (opt = getopt_long(argc, argv, "N:h", options, NULL)) != -1) {
+		if (opt == 'h') {
+			fputs(usage, stdout);
+			rc = 0;
+		} else if (!cap_app_cli_option(c, opt, optarg)) {
+			fputs(usage, stderr);
+			rc = 2;
+		}
+	}
+	if (rc < 0 && (rc = cap_app_cli_fetch_named(c, out, argc, argv, usage)) == 0)
+		return -1;
+	cap_app_cli_release(c);
+	return rc;
+}

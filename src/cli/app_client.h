@@ -59,6 +59,15 @@ int cap_app_cli_get(cap_app_cli *c, cap_value **out, const char *name);
 int cap_app_cli_fetch_named(cap_app_cli *c, cap_value **out, int argc, char **argv,
 			    const char *usage);
 
+/*
+ * The whole argument handling of a command that takes NAME and the connection flags only:
+ * parses argv (-h prints usage on stdout), then cap_app_cli_fetch_named. Returns -1 when the
+ * command goes on (*out set, c connected, NAME at argv[optind]); otherwise the exit code to
+ * return (0 after -h), with c already released.
+ */
+int cap_app_cli_parse_named(cap_app_cli *c, cap_value **out, int argc, char **argv,
+			    const char *usage);
+
 /* Merge-patches the Application with patch; prints the error on failure. *out may be NULL. */
 int cap_app_cli_patch(cap_app_cli *c, cap_value **out, const char *name, const cap_value *patch);
 

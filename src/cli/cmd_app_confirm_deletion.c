@@ -15,33 +15,15 @@ static const char usage_text[] =
     "argocd.argoproj.io/deletion-approved with the current time; it approves deletions waiting\n"
     "since before that time.\n";
 
-static const struct option options[] = {
-    CAP_APP_CLI_OPTIONS,
-    {"help", no_argument, NULL, 'h'},
-    {NULL, 0, NULL, 0},
-};
-
 int cap_cmd_app_confirm_deletion(int argc, char **argv)
 {
 	cap_app_cli cli;
 	cap_app_cli_init(&cli);
-	int c;
-	optind = 1;
-	while ((c = getopt_long(argc, argv, "N:h", options, NULL)) != -1) {
-		if (c == 'h') {
-			fputs(usage_text, stdout);
-			return 0;
-		} else if (!cap_app_cli_option(&cli, c, optarg)) {
-			fputs(usage_text, stderr);
-			return 2;
-		}
-	}
 	cap_value *obj = NULL;
-	int rc = cap_app_cli_fetch_named(&cli, &obj, argc, argv, usage_text);
-	if (rc) {
-		cap_app_cli_release(&cli);
+	int rc = cap_app_cli_parse_named(&cli, &obj, argc, argv, usage_text);
+	if (rc >= 0)
 		return rc;
-	}
+	rc = 0;
 	const char *name = argv[optind];
 	char now[CAP_RFC3339_LEN];
 	cap_time_format_rfc3339(now, cap_time_wall_s());

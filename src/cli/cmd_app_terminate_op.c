@@ -9,33 +9,15 @@
 
 static const char usage_text[] = "usage: capstan app terminate-op NAME [-N NS]\n";
 
-static const struct option options[] = {
-    CAP_APP_CLI_OPTIONS,
-    {"help", no_argument, NULL, 'h'},
-    {NULL, 0, NULL, 0},
-};
-
 int cap_cmd_app_terminate_op(int argc, char **argv)
 {
 	cap_app_cli cli;
 	cap_app_cli_init(&cli);
-	int c;
-	optind = 1;
-	while ((c = getopt_long(argc, argv, "N:h", options, NULL)) != -1) {
-		if (c == 'h') {
-			fputs(usage_text, stdout);
-			return 0;
-		} else if (!cap_app_cli_option(&cli, c, optarg)) {
-			fputs(usage_text, stderr);
-			return 2;
-		}
-	}
 	cap_value *obj = NULL;
-	int rc = cap_app_cli_fetch_named(&cli, &obj, argc, argv, usage_text);
-	if (rc) {
-		cap_app_cli_release(&cli);
+	int rc = cap_app_cli_parse_named(&cli, &obj, argc, argv, usage_text);
+	if (rc >= 0)
 		return rc;
-	}
+	rc = 0;
 	const char *name = argv[optind];
 	const cap_value *op = cap_value_object_get(obj, "operation");
 	const char *phase = cap_value_dig_string(obj, "status", "operationState", "phase", NULL);

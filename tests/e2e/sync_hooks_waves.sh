@@ -318,7 +318,8 @@ wait "$cap_pid" 2>/dev/null
 check_eq "three-waves: wave 3 not applied yet" "" "$(result three-waves ConfigMap w3-a status)"
 started="$(app three-waves '{.status.operationState.startedAt}')"
 WAVE_DELAY=1s start_capstan
-check "three-waves: resumed operation succeeds" wait_until 40 op_done three-waves
+check "three-waves: resumed operation succeeds" wait_until 90 op_done three-waves
+op_done three-waves || tail -n 30 "$E2E_TMP/capstan.log" >&2
 check_eq "three-waves: phase" Succeeded "$(app three-waves '{.status.operationState.phase}')"
 check_eq "three-waves: same operation" "$started" "$(app three-waves '{.status.operationState.startedAt}')"
 check_eq "three-waves: wave 1 was not applied again" "configmap/w1-a created" \
