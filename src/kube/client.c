@@ -232,8 +232,7 @@ static void rate_wait(cap_kube_client *c)
 		uint64_t end = now + wait_ns, left;
 		while ((now = cap_time_now_ns()) < end && (left = until_close_ns(c))) {
 			uint64_t at = end - now < left ? end : now + left;
-			struct timespec ts = {(time_t)(at / 1000000000u),
-					      (long)(at % 1000000000u)};
+			struct timespec ts = {(time_t)(at / 1000000000u), (long)(at % 1000000000u)};
 			pthread_cond_timedwait(&c->rate_wake, &c->rate_lock, &ts);
 		}
 	}
