@@ -345,15 +345,17 @@ static int on_close_socket(void *arg, curl_socket_t fd)
 	return close(fd);
 }
 
-static int transport_error(cap_kube_client *c, CURLcode rc, const char *errbuf)
+/* capped: the request's time limit was the end of the close grace, so its timeout is a stop */
+static int transport_error(cap_kube_client *c, CURLcode rc, const char *errbuf, bool capped)
 {
 	cap_kube__status_clear();
 	const char *why = errbuf[0] ? errbuf : curl_easy_strerror(rc);
+	if (rc == CURLE_ABORTED_BY_CALLBACK || !until_close_ns(c) ||
+	    (capped && rc == CURLE_OPERATION_TIMEDOUT))
+		return cap_error_set(CAP_ECANCELED, "request to '%s' was stopped", c->cfg.server);
 	if (rc == CURLE_OPERATION_TIMEDOUT)
 		return cap_error_set(CAP_ETIMEOUT, "request to '%s' timed out: %s", c->cfg.server,
 				     why);
-	if (rc == CURLE_ABORTED_BY_CALLBACK || !until_close_ns(c))
-		return cap_error_set(CAP_ECANCELED, "request to '%s' was stopped", c->cfg.server);
 	return cap_error_set(CAP_EUNAVAILABLE, "cannot reach '%s': %s", c->cfg.server, why);
 }
 
@@ -418,7 +420,8 @@ int cap_kube__perform(cap_kube_client *c, const cap_kube__request *req, cap_kube
 	curl_easy_setopt(h, CURLOPT_ERRORBUFFER, errbuf);
 	curl_easy_setopt(h, CURLOPT_CONNECTTIMEOUT_MS, (long)c->connect_timeout_ms);
 	uint64_t limit_ms = req->stream_fn ? req->stream_timeout_ms : c->timeout_ms;
-	if (left_ns != UINT64_MAX && (!limit_ms || left_ns / 1000000 + 1 < limit_ms))
+	bool capped = left_ns != UINT64_MAX && (!limit_ms || left_ns / 1000000 + 1 < limit_ms);
+	if (capped)
 		limit_ms = left_ns / 1000000 + 1; /* closing: no later than the end of the grace */
 	curl_easy_setopt(h, CURLOPT_TIMEOUT_MS, (long)limit_ms);
 	curl_easy_setopt(h, CURLOPT_WRITEFUNCTION, on_body);
@@ -480,7 +483,7 @@ int cap_kube__perform(cap_kube_client *c, const cap_kube__request *req, cap_kube
 	} else if (cc != CURLE_OK && !(req->stream_fn && status >= 200 && status < 300 &&
 				       (cc == CURLE_PARTIAL_FILE || cc == CURLE_RECV_ERROR ||
 					cc == CURLE_HTTP2_STREAM || cc == CURLE_GOT_NOTHING))) {
-		rc = transport_error(c, cc, errbuf);
+		rc = transport_error(c, cc, errbuf, capped);
 	} else {
 		out->status = status;
 	}

@@ -457,6 +457,14 @@ static void test_close_aborts_a_hanging_request(void **state)
 	/* the transfer notices within about a second (libcurl's progress callback) */
 	assert_true(h.ended_ms - closed < 2500);
 	cap_kube_client_free(c);
+	/* a call made during the grace may last only until the grace ends */
+	assert_int_equal(cap_kube_client_new(&c, &cfg, NULL), 0);
+	cap_kube_client_close(c, 300);
+	uint64_t start = cap_time_now_ms();
+	cap_value *v = NULL;
+	assert_int_equal(cap_kube_get_path(c, &v, "/version"), CAP_ECANCELED);
+	assert_true(cap_time_now_ms() - start < 1500);
+	cap_kube_client_free(c);
 	cap_kube_config_release(&cfg);
 	close(fd);
 }
