@@ -49,6 +49,7 @@ void cap_settings_release(cap_settings *s)
 	cap_value_free(s->exclusions);
 	cap_value_free(s->inclusions);
 	cap_value_free(s->cm);
+	cap_health_overrides_free(s->health);
 	cap_git_credstore_free(s->repos);
 	for (size_t i = 0; i < s->n_clusters; i++)
 		cluster_release(&s->clusters[i]);
@@ -101,6 +102,11 @@ int cap_settings_load_cm(cap_settings *s, const cap_value *cm)
 	if ((v = cap_value_dig_string(data, "resource.inclusions", NULL)) &&
 	    (rc = read_rules(&s->inclusions, v, "resource.inclusions")))
 		return rc;
+	cap_health_overrides *health = NULL;
+	if ((rc = cap_health_overrides_from_configmap(&health, cm)))
+		return rc;
+	cap_health_overrides_free(s->health);
+	s->health = health;
 	cap_value_free(s->cm);
 	s->cm = cap_value_deep_copy(cm);
 	return 0;

@@ -7,6 +7,7 @@
 
 #include "app/application.h"
 #include "git/creds.h"
+#include "health/overrides.h"
 #include "kube/client.h"
 #include "kube/config.h"
 #include "render/render.h"
@@ -42,6 +43,7 @@ typedef struct cap_settings {
 	cap_value *exclusions;		   /* resource.exclusions: [{apiGroups, kinds, clusters}] */
 	cap_value *inclusions;		   /* resource.inclusions, or NULL (everything) */
 	cap_value *cm;			   /* argocd-cm (reference) for resource.customizations.* */
+	cap_health_overrides *health;	   /* resource.customizations health checks, or NULL */
 	cap_git_credstore *repos;	   /* repository and repo-creds Secrets */
 	cap_settings_cluster
 	    *clusters; /* cluster Secrets, then in-cluster unless a Secret names it */
@@ -54,7 +56,9 @@ void cap_settings_release(cap_settings *s);
 
 /*
  * Reads argocd-cm (a ConfigMap object; NULL keeps the defaults). resource.exclusions and
- * resource.inclusions are YAML lists. CAP_EINVALID naming the key on malformed values.
+ * resource.inclusions are YAML lists; the custom health checks (resource.customizations and
+ * resource.customizations.health.<group>_<kind>) go to health. CAP_EINVALID naming the key on
+ * malformed values.
  */
 int cap_settings_load_cm(cap_settings *s, const cap_value *cm);
 

@@ -448,7 +448,7 @@ bool cap_cache_wait_synced(cap_cache *c, uint64_t timeout_ms)
 		pthread_mutex_unlock(&c->inf_lock);
 		if (all)
 			return true;
-		if (cap_deadline_expired(dl))
+		if (cap_deadline_expired(dl) || cap_kube_client_closing(c->client))
 			return false;
 		cap_time_sleep_ms(20);
 	}

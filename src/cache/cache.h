@@ -57,7 +57,8 @@ void cap_cache_free(cap_cache *c);
  * added or removed). Errors from discovery are returned; a type that fails to start is skipped.
  */
 int cap_cache_start(cap_cache *c);
-/* Waits until every reflector delivered its first list; false on timeout. */
+/* Waits until every reflector delivered its first list; false on timeout or once the client is
+ * closing (cap_kube_client_close: it never will). */
 bool cap_cache_wait_synced(cap_cache *c, uint64_t timeout_ms);
 
 /*

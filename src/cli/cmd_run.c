@@ -6,10 +6,13 @@
 #include <microhttpd.h>
 #include <netinet/in.h>
 #include <arpa/inet.h>
+#include <errno.h>
+#include <pthread.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <stdbool.h>
 #include <time.h>
 
 #include "app/application.h"
@@ -114,6 +117,57 @@ static struct MHD_Daemon *start_http(const char *listen, cap_controller *c)
 	return d;
 }
 
+/*
+ * How long work in flight (a sync between two objects, a status write) may go on after SIGTERM
+ * before the cluster client refuses every call; an interrupted sync is resumed at the next start.
+ */
+#define STOP_GRACE_MS 2000
+
+/* The stop signal, waited for on a thread of its own so that it also cuts a slow start short. */
+typedef struct stopper {
+	sigset_t set;
+	cap_kube_client *client;
+	pthread_mutex_t lock;
+	pthread_cond_t came;
+	int sig;	/* 0 until SIGTERM or SIGINT */
+	bool abandoned; /* the start failed: the signal that comes is the main thread's own */
+} stopper;
+
+static void *wait_for_stop(void *arg)
+{
+	stopper *s = arg;
+	int sig = 0;
+	while (sigwait(&s->set, &sig) != 0)
+		;
+	pthread_mutex_lock(&s->lock);
+	if (!s->abandoned) {
+		cap_log_info("shutting down", "signal", sig == SIGTERM ? "SIGTERM" : "SIGINT");
+		cap_kube_client_close(s->client, STOP_GRACE_MS);
+	}
+	s->sig = sig;
+	pthread_cond_broadcast(&s->came);
+	pthread_mutex_unlock(&s->lock);
+	return NULL;
+}
+
+/* Waits for the stop signal, giving freed pages back to the system every ten seconds. */
+static void wait_stopped(stopper *s)
+{
+	pthread_mutex_lock(&s->lock);
+	while (!s->sig) {
+		struct timespec ts;
+		clock_gettime(CLOCK_REALTIME, &ts);
+		ts.tv_sec += 10;
+		if (pthread_cond_timedwait(&s->came, &s->lock, &ts) == ETIMEDOUT) {
+			/* give pages freed after a burst of refreshes and syncs back */
+			pthread_mutex_unlock(&s->lock);
+			malloc_trim(0);
+			pthread_mutex_lock(&s->lock);
+		}
+	}
+	pthread_mutex_unlock(&s->lock);
+}
+
 int cap_cmd_run(int argc, char **argv)
 {
 	cap_kube_config_options ko = {0};
@@ -198,41 +252,54 @@ int cap_cmd_run(int argc, char **argv)
 	if (!getenv("MALLOC_ARENA_MAX"))
 		mallopt(M_ARENA_MAX, 2);
 
-	/* threads inherit this mask, so only sigwait below sees the stop signals */
-	sigset_t stop;
-	sigemptyset(&stop);
-	sigaddset(&stop, SIGTERM);
-	sigaddset(&stop, SIGINT);
-	pthread_sigmask(SIG_BLOCK, &stop, NULL);
+	/* threads inherit this mask, so only the stopper's sigwait sees the stop signals */
+	stopper stop = {.sig = 0};
+	sigemptyset(&stop.set);
+	sigaddset(&stop.set, SIGTERM);
+	sigaddset(&stop.set, SIGINT);
+	pthread_sigmask(SIG_BLOCK, &stop.set, NULL);
 	signal(SIGPIPE, SIG_IGN);
+	pthread_mutex_init(&stop.lock, NULL);
+	pthread_cond_init(&stop.came, NULL);
 
 	cap_kube_config cfg;
 	cap_kube_client *client = NULL;
 	cap_controller *ctl = NULL;
 	struct MHD_Daemon *http = NULL;
+	pthread_t stop_thread;
+	bool stop_started = false;
 	int status = 1;
 	cap_kube_config_init(&cfg);
 	if (cap_kube_config_load(&cfg, &ko) || cap_kube_client_new(&client, &cfg, &clo)) {
 		cap_log_error("cannot configure the cluster client", "error", cap_error_last());
 		goto done;
 	}
+	stop.client = client;
+	if (!(stop_started = !pthread_create(&stop_thread, NULL, wait_for_stop, &stop))) {
+		cap_log_error("cannot start the signal thread");
+		goto done;
+	}
 	cap_controller_new(&ctl, client, &co);
 	http = start_http(listen, ctl);
-	if (cap_controller_start(ctl)) {
+	if (cap_controller_start(ctl) && !cap_kube_client_closing(client)) {
 		cap_log_error("cannot start the controller", "error", cap_error_last());
 		goto done;
 	}
-	int sig = -1;
-	while (sig < 0) {
-		/* give pages freed after a burst of refreshes and syncs back to the system */
-		struct timespec tick = {10, 0};
-		sig = sigtimedwait(&stop, NULL, &tick);
-		if (sig < 0)
-			malloc_trim(0);
-	}
-	cap_log_info("shutting down", "signal", sig == SIGTERM ? "SIGTERM" : "SIGINT");
+	wait_stopped(&stop);
 	status = 0;
 done:
+	if (stop_started) {
+		/* no signal came when the start failed: wake the stopper with one of its own */
+		pthread_mutex_lock(&stop.lock);
+		bool pending = !stop.sig;
+		stop.abandoned = pending;
+		pthread_mutex_unlock(&stop.lock);
+		if (pending)
+			pthread_kill(stop_thread, SIGTERM);
+		pthread_join(stop_thread, NULL);
+	}
+	pthread_mutex_destroy(&stop.lock);
+	pthread_cond_destroy(&stop.came);
 	if (http)
 		MHD_stop_daemon(http);
 	cap_controller_free(ctl);

@@ -360,7 +360,7 @@ int ctl_compare_run(cap_controller *c, ctl_compare *out, const cap_app *app,
 		cap_health_init(&hr[i].health);
 	}
 	cap_health_status app_health = CAP_HEALTH_HEALTHY;
-	cap_health_aggregate(&app_health, hr, rows.len, NULL, app->raw);
+	cap_health_aggregate(&app_health, hr, rows.len, c->settings.health, app->raw);
 	cmp.resources = cap_value_array();
 	cmp.synced = true;
 	for (i = 0; i < rows.len; i++) {

@@ -210,6 +210,7 @@ cap_sync_op_phase ctl_sync_step(ctl_op_run *run, const cap_app *app, bool termin
 		req.namespace = app->destination.namespace;
 		req.options = &opts;
 		req.managed_namespace_metadata = app->sync_policy.managed_namespace_metadata;
+		req.health = c->settings.health;
 		req.prune = op->prune;
 		req.dry_run = op->dry_run;
 		/* a selective sync and the apply strategy run no hooks, as Argo CD */

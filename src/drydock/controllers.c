@@ -10,6 +10,7 @@
 #include "base/hashmap.h"
 #include "base/time.h"
 #include "drydock/ops.h"
+#include "drydock/pod_rank.h"
 #include "drydock/select.h"
 #include "drydock/status.h"
 
@@ -294,7 +295,41 @@ static cap_value *pod_from_template(const cap_value *tmpl, const char *name, con
 	return pod;
 }
 
-/* Keeps count pods owned by owner; returns the ready and available counts. */
+static bool condition_true(const cap_value *v, const char *type_)
+{
+	size_t i;
+	cap_value *cd;
+	CAP_VALUE_ARRAY_FOREACH(cap_value_dig((cap_value *)v, "status", "conditions", NULL), i, cd)
+	{
+		if (strcmp(cap_value_dig_string(cd, "type", NULL) ?: "", type_) == 0)
+			return strcmp(cap_value_dig_string(cd, "status", NULL) ?: "", "True") == 0;
+	}
+	return false;
+}
+
+static int deletion_order(const void *a, const void *b)
+{
+	return dd_pod_deletion_cmp((*(dd_obj *const *)a)->v, (*(dd_obj *const *)b)->v);
+}
+
+/* The ordinal of a StatefulSet pod: the number after the last '-'. */
+static long long ordinal_of(const dd_obj *p)
+{
+	const char *dash = strrchr(p->name, '-');
+	return dash ? strtoll(dash + 1, NULL, 10) : 0;
+}
+
+static int highest_ordinal_first(const void *a, const void *b)
+{
+	long long x = ordinal_of(*(dd_obj *const *)a), y = ordinal_of(*(dd_obj *const *)b);
+	return (x < y) - (x > y);
+}
+
+/*
+ * Keeps count pods owned by owner; returns the ready and available counts. A scale-down deletes
+ * the highest ordinals first (ordinal: StatefulSets), else the pods the ReplicaSet controller
+ * would pick: unscheduled, pending and not ready ones before the others, then the newest.
+ */
 static void scale_pods(dd_cluster *c, const dd_obj *owner, const char *api_version,
 		       const char *kind, int64_t count, const char *prefix, bool ordinal,
 		       int64_t *ready_out, int64_t *have_out)
@@ -304,17 +339,13 @@ static void scale_pods(dd_cluster *c, const dd_obj *owner, const char *api_versi
 	cap_vec pods = CAP_VEC_INIT;
 	owned_pods(c, owner->ns, mstr(owner->v, "uid"), &pods);
 	int64_t have = (int64_t)pods.len, ready = 0;
-	for (size_t i = 0; i < pods.len; i++) {
-		dd_obj *p = pods.items[i];
-		size_t j;
-		cap_value *cs;
-		CAP_VALUE_ARRAY_FOREACH(cap_value_dig(p->v, "status", "conditions", NULL), j, cs)
-		{
-			if (strcmp(cap_value_dig_string(cs, "type", NULL) ?: "", "Ready") == 0 &&
-			    strcmp(cap_value_dig_string(cs, "status", NULL) ?: "", "True") == 0)
-				ready++;
-		}
-	}
+	if (have > count && pods.len > 1)
+		qsort(pods.items, pods.len, sizeof(*pods.items),
+		      ordinal ? highest_ordinal_first : deletion_order);
+	size_t surplus = have > count ? (size_t)(have - count) : 0;
+	for (size_t i = surplus; i < pods.len; i++) /* the pods that stay */
+		if (condition_true(((dd_obj *)pods.items[i])->v, "Ready"))
+			ready++;
 	const char *sim = simulate_of(owner->v);
 	for (int64_t i = 0; have < count && i < count + have + 1; i++) {
 		char name[512];
@@ -344,7 +375,7 @@ static void scale_pods(dd_cluster *c, const dd_obj *owner, const char *api_versi
 		      "Normal", "SuccessfulCreate", msg);
 		have++;
 	}
-	for (size_t i = pods.len; have > count && i-- > 0;) {
+	for (size_t i = 0; i < surplus; i++) {
 		char msg[600];
 		snprintf(msg, sizeof(msg), "Deleted pod: %s", ((dd_obj *)pods.items[i])->name);
 		event(c, owner->v, api_version, kind, "replicaset-controller", "Normal",
@@ -765,18 +796,6 @@ static cap_value *container_statuses(const cap_value *spec, const char *sim, boo
 	}
 	*ready_out = all_ready;
 	return arr;
-}
-
-static bool condition_true(const cap_value *v, const char *type_)
-{
-	size_t i;
-	cap_value *cd;
-	CAP_VALUE_ARRAY_FOREACH(cap_value_dig((cap_value *)v, "status", "conditions", NULL), i, cd)
-	{
-		if (strcmp(cap_value_dig_string(cd, "type", NULL) ?: "", type_) == 0)
-			return strcmp(cap_value_dig_string(cd, "status", NULL) ?: "", "True") == 0;
-	}
-	return false;
 }
 
 static void reconcile_pod(dd_cluster *c, dd_obj *p, uint64_t now_ms)

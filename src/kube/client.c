@@ -35,14 +35,26 @@ struct cap_kube_client {
 	cap_kube_discovery *discovery;
 
 	pthread_mutex_t rate_lock;
-	double qps; /* <= 0: unlimited */
+	pthread_cond_t rate_wake; /* CLOCK_MONOTONIC; broadcast by cap_kube_client_close */
+	double qps;		  /* <= 0: unlimited */
 	double burst;
 	double tokens;
 	uint64_t refill_ns;
 
 	atomic_uint_fast64_t requests;
 	atomic_uint_fast64_t throttled_ns;
+	atomic_uint_fast64_t close_at_ns; /* monotonic; 0 while open (cap_kube_client_close) */
 };
+
+/* Nanoseconds left before the client closes: UINT64_MAX while open, 0 once closed. */
+static uint64_t until_close_ns(cap_kube_client *c)
+{
+	uint64_t at = atomic_load(&c->close_at_ns);
+	if (!at)
+		return UINT64_MAX;
+	uint64_t now = cap_time_now_ns();
+	return now >= at ? 0 : at - now;
+}
 
 static _Thread_local cap_kube_status last_status;
 
@@ -134,6 +146,11 @@ int cap_kube_client_new(cap_kube_client **out, const cap_kube_config *config,
 	c->token_read_ms = cap_time_now_ms();
 	pthread_mutex_init(&c->lock, NULL);
 	pthread_mutex_init(&c->rate_lock, NULL);
+	pthread_condattr_t attr;
+	pthread_condattr_init(&attr);
+	pthread_condattr_setclock(&attr, CLOCK_MONOTONIC);
+	pthread_cond_init(&c->rate_wake, &attr);
+	pthread_condattr_destroy(&attr);
 	*out = c;
 	return 0;
 }
@@ -149,12 +166,29 @@ void cap_kube_client_free(cap_kube_client *c)
 	if (c->base_url) {
 		pthread_mutex_destroy(&c->lock);
 		pthread_mutex_destroy(&c->rate_lock);
+		pthread_cond_destroy(&c->rate_wake);
 	}
 	cap_kube_config_release(&c->cfg);
 	free(c->base_url);
 	free(c->connect_to);
 	free(c->user_agent);
 	free(c);
+}
+
+void cap_kube_client_close(cap_kube_client *c, uint64_t grace_ms)
+{
+	uint64_t at = cap_time_now_ns() + grace_ms * 1000000ULL;
+	pthread_mutex_lock(&c->rate_lock);
+	uint64_t cur = atomic_load(&c->close_at_ns);
+	if (!cur || at < cur)
+		atomic_store(&c->close_at_ns, at ? at : 1);
+	pthread_cond_broadcast(&c->rate_wake);
+	pthread_mutex_unlock(&c->rate_lock);
+}
+
+bool cap_kube_client_closing(cap_kube_client *c)
+{
+	return atomic_load(&c->close_at_ns) != 0;
 }
 
 const cap_kube_config *cap_kube_client_config(const cap_kube_client *c)
@@ -191,15 +225,18 @@ static void rate_wait(cap_kube_client *c)
 	c->refill_ns = now;
 	c->tokens -= 1;
 	double deficit = c->tokens < 0 ? -c->tokens : 0;
-	pthread_mutex_unlock(&c->rate_lock);
 	if (deficit > 0) {
 		uint64_t wait_ns = (uint64_t)(deficit / c->qps * 1e9);
 		atomic_fetch_add(&c->throttled_ns, wait_ns);
-		struct timespec ts = {(time_t)(wait_ns / 1000000000u),
-				      (long)(wait_ns % 1000000000u)};
-		while (nanosleep(&ts, &ts) != 0)
-			;
+		/* sleeps until the token is due, or until the client closes if that is sooner */
+		uint64_t end = now + wait_ns, left;
+		while ((now = cap_time_now_ns()) < end && (left = until_close_ns(c))) {
+			uint64_t at = end - now < left ? end : now + left;
+			struct timespec ts = {(time_t)(at / 1000000000u), (long)(at % 1000000000u)};
+			pthread_cond_timedwait(&c->rate_wake, &c->rate_lock, &ts);
+		}
 	}
+	pthread_mutex_unlock(&c->rate_lock);
 }
 
 static CURL *handle_take(cap_kube_client *c)
@@ -245,6 +282,7 @@ static char *current_token(cap_kube_client *c)
 }
 
 typedef struct transfer {
+	cap_kube_client *c;
 	const cap_kube__request *req;
 	cap_kube_response *out;
 	bool stopped_by_stream;
@@ -269,6 +307,8 @@ static size_t on_body(char *data, size_t size, size_t n, void *arg)
 static int on_progress(void *arg, curl_off_t dt, curl_off_t dn, curl_off_t ut, curl_off_t un)
 {
 	transfer *t = arg;
+	if (!until_close_ns(t->c))
+		return 1;
 	if (t->req->cancel_fn && t->req->cancel_fn(t->req->cancel_ctx))
 		return 1;
 	return 0;
@@ -305,21 +345,29 @@ static int on_close_socket(void *arg, curl_socket_t fd)
 	return close(fd);
 }
 
-static int transport_error(cap_kube_client *c, CURLcode rc, const char *errbuf)
+/* capped: the request's time limit was the end of the close grace, so its timeout is a stop */
+static int transport_error(cap_kube_client *c, CURLcode rc, const char *errbuf, bool capped)
 {
 	cap_kube__status_clear();
 	const char *why = errbuf[0] ? errbuf : curl_easy_strerror(rc);
+	if (rc == CURLE_ABORTED_BY_CALLBACK || !until_close_ns(c) ||
+	    (capped && rc == CURLE_OPERATION_TIMEDOUT))
+		return cap_error_set(CAP_ECANCELED, "request to '%s' was stopped", c->cfg.server);
 	if (rc == CURLE_OPERATION_TIMEDOUT)
 		return cap_error_set(CAP_ETIMEOUT, "request to '%s' timed out: %s", c->cfg.server,
 				     why);
-	if (rc == CURLE_ABORTED_BY_CALLBACK)
-		return cap_error_set(CAP_ECANCELED, "request to '%s' was stopped", c->cfg.server);
 	return cap_error_set(CAP_EUNAVAILABLE, "cannot reach '%s': %s", c->cfg.server, why);
 }
 
 int cap_kube__perform(cap_kube_client *c, const cap_kube__request *req, cap_kube_response *out)
 {
 	rate_wait(c);
+	uint64_t left_ns = until_close_ns(c);
+	if (!left_ns) {
+		cap_kube__status_clear();
+		return cap_error_set(CAP_ECANCELED, "request to '%s' was stopped: shutting down",
+				     c->cfg.server);
+	}
 	atomic_fetch_add(&c->requests, 1);
 	CURL *h = handle_take(c);
 	if (!h)
@@ -347,7 +395,7 @@ int cap_kube__perform(cap_kube_client *c, const cap_kube__request *req, cap_kube
 	cap_buf_release(&line);
 	struct curl_slist *connect_to = NULL;
 
-	transfer t = {req, out, false};
+	transfer t = {c, req, out, false};
 	cap_buf_init(&out->body);
 	out->status = 0;
 	out->content_type[0] = '\0';
@@ -371,21 +419,21 @@ int cap_kube__perform(cap_kube_client *c, const cap_kube__request *req, cap_kube
 	curl_easy_setopt(h, CURLOPT_ACCEPT_ENCODING, "");
 	curl_easy_setopt(h, CURLOPT_ERRORBUFFER, errbuf);
 	curl_easy_setopt(h, CURLOPT_CONNECTTIMEOUT_MS, (long)c->connect_timeout_ms);
-	if (!req->stream_fn)
-		curl_easy_setopt(h, CURLOPT_TIMEOUT_MS, (long)c->timeout_ms);
-	else if (req->stream_timeout_ms)
-		curl_easy_setopt(h, CURLOPT_TIMEOUT_MS, (long)req->stream_timeout_ms);
+	uint64_t limit_ms = req->stream_fn ? req->stream_timeout_ms : c->timeout_ms;
+	bool capped = left_ns != UINT64_MAX && (!limit_ms || left_ns / 1000000 + 1 < limit_ms);
+	if (capped)
+		limit_ms = left_ns / 1000000 + 1; /* closing: no later than the end of the grace */
+	curl_easy_setopt(h, CURLOPT_TIMEOUT_MS, (long)limit_ms);
 	curl_easy_setopt(h, CURLOPT_WRITEFUNCTION, on_body);
 	curl_easy_setopt(h, CURLOPT_WRITEDATA, &t);
 	if (req->stream_fn) {
 		curl_easy_setopt(h, CURLOPT_HEADERFUNCTION, on_header);
 		curl_easy_setopt(h, CURLOPT_HEADERDATA, &t);
 	}
-	if (req->cancel_fn) {
-		curl_easy_setopt(h, CURLOPT_NOPROGRESS, 0L);
-		curl_easy_setopt(h, CURLOPT_XFERINFOFUNCTION, on_progress);
-		curl_easy_setopt(h, CURLOPT_XFERINFODATA, &t);
-	}
+	/* the client may close while the transfer runs: checked at least once a second */
+	curl_easy_setopt(h, CURLOPT_NOPROGRESS, 0L);
+	curl_easy_setopt(h, CURLOPT_XFERINFOFUNCTION, on_progress);
+	curl_easy_setopt(h, CURLOPT_XFERINFODATA, &t);
 	if (req->socket_fn) {
 		curl_easy_setopt(h, CURLOPT_FRESH_CONNECT, 1L);
 		curl_easy_setopt(h, CURLOPT_FORBID_REUSE, 1L);
@@ -435,7 +483,7 @@ int cap_kube__perform(cap_kube_client *c, const cap_kube__request *req, cap_kube
 	} else if (cc != CURLE_OK && !(req->stream_fn && status >= 200 && status < 300 &&
 				       (cc == CURLE_PARTIAL_FILE || cc == CURLE_RECV_ERROR ||
 					cc == CURLE_HTTP2_STREAM || cc == CURLE_GOT_NOTHING))) {
-		rc = transport_error(c, cc, errbuf);
+		rc = transport_error(c, cc, errbuf, capped);
 	} else {
 		out->status = status;
 	}

@@ -56,6 +56,15 @@ int cap_kube_client_new(cap_kube_client **out, const cap_kube_config *config,
 			const cap_kube_client_options *opts);
 /* Closes every connection and frees the client; no call may be in flight. Accepts NULL. */
 void cap_kube_client_free(cap_kube_client *c);
+/*
+ * Winds the client down for a shutdown, from any thread: calls still running grace_ms from now
+ * are aborted, and calls made after that fail at once, with CAP_ECANCELED; a call waiting for
+ * the rate limiter waits no longer than the grace. Calls already done are unaffected. A second
+ * close may only shorten the grace. The client must still be freed once no call is in flight.
+ */
+void cap_kube_client_close(cap_kube_client *c, uint64_t grace_ms);
+/* True once cap_kube_client_close was called (even while its grace lasts). */
+bool cap_kube_client_closing(cap_kube_client *c);
 /* The client's own copy of its configuration; lives as long as the client. */
 const cap_kube_config *cap_kube_client_config(const cap_kube_client *c);
 /*

@@ -123,6 +123,10 @@ check "get Target" grep -qx "Target:             main" "$E2E_TMP/out"
 check "get Path" grep -qx "Path:               guestbook" "$E2E_TMP/out"
 check "get Sync Policy" grep -qx "Sync Policy:        Manual" "$E2E_TMP/out"
 check "get resource header" grep -Eq "^GROUP +KIND +NAMESPACE +NAME +STATUS +HEALTH +HOOK +MESSAGE$" "$E2E_TMP/out"
+cp "$E2E_TMP/out" "$E2E_TMP/get-default"
+# argocd app get treats -o wide as its default output (case "wide", ""): no extra columns
+run 0 capstan app get guestbook -o wide
+check "get -o wide is the default output" cmp "$E2E_TMP/get-default" "$E2E_TMP/out"
 run 0 capstan app get guestbook -o json
 check_eq "get -o json is the object" "guestbook" "$(python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["metadata"]["name"])' "$E2E_TMP/out")"
 run 0 capstan app get guestbook -o yaml

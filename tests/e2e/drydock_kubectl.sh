@@ -244,6 +244,24 @@ check "a job completes" k wait --for=condition=complete job/once --timeout=15s
 printf 'apiVersion: apps/v1\nkind: StatefulSet\nmetadata:\n  name: db\nspec:\n  replicas: 2\n  serviceName: db\n  selector:\n    matchLabels: {app: db}\n  template:\n    metadata:\n      labels: {app: db}\n    spec:\n      containers:\n      - name: db\n        image: postgres:16\n' | k apply -f - >/dev/null
 check "statefulset rollout status" k rollout status sts/db --timeout=15s
 check_eq "statefulset pods are ordinal" "db-0 db-1" "$(k get pods -l app=db -o jsonpath='{.items[*].metadata.name}')"
+k scale sts/db --replicas=3 >/dev/null
+check "statefulset scales up" wait_until 15 bash -c "[[ \$(kubectl --cache-dir '$CACHE' get pods -l app=db -o name | wc -l) == 3 ]]"
+k scale sts/db --replicas=1 >/dev/null
+check "statefulset scale-down deletes the highest ordinals" wait_until 15 bash -c "[[ \$(kubectl --cache-dir '$CACHE' get pods -l app=db -o jsonpath='{.items[*].metadata.name}') == db-0 ]]"
+
+# --- scale-down deletes not-ready pods first, as the ReplicaSet controller does: an older pod
+# that never became ready goes before a newer ready one
+printf 'apiVersion: apps/v1\nkind: ReplicaSet\nmetadata:\n  name: pick\n  annotations: {drydock.capstan.dev/simulate: never-ready}\nspec:\n  replicas: 1\n  selector:\n    matchLabels: {app: pick}\n  template:\n    metadata:\n      labels: {app: pick}\n    spec:\n      containers:\n      - name: c\n        image: nginx\n' | k apply -f - >/dev/null
+check "the first pod runs" wait_until 10 bash -c "[[ \$(kubectl --cache-dir '$CACHE' get pods -l app=pick -o jsonpath='{.items[*].status.phase}') == Running ]]"
+unready="$(k get pods -l app=pick -o jsonpath='{.items[0].metadata.name}')"
+check_eq "the first pod is not ready" "False" "$(k get pod "$unready" -o jsonpath='{.status.conditions[?(@.type=="Ready")].status}')"
+k annotate rs pick drydock.capstan.dev/simulate- >/dev/null
+sleep 1 # a newer creationTimestamp for the second pod
+k scale rs pick --replicas=2 >/dev/null
+check "the second pod becomes ready" wait_until 10 bash -c "[[ \$(kubectl --cache-dir '$CACHE' get rs pick -o jsonpath='{.status.readyReplicas}') == 1 && \$(kubectl --cache-dir '$CACHE' get pods -l app=pick -o name | wc -l) == 2 ]]"
+k scale rs pick --replicas=1 >/dev/null
+check "scale-down deletes the not-ready pod" wait_until 10 bash -c "! kubectl --cache-dir '$CACHE' get pod '$unready'"
+check_eq "the ready pod stays" "True" "$(k get pods -l app=pick -o jsonpath='{.items[*].status.conditions[?(@.type=="Ready")].status}')"
 
 # --- token auth and TLS
 start_drydock auth --tls --token s3cret

@@ -22,6 +22,7 @@ static void test_defaults(void **state)
 	assert_int_equal(s.tracking, CAP_TRACK_ANNOTATION);
 	assert_int_equal(s.reconciliation_ms, 120000);
 	assert_int_equal(s.reconciliation_jitter_ms, 0);
+	assert_null(s.health);
 	assert_int_equal(s.n_clusters, 1);
 	assert_string_equal(s.clusters[0].name, "in-cluster");
 	assert_true(s.clusters[0].in_cluster);
@@ -55,6 +56,8 @@ static void test_argocd_cm_keys(void **state)
 	assert_string_equal(
 	    cap_settings_cm_get(&s, "resource.customizations.health.example.com_Widget"),
 	    "return {}");
+	assert_non_null(cap_health_overrides_find(s.health, "example.com", "Widget"));
+	assert_null(cap_health_overrides_find(s.health, "argoproj.io", "Application"));
 	assert_true(cap_settings_resource_excluded(&s, "cilium.io", "CiliumEndpoint",
 						   "https://prod-1:6443"));
 	assert_false(

@@ -1,4 +1,4 @@
-/* Application health aggregation: worst status, skipped resources, missing resources. */
+/* Application health aggregation: worst status, skipped and missing resources, child apps. */
 #include "cap_test.h"
 #include "value_fixture.h"
 
@@ -157,6 +157,23 @@ static void child_application_missing_or_unknown_is_ignored(void **state)
 	cap_value_free(cm);
 }
 
+/* Argo CD 1.8 dropped the built-in check of Application: without a customisation in argocd-cm a
+ * child app is not assessed and never lowers its parent's health. */
+static void child_application_is_not_assessed_by_default(void **state)
+{
+	struct fixture f = {0};
+	add(&f, "argoproj.io", "Application", NULL,
+	    "apiVersion: argoproj.io/v1alpha1\nkind: Application\nmetadata: {name: child}\n"
+	    "status: {health: {status: Degraded}}\n");
+	add(&f, "argoproj.io", "Application", NULL,
+	    "apiVersion: argoproj.io/v1alpha1\nkind: Application\nmetadata: {name: fresh}\n");
+	add(&f, "apps", "Deployment", HEALTHY_DEPLOY, HEALTHY_DEPLOY);
+	assert_int_equal(aggregate(&f, NULL), CAP_HEALTH_HEALTHY);
+	assert_int_equal(f.res[0].health.status, CAP_HEALTH_NONE);
+	assert_int_equal(f.res[1].health.status, CAP_HEALTH_NONE);
+	release(&f);
+}
+
 static void app_managing_itself_ignores_its_own_object(void **state)
 {
 	const char *self = "apiVersion: argoproj.io/v1alpha1\nkind: Application\n"
@@ -190,6 +207,7 @@ int main(void)
 	    cmocka_unit_test(app_is_missing_when_nothing_exists),
 	    cmocka_unit_test(hooks_and_ignored_resources_do_not_count),
 	    cmocka_unit_test(child_application_missing_or_unknown_is_ignored),
+	    cmocka_unit_test(child_application_is_not_assessed_by_default),
 	    cmocka_unit_test(app_managing_itself_ignores_its_own_object),
 	    cmocka_unit_test(failed_checks_are_marked_unknown),
 	};

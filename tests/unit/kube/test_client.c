@@ -1,10 +1,14 @@
-/* The REST client against drydock: CRUD, typed errors, server messages, paging, rate limits. */
+/* The REST client against drydock: CRUD, typed errors, messages, paging, rate limits, close. */
 #include "cap_test.h"
 
+#include <arpa/inet.h>
+#include <netinet/in.h>
 #include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/socket.h>
+#include <unistd.h>
 
 #include "base/error.h"
 #include "base/time.h"
@@ -383,6 +387,88 @@ static void test_unreachable_server_is_unavailable(void **state)
 	cap_kube_config_release(&cfg);
 }
 
+static void test_close_cuts_rate_limited_waits_short(void **state)
+{
+	fixture *f = *state;
+	cap_kube_client_options o = {.qps = 0.5, .burst = 1};
+	cap_kube_client *c = client_for(f->dd.kubeconfig.ptr, &o);
+	cap_value *v = NULL;
+	assert_int_equal(cap_kube_get_path(c, &v, "/version"), 0);
+	cap_value_free(v);
+	assert_false(cap_kube_client_closing(c));
+	cap_kube_client_close(c, 300);
+	assert_true(cap_kube_client_closing(c));
+	uint64_t start = cap_time_now_ms();
+	/* the next token is 2 s away: the wait ends with the grace, and the call is refused */
+	assert_int_equal(cap_kube_get_path(c, &v, "/version"), CAP_ECANCELED);
+	assert_non_null(strstr(cap_error_last(), "was stopped"));
+	assert_int_equal(cap_kube_get_path(c, &v, "/version"), CAP_ECANCELED);
+	assert_true(cap_time_now_ms() - start < 1000);
+	cap_kube_client_free(c);
+}
+
+/* A server that takes connections (the kernel's backlog) and never answers. */
+static int silent_server(char url[64])
+{
+	int fd = socket(AF_INET, SOCK_STREAM, 0);
+	struct sockaddr_in a = {.sin_family = AF_INET, .sin_addr.s_addr = htonl(INADDR_LOOPBACK)};
+	socklen_t len = sizeof(a);
+	assert_int_equal(bind(fd, (struct sockaddr *)&a, sizeof(a)), 0);
+	assert_int_equal(listen(fd, 16), 0);
+	assert_int_equal(getsockname(fd, (struct sockaddr *)&a, &len), 0);
+	snprintf(url, 64, "http://127.0.0.1:%u", (unsigned)ntohs(a.sin_port));
+	return fd;
+}
+
+typedef struct hanging_call {
+	cap_kube_client *c;
+	int rc;
+	uint64_t ended_ms;
+} hanging_call;
+
+static void *call_silent_server(void *arg)
+{
+	hanging_call *h = arg;
+	cap_value *v = NULL;
+	h->rc = cap_kube_get_path(h->c, &v, "/version");
+	h->ended_ms = cap_time_now_ms();
+	cap_value_free(v);
+	return NULL;
+}
+
+static void test_close_aborts_a_hanging_request(void **state)
+{
+	(void)state;
+	char url[64];
+	int fd = silent_server(url);
+	cap_kube_config cfg;
+	cap_kube_config_init(&cfg);
+	cfg.server = strdup(url);
+	cap_kube_client *c = NULL;
+	assert_int_equal(cap_kube_client_new(&c, &cfg, NULL), 0);
+	hanging_call h = {c, 0, 0};
+	pthread_t t;
+	assert_int_equal(pthread_create(&t, NULL, call_silent_server, &h), 0);
+	cap_time_sleep_ms(300);
+	uint64_t closed = cap_time_now_ms();
+	cap_kube_client_close(c, 0);
+	pthread_join(t, NULL);
+	assert_int_equal(h.rc, CAP_ECANCELED);
+	/* the transfer notices within about a second (libcurl's progress callback) */
+	assert_true(h.ended_ms - closed < 2500);
+	cap_kube_client_free(c);
+	/* a call made during the grace may last only until the grace ends */
+	assert_int_equal(cap_kube_client_new(&c, &cfg, NULL), 0);
+	cap_kube_client_close(c, 300);
+	uint64_t start = cap_time_now_ms();
+	cap_value *v = NULL;
+	assert_int_equal(cap_kube_get_path(c, &v, "/version"), CAP_ECANCELED);
+	assert_true(cap_time_now_ms() - start < 1500);
+	cap_kube_client_free(c);
+	cap_kube_config_release(&cfg);
+	close(fd);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -398,6 +484,8 @@ int main(void)
 	    cmocka_unit_test(test_discovery_sees_crd_created_at_run_time),
 	    cmocka_unit_test(test_one_client_serves_many_threads),
 	    cmocka_unit_test(test_unreachable_server_is_unavailable),
+	    cmocka_unit_test(test_close_cuts_rate_limited_waits_short),
+	    cmocka_unit_test(test_close_aborts_a_hanging_request),
 	};
 	return cmocka_run_group_tests(tests, setup, teardown);
 }
