@@ -180,9 +180,14 @@ static void auto_sync(cap_controller *c, const cap_app *app, const ctl_compare *
 			delay *= 3;
 		if (delay > SELF_HEAL_MAX_MS)
 			delay = SELF_HEAL_MAX_MS;
+		/*
+		 * The first heal waits too: right after a sync the cluster cache may not have
+		 * seen that sync's own writes yet (watch events lag, more so after a dropped
+		 * watch), and healing from it would run a second sync of an app in sync.
+		 */
 		int64_t finished = 0;
 		const char *at = cap_value_dig_string(state, "finishedAt", NULL);
-		if (n && at && !cap_time_parse_rfc3339(&finished, at)) {
+		if (at && !cap_time_parse_rfc3339(&finished, at)) {
 			int64_t waited = (cap_time_wall_s() - finished) * 1000;
 			if (waited < (int64_t)delay) {
 				ctl_refresh_later(c, app->name, delay - (uint64_t)waited);
