@@ -7,6 +7,7 @@
 #include "base/alloc.h"
 #include "base/buf.h"
 #include "base/error.h"
+#include "kube/apply.h"
 #include "sync/task.h"
 
 /* How soon a step waiting for hooks or health runs again. */
@@ -120,30 +121,20 @@ static bool multi_step(const cap_sync_tasks *ts)
 	return false;
 }
 
-/* Argo CD's running message: "waiting for completion of hook batch/Job/migrate and 2 more hooks". */
+/*
+ * Argo CD's running message, named after the first task as group/kind/name:
+ * "waiting for completion of hook batch/Job/migrate and 2 more hooks", or "waiting for healthy
+ * state of apps/Deployment/web and 1 more resources" when the first is not a hook.
+ */
 static void running_message(cap_buf *out, cap_sync_task **running, size_t n)
 {
-	size_t hooks = 0;
-	for (size_t i = 0; i < n; i++)
-		hooks += running[i]->hook;
-	cap_sync_task *first = running[0];
-	for (size_t i = 0; i < n; i++)
-		if (running[i]->hook) {
-			first = running[i];
-			break;
-		}
+	const cap_sync_task *first = running[0];
 	cap_buf_clear(out);
-	if (hooks) {
-		cap_buf_puts(out, "waiting for completion of hook ");
-		cap_sync_task_describe(out, first);
-		if (hooks > 1)
-			cap_buf_printf(out, " and %zu more hooks", hooks - 1);
-	} else {
-		cap_buf_puts(out, "waiting for healthy state of ");
-		cap_sync_task_describe(out, first);
-		if (n > 1)
-			cap_buf_printf(out, " and %zu more resources", n - 1);
-	}
+	cap_buf_printf(out, "waiting for %s %s/%s/%s",
+		       first->hook ? "completion of hook" : "healthy state of", first->key.group,
+		       first->key.kind, first->key.name);
+	if (n > 1)
+		cap_buf_printf(out, " and %zu more %s", n - 1, first->hook ? "hooks" : "resources");
 }
 
 /* Deletes the finished hooks whose delete policy matches how they ended. */
@@ -167,10 +158,34 @@ static void delete_hooks(step *s, bool succeeded)
 	}
 }
 
+/*
+ * Whether t goes to a namespace this dry-run sync would create (CreateNamespace=true or a
+ * Namespace of the sync, missing live): the server cannot check t there, so t is reported as
+ * kubectl's client dry run reports a new object, as Argo CD dry-runs (argo-cd#13874).
+ */
+static bool in_namespace_to_create(const step *s, const cap_sync_task *t)
+{
+	if (!s->req->dry_run || !t->key.namespace[0])
+		return false;
+	for (size_t i = 0; i < s->ts.len; i++) {
+		const cap_sync_task *ns = &s->ts.items[i];
+		if (!ns->prune && !ns->live && !ns->key.group[0] &&
+		    !strcmp(ns->key.kind, "Namespace") && !strcmp(ns->key.name, t->key.namespace))
+			return true;
+	}
+	return false;
+}
+
 static void apply_one(step *s, cap_sync_task *t, bool dry_run, run_state *state)
 {
 	cap_buf msg = CAP_BUF_INIT;
-	int rc = cap_sync_task_apply(s->req->client, t, s->req, dry_run, &msg);
+	int rc = 0;
+	if (dry_run && in_namespace_to_create(s, t)) {
+		cap_kube_apply_message(&msg, t->target, CAP_KUBE_APPLY_CREATED, false);
+		cap_buf_puts(&msg, " (dry run)");
+	} else {
+		rc = cap_sync_task_apply(s->req->client, t, s->req, dry_run, &msg);
+	}
 	if (rc)
 		*state = RUN_FAILED;
 	if (!dry_run || s->req->dry_run || rc) {
@@ -439,10 +454,11 @@ static void advance(step *s)
 	const cap_sync_task *last = pending[np - 1];
 	bool final_wave = last->phase == phase && last->wave == wave;
 	size_t nw = 0, remaining = 0;
+	cap_sync_task **rest = cap_calloc(np, sizeof(*rest));
 	for (size_t i = 0; i < np; i++) {
 		bool here = pending[i]->phase == phase && pending[i]->wave == wave;
 		if (!here || pending[i]->hook)
-			remaining++;
+			rest[remaining++] = pending[i];
 		if (here)
 			pending[nw++] = pending[i];
 	}
@@ -460,9 +476,12 @@ static void advance(step *s)
 		delete_hooks(s, true);
 		finish(s, CAP_SYNC_OP_SUCCEEDED, "successfully synced (all tasks run)", 0);
 	} else {
+		/* Argo CD names what remains: the next wave's first task */
 		uint64_t delay = final_wave ? 0 : req->wave_delay_ms;
-		finish(s, CAP_SYNC_OP_RUNNING, "one or more tasks are running", delay);
+		running_message(&s->message, rest, remaining);
+		finish(s, CAP_SYNC_OP_RUNNING, s->message.ptr, delay);
 	}
+	free(rest);
 done:
 	free(running);
 	free(pending);

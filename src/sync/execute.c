@@ -40,14 +40,15 @@ void cap_sync_task_prune(cap_kube_client *client, const cap_sync_task *t,
 			 const cap_sync_request *req, bool dry_run, cap_sync_result_code *code,
 			 cap_buf *msg)
 {
-	if (cap_sync_option_get(&t->opts, CAP_SYNC_OPT_PRUNE) == CAP_SYNC_OPT_FALSE) {
-		*code = CAP_SYNC_RESULT_PRUNE_SKIPPED;
-		cap_buf_puts(msg, "ignored (no prune)");
-		return;
-	}
+	/* as gitops-engine's pruneObject: an operation that does not prune says so first */
 	if (!req->prune) {
 		*code = CAP_SYNC_RESULT_PRUNE_SKIPPED;
 		cap_buf_puts(msg, "ignored (requires pruning)");
+		return;
+	}
+	if (cap_sync_option_get(&t->opts, CAP_SYNC_OPT_PRUNE) == CAP_SYNC_OPT_FALSE) {
+		*code = CAP_SYNC_RESULT_PRUNE_SKIPPED;
+		cap_buf_puts(msg, "ignored (no prune)");
 		return;
 	}
 	cap_kube_delete_options d = {0};

@@ -42,9 +42,13 @@ static void without_pruning_extraneous_objects_stay(void **state)
 	a.req.prune = false;
 	eng_add(&a, CM, "a", "1");
 	cap_value_free(eng_create(&a, CM, "x", "1"));
+	cap_value_free(eng_create(&a, CM_OPT, "x2", "Prune=false"));
 	eng_run_expect(&a, CAP_SYNC_OP_SUCCEEDED, NULL);
 	eng_expect(&a, "ConfigMap", "x", "PruneSkipped", "ignored (requires pruning)");
+	/* the operation not pruning is the reason given first, as Argo CD gives it */
+	eng_expect(&a, "ConfigMap", "x2", "PruneSkipped", "ignored (requires pruning)");
 	assert_true(eng_wait_exists(&a, "v1", "ConfigMap", "x", true));
+	assert_true(eng_wait_exists(&a, "v1", "ConfigMap", "x2", true));
 	eng_app_release(&a);
 }
 
