@@ -123,16 +123,19 @@ static bool multi_step(const cap_sync_tasks *ts)
 
 /*
  * Argo CD's running message, named after the first task as group/kind/name:
- * "waiting for completion of hook batch/Job/migrate and 2 more hooks", or "waiting for healthy
- * state of apps/Deployment/web and 1 more resources" when the first is not a hook.
+ * "waiting for completion of hook batch/Job/migrate and 2 more hooks", "waiting for healthy
+ * state of apps/Deployment/web and 1 more resources" when the first is not a hook, "waiting for
+ * deletion of /ConfigMap/old" for pruned objects still being deleted.
  */
-static void running_message(cap_buf *out, cap_sync_task **running, size_t n)
+static void running_message(cap_buf *out, cap_sync_task **running, size_t n, bool deletion)
 {
 	const cap_sync_task *first = running[0];
 	cap_buf_clear(out);
 	cap_buf_printf(out, "waiting for %s %s/%s/%s",
-		       first->hook ? "completion of hook" : "healthy state of", first->key.group,
-		       first->key.kind, first->key.name);
+		       deletion	     ? "deletion of"
+		       : first->hook ? "completion of hook"
+				     : "healthy state of",
+		       first->key.group, first->key.kind, first->key.name);
 	if (n > 1)
 		cap_buf_printf(out, " and %zu more %s", n - 1, first->hook ? "hooks" : "resources");
 }
@@ -421,7 +424,19 @@ static void advance(step *s)
 			running[nr++] = t;
 	}
 	if (nr) {
-		running_message(&s->message, running, nr);
+		running_message(&s->message, running, nr, false);
+		finish(s, CAP_SYNC_OP_RUNNING, s->message.ptr, POLL_MS);
+		goto done;
+	}
+	/* pruned objects still being deleted (finalizers, foreground deletion) hold the next step */
+	for (size_t i = 0; i < n; i++) {
+		cap_sync_task *t = &s->ts.items[i];
+		if (t->prune && t->code == CAP_SYNC_RESULT_PRUNED &&
+		    cap_value_dig(t->live, "metadata", "deletionTimestamp", NULL))
+			running[nr++] = t;
+	}
+	if (nr) {
+		running_message(&s->message, running, nr, true);
 		finish(s, CAP_SYNC_OP_RUNNING, s->message.ptr, POLL_MS);
 		goto done;
 	}
@@ -478,7 +493,7 @@ static void advance(step *s)
 	} else {
 		/* Argo CD names what remains: the next wave's first task */
 		uint64_t delay = final_wave ? 0 : req->wave_delay_ms;
-		running_message(&s->message, rest, remaining);
+		running_message(&s->message, rest, remaining, false);
 		finish(s, CAP_SYNC_OP_RUNNING, s->message.ptr, delay);
 	}
 	free(rest);

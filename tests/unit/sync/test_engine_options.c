@@ -99,6 +99,37 @@ static void prune_last_prunes_after_the_last_wave(void **state)
 	eng_app_release(&a);
 }
 
+static void prunes_wait_for_deletion_before_the_next_wave(void **state)
+{
+	eng_app a;
+	eng_app_init(&a, state, "prune-pending", true);
+	/* pruned in reverse wave order: x first; a finalizer keeps it terminating */
+	cap_value_free(
+	    eng_create(&a, "{apiVersion: v1, kind: ConfigMap, metadata: {name: x, finalizers: "
+			   "[example.com/hold], annotations: {argocd.argoproj.io/sync-wave: "
+			   "'1'}}}"));
+	cap_value_free(eng_create(&a, CM_WAVE, "w", 0));
+	for (int i = 0; i < 3; i++) {
+		assert_int_equal(eng_step(&a), CAP_SYNC_OP_RUNNING);
+		cap_time_sleep_ms(50);
+	}
+	assert_string_equal(a.out.message, "waiting for deletion of /ConfigMap/x");
+	eng_expect(&a, "ConfigMap", "x", "Pruned", "pruned");
+	assert_int_equal(eng_index(&a, "ConfigMap", "w", NULL), -1);
+	assert_true(eng_wait_exists(&a, "v1", "ConfigMap", "w", true));
+	cap_buf out = CAP_BUF_INIT;
+	assert_int_equal(cap_drydock_kubectl(&a.c->dd, NULL,
+					     "patch configmap x -n %s --type merge -p "
+					     "'{\"metadata\":{\"finalizers\":null}}' >/dev/null",
+					     a.name),
+			 0);
+	cap_buf_release(&out);
+	eng_run_expect(&a, CAP_SYNC_OP_SUCCEEDED, NULL);
+	eng_expect(&a, "ConfigMap", "w", "Pruned", "pruned");
+	assert_true(eng_wait_exists(&a, "v1", "ConfigMap", "w", false));
+	eng_app_release(&a);
+}
+
 static void apply_out_of_sync_only_leaves_synced_objects_alone(void **state)
 {
 	eng_app a;
@@ -371,6 +402,7 @@ int main(void)
 	    cmocka_unit_test(without_pruning_extraneous_objects_stay),
 	    cmocka_unit_test(prune_confirm_waits_for_approval),
 	    cmocka_unit_test(prune_last_prunes_after_the_last_wave),
+	    cmocka_unit_test(prunes_wait_for_deletion_before_the_next_wave),
 	    cmocka_unit_test(apply_out_of_sync_only_leaves_synced_objects_alone),
 	    cmocka_unit_test(server_side_apply_and_a_resource_opting_out),
 	    cmocka_unit_test(replace_puts_the_object),
