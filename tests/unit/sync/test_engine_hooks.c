@@ -55,6 +55,8 @@ static void phases_run_in_order(void **state)
 	eng_add(&a, HOOK_CM, "pre", "PreSync");
 	/* the first step runs PreSync alone */
 	assert_int_equal(eng_step(&a), CAP_SYNC_OP_RUNNING);
+	assert_string_equal(a.out.message, "waiting for completion of hook /ConfigMap/pre and 3 "
+					   "more hooks");
 	assert_true(eng_wait_exists(&a, "v1", "ConfigMap", "pre", true));
 	assert_null(eng_get(&a, "v1", "ConfigMap", "app"));
 	eng_run_expect(&a, CAP_SYNC_OP_SUCCEEDED, NULL);

@@ -271,6 +271,11 @@ static void create_namespace_with_managed_metadata(void **state)
 	assert_string_equal(out.ptr, "payments ops");
 	cap_buf_release(&out);
 	assert_true(eng_wait_exists(&a, "v1", "ConfigMap", "a", true));
+	/* the next operation finds it with its metadata: nothing to do for it */
+	eng_new_operation(&a);
+	eng_run_expect(&a, CAP_SYNC_OP_SUCCEEDED, NULL);
+	assert_int_equal(eng_index(&a, "Namespace", "created-ns", NULL), -1);
+	eng_expect(&a, "ConfigMap", "a", "Synced", "configmap/a unchanged");
 	cap_value_free(meta);
 	eng_app_release(&a);
 }
