@@ -335,7 +335,19 @@ static void fail(step *s, const char *what, bool with_hooks)
 			sf[n++] = &s->ts.items[i];
 			all_done = all_done && cap_sync_task_completed(&s->ts.items[i]);
 		}
-	if (!with_hooks || !n || all_done || run_tasks(s, sf, n, false) == RUN_FAILED)
+	run_state st = with_hooks && n && !all_done ? run_tasks(s, sf, n, false) : RUN_PENDING;
+	if (st == RUN_FAILED) {
+		/* as Argo CD: "<message>\none or more SyncFail hooks failed, reason: <messages>" */
+		cap_buf_puts(&m, "\none or more SyncFail hooks failed");
+		reasons = 0;
+		for (size_t i = 0; i < n; i++) {
+			if (sf[i]->code != CAP_SYNC_RESULT_SYNC_FAILED || !sf[i]->message)
+				continue;
+			cap_buf_puts(&m, reasons++ ? "," : ", reason: ");
+			cap_buf_puts(&m, sf[i]->message);
+		}
+	}
+	if (!with_hooks || !n || all_done || st == RUN_FAILED)
 		finish(s, CAP_SYNC_OP_FAILED, m.ptr, 0);
 	else
 		finish(s, CAP_SYNC_OP_RUNNING, m.ptr, POLL_MS);
