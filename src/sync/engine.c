@@ -7,6 +7,7 @@
 #include "base/alloc.h"
 #include "base/buf.h"
 #include "base/error.h"
+#include "kube/apply.h"
 #include "sync/task.h"
 
 /* How soon a step waiting for hooks or health runs again. */
@@ -120,30 +121,23 @@ static bool multi_step(const cap_sync_tasks *ts)
 	return false;
 }
 
-/* Argo CD's running message: "waiting for completion of hook batch/Job/migrate and 2 more hooks". */
-static void running_message(cap_buf *out, cap_sync_task **running, size_t n)
+/*
+ * Argo CD's running message, named after the first task as group/kind/name:
+ * "waiting for completion of hook batch/Job/migrate and 2 more hooks", "waiting for healthy
+ * state of apps/Deployment/web and 1 more resources" when the first is not a hook, "waiting for
+ * deletion of /ConfigMap/old" for pruned objects still being deleted.
+ */
+static void running_message(cap_buf *out, cap_sync_task **running, size_t n, bool deletion)
 {
-	size_t hooks = 0;
-	for (size_t i = 0; i < n; i++)
-		hooks += running[i]->hook;
-	cap_sync_task *first = running[0];
-	for (size_t i = 0; i < n; i++)
-		if (running[i]->hook) {
-			first = running[i];
-			break;
-		}
+	const cap_sync_task *first = running[0];
 	cap_buf_clear(out);
-	if (hooks) {
-		cap_buf_puts(out, "waiting for completion of hook ");
-		cap_sync_task_describe(out, first);
-		if (hooks > 1)
-			cap_buf_printf(out, " and %zu more hooks", hooks - 1);
-	} else {
-		cap_buf_puts(out, "waiting for healthy state of ");
-		cap_sync_task_describe(out, first);
-		if (n > 1)
-			cap_buf_printf(out, " and %zu more resources", n - 1);
-	}
+	cap_buf_printf(out, "waiting for %s %s/%s/%s",
+		       deletion	     ? "deletion of"
+		       : first->hook ? "completion of hook"
+				     : "healthy state of",
+		       first->key.group, first->key.kind, first->key.name);
+	if (n > 1)
+		cap_buf_printf(out, " and %zu more %s", n - 1, first->hook ? "hooks" : "resources");
 }
 
 /* Deletes the finished hooks whose delete policy matches how they ended. */
@@ -167,10 +161,34 @@ static void delete_hooks(step *s, bool succeeded)
 	}
 }
 
+/*
+ * Whether t goes to a namespace this dry-run sync would create (CreateNamespace=true or a
+ * Namespace of the sync, missing live): the server cannot check t there, so t is reported as
+ * kubectl's client dry run reports a new object, as Argo CD dry-runs (argo-cd#13874).
+ */
+static bool in_namespace_to_create(const step *s, const cap_sync_task *t)
+{
+	if (!s->req->dry_run || !t->key.namespace[0])
+		return false;
+	for (size_t i = 0; i < s->ts.len; i++) {
+		const cap_sync_task *ns = &s->ts.items[i];
+		if (!ns->prune && !ns->live && !ns->key.group[0] &&
+		    !strcmp(ns->key.kind, "Namespace") && !strcmp(ns->key.name, t->key.namespace))
+			return true;
+	}
+	return false;
+}
+
 static void apply_one(step *s, cap_sync_task *t, bool dry_run, run_state *state)
 {
 	cap_buf msg = CAP_BUF_INIT;
-	int rc = cap_sync_task_apply(s->req->client, t, s->req, dry_run, &msg);
+	int rc = 0;
+	if (dry_run && in_namespace_to_create(s, t)) {
+		cap_kube_apply_message(&msg, t->target, CAP_KUBE_APPLY_CREATED, false);
+		cap_buf_puts(&msg, " (dry run)");
+	} else {
+		rc = cap_sync_task_apply(s->req->client, t, s->req, dry_run, &msg);
+	}
 	if (rc)
 		*state = RUN_FAILED;
 	if (!dry_run || s->req->dry_run || rc) {
@@ -317,7 +335,19 @@ static void fail(step *s, const char *what, bool with_hooks)
 			sf[n++] = &s->ts.items[i];
 			all_done = all_done && cap_sync_task_completed(&s->ts.items[i]);
 		}
-	if (!with_hooks || !n || all_done || run_tasks(s, sf, n, false) == RUN_FAILED)
+	run_state st = with_hooks && n && !all_done ? run_tasks(s, sf, n, false) : RUN_PENDING;
+	if (st == RUN_FAILED) {
+		/* as Argo CD: "<message>\none or more SyncFail hooks failed, reason: <messages>" */
+		cap_buf_puts(&m, "\none or more SyncFail hooks failed");
+		reasons = 0;
+		for (size_t i = 0; i < n; i++) {
+			if (sf[i]->code != CAP_SYNC_RESULT_SYNC_FAILED || !sf[i]->message)
+				continue;
+			cap_buf_puts(&m, reasons++ ? "," : ", reason: ");
+			cap_buf_puts(&m, sf[i]->message);
+		}
+	}
+	if (!with_hooks || !n || all_done || st == RUN_FAILED)
 		finish(s, CAP_SYNC_OP_FAILED, m.ptr, 0);
 	else
 		finish(s, CAP_SYNC_OP_RUNNING, m.ptr, POLL_MS);
@@ -406,7 +436,19 @@ static void advance(step *s)
 			running[nr++] = t;
 	}
 	if (nr) {
-		running_message(&s->message, running, nr);
+		running_message(&s->message, running, nr, false);
+		finish(s, CAP_SYNC_OP_RUNNING, s->message.ptr, POLL_MS);
+		goto done;
+	}
+	/* pruned objects still being deleted (finalizers, foreground deletion) hold the next step */
+	for (size_t i = 0; i < n; i++) {
+		cap_sync_task *t = &s->ts.items[i];
+		if (t->prune && t->code == CAP_SYNC_RESULT_PRUNED &&
+		    cap_value_dig(t->live, "metadata", "deletionTimestamp", NULL))
+			running[nr++] = t;
+	}
+	if (nr) {
+		running_message(&s->message, running, nr, true);
 		finish(s, CAP_SYNC_OP_RUNNING, s->message.ptr, POLL_MS);
 		goto done;
 	}
@@ -439,10 +481,11 @@ static void advance(step *s)
 	const cap_sync_task *last = pending[np - 1];
 	bool final_wave = last->phase == phase && last->wave == wave;
 	size_t nw = 0, remaining = 0;
+	cap_sync_task **rest = cap_calloc(np, sizeof(*rest));
 	for (size_t i = 0; i < np; i++) {
 		bool here = pending[i]->phase == phase && pending[i]->wave == wave;
 		if (!here || pending[i]->hook)
-			remaining++;
+			rest[remaining++] = pending[i];
 		if (here)
 			pending[nw++] = pending[i];
 	}
@@ -460,9 +503,12 @@ static void advance(step *s)
 		delete_hooks(s, true);
 		finish(s, CAP_SYNC_OP_SUCCEEDED, "successfully synced (all tasks run)", 0);
 	} else {
+		/* Argo CD names what remains: the next wave's first task */
 		uint64_t delay = final_wave ? 0 : req->wave_delay_ms;
-		finish(s, CAP_SYNC_OP_RUNNING, "one or more tasks are running", delay);
+		running_message(&s->message, rest, remaining, false);
+		finish(s, CAP_SYNC_OP_RUNNING, s->message.ptr, delay);
 	}
+	free(rest);
 done:
 	free(running);
 	free(pending);

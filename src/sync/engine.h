@@ -22,7 +22,8 @@
  *  2. updates running tasks from the live objects: a hook finishes from its health (Healthy or
  *     no health → Succeeded, Degraded or Unknown → Failed), a resource of a multi-step sync from
  *     its health (Degraded → Failed); a finished hook loses its hook finalizer;
- *  3. waits while a hook runs, or, in a sync of several phases or waves, while any task runs;
+ *  3. waits while a hook runs, or, in a sync of several phases or waves, while any task runs,
+ *     and while a pruned object is still being deleted (finalizers, foreground deletion);
  *  4. fails when a task failed: runs the SyncFail hooks first and waits for them;
  *  5. otherwise runs the next phase and wave of pending tasks: prunes first (Prune=confirm
  *     waits for approval), deletes hooks that must go before being created

@@ -40,20 +40,23 @@ void cap_sync_task_prune(cap_kube_client *client, const cap_sync_task *t,
 			 const cap_sync_request *req, bool dry_run, cap_sync_result_code *code,
 			 cap_buf *msg)
 {
-	if (cap_sync_option_get(&t->opts, CAP_SYNC_OPT_PRUNE) == CAP_SYNC_OPT_FALSE) {
-		*code = CAP_SYNC_RESULT_PRUNE_SKIPPED;
-		cap_buf_puts(msg, "ignored (no prune)");
-		return;
-	}
+	/* as gitops-engine's pruneObject: an operation that does not prune says so first */
 	if (!req->prune) {
 		*code = CAP_SYNC_RESULT_PRUNE_SKIPPED;
 		cap_buf_puts(msg, "ignored (requires pruning)");
 		return;
 	}
+	if (cap_sync_option_get(&t->opts, CAP_SYNC_OPT_PRUNE) == CAP_SYNC_OPT_FALSE) {
+		*code = CAP_SYNC_RESULT_PRUNE_SKIPPED;
+		cap_buf_puts(msg, "ignored (no prune)");
+		return;
+	}
 	cap_kube_delete_options d = {0};
 	d.propagation_policy = cap_sync_option_propagation_policy(&t->opts);
 	d.dry_run = dry_run;
-	int rc = cap_kube_delete(client, &t->key, &d);
+	/* an object already being deleted is not deleted again (no update loop on it) */
+	bool deleting = cap_value_dig(t->live, "metadata", "deletionTimestamp", NULL) != NULL;
+	int rc = deleting && !dry_run ? 0 : cap_kube_delete(client, &t->key, &d);
 	if (rc && rc != CAP_ENOTFOUND) {
 		*code = CAP_SYNC_RESULT_SYNC_FAILED;
 		cap_buf_puts(msg, cap_error_last());

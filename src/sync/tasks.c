@@ -330,9 +330,9 @@ static void add_prunes(builder *b)
 			continue;
 		}
 		id_of(&b->id, &k);
+		/* one being deleted stays a prune task: the sync waits until it is gone */
 		if (cap_hashmap_contains(&b->used, b->id.ptr) || cap_sync_hook_is_hook(obj) ||
 		    cap_diff_ignore_extraneous(obj) ||
-		    cap_value_dig(obj, "metadata", "deletionTimestamp", NULL) ||
 		    cap_value_dig(obj, "metadata", "ownerReferences", NULL)) {
 			cap_kube_key_release(&k);
 			continue;
