@@ -8,8 +8,8 @@
 #include "base/error.h"
 #include "kube/apply.h"
 
-int cap_sync_task_apply(cap_kube_client *client, const cap_sync_task *t,
-			const cap_sync_request *req, bool dry_run, cap_buf *msg)
+int cap_sync_task_apply(cap_kube_client *client, cap_sync_task *t, const cap_sync_request *req,
+			bool dry_run, cap_buf *msg)
 {
 	cap_kube_apply_options ao = {0};
 	cap_kube_apply_result res = CAP_KUBE_APPLY_UNCHANGED;
@@ -28,11 +28,17 @@ int cap_sync_task_apply(cap_kube_client *client, const cap_sync_task *t,
 	ao.namespace = req->namespace;
 	if (!cap_sync_option_bool(o, CAP_SYNC_OPT_VALIDATE, true))
 		ao.field_validation = "Ignore";
-	int rc = cap_kube_apply(client, NULL, &res, t->target, &ao);
-	if (rc)
+	cap_value *live = NULL;
+	int rc = cap_kube_apply(client, dry_run ? NULL : &live, &res, t->target, &ao);
+	if (rc) {
 		cap_buf_puts(msg, cap_error_last());
-	else
+	} else {
 		cap_kube_apply_message(msg, t->target, res, dry_run);
+		if (live) {
+			cap_value_free(t->live);
+			t->live = live;
+		}
+	}
 	return rc;
 }
 

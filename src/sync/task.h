@@ -85,9 +85,11 @@ static inline bool cap_sync_task_successful(const cap_sync_task *t)
 /*
  * Running a task against the cluster (execute.c). Each returns 0 or the client's error with the
  * server's message in cap_error_last(); msg receives kubectl's line ("configmap/a created").
+ * An apply (not a dry run) leaves in t->live the object as the server answered it, so the same
+ * step can judge its health without waiting for the cluster cache.
  */
-int cap_sync_task_apply(cap_kube_client *client, const cap_sync_task *t,
-			const cap_sync_request *req, bool dry_run, cap_buf *msg);
+int cap_sync_task_apply(cap_kube_client *client, cap_sync_task *t, const cap_sync_request *req,
+			bool dry_run, cap_buf *msg);
 /* Prunes the live object, or reports why not: sets *code (Pruned, PruneSkipped, SyncFailed). */
 void cap_sync_task_prune(cap_kube_client *client, const cap_sync_task *t,
 			 const cap_sync_request *req, bool dry_run, cap_sync_result_code *code,
