@@ -135,25 +135,36 @@ int cap_app_cli_fetch_named(cap_app_cli *c, cap_value **out, int argc, char **ar
 	return 0;
 }
 
-int cap_app_cli_parse_named(cap_app_cli *c, cap_value **out, int argc, char **argv,
+int cap_app_cli_parse_flags(cap_app_cli *c, const char **output, int argc, char **argv,
 			    const char *usage)
 {
-	static const struct option options[] = {
+	static const struct option with_output[] = {
 	    CAP_APP_CLI_OPTIONS,
+	    {"output", required_argument, NULL, 'o'},
 	    {"help", no_argument, NULL, 'h'},
 	    {NULL, 0, NULL, 0},
 	};
-	int opt, rc = -1;
+	const char *shorts = output ? "o:N:h" : "N:h";
+	int opt;
 	optind = 1;
-	while (rc < 0 && (opt = getopt_long(argc, argv, "N:h", options, NULL)) != -1) {
-		if (opt == 'h') {
+	while ((opt = getopt_long(argc, argv, shorts, with_output, NULL)) != -1) {
+		if (opt == 'o' && output) {
+			*output = optarg;
+		} else if (opt == 'h') {
 			fputs(usage, stdout);
-			rc = 0;
-		} else if (!cap_app_cli_option(c, opt, optarg)) {
+			return 0;
+		} else if (opt == 'o' || !cap_app_cli_option(c, opt, optarg)) {
 			fputs(usage, stderr);
-			rc = 2;
+			return 2;
 		}
 	}
+	return -1;
+}
+
+int cap_app_cli_parse_named(cap_app_cli *c, cap_value **out, int argc, char **argv,
+			    const char *usage)
+{
+	int rc = cap_app_cli_parse_flags(c, NULL, argc, argv, usage);
 	if (rc < 0 && (rc = cap_app_cli_fetch_named(c, out, argc, argv, usage)) == 0)
 		return -1;
 	cap_app_cli_release(c);

@@ -60,6 +60,14 @@ int cap_app_cli_fetch_named(cap_app_cli *c, cap_value **out, int argc, char **ar
 			    const char *usage);
 
 /*
+ * Parses argv for a command whose only flags are the connection flags, -h and, when output is
+ * not NULL, -o FORMAT (stored in *output). Returns -1 when the command goes on; otherwise the
+ * exit code to return (0 after -h, 2 after a usage error, with the usage text printed).
+ */
+int cap_app_cli_parse_flags(cap_app_cli *c, const char **output, int argc, char **argv,
+			    const char *usage);
+
+/*
  * The whole argument handling of a command that takes NAME and the connection flags only:
  * parses argv (-h prints usage on stdout), then cap_app_cli_fetch_named. Returns -1 when the
  * command goes on (*out set, c connected, NAME at argv[optind]); otherwise the exit code to

@@ -14,13 +14,6 @@
 
 static const char usage_text[] = "usage: capstan cluster list [-o server] [-N NS]\n";
 
-static const struct option options[] = {
-    CAP_APP_CLI_OPTIONS,
-    {"output", required_argument, NULL, 'o'},
-    {"help", no_argument, NULL, 'h'},
-    {NULL, 0, NULL, 0},
-};
-
 #define PROBE_TIMEOUT_MS 5000
 
 /*
@@ -55,19 +48,9 @@ int cap_cmd_cluster_list(int argc, char **argv)
 	cap_app_cli cli;
 	cap_app_cli_init(&cli);
 	const char *output = NULL;
-	int c;
-	optind = 1;
-	while ((c = getopt_long(argc, argv, "o:N:h", options, NULL)) != -1) {
-		if (c == 'o')
-			output = optarg;
-		else if (c == 'h') {
-			fputs(usage_text, stdout);
-			return 0;
-		} else if (!cap_app_cli_option(&cli, c, optarg)) {
-			fputs(usage_text, stderr);
-			return 2;
-		}
-	}
+	int parsed = cap_app_cli_parse_flags(&cli, &output, argc, argv, usage_text);
+	if (parsed >= 0)
+		return parsed;
 	if (optind != argc || (output && strcmp(output, "server"))) {
 		fputs(usage_text, stderr);
 		return 2;

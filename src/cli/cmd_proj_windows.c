@@ -17,13 +17,6 @@
 static const char usage_text[] =
     "usage: capstan proj windows list PROJECT [-o wide|json|yaml] [-N NS]\n";
 
-static const struct option options[] = {
-    CAP_APP_CLI_OPTIONS,
-    {"output", required_argument, NULL, 'o'},
-    {"help", no_argument, NULL, 'h'},
-    {NULL, 0, NULL, 0},
-};
-
 #define NCOLS 12
 
 /* A list field joined with ",", or "-" when absent or empty (argocd's formatListOutput). */
@@ -105,19 +98,9 @@ int cap_cmd_proj_windows_list(int argc, char **argv)
 	cap_app_cli cli;
 	cap_app_cli_init(&cli);
 	const char *output = "wide";
-	int c;
-	optind = 1;
-	while ((c = getopt_long(argc, argv, "o:N:h", options, NULL)) != -1) {
-		if (c == 'o')
-			output = optarg;
-		else if (c == 'h') {
-			fputs(usage_text, stdout);
-			return 0;
-		} else if (!cap_app_cli_option(&cli, c, optarg)) {
-			fputs(usage_text, stderr);
-			return 2;
-		}
-	}
+	int parsed = cap_app_cli_parse_flags(&cli, &output, argc, argv, usage_text);
+	if (parsed >= 0)
+		return parsed;
 	bool json = !strcmp(output, "json"), yaml = !strcmp(output, "yaml");
 	if (!json && !yaml && strcmp(output, "wide") && *output) {
 		fprintf(stderr, "capstan: unknown output format: %s\n", output);
