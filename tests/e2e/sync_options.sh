@@ -89,6 +89,8 @@ check "confirm: the object was pruned" wait_until 10 bash -c \
 
 # --- --server-side and --replace reach the apply
 check "web: server-side sync" capstan app sync web --server-side --kubeconfig "$KC" --timeout 60
+check_eq "web: argocd-controller now manages the fields by apply" "argocd-controller" \
+	"$(k get deployment web -n default --show-managed-fields -o 'jsonpath={.metadata.managedFields[?(@.operation=="Apply")].manager}')"
 check_eq "web: result message" "deployment.apps/web serverside-applied" \
 	"$(app web '{.status.operationState.syncResult.resources[0].message}')"
 check "confirm: replace sync" capstan app sync confirm --replace --kubeconfig "$KC" --timeout 60
