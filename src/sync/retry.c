@@ -40,7 +40,8 @@ int cap_sync_duration_parse(uint64_t *out_ms, const char *text)
 			digits_only = false;
 	if (digits_only && p[*p == '+'] != '\0') {
 		unsigned long long s = strtoull(p, NULL, 10);
-		if (s > UINT64_MAX / 1000)
+		/* the same bound as with units: Go's Duration is int64 nanoseconds */
+		if (strlen(p) > 11 || s > 9200000000ULL)
 			return bad_duration(text);
 		*out_ms = s * 1000;
 		return 0;
@@ -53,7 +54,7 @@ int cap_sync_duration_parse(uint64_t *out_ms, const char *text)
 		*out_ms = 0;
 		return 0;
 	}
-	double total_ns = 0;
+	long double total_ns = 0; /* 64 bits of mantissa: exact across Go's whole range */
 	while (*p) {
 		const char *start = p;
 		while ((*p >= '0' && *p <= '9') || *p == '.')
@@ -67,7 +68,7 @@ int cap_sync_duration_parse(uint64_t *out_ms, const char *text)
 		num[p - start] = '\0';
 		if (strchr(num, '.') != strrchr(num, '.'))
 			return bad_duration(text);
-		double v = strtod(num, NULL);
+		long double v = strtold(num, NULL);
 		size_t best = 0;
 		double mult = 0;
 		for (size_t i = 0; i < sizeof(units) / sizeof(units[0]); i++) {
@@ -80,11 +81,12 @@ int cap_sync_duration_parse(uint64_t *out_ms, const char *text)
 		if (!best)
 			return bad_duration(text);
 		p += best;
-		total_ns += v * mult;
-		if (total_ns > 9.2e18) /* Go's Duration is int64 nanoseconds */
+		total_ns += v * (long double)mult;
+		if (total_ns > 9.2e18L) /* Go's Duration is int64 nanoseconds */
 			return bad_duration(text);
 	}
-	*out_ms = (uint64_t)(total_ns / 1e6);
+	/* to the nearest nanosecond first, as Go reads "8.4s" as exactly 8.4e9 ns */
+	*out_ms = (uint64_t)(total_ns + 0.5L) / 1000000u;
 	return 0;
 }
 

@@ -111,6 +111,23 @@ static void go_durations_format(void **state)
 	}
 }
 
+/* Found by fuzz_sync_rules: fractions read exactly, seconds bounded as Go's Duration is. */
+static void go_durations_round_trip_at_the_edges(void **state)
+{
+	(void)state;
+	uint64_t ms = 0;
+	assert_int_equal(cap_sync_duration_parse(&ms, "8.4s"), 0);
+	assert_int_equal(ms, 8400);
+	assert_int_equal(cap_sync_duration_parse(&ms, "18888888888"), CAP_EINVALID);
+	assert_int_equal(cap_sync_duration_parse(&ms, "6186188889"), 0);
+	cap_buf b = CAP_BUF_INIT;
+	cap_sync_duration_format(&b, ms);
+	uint64_t again = 0;
+	assert_int_equal(cap_sync_duration_parse(&again, b.ptr), 0);
+	assert_int_equal(again, ms);
+	cap_buf_release(&b);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -120,6 +137,7 @@ int main(void)
 	    cmocka_unit_test(bad_retry_blocks_name_the_field),
 	    cmocka_unit_test(go_durations_parse),
 	    cmocka_unit_test(go_durations_format),
+	    cmocka_unit_test(go_durations_round_trip_at_the_edges),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
