@@ -3,6 +3,7 @@
 
 #include "app/project.h"
 #include "base/alloc.h"
+#include "base/base64.h"
 #include "base/buf.h"
 #include "base/error.h"
 #include "value/yaml.h"
@@ -117,41 +118,6 @@ const char *cap_settings_cm_get(const cap_settings *s, const char *key)
 	return cap_value_dig_string(s->cm, "data", key, NULL);
 }
 
-static int b64val(int c)
-{
-	if (c >= 'A' && c <= 'Z')
-		return c - 'A';
-	if (c >= 'a' && c <= 'z')
-		return c - 'a' + 26;
-	if (c >= '0' && c <= '9')
-		return c - '0' + 52;
-	if (c == '+' || c == '-')
-		return 62;
-	if (c == '/' || c == '_')
-		return 63;
-	return -1;
-}
-
-static int b64decode(cap_buf *out, const char *s)
-{
-	unsigned acc = 0;
-	int bits = 0;
-	for (; *s; s++) {
-		if (*s == '=' || *s == '\n' || *s == '\r' || *s == ' ')
-			continue;
-		int v = b64val((unsigned char)*s);
-		if (v < 0)
-			return -1;
-		acc = (acc << 6) | (unsigned)v;
-		bits += 6;
-		if (bits >= 8) {
-			bits -= 8;
-			cap_buf_putc(out, (char)((acc >> bits) & 0xff));
-		}
-	}
-	return 0;
-}
-
 /* A Secret field from stringData, else decoded from data, into out; 1 when found. */
 static int secret_field(cap_buf *out, const cap_value *secret, const char *key)
 {
@@ -164,7 +130,7 @@ static int secret_field(cap_buf *out, const cap_value *secret, const char *key)
 	v = cap_value_dig_string(secret, "data", key, NULL);
 	if (!v)
 		return 0;
-	if (b64decode(out, v))
+	if (cap_base64_decode(out, v, strlen(v), CAP_BASE64_LENIENT))
 		return cap_error_set(CAP_EINVALID, "secret '%s': '%s' is not base64",
 				     cap_value_dig_string(secret, "metadata", "name", NULL) ?: "",
 				     key);

@@ -58,9 +58,19 @@ void ctl_op_progress(void *ctx, const cap_value *results)
 	cap_value_free(status);
 }
 
+/*
+ * How often a running step reads the Application for a terminate-op: reading parses the whole
+ * object, results included, which before every task would make a large sync quadratic.
+ */
+#define TERMINATE_CHECK_MS 500
+
 bool ctl_op_terminating(void *ctx)
 {
 	ctl_op_run *run = ctx;
+	uint64_t now = cap_time_now_ms();
+	if (now - run->asked_at_ms < TERMINATE_CHECK_MS)
+		return false;
+	run->asked_at_ms = now;
 	cap_value *obj = ctl_app_object(run->c, run->name);
 	const char *phase = cap_value_dig_string(obj, "status", "operationState", "phase", NULL);
 	bool stop = phase && !strcmp(phase, CAP_APP_PHASE_TERMINATING);
@@ -260,7 +270,7 @@ void ctl_operate(const char *name, void *ctx)
 		cap_app_release(&app);
 		return;
 	}
-	ctl_op_run run = {c, name, NULL, NULL, &target, cap_time_now_ms()};
+	ctl_op_run run = {c, name, NULL, NULL, &target, cap_time_now_ms(), 0};
 	run.status = app.status ? cap_value_ref(app.status) : cap_value_object();
 	bool terminating = false;
 	if (begin(&run, &app, &terminating)) {

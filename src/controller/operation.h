@@ -14,6 +14,7 @@ typedef struct ctl_op_run {
 	cap_value *state;	 /* operationState inside status (borrowed) */
 	ctl_target *target;	 /* what is synced, revisions once resolved */
 	uint64_t progress_at_ms; /* when progress was last written */
+	uint64_t asked_at_ms;	 /* when the Application was last read for a terminate-op */
 } ctl_op_run;
 
 /*

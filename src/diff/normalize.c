@@ -1,6 +1,7 @@
 /* Normalisation before comparison: typed round-trip effects, per-kind rules, status, metadata. */
 #include "diff/normalize.h"
 
+#include "base/base64.h"
 #include "base/buf.h"
 #include "base/vec.h"
 #include "diff/quantity.h"
@@ -159,21 +160,10 @@ static bool is_kind(const cap_value *obj, const char *group, const char *kind)
 	return slash && (size_t)(slash - av) == strlen(group) && !memcmp(av, group, strlen(group));
 }
 
-static const char b64[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
-
 static cap_value *base64_value(const char *s, size_t len)
 {
 	cap_buf out = CAP_BUF_INIT;
-	for (size_t i = 0; i < len; i += 3) {
-		unsigned a = (unsigned char)s[i];
-		unsigned b = i + 1 < len ? (unsigned char)s[i + 1] : 0;
-		unsigned c = i + 2 < len ? (unsigned char)s[i + 2] : 0;
-		unsigned n = a << 16 | b << 8 | c;
-		cap_buf_putc(&out, b64[n >> 18 & 63]);
-		cap_buf_putc(&out, b64[n >> 12 & 63]);
-		cap_buf_putc(&out, i + 1 < len ? b64[n >> 6 & 63] : '=');
-		cap_buf_putc(&out, i + 2 < len ? b64[n & 63] : '=');
-	}
+	cap_base64_encode(&out, s, len);
 	cap_value *v = cap_value_stringn(out.ptr, out.len);
 	cap_buf_release(&out);
 	return v;

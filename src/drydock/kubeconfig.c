@@ -3,23 +3,8 @@
 
 #include <string.h>
 
+#include "base/base64.h"
 #include "base/buf.h"
-
-static void base64(cap_buf *out, const char *s, size_t len)
-{
-	static const char t[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
-	for (size_t i = 0; i < len; i += 3) {
-		unsigned v = (unsigned char)s[i] << 16;
-		if (i + 1 < len)
-			v |= (unsigned char)s[i + 1] << 8;
-		if (i + 2 < len)
-			v |= (unsigned char)s[i + 2];
-		cap_buf_putc(out, t[(v >> 18) & 63]);
-		cap_buf_putc(out, t[(v >> 12) & 63]);
-		cap_buf_putc(out, i + 1 < len ? t[(v >> 6) & 63] : '=');
-		cap_buf_putc(out, i + 2 < len ? t[v & 63] : '=');
-	}
-}
 
 int dd_kubeconfig_write(const char *path, const char *server, const char *ca_pem, const char *token)
 {
@@ -30,7 +15,7 @@ int dd_kubeconfig_write(const char *path, const char *server, const char *ca_pem
 		       server);
 	if (ca_pem) {
 		cap_buf_puts(&b, "    certificate-authority-data: ");
-		base64(&b, ca_pem, strlen(ca_pem));
+		cap_base64_encode(&b, ca_pem, strlen(ca_pem));
 		cap_buf_putc(&b, '\n');
 	}
 	cap_buf_puts(&b, "users:\n- name: drydock\n  user:");

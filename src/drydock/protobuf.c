@@ -6,6 +6,7 @@
 #include <stdint.h>
 #include <string.h>
 
+#include "base/base64.h"
 #include "base/buf.h"
 #include "base/error.h"
 
@@ -201,21 +202,11 @@ static cap_value *str(const pb_field *f)
 	return cap_value_stringn((const char *)f->data, f->len);
 }
 
+/* A bytes field as JSON shows it: standard base64 text. */
 static cap_value *b64(const unsigned char *s, size_t len)
 {
-	static const char t[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
 	cap_buf b = CAP_BUF_INIT;
-	for (size_t i = 0; i < len; i += 3) {
-		unsigned v = (unsigned)s[i] << 16;
-		if (i + 1 < len)
-			v |= (unsigned)s[i + 1] << 8;
-		if (i + 2 < len)
-			v |= s[i + 2];
-		cap_buf_putc(&b, t[(v >> 18) & 63]);
-		cap_buf_putc(&b, t[(v >> 12) & 63]);
-		cap_buf_putc(&b, i + 1 < len ? t[(v >> 6) & 63] : '=');
-		cap_buf_putc(&b, i + 2 < len ? t[v & 63] : '=');
-	}
+	cap_base64_encode(&b, s, len);
 	cap_value *out = cap_value_stringn(b.ptr, b.len);
 	cap_buf_release(&b);
 	return out;

@@ -6,6 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "base/base64.h"
 #include "base/error.h"
 #include "drydock/apply.h"
 #include "drydock/ops.h"
@@ -143,42 +144,6 @@ static void write_object(const dd_rtype *t, const dd_obj *o, const char *sub, ca
 	cap_buf_release(&av);
 }
 
-/* Continue tokens: base64 of {"v":"meta.k8s.io/v1","rv":N,"start":"ns/name"} like the server's. */
-static const char b64[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
-
-static void base64_encode(cap_buf *out, const char *s, size_t len)
-{
-	for (size_t i = 0; i < len; i += 3) {
-		unsigned v = (unsigned char)s[i] << 16;
-		if (i + 1 < len)
-			v |= (unsigned char)s[i + 1] << 8;
-		if (i + 2 < len)
-			v |= (unsigned char)s[i + 2];
-		cap_buf_putc(out, b64[(v >> 18) & 63]);
-		cap_buf_putc(out, b64[(v >> 12) & 63]);
-		cap_buf_putc(out, i + 1 < len ? b64[(v >> 6) & 63] : '=');
-		cap_buf_putc(out, i + 2 < len ? b64[v & 63] : '=');
-	}
-}
-
-static bool base64_decode(cap_buf *out, const char *s)
-{
-	unsigned acc = 0;
-	int bits = 0;
-	for (; *s && *s != '='; s++) {
-		const char *p = strchr(b64, *s);
-		if (!p || !*s)
-			return false;
-		acc = (acc << 6) | (unsigned)(p - b64);
-		bits += 6;
-		if (bits >= 8) {
-			bits -= 8;
-			cap_buf_putc(out, (char)((acc >> bits) & 0xff));
-		}
-	}
-	return true;
-}
-
 static void list_objects(dd_cluster *c, dd_request *req, const dd_rtype *t, const dd_path *p,
 			 dd_response *res)
 {
@@ -193,7 +158,8 @@ static void list_objects(dd_cluster *c, dd_request *req, const dd_rtype *t, cons
 	if (req->query.cont && *req->query.cont) {
 		cap_buf dec = CAP_BUF_INIT;
 		cap_value *tok = NULL;
-		if (!base64_decode(&dec, req->query.cont) ||
+		if (cap_base64_decode(&dec, req->query.cont, strlen(req->query.cont),
+			      CAP_BASE64_LENIENT) ||
 		    cap_json_parse(&tok, dec.ptr, dec.len, "continue", NULL) < 0 ||
 		    !cap_value_get_string(cap_value_object_get(tok, "start"))) {
 			cap_buf_release(&dec);
@@ -235,7 +201,8 @@ static void list_objects(dd_cluster *c, dd_request *req, const dd_rtype *t, cons
 		cap_buf_printf(&key, "%s/%s", last->ns, last->name);
 		dd_json_quote(&raw, key.ptr);
 		cap_buf_putc(&raw, '}');
-		base64_encode(&tok, raw.ptr, raw.len);
+		/* continue tokens: base64 of {"v":"meta.k8s.io/v1","rv":N,"start":"ns/name"} */
+		cap_base64_encode(&tok, raw.ptr, raw.len);
 		cap_buf_release(&raw);
 		cap_buf_release(&key);
 	}

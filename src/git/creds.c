@@ -2,11 +2,11 @@
 #include "git/creds.h"
 
 #include "base/alloc.h"
+#include "base/base64.h"
 #include "base/buf.h"
 #include "base/error.h"
 #include "git/url.h"
 
-#include <openssl/evp.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
@@ -64,27 +64,15 @@ bool cap_git_creds_empty(const cap_git_creds *c)
 		      !c->tls_client_cert && !c->proxy && !c->insecure);
 }
 
-/* Decodes standard base64; NULL when malformed. */
+/* Decodes standard base64 text that must not hold NUL bytes; NULL when malformed. */
 static char *base64_decode(const char *in, size_t len)
 {
-	if (len % 4)
-		return NULL;
-	char *out = cap_malloc(len / 4 * 3 + 1);
-	int n =
-	    len ? EVP_DecodeBlock((unsigned char *)out, (const unsigned char *)in, (int)len) : 0;
-	if (n < 0) {
-		free(out);
+	cap_buf b = CAP_BUF_INIT;
+	if (cap_base64_decode(&b, in, len, CAP_BASE64_STRICT) || memchr(b.ptr, '\0', b.len)) {
+		cap_buf_release(&b);
 		return NULL;
 	}
-	/* EVP_DecodeBlock counts the bytes the padding stands for; take them back off. */
-	for (size_t i = len; i > 0 && in[i - 1] == '='; i--)
-		n--;
-	out[n] = '\0';
-	if (memchr(out, '\0', (size_t)n)) {
-		free(out);
-		return NULL;
-	}
-	return out;
+	return cap_buf_detach(&b, NULL);
 }
 
 /* A field from stringData, else base64 data; *out is NULL when absent or empty. */

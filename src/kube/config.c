@@ -8,6 +8,7 @@
 #include <unistd.h>
 
 #include "base/alloc.h"
+#include "base/base64.h"
 #include "base/buf.h"
 #include "base/error.h"
 #include "base/hashmap.h"
@@ -215,7 +216,7 @@ static int data_or_file(char **out, const cap_value *o, const char *data_key, co
 	const char *file = str_member(o, file_key);
 	cap_buf b = CAP_BUF_INIT;
 	if (data) {
-		if (cap_kube__base64_decode(&b, data, strlen(data)) != 0) {
+		if (cap_base64_decode(&b, data, strlen(data), CAP_BASE64_LENIENT) != 0) {
 			cap_buf_release(&b);
 			return cap_error_set(CAP_EINVALID,
 					     "cannot load kubeconfig: '%s' of '%s' is "
@@ -468,7 +469,7 @@ static int decode_pem(char **out, const cap_value *tls, const char *key, const c
 	if (!s || !*s)
 		return 0;
 	cap_buf b = CAP_BUF_INIT;
-	if (cap_kube__base64_decode(&b, s, strlen(s)) != 0) {
+	if (cap_base64_decode(&b, s, strlen(s), CAP_BASE64_LENIENT) != 0) {
 		cap_buf_release(&b);
 		return cap_error_set(CAP_EINVALID,
 				     "cluster '%s': tlsClientConfig.%s is not valid "
@@ -540,7 +541,7 @@ static int secret_field(cap_buf *out, const cap_value *secret, const char *key, 
 	const char *enc = cap_value_dig_string(secret, "data", key, NULL);
 	if (!enc)
 		return 0;
-	if (cap_kube__base64_decode(out, enc, strlen(enc)) != 0)
+	if (cap_base64_decode(out, enc, strlen(enc), CAP_BASE64_LENIENT) != 0)
 		return cap_error_set(CAP_EINVALID,
 				     "cluster secret '%s': field '%s' is not valid "
 				     "base64",

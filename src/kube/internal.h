@@ -1,4 +1,4 @@
-/* Helpers the kube/ files share: base64, file reading, URL escaping and the discovery hook. */
+/* Helpers the kube/ files share: file reading, URL escaping and the discovery hook. */
 #pragma once
 
 #include <stdbool.h>
@@ -6,13 +6,6 @@
 
 #include "base/buf.h"
 
-/*
- * Decodes standard base64 (padding optional, whitespace ignored) into out (appended).
- * CAP_EINVALID without quoting the input, which may be a secret.
- */
-int cap_kube__base64_decode(cap_buf *out, const char *s, size_t len);
-/* Appends the standard, padded base64 of data. */
-void cap_kube__base64_encode(cap_buf *out, const void *data, size_t len);
 /* Appends s percent-escaped for a URL path segment or query value. */
 void cap_kube__url_escape(cap_buf *out, const char *s);
 /* Frees s after overwriting it with zeros (secrets). Accepts NULL. */

@@ -2,6 +2,7 @@
 #include "value/yaml_scalar.h"
 
 #include "base/alloc.h"
+#include "base/base64.h"
 #include "base/error.h"
 
 #include <math.h>
@@ -330,49 +331,6 @@ static const char *short_kind(cap_value_kind k)
 	}
 }
 
-static int base64_value(unsigned char c)
-{
-	if (c >= 'A' && c <= 'Z')
-		return c - 'A';
-	if (c >= 'a' && c <= 'z')
-		return c - 'a' + 26;
-	if (c >= '0' && c <= '9')
-		return c - '0' + 52;
-	if (c == '+')
-		return 62;
-	if (c == '/')
-		return 63;
-	return -1;
-}
-
-/* Go's base64.StdEncoding: padded, line breaks ignored, anything else is an error. */
-static int base64_decode(cap_buf *out, const char *s, size_t len)
-{
-	unsigned acc = 0, nbits = 0, pad = 0, nchars = 0;
-	for (size_t i = 0; i < len; i++) {
-		unsigned char c = (unsigned char)s[i];
-		if (c == '\n' || c == '\r')
-			continue;
-		nchars++;
-		if (c == '=') {
-			pad++;
-			continue;
-		}
-		int v = base64_value(c);
-		if (v < 0 || pad)
-			return -1;
-		acc = (acc << 6) | (unsigned)v;
-		nbits += 6;
-		if (nbits >= 8) {
-			nbits -= 8;
-			cap_buf_putc(out, (char)((acc >> nbits) & 0xff));
-		}
-	}
-	if (nchars % 4 != 0 || !(pad == 0 || (pad == 1 && nbits == 2) || (pad == 2 && nbits == 4)))
-		return -1;
-	return 0;
-}
-
 /* Length of the valid UTF-8 sequence at s (1..4), or 0 when the bytes are not one. */
 static size_t utf8_sequence(const unsigned char *s, size_t len)
 {
@@ -430,7 +388,7 @@ int cap_yaml_scalar_resolve_tagged(cap_yaml_scalar *out, cap_buf *decoded, const
 	const char *name = tag + strlen(TAG_PREFIX);
 	if (!strcmp(name, "binary")) {
 		cap_buf raw = CAP_BUF_INIT;
-		if (base64_decode(&raw, s, len) != 0) {
+		if (cap_base64_decode(&raw, s, len, CAP_BASE64_STRICT) != 0) {
 			cap_buf_release(&raw);
 			return cap_error_set(CAP_EINVALID,
 					     "!!binary value contains invalid base64 data");

@@ -1,6 +1,8 @@
 /* Kubeconfig variants against a TLS drydock: tokens, CAs, client certs, merges, in-cluster. */
 #include "cap_test.h"
 
+#include "base/base64.h"
+
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -71,7 +73,7 @@ static void write_file(const char *path, const char *text)
 
 static void b64(cap_buf *out, const char *s)
 {
-	cap_kube__base64_encode(out, s, strlen(s));
+	cap_base64_encode(out, s, strlen(s));
 }
 
 static void test_token_and_ca_data_from_drydock_kubeconfig(void **state)
