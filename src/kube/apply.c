@@ -40,20 +40,28 @@ static void go_json(cap_buf *out, const cap_value *v)
 	cap_buf_release(&raw);
 }
 
-void cap_kube_last_applied(cap_buf *out, const cap_value *obj)
+/* A copy of obj whose metadata.annotations exists; *ann points at it inside the copy. */
+static cap_value *copy_with_annotations(const cap_value *obj, cap_value **ann)
 {
-	/* kubectl drops the annotation, leaving annotations: {} when it was the only one */
 	cap_value *copy = cap_value_deep_copy(obj);
 	cap_value *meta = cap_value_object_get(copy, "metadata");
 	if (!cap_value_is_object(meta)) {
 		meta = cap_value_object();
 		cap_value_object_set(copy, "metadata", meta);
 	}
-	cap_value *ann = cap_value_object_get(meta, "annotations");
-	if (!cap_value_is_object(ann)) {
-		ann = cap_value_object();
-		cap_value_object_set(meta, "annotations", ann);
+	*ann = cap_value_object_get(meta, "annotations");
+	if (!cap_value_is_object(*ann)) {
+		*ann = cap_value_object();
+		cap_value_object_set(meta, "annotations", *ann);
 	}
+	return copy;
+}
+
+void cap_kube_last_applied(cap_buf *out, const cap_value *obj)
+{
+	/* kubectl drops the annotation, leaving annotations: {} when it was the only one */
+	cap_value *ann = NULL;
+	cap_value *copy = copy_with_annotations(obj, &ann);
 	cap_value_object_del(ann, CAP_KUBE_LAST_APPLIED_ANNOTATION);
 	go_json(out, copy);
 	cap_value_free(copy);
@@ -64,17 +72,8 @@ static cap_value *with_annotation(const cap_value *obj)
 {
 	cap_buf text = CAP_BUF_INIT;
 	cap_kube_last_applied(&text, obj);
-	cap_value *copy = cap_value_deep_copy(obj);
-	cap_value *meta = cap_value_object_get(copy, "metadata");
-	if (!cap_value_is_object(meta)) {
-		meta = cap_value_object();
-		cap_value_object_set(copy, "metadata", meta);
-	}
-	cap_value *ann = cap_value_object_get(meta, "annotations");
-	if (!cap_value_is_object(ann)) {
-		ann = cap_value_object();
-		cap_value_object_set(meta, "annotations", ann);
-	}
+	cap_value *ann = NULL;
+	cap_value *copy = copy_with_annotations(obj, &ann);
 	cap_value_object_set(ann, CAP_KUBE_LAST_APPLIED_ANNOTATION,
 			     cap_value_stringn(text.ptr, text.len));
 	cap_buf_release(&text);
