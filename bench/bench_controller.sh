@@ -7,25 +7,11 @@
 # scaled to a minute). Baseline in the same run, on a fresh drydock: kubectl apply -f of the same
 # rendered manifests, then kubectl wait until the same Deployments are Available. Argo CD's
 # published figure for its controller, 225-450 MiB per 1,000 apps, is printed beside.
-set -uo pipefail
-
-build="${1:-${BUILD:-build}}"
-root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
-bin="$root/$build/bin"
-export PATH="$root/tools/bin:$bin:$PATH"
+source "$(dirname "${BASH_SOURCE[0]}")/lib/common.sh"
 N="${BENCH_APPS:-250}"
 QUIET_S="${BENCH_QUIET_S:-30}"
 RESYNC="${BENCH_RESYNC:-120s}"
 TIMEOUT_S="${BENCH_TIMEOUT_S:-600}"
-work="$(mktemp -d "${TMPDIR:-/tmp}/capstan-bench-XXXXXX")"
-pids=()
-cleanup() {
-	for p in "${pids[@]+"${pids[@]}"}"; do kill "$p" 2>/dev/null && wait "$p" 2>/dev/null; done
-	rm -rf "$work"
-}
-trap cleanup EXIT
-now() { date +%s.%N; }
-since() { echo "$(now) - $1" | bc; }
 mib() { echo "$1 / 1024" | bc -l; }
 
 # start_drydock NAME: a drydock with its simulated controllers; sets KUBECONFIG.

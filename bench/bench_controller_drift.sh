@@ -4,21 +4,9 @@
 # the app's status or the Deployment change; BENCH_DRIFT_SAMPLES samples (default 7) each, median
 # and max. Baseline in the same run: healing by hand with kubectl apply -f of the same rendered
 # manifests, timed from its start until the watch sees the Deployment back.
-set -uo pipefail
-
-build="${1:-${BUILD:-build}}"
-root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
-bin="$root/$build/bin"
-export PATH="$root/tools/bin:$bin:$PATH"
+source "$(dirname "${BASH_SOURCE[0]}")/lib/common.sh"
 S="${BENCH_DRIFT_SAMPLES:-7}"
 RESYNC="${BENCH_RESYNC:-120s}"
-work="$(mktemp -d "${TMPDIR:-/tmp}/capstan-bench-XXXXXX")"
-pids=()
-cleanup() {
-	for p in "${pids[@]+"${pids[@]}"}"; do kill "$p" 2>/dev/null && wait "$p" 2>/dev/null; done
-	rm -rf "$work"
-}
-trap cleanup EXIT
 
 "$bin/drydock" --kubeconfig "$work/kc" --controller-delay-ms 50 2>"$work/drydock.log" &
 pids+=($!)

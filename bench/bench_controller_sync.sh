@@ -3,23 +3,9 @@
 # files into another namespace of the same drydock, in the same run. The sync is given
 # BENCH_SYNC_TIMEOUT_S (default 180 s) so a run stays within about 5 minutes; when it has not
 # finished by then, the objects applied so far and the rate are printed instead.
-set -uo pipefail
-
-build="${1:-${BUILD:-build}}"
-root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
-bin="$root/$build/bin"
-export PATH="$root/tools/bin:$bin:$PATH"
+source "$(dirname "${BASH_SOURCE[0]}")/lib/common.sh"
 N="${BENCH_SYNC_OBJECTS:-2000}"
 T="${BENCH_SYNC_TIMEOUT_S:-180}"
-work="$(mktemp -d "${TMPDIR:-/tmp}/capstan-bench-XXXXXX")"
-pids=()
-cleanup() {
-	for p in "${pids[@]+"${pids[@]}"}"; do kill "$p" 2>/dev/null && wait "$p" 2>/dev/null; done
-	rm -rf "$work"
-}
-trap cleanup EXIT
-now() { date +%s.%N; }
-since() { echo "$(now) - $1" | bc; }
 
 "$bin/drydock" --kubeconfig "$work/kc" --controller-delay-ms 50 2>"$work/drydock.log" &
 pids+=($!)

@@ -21,7 +21,7 @@ for b in "$build"/bench/bench_*; do
 	fi
 	ran=$((ran + 1))
 done
-for s in bench/*.sh; do
+for s in bench/bench_*.sh; do
 	echo "== $(basename "$s")"
 	if ! BUILD="$build" bash "$s" "$build"; then
 		echo "!! $(basename "$s") failed"

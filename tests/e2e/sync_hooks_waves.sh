@@ -143,7 +143,6 @@ sync_op() { # sync_op NAME [EXTRA-JSON-MEMBERS]
 	k patch application -n argocd "$1" --type merge \
 		-p "{\"operation\":{\"sync\":{${2:-}},\"initiatedBy\":{\"username\":\"e2e\"}}}" >/dev/null
 }
-op_done() { local p; p="$(app "$1" '{.status.operationState.phase}')"; [[ "$p" == Succeeded || "$p" == Failed || "$p" == Error ]] && [[ -z "$(app "$1" '{.operation}')" ]]; }
 result() { # result APP KIND NAME FIELD: a field of that task's result
 	app "$1" "{.status.operationState.syncResult.resources[?(@.name==\"$3\")].$4}"
 }

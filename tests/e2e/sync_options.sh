@@ -42,7 +42,6 @@ capstan run --kubeconfig "$KC" --resync 30s --listen "127.0.0.1:$PORT" >>"$E2E_T
 cap_pid=$!
 e2e_cleanup_hooks+=("kill $cap_pid 2>/dev/null; wait $cap_pid 2>/dev/null")
 
-op_done() { local p; p="$(app "$1" '{.status.operationState.phase}')"; [[ "$p" == Succeeded || "$p" == Failed || "$p" == Error ]] && [[ -z "$(app "$1" '{.operation}')" ]]; }
 create() { capstan app create "$@" --repo "file://$REPO" --dest-server https://kubernetes.default.svc \
 	--dest-namespace default --kubeconfig "$KC" >/dev/null; }
 

@@ -47,3 +47,9 @@ wait_until() {
 # app NAME JSONPATH: a field of an Application in argocd; app_is NAME JSONPATH WANT compares it.
 app() { k get application -n argocd "$1" -o "jsonpath=$2" 2>/dev/null; }
 app_is() { [[ "$(app "$1" "$2")" == "$3" ]]; }
+# op_done NAME: the Application's operation has ended (Succeeded, Failed or Error) and was cleared.
+op_done() {
+	local p
+	p="$(app "$1" '{.status.operationState.phase}')"
+	[[ "$p" == Succeeded || "$p" == Failed || "$p" == Error ]] && [[ -z "$(app "$1" '{.operation}')" ]]
+}
